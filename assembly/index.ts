@@ -1,0 +1,2 @@
+// Entry point of the wasm module: re-exports every kernel file.
+export * from "./dense";

@@ -1,0 +1,191 @@
+/**
+ * The kernel interface. Two implementations: the pure-TypeScript reference twins (slow, obvious, the test oracle)
+ * and the WebAssembly SIMD engine (fast, threaded). Both take plain typed arrays; the wasm engine runs in place on
+ * arrays that live in its memory (allocate them with `Engine.allocF32` etc.) and copies others in and out.
+ *
+ * Conventions: row-major; `y`/`gx` outputs are overwritten, weight-gradient outputs (`gw`, `gb`, `gGamma`, `gBeta`)
+ * are accumulated (+=) so gradients over several calls add up; every output shape is given by the shape argument.
+ */
+
+/** conv2d geometry; x [n, cin, h, w], w [cout, cin, kh, kw], y [n, cout, ho, wo] with
+ * ho = floor((h + 2 padH - kh) / strideH) + 1, wo likewise. */
+export interface ConvShape {
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+/** Square pooling windows, no padding: x [n, c, h, w], y [n, c, floor((h - k) / stride) + 1, ...]. */
+export interface PoolShape {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  stride: number;
+}
+
+/** Batch norm over x laid out [n, c, hw]: statistics per channel over n and hw. */
+export interface BatchNormShape {
+  n: number;
+  c: number;
+  hw: number;
+}
+
+export type Surrogate = "rect" | "sigmoid" | "atan";
+
+/**
+ * LIF reset form (method.md):
+ * - "soft": reference-code form H = α (Vth S + U (1 - S)) (leaves α·Vth after a spike)
+ * - "hard": paper form H = α U (1 - S)
+ */
+export type ResetMode = "soft" | "hard";
+
+/**
+ * Multi-step LIF over a time-major current I [t, n]: U[t] = H[t-1] + I[t], S[t] = step(U[t] - vth), H[0] = 0.
+ * Surrogate dS/dU with width a = `surrogateWidth`:
+ * - rect:    1[|U - vth| < a/2] / a
+ * - sigmoid: k σ(k x)(1 - σ(k x)) with x = U - vth, k = 4 / a   (slope at 0 equals 1 / a)
+ * - atan:    (1/a) / (1 + (π x / a)^2)                        (slope at 0 equals 1 / a)
+ * Gradients flow through the reset (the reset term's dependence on S uses the surrogate too).
+ */
+export interface LifParams {
+  t: number;
+  n: number;
+  alpha: number;
+  vth: number;
+  surrogate: Surrogate;
+  surrogateWidth: number;
+  reset: ResetMode;
+}
+
+/**
+ * Active spike positions in CSR form: row r's active indices are idx[offsets[r] .. offsets[r+1]), ascending.
+ * For a layer's output [t, b, f] the rows are the t·b frames and indices are within f (f = c·h·w for conv maps).
+ */
+export interface SpikeList {
+  rows: number;
+  rowLen: number;
+  idx: Int32Array;
+  offsets: Int32Array;
+}
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1-based step count, for bias correction */
+  step: number;
+  weightDecay: number;
+}
+
+export interface Kernels {
+  /** C = alpha · op(A) · op(B) + beta · C; op(A) is m×k, op(B) is k×n, C is m×n. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+
+  conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): void;
+  /** gx (overwritten) = gradient w.r.t. x. */
+  conv2dBackwardInput(gy: Float32Array, w: Float32Array, gx: Float32Array, s: ConvShape): void;
+  /** gw += dL/dw, gb += dL/db (gb may be null). */
+  conv2dBackwardWeight(
+    x: Float32Array,
+    gy: Float32Array,
+    gw: Float32Array,
+    gb: Float32Array | null,
+    s: ConvShape,
+  ): void;
+
+  avgPool2dForward(x: Float32Array, y: Float32Array, s: PoolShape): void;
+  avgPool2dBackward(gy: Float32Array, gx: Float32Array, s: PoolShape): void;
+  /** argmax[i] = flat index into x of the max of window i (first max wins). */
+  maxPool2dForward(x: Float32Array, y: Float32Array, argmax: Int32Array, s: PoolShape): void;
+  maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array, s: PoolShape): void;
+
+  /**
+   * Training-mode BN: normalise with batch statistics (biased variance), write mean and 1/sqrt(var + eps) for
+   * backward, and update running stats as PyTorch does (unbiased variance, r = (1 - momentum) r + momentum b).
+   */
+  batchNormForwardTrain(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    s: BatchNormShape,
+    momentum: number,
+    eps: number,
+  ): void;
+  batchNormForwardEval(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    y: Float32Array,
+    s: BatchNormShape,
+    eps: number,
+  ): void;
+  /** gx overwritten; gGamma, gBeta accumulated. */
+  batchNormBackward(
+    gy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    gx: Float32Array,
+    gGamma: Float32Array,
+    gBeta: Float32Array,
+    s: BatchNormShape,
+  ): void;
+
+  /**
+   * Fused LIF over all t: writes spikes [t, n] (0/1 bytes) and u [t, n] (membrane before threshold, kept for
+   * backward). When `list` is given (rowLen dividing n) it is filled with the active positions of each
+   * (t, row) so the next layer can use event-driven kernels; its idx must hold t·n entries.
+   */
+  lifForward(current: Float32Array, spikes: Uint8Array, u: Float32Array, p: LifParams, list?: SpikeList): void;
+  /** BPTT in reverse time: gCurrent (overwritten) from gSpikes, using u and spikes from forward. */
+  lifBackward(gSpikes: Float32Array, u: Float32Array, spikes: Uint8Array, gCurrent: Float32Array, p: LifParams): void;
+
+  /** Fills `list` (CSR over rows of length list.rowLen) with positions where spikes != 0. */
+  spikeIndices(spikes: Uint8Array, list: SpikeList): void;
+
+  /** Event-driven linear: y[r, :] = Σ_{i active in row r} W[:, i] + bias; w [out, in], y [rows, out] overwritten. */
+  linearSpikeForward(list: SpikeList, w: Float32Array, bias: Float32Array | null, y: Float32Array, out: number): void;
+  /** Event-driven weight gradient: gw[:, i] += gy[r, :] for each active i of row r. */
+  linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, out: number): void;
+  /** Event-driven conv: each input spike (row = image, index = c·h·w position) scattered into its output window. */
+  conv2dSpikeForward(list: SpikeList, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): void;
+  conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void;
+
+  /** One Adam step in place on param, m, v (PyTorch semantics; weightDecay as L2 added to the gradient). */
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
+}
+
+/** Output size of a conv or pool along one axis. */
+export function convOutSize(inSize: number, k: number, stride: number, pad: number): number {
+  return Math.floor((inSize + 2 * pad - k) / stride) + 1;
+}

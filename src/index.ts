@@ -1,0 +1,4 @@
+/** razor-snn public API (Node). The browser entry is ./browser.ts. */
+export * from "./events/index.js";
+export * from "./engine/index.js";
+export * from "./util/index.js";

@@ -1,0 +1,47 @@
+/**
+ * The module contract (design.md): modules take and return whole time-major sequences, run forward over the whole
+ * sequence, then backward in reverse (layer-by-layer BPTT). Parameters and their gradients sit side by side.
+ */
+import type { SpikeList } from "../engine/api.js";
+import type { Rng } from "../util/rng.js";
+
+/** A time-major sequence [T, B, ...features]. */
+export interface Seq {
+  data: Float32Array;
+  /** [T, B, ...] */
+  shape: number[];
+  /** When the values are binary spikes: their active positions per (t, b) frame, for event-driven kernels. */
+  spikes?: SpikeList;
+  /** Frame mask [T·B] (1 = kept) when frames have been dropped upstream; absent = all kept. */
+  mask?: Uint8Array;
+}
+
+export interface Param {
+  /** name as in the PyTorch-compatible checkpoint, e.g. "layers.0.conv.weight" (set by the container) */
+  name: string;
+  value: Float32Array;
+  grad: Float32Array;
+  shape: number[];
+  /** learning-rate multiplier (Razor's module parameters train at ×10) */
+  lrScale?: number;
+}
+
+/** Non-trained state saved in checkpoints (BN running_mean / running_var / num_batches_tracked). */
+export interface Buffer {
+  name: string;
+  value: Float32Array;
+  shape: number[];
+}
+
+export interface Context {
+  training: boolean;
+  rng: Rng;
+}
+
+export interface Module {
+  forward(x: Seq, ctx: Context): Seq;
+  /** Accumulates parameter gradients and returns the gradient w.r.t. the forward input. */
+  backward(gy: Seq, ctx: Context): Seq;
+  parameters(): Param[];
+  buffers(): Buffer[];
+}
