@@ -189,3 +189,21 @@ export interface Kernels {
 export function convOutSize(inSize: number, k: number, stride: number, pad: number): number {
   return Math.floor((inSize + 2 * pad - k) / stride) + 1;
 }
+
+/**
+ * A kernel set plus the memory it runs in. Arrays from `alloc*` live in the engine's memory (for the wasm engine,
+ * views into the shared WebAssembly.Memory, zero-filled) and must be released with `free` when no longer needed:
+ * lifetimes are explicit so a long training loop does not grow memory.
+ */
+export interface Engine extends Kernels {
+  readonly name: "reference" | "wasm";
+  readonly threads: number;
+  allocF32(n: number): Float32Array;
+  allocU8(n: number): Uint8Array;
+  allocI32(n: number): Int32Array;
+  free(a: Float32Array | Uint8Array | Int32Array): void;
+  /** Bytes currently allocated (for memory-growth tests and peak reporting). */
+  bytesInUse(): number;
+  /** Largest bytesInUse() seen. */
+  peakBytes(): number;
+}
