@@ -1,0 +1,28 @@
+/**
+ * What a kernel wrapper needs from the wasm runtime. The engine's runtime (src/engine/wasm.ts) implements it;
+ * wrappers of other kernel files (e.g. src/engine/wasm-spike.ts) are written against it.
+ *
+ * AssemblyScript kernel convention (assembly/*.ts): every array argument is a byte offset (usize) into the one
+ * shared memory; a kernel whose work can be split takes the range of work items [begin, end) as its LAST two
+ * arguments, and threads writing disjoint ranges never touch the same output bytes (so results do not depend on how
+ * the range was split: bit-identical for any thread count where the kernel is written that way, and at least for a
+ * given thread count always).
+ */
+export type TypedView = Float32Array | Uint8Array | Int32Array;
+
+export interface WasmRuntime {
+  /** The wasm module's exports (kernels take and return numbers). */
+  readonly exports: Record<string, (...args: number[]) => number>;
+  readonly threads: number;
+  /**
+   * Runs one kernel call with staged arguments: inside `fn`, `ptr(view)` gives the byte offset of a view living in
+   * wasm memory, or copies a foreign view into a temporary wasm buffer (and back out after `fn` when the view is
+   * listed in `outputs`). Temporaries are freed when `fn` returns.
+   */
+  call<R>(outputs: readonly TypedView[], fn: (ptr: (view: TypedView) => number) => R): R;
+  /**
+   * exports[name](...args, begin, end) over the items [0, items), split across threads when items >= 2·minPerThread,
+   * else run inline on the calling thread.
+   */
+  parallel(name: string, args: readonly number[], items: number, minPerThread?: number): void;
+}
