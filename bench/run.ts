@@ -22,6 +22,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   engine: async () => (await import("./suites/engine.js")).suite,
   events: async () => (await import("./suites/events.js")).suite,
   train: async () => (await import("./suites/train.js")).suite,
+  spike: async () => (await import("./suites/spike.js")).suite,
   infer: async () => (await import("./suites/infer.js")).suite,
 };
 
