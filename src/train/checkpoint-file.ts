@@ -8,7 +8,9 @@ export function writeBytesAtomic(path: string, bytes: Uint8Array): void {
 
 export function readCheckpointBytes(path: string): Uint8Array {
   if (!existsSync(path)) {
-    throw new Error(`checkpoint ${path} does not exist (train one with 'razor-snn train --out DIR', which writes DIR/best.safetensors and DIR/last.safetensors)`);
+    throw new Error(
+      `checkpoint ${path} does not exist (train one with 'razor-snn train --out DIR', which writes DIR/best.safetensors and DIR/last.safetensors)`,
+    );
   }
   return new Uint8Array(readFileSync(path));
 }

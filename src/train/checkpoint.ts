@@ -163,7 +163,9 @@ export function loadModelTensors(model: TrainableModel, tensors: Map<string, Ten
     if (src === undefined) throw new Error(`${source}: tensor '${t.name}' of the model is missing from the checkpoint`);
     const count = src.shape.reduce((a, b) => a * b, 1);
     if (count !== t.value.length || src.shape.join(",") !== t.shape.join(",")) {
-      throw new Error(`${source}: tensor '${t.name}' has shape [${src.shape}] in the checkpoint, the model [${t.shape}]`);
+      throw new Error(
+        `${source}: tensor '${t.name}' has shape [${src.shape}] in the checkpoint, the model [${t.shape}]`,
+      );
     }
     if (src.data instanceof BigInt64Array) for (let i = 0; i < count; i++) t.value[i] = Number(src.data[i]);
     else t.value.set(src.data as Float32Array);

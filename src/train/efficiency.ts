@@ -62,7 +62,14 @@ export class EfficiencyMeter {
           name: r.name,
           maskable: r.maskable,
           module: r.module,
-          frames: 0, run: 0, sops: 0, macs: 0, spikes: 0, neuronFrames: 0, densePerFrame: r.macsPerFrame };
+          frames: 0,
+          run: 0,
+          sops: 0,
+          macs: 0,
+          spikes: 0,
+          neuronFrames: 0,
+          densePerFrame: r.macsPerFrame,
+        };
         this.acc[li] = a;
       }
       const n = r.inputSpikes.length;

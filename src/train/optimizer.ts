@@ -84,7 +84,9 @@ export class Adam {
       const mv = s.moments.get(p.name);
       if (mv === undefined) throw new Error(`optimizer state has no moments for parameter '${p.name}'`);
       if (mv.m.length !== p.value.length || mv.v.length !== p.value.length) {
-        throw new Error(`optimizer moments for '${p.name}' have ${mv.m.length} values, the parameter ${p.value.length}`);
+        throw new Error(
+          `optimizer moments for '${p.name}' have ${mv.m.length} values, the parameter ${p.value.length}`,
+        );
       }
       this.m[i]!.set(mv.m);
       this.v[i]!.set(mv.v);

@@ -78,11 +78,15 @@ function writeLE(view: DataView, pos: number, t: Tensor): number {
 
 /** Parses a safetensors buffer; `source` (a file name) is used in error messages. */
 export function decodeSafeTensors(bytes: Uint8Array, source = "safetensors"): SafeTensors {
-  if (bytes.length < 8) throw new SafeTensorsError(source, `${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new SafeTensorsError(source, `${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
   if (n > bytes.length - 8) {
-    throw new SafeTensorsError(source, `header length ${n} at offset 0 exceeds the ${bytes.length - 8} bytes that follow`);
+    throw new SafeTensorsError(
+      source,
+      `header length ${n} at offset 0 exceeds the ${bytes.length - 8} bytes that follow`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -105,7 +109,10 @@ export function decodeSafeTensors(bytes: Uint8Array, source = "safetensors"): Sa
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = e.dtype as DType;
     if (!(typeof dtype === "string" && dtype in BYTES)) {
-      throw new SafeTensorsError(source, `tensor ${name}: dtype ${String(e.dtype)} (expected one of ${Object.keys(BYTES)})`);
+      throw new SafeTensorsError(
+        source,
+        `tensor ${name}: dtype ${String(e.dtype)} (expected one of ${Object.keys(BYTES)})`,
+      );
     }
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {

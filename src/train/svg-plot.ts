@@ -37,7 +37,9 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
   const sx = (x: number): number => m.left + x * pw;
   const sy = (y: number): number => m.top + ((yMax - y) / (yMax - yMin || 1)) * ph;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${w}" height="${h}" fill="white"/>`);
   out.push(`<text x="${w / 2 - m.right / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
   // axes and grid
@@ -55,7 +57,9 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
   }
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${h - 12}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`,
+  );
   if (opts.reference !== undefined) {
     const y = sy(opts.reference.y);
     out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#555" stroke-dasharray="5 4"/>`);
@@ -66,15 +70,20 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
     if (pts.length > 0) {
       const d = pts.map((p, j) => `${j === 0 ? "M" : "L"}${sx(p.x).toFixed(1)} ${sy(p.y).toFixed(1)}`).join(" ");
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      for (const p of pts) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
+      for (const p of pts)
+        out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
     }
     const ly = m.top + 10 + i * 18;
-    out.push(`<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
+    out.push(
+      `<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
+    );
     out.push(`<text x="${m.left + pw + 38}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   if (opts.reference !== undefined) {
     const ly = m.top + 10 + series.length * 18;
-    out.push(`<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="#555" stroke-dasharray="5 4"/>`);
+    out.push(
+      `<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="#555" stroke-dasharray="5 4"/>`,
+    );
     out.push(`<text x="${m.left + pw + 38}" y="${ly + 4}">${esc(opts.reference.label)}</text>`);
   }
   out.push("</svg>");

@@ -10,7 +10,9 @@ export function sweepSvg(r: SweepResult, title: string): string {
   for (const c of names) {
     series.push({
       name: c === "gate" ? "event-count gate" : c === "stride" ? "fixed stride" : "random frames",
-      points: r.points.flatMap((p) => (p.controls[c] ? [{ x: p.controls[c].dropOverall, y: p.controls[c].accuracy }] : [])),
+      points: r.points.flatMap((p) =>
+        p.controls[c] ? [{ x: p.controls[c].dropOverall, y: p.controls[c].accuracy }] : [],
+      ),
     });
   }
   if (r.points.some((p) => p.topK !== undefined)) {

@@ -7,13 +7,7 @@
 import type { LabelledData } from "./data-api.js";
 import { type Efficiency, EfficiencyMeter, moduleDropShares } from "./efficiency.js";
 import { evaluate } from "./evaluate.js";
-import {
-  CONTROLS,
-  type ControlName,
-  controlPolicy,
-  thresholdPolicy,
-  topKPolicy,
-} from "./mask-policies.js";
+import { CONTROLS, type ControlName, controlPolicy, thresholdPolicy, topKPolicy } from "./mask-policies.js";
 import type { MaskPolicy, PrunableModel } from "./model-api.js";
 import { derivedRng } from "./seeds.js";
 
@@ -64,7 +58,12 @@ export interface SweepOptions {
 }
 
 /** Evaluates with a mask policy (null: the model's unpruned forward) and collects efficiency figures. */
-export function runPolicy(model: PrunableModel, data: LabelledData, policy: MaskPolicy | null, batchSize: number): PolicyRun {
+export function runPolicy(
+  model: PrunableModel,
+  data: LabelledData,
+  policy: MaskPolicy | null,
+  batchSize: number,
+): PolicyRun {
   const meter = new EfficiencyMeter();
   model.setThresholds(null);
   model.setMaskPolicy(policy);
@@ -128,10 +127,25 @@ export function chooseThresholds(
     const extra = Math.round(rate * frames) - upstreamDropped;
     if (extra <= 0 || kept.length === 0) thetas.push(Number.NEGATIVE_INFINITY);
     else if (extra >= kept.length) thetas.push(Number.POSITIVE_INFINITY);
-    // frames with d < θ drop: θ at the (extra)-th smallest kept score
-    else thetas.push(kept[extra]);
+    else thetas.push(thresholdForDrops(kept, extra));
   }
   return thetas;
+}
+
+/**
+ * θ such that the number of sorted scores below θ (frames with d < θ drop) is as close as possible to `drops`;
+ * tied scores (e.g. every empty frame scores the same) make some counts unreachable.
+ */
+export function thresholdForDrops(sorted: number[], drops: number): number {
+  const v = sorted[drops];
+  let below = drops;
+  while (below > 0 && sorted[below - 1] === v) below--;
+  let atOrBelow = drops;
+  while (atOrBelow < sorted.length && sorted[atOrBelow] === v) atOrBelow++;
+  if (atOrBelow - drops < drops - below) {
+    return atOrBelow < sorted.length ? sorted[atOrBelow] : Number.POSITIVE_INFINITY;
+  }
+  return v;
 }
 
 export function thresholdSweep(model: PrunableModel, data: LabelledData, opts: SweepOptions): SweepResult {
@@ -169,7 +183,8 @@ export function thresholdSweep(model: PrunableModel, data: LabelledData, opts: S
     let best = 0;
     for (const p of points) {
       const run = m === (opts.method ?? "pruned") ? p.pruned : m === "topK" ? p.topK : p.controls[m as ControlName];
-      if (run !== undefined && run.accuracy >= baseline.accuracy - tolerance - 1e-12) best = Math.max(best, run.dropOverall);
+      if (run !== undefined && run.accuracy >= baseline.accuracy - tolerance - 1e-12)
+        best = Math.max(best, run.dropOverall);
     }
     withinTolerance[m] = best;
   }

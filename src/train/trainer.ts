@@ -5,7 +5,13 @@
  * Browser-safe: files are written through the `sink` (run-dir.ts gives the Node one).
  */
 import { ProgressBar } from "../util/progress.js";
-import { type CheckpointMeta, encodeCheckpoint, encodeTrainState, loadModelTensors, type TrainState } from "./checkpoint.js";
+import {
+  type CheckpointMeta,
+  encodeCheckpoint,
+  encodeTrainState,
+  loadModelTensors,
+  type TrainState,
+} from "./checkpoint.js";
 import { batchesOf, type LabelledData } from "./data-api.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
