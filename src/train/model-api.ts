@@ -1,6 +1,7 @@
 /**
  * What training and evaluation need from a model. The models (src/models) satisfy this structurally; a tiny
- * stand-in in the tests does too. Pruning hooks are optional: plain SNNs have none.
+ * stand-in in the tests does too. Pruning hooks are optional: plain SNNs have none. The mask-policy and count
+ * types mirror src/nn/frame-gate.ts and src/nn/spiking-layer.ts.
  */
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
 
@@ -14,66 +15,56 @@ export interface TrainableModel {
   parameters(): Param[];
   buffers(): Buffer[];
   /** the model's configuration (what built it), saved in checkpoints */
-  readonly config: Json;
+  readonly config: unknown;
+  /** extra loss the model adds itself (e.g. the keep-rate target of learned pruning), for reporting */
+  auxLoss?(): number;
 }
 
-/**
- * Decides which frames a maskable layer keeps. `scores` is the layer's own importance d[t·B + b] (null for layers
- * without a module), `activity` the input activity per frame (e.g. input spike count), `upstream` the mask the layer
- * inherits (1 = kept). Returns m[t·B + b] ∈ {0, 1}; the model combines it hierarchically (M^n = M^{n-1} ⊙ m^n).
- */
+/** What a mask policy sees for one spiking layer (index >= 1; the encoder, index 0, is never masked). */
 export interface MaskPolicyInput {
-  /** index among the layers with a module (0 = the first one after the encoder) */
+  /** 0-based spiking-layer index */
   layer: number;
+  /** the layer's scores d [T·B] (Razor or TA), null when it has none */
   scores: Float32Array | null;
+  /** input spikes per frame [T·B] */
   activity: Float32Array;
+  /** frames kept upstream M^{n-1} [T·B] (1 = kept), null when nothing was dropped upstream */
   upstream: Uint8Array | null;
-  t: number;
-  b: number;
+  T: number;
+  B: number;
 }
 
-export type MaskPolicy = (input: MaskPolicyInput) => Uint8Array;
+/** Returns the layer's own mask m^n [T·B] (1 = keep) or null for "keep all"; the model uses M^{n-1} ⊙ m^n. */
+export type MaskPolicy = (input: MaskPolicyInput) => Uint8Array | null;
 
-/** What one frame layer did during the last forward (for efficiency figures). */
-export interface LayerRecord {
-  name: string;
-  /** whether this layer can drop frames (layers with a Razor/TA module, or inheriting a mask) */
-  maskable: boolean;
-  /** whether this layer has its own module (scores); mask policies are called for these, in order */
-  module: boolean;
-  /** kept frames M^n [T·B] (1 = ran); null = all ran */
-  mask: Uint8Array | null;
-  /** importance d [T·B] when the layer has a module */
-  scores: Float32Array | null;
-  /** input spikes (or input events for the encoder) per frame [T·B] */
-  inputSpikes: Float32Array;
+/** What one spiking layer did in the last forward. */
+export interface LayerCounts {
+  layer: number;
+  T: number;
+  B: number;
+  /** input spikes per frame [T·B] (events, for the encoder) */
+  inputEvents: Float32Array;
+  /** synapses each input spike drives */
+  fanOut: number;
   /** output spikes per frame [T·B] */
   outputSpikes: Float32Array;
-  /** neurons in this layer's output (per frame) */
   neurons: number;
-  /** synaptic fan-out of one input spike (e.g. cout·kh·kw for a conv, out features for a linear) */
-  fanOut: number;
-  /** multiply-accumulates per frame when run densely */
-  macsPerFrame: number;
+  /** frames this layer computed, M^n [T·B]; null = all */
+  executed: Uint8Array | null;
+  framesExecuted: number;
+  frames: number;
+  /** Σ over executed frames of inputEvents × fanOut */
+  sops: number;
 }
 
 export interface PrunableModel extends TrainableModel {
-  /** number of layers with a module (each gets a threshold θ_n and a mask-policy call) */
-  maskableLayers(): number;
-  /** per-layer thresholds θ_n (length maskableLayers()); null: no thresholding */
-  setThresholds(theta: number[] | null): void;
-  /** overrides thresholding with a mask policy (controls, top-k); null restores thresholds */
+  /** a policy deciding every maskable layer's frames (null: the model's own thresholds, or keep all) */
   setMaskPolicy(policy: MaskPolicy | null): void;
-  /** per-layer records of the last forward (all layers, encoder first) */
-  layerRecords(): LayerRecord[];
+  /** per spiking layer, encoder first: counts of the last forward */
+  layerCounts(): LayerCounts[];
 }
 
 export function isPrunable(m: TrainableModel): m is PrunableModel {
   const p = m as Partial<PrunableModel>;
-  return (
-    typeof p.setThresholds === "function" &&
-    typeof p.setMaskPolicy === "function" &&
-    typeof p.layerRecords === "function" &&
-    typeof p.maskableLayers === "function"
-  );
+  return typeof p.setMaskPolicy === "function" && typeof p.layerCounts === "function";
 }
