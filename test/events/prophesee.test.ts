@@ -4,7 +4,7 @@ import { decodeEvents } from "../../src/events/decode.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
 import { EventFormatError } from "../../src/events/errors.js";
 import { concatEventStreams } from "../../src/events/stream.js";
-import { ev, hex, onCount, randomChunks, sample } from "./helpers.js";
+import { hex, onCount, randomChunks, sample } from "./helpers.js";
 
 // event-formats.md §6c
 export const EVT2_VECTOR = hex(`
@@ -21,7 +21,9 @@ function evt2File(header: string, words: number[]): Uint8Array {
   const out = new Uint8Array(h.length + words.length * 4);
   out.set(h);
   const dv = new DataView(out.buffer);
-  words.forEach((w, i) => dv.setUint32(h.length + 4 * i, w >>> 0, true));
+  words.forEach((w, i) => {
+    dv.setUint32(h.length + 4 * i, w >>> 0, true);
+  });
   return out;
 }
 const cd = (on: number, tLow: number, x: number, y: number) => ((on << 28) | (tLow << 22) | (x << 11) | y) >>> 0;
