@@ -121,6 +121,8 @@ export const command: Command = {
       );
     }
     const pre = makePreprocessing(config, opened.sensor, window);
+    // eval and sweep reopen the same data by this name (a labelled folder is given again with --data/--labels)
+    if (v.dataset !== undefined) pre.dataset = v.dataset;
     const cache = !v["no-cache"];
     const trainSet = framesData(opened.train, opened.ds.classes, pre, { training: true, cache });
     const valSet =
