@@ -3,6 +3,7 @@
 // lives in the caller's scratch (after the GEMM's packing space). Work is split by images or, for small batches,
 // by output channels (forward, weight gradient) or input channels (input gradient): every split writes disjoint
 // outputs with the same arithmetic, so results do not depend on the thread count.
+import { addScalarToRow } from "./elementwise";
 import { gemmBlock, gemmScratchBytes } from "./gemm";
 
 function outSize(size: i32, k: i32, stride: i32, pad: i32): i32 {
@@ -169,18 +170,7 @@ export function conv2dForward(
     gemmBlock(false, false, kk, 1, wt, kk, b, p, 0, yi, p, scratch, co0, co1, 0, p);
     if (bias != 0) {
       for (let co = co0; co < co1; co++) {
-        const bv = load<f32>(bias + (<usize>co << 2));
-        const vb = f32x4.splat(bv);
-        const row = yi + ((<usize>co * p) << 2);
-        let j = 0;
-        for (; j + 4 <= p; j += 4) {
-          const o = row + (<usize>j << 2);
-          v128.store(o, f32x4.add(v128.load(o), vb));
-        }
-        for (; j < p; j++) {
-          const o = row + (<usize>j << 2);
-          store<f32>(o, load<f32>(o) + bv);
-        }
+        addScalarToRow(yi + ((<usize>co * p) << 2), p, load<f32>(bias + (<usize>co << 2)));
       }
     }
   }

@@ -62,22 +62,24 @@ export function axpy(alpha: f32, x: usize, y: usize, begin: i32, end: i32): void
   }
 }
 
+/** row[i] += value for i < n. */
+export function addScalarToRow(row: usize, n: i32, value: f32): void {
+  const vb = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = row + (<usize>i << 2);
+    v128.store(q, f32x4.add(v128.load(q), vb));
+  }
+  for (; i < n; i++) {
+    const q = row + (<usize>i << 2);
+    store<f32>(q, load<f32>(q) + value);
+  }
+}
+
 export function addChannelBias(y: usize, bias: usize, outer: i32, c: i32, inner: i32, begin: i32, end: i32): void {
   for (let ch = begin; ch < end; ch++) {
     const bv = load<f32>(bias + (<usize>ch << 2));
-    const vb = f32x4.splat(bv);
-    for (let o = 0; o < outer; o++) {
-      const row = y + ((<usize>(o * c + ch) * inner) << 2);
-      let i = 0;
-      for (; i + 4 <= inner; i += 4) {
-        const q = row + (<usize>i << 2);
-        v128.store(q, f32x4.add(v128.load(q), vb));
-      }
-      for (; i < inner; i++) {
-        const q = row + (<usize>i << 2);
-        store<f32>(q, load<f32>(q) + bv);
-      }
-    }
+    for (let o = 0; o < outer; o++) addScalarToRow(y + ((<usize>(o * c + ch) * inner) << 2), inner, bv);
   }
 }
 

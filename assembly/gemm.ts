@@ -20,6 +20,25 @@ export function gemmScratchBytes(): usize {
   return PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES;
 }
 
+// Reads a 4×4 block (4 rows of 4 floats, row stride `ld` bytes) and stores its transpose, scaled by `va`, as four
+// vectors `step` bytes apart: out[q] = (row0[q], row1[q], row2[q], row3[q]).
+// @ts-ignore: decorator
+@inline
+function transpose4x4(src: usize, ld: usize, dst: usize, step: usize, va: v128): void {
+  const x0 = v128.load(src);
+  const x1 = v128.load(src + ld);
+  const x2 = v128.load(src + 2 * ld);
+  const x3 = v128.load(src + 3 * ld);
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.mul(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), va));
+  v128.store(dst + step, f32x4.mul(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), va));
+  v128.store(dst + 2 * step, f32x4.mul(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), va));
+  v128.store(dst + 3 * step, f32x4.mul(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), va));
+}
+
 // Packs a block of A (rows i0..i0+mc, depth p0..p0+kc) into MR-row panels: panel[r][p*MR + q] = alpha·A(i0+r*MR+q, p).
 function packA(
   transA: bool,
@@ -60,20 +79,7 @@ function packA(
       if (rows == MR) {
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
-          const o = <usize>p << 2;
-          const x0 = v128.load(row0 + o);
-          const x1 = v128.load(row0 + ld + o);
-          const x2 = v128.load(row0 + 2 * ld + o);
-          const x3 = v128.load(row0 + 3 * ld + o);
-          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-          const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-          const out = panel + (<usize>p << 4);
-          v128.store(out, f32x4.mul(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), va));
-          v128.store(out, f32x4.mul(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), va), 16);
-          v128.store(out, f32x4.mul(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), va), 32);
-          v128.store(out, f32x4.mul(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), va), 48);
+          transpose4x4(row0 + (<usize>p << 2), ld, panel + (<usize>p << 4), 16, va);
         }
         for (; p < kc; p++) {
           const o = <usize>p << 2;
@@ -122,26 +128,14 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
     } else {
       // B stored n×k: transpose 4×4 blocks, two column groups of 4 per panel
       const ld = <usize>ldb << 2;
+      const one = f32x4.splat(1);
       if (cols == NR) {
         for (let half = 0; half < 2; half++) {
           const row0 = b + ((<usize>(j0 + j + half * 4) * ldb + p0) << 2);
           const outBase = panel + (<usize>half << 4);
           let p = 0;
           for (; p + 4 <= kc; p += 4) {
-            const o = <usize>p << 2;
-            const x0 = v128.load(row0 + o);
-            const x1 = v128.load(row0 + ld + o);
-            const x2 = v128.load(row0 + 2 * ld + o);
-            const x3 = v128.load(row0 + 3 * ld + o);
-            const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-            const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-            const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-            const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-            const out = outBase + (<usize>p << 5);
-            v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-            v128.store(out, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
-            v128.store(out, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
-            v128.store(out, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+            transpose4x4(row0 + (<usize>p << 2), ld, outBase + (<usize>p << 5), 32, one);
           }
           for (; p < kc; p++) {
             const o = <usize>p << 2;
