@@ -18,6 +18,11 @@ export function defaultDatasetRoot(name: string): string {
 export interface FetchDatasetOptions
   extends Pick<DownloadOptions, "retries" | "backoffMs" | "progress" | "idleTimeoutMs"> {
   log?: (line: string) => void;
+  /**
+   * Fetch every file as <mirror>/<file name> instead of from its official URL (a local copy of the archives;
+   * also RAZOR_SNN_MIRROR). The MD5 checks stay the same.
+   */
+  mirror?: string;
 }
 
 export interface FetchedResource {
