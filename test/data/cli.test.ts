@@ -12,10 +12,7 @@ const tmp = mkdtempSync(join(tmpdir(), "razor-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the CLI in a child process (async, so a test's HTTP server keeps answering). */
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(projectRoot(), "bin", "razor-snn.js"), ...args], {
       env: { ...process.env, RAZOR_SNN_CACHE: join(tmp, "cache"), ...env },
