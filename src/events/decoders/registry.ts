@@ -1,9 +1,11 @@
 import { EventFormatError } from "../errors.js";
+import { Aedat2Decoder } from "./aedat2.js";
 import { Aedat3Decoder } from "./aedat3.js";
 import { Atis40Decoder } from "./atis40.js";
 import { DatDecoder } from "./dat.js";
 import { Evt2Decoder } from "./evt2.js";
 import { Evt3Decoder } from "./evt3.js";
+import { NpyDecoder } from "./npy.js";
 import type { ChunkDecoder, DecoderOptions, EventFormat } from "./types.js";
 
 /** A chunked decoder for `format`. SHD/SSC (HDF5) is not a byte stream: open it with openShd. */
@@ -11,6 +13,8 @@ export function createDecoder(format: EventFormat, opts: DecoderOptions = {}): C
   switch (format) {
     case "atis40":
       return new Atis40Decoder(opts);
+    case "aedat2":
+      return new Aedat2Decoder(opts);
     case "aedat3":
       return new Aedat3Decoder(opts);
     case "evt2":
@@ -19,6 +23,8 @@ export function createDecoder(format: EventFormat, opts: DecoderOptions = {}): C
       return new Evt3Decoder(opts);
     case "dat":
       return new DatDecoder(opts);
+    case "npy":
+      return new NpyDecoder(opts);
     default:
       throw new EventFormatError(
         opts.fileName ?? "<buffer>",
