@@ -124,6 +124,19 @@ export class BatchLoader {
     }
   }
 
+  /**
+   * Makes (or reads) every sample's frames once, in dataset order, so that the cache and the memory store are
+   * full before training shuffles. In dataset order the gestures of one recording are neighbours, so a recording
+   * is decoded once. `onSample` is called after each (for a progress bar).
+   */
+  async warm(onSample?: (done: number, total: number) => void): Promise<void> {
+    const n = this.opts.samples.length;
+    for (let i = 0; i < n; i++) {
+      await this.baseFrames(i);
+      onSample?.(i + 1, n);
+    }
+  }
+
   /** Frames of one sample as the batches see them (cache, memory, augmentation), for inspection and tests. */
   async sampleFrames(index: number, epoch = 0): Promise<Frames> {
     const sample = this.opts.samples[index]!;

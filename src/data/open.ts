@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { EventFormat } from "../events/decoders/types.js";
 import { openCifar10Dvs } from "./datasets/cifar10-dvs.js";
+import { openDvsGesture } from "./datasets/dvs-gesture.js";
 import { openLabelledFolder } from "./datasets/labels-file.js";
 import { openNcaltech101 } from "./datasets/ncaltech101.js";
 import { openNmnist, openNmnistSmall } from "./datasets/nmnist.js";
@@ -47,6 +48,8 @@ export async function openData(opts: OpenDataOptions): Promise<SplitDataset> {
   switch (spec.name) {
     case "nmnist":
       return openNmnist(root);
+    case "dvs128-gesture":
+      return openDvsGesture(root);
     case "ncaltech101":
       return openNcaltech101(root, opts.splitSeed ?? 0);
     case "cifar10-dvs":

@@ -24,6 +24,11 @@ export function framePipeline(spec: FrameSpec, opts: FramePipelineOptions = {}):
   const steps = opts.steps ?? [];
   return {
     key: { frames: spec, sensor: opts.sensor ?? "stream", steps: steps.map((s) => s.key) },
+    // Steps are functions, which cannot cross to a worker; without steps the pipeline is plain data.
+    recipe:
+      steps.length === 0
+        ? { module: import.meta.url, name: "framePipeline", args: [spec, { sensor: opts.sensor }] }
+        : undefined,
     toFrames(ev: EventStream) {
       for (const s of steps) ev = s.apply(ev);
       return toFrames(ev, spec, opts.sensor ?? ev.sensor);

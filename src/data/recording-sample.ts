@@ -25,5 +25,6 @@ export function fileSample(path: string, id: string, label: number, opts: FileSa
     identity: () =>
       `${fileIdentity(path)}|${opts.format ?? "auto"}|${opts.sensor ? JSON.stringify(opts.sensor) : "header"}`,
     load: async () => (await readEventFile(path, { format: opts.format, sensor: opts.sensor })).stream,
+    ref: { kind: "file", path, format: opts.format, sensor: opts.sensor },
   };
 }

@@ -226,3 +226,24 @@ test("the loader reads the real N-MNIST small split through the disk cache, same
   }
   assert.equal(total, expected);
 });
+
+test("worker threads make the same frames and batches as this thread; samples without a ref stay here", async () => {
+  const { WorkerFrames } = await import("../../src/data/frame-workers.js");
+  const ds = openNmnistSmall();
+  const samples = ds.splits.train!.slice(0, 20);
+  const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 15 }, { sensor });
+  const pool = new WorkerFrames(2);
+  try {
+    const viaWorkers = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: pool, seed: 9 }), 1);
+    const here = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: directFrames, seed: 9 }), 1);
+    assert.deepEqual(viaWorkers, here);
+    assert.equal(pool.inThread, 0);
+    const { samples: synthetic, pipeline: noRecipe } = syntheticSamples(2, 2);
+    await pool.frames(synthetic[0]!, noRecipe);
+    assert.equal(pool.inThread, 1);
+    const broken = fileSample(join(tmp, "does-not-exist.bin"), "gone", 0, { format: "atis40" });
+    await assert.rejects(pool.frames(broken, pipeline), /does-not-exist\.bin.*no such file/);
+  } finally {
+    await pool.close();
+  }
+});
