@@ -9,6 +9,7 @@ export * from "./datasets/labels-file.js";
 export * from "./datasets/ncaltech101.js";
 export * from "./datasets/nmnist.js";
 export * from "./datasets/seeded-split.js";
+export * from "./datasets/shd.js";
 export { ChecksumError, hashFile } from "./download/checksum.js";
 export * from "./download/fetch-file.js";
 export * from "./fetch-dataset.js";
