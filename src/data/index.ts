@@ -1,6 +1,7 @@
 /** The data layer (Node): datasets, splits, download, frame cache, batch loader. */
 export * from "./archive/extract.js";
 export { ArchiveError } from "./archive/safe-path.js";
+export * from "./augment.js";
 export * from "./cache/canonical-json.js";
 export * from "./cache/frame-cache.js";
 export * from "./datasets/cifar10-dvs.js";
