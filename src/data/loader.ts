@@ -70,7 +70,7 @@ function compact(f: Frames): Compact {
     if (!(v >= 0 && Math.floor(v) === v && v <= 65535)) return { shape: f.shape, data: f.data.slice() };
     if (v > max) max = v;
   }
-  return { shape: f.shape, data: max <= 255 ? Uint8Array.from(f.data) : Uint16Array.from(f.data) };
+  return { shape: f.shape, data: max <= 255 ? new Uint8Array(f.data) : new Uint16Array(f.data) };
 }
 
 export class BatchLoader {
@@ -147,7 +147,7 @@ export class BatchLoader {
 
   private async baseFrames(index: number): Promise<Frames> {
     const kept = this.memory.get(index);
-    if (kept) return { shape: kept.shape, data: Float32Array.from(kept.data) };
+    if (kept) return { shape: kept.shape, data: new Float32Array(kept.data) };
     const sample = this.opts.samples[index]!;
     let f: Frames;
     try {

@@ -4,6 +4,7 @@ import type { ShdFile } from "../events/shd.js";
 import { openShd } from "../events/shd-node.js";
 import type { EventStream } from "../events/stream.js";
 import { loadGesture, RecordingLru } from "./datasets/dvs-gesture.js";
+import { loadRecording } from "./recording-sample.js";
 import type { SampleRef } from "./sample.js";
 
 const shdFiles = new Map<string, Promise<ShdFile>>();
@@ -14,7 +15,7 @@ const recordings = new Map<string, RecordingLru>();
 export async function loadRef(ref: SampleRef): Promise<EventStream> {
   switch (ref.kind) {
     case "file":
-      return (await readEventFile(ref.path, { format: ref.format, sensor: ref.sensor })).stream;
+      return loadRecording(ref.path, ref);
     case "gesture": {
       const key = JSON.stringify(ref.sensor);
       let lru = recordings.get(key);
