@@ -23,3 +23,5 @@ export * from "./recording-sample.js";
 export * from "./registry.js";
 export type { FramePipeline, Recipe, Sample, SampleRef, SplitDataset } from "./sample.js";
 export * from "./sample-ref.js";
+export { hashString } from "./seeds.js";
+export * from "./transform-plan.js";

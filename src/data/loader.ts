@@ -9,6 +9,9 @@
 import { Rng } from "../util/rng.js";
 import type { FramePipeline, Frames, Sample } from "./sample.js";
 import type { FrameSource } from "./cache/frame-cache.js";
+import { mixSeed } from "./seeds.js";
+
+export { mixSeed };
 
 export interface Batch {
   x: Float32Array;
@@ -45,18 +48,6 @@ export interface LoaderOptions {
    * samples get empty frames at the end, longer ones are cut to their first `steps` frames.
    */
   steps?: number;
-}
-
-/** A u32 seed mixed from several integers (splitmix32 steps), for independent generators. */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = (h ^ (p >>> 0)) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
 }
 
 interface Compact {
