@@ -123,6 +123,10 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.streams = parseAedat4Streams(xml);
     for (const s of this.streams) if (s.type === "EVTS") this.eventStreams.add(s.id);
     const evs = this.streams.find((s) => s.type === "EVTS" && s.sizeX !== undefined && s.sizeY !== undefined);
+    const okSize = (v: number) => Number.isInteger(v) && v > 0 && v <= 65536;
+    if (evs && (!okSize(evs.sizeX!) || !okSize(evs.sizeY!))) {
+      this.fail(at, `ioheader gives an impossible event sensor size ${evs.sizeX}×${evs.sizeY}`);
+    }
     if (evs) this.headerSensor = { width: evs.sizeX!, height: evs.sizeY!, polarities: 2 } satisfies SensorSize;
     this.info.compression = AEDAT4_COMPRESSION[this.compression];
     this.info.fileDataPosition = this.dataPosition;
