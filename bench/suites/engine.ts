@@ -89,6 +89,7 @@ export const suite: Suite = async ({ quick }) => {
         gflops_1t: gflops(flops, t1!),
         gflops_2t: gflops(flops, t2!),
         speedup_2t: Math.round((t1! / t2!) * 100) / 100,
+        cpu_ratio_2t: Math.round((lastCpuPerCall[0]! / lastCpuPerCall[1]!) * 100) / 100,
       });
     }
 
@@ -120,6 +121,7 @@ export const suite: Suite = async ({ quick }) => {
       });
       const times: Record<string, number[]> = {};
       const cpu1: Record<string, number> = {};
+      const cpu2: Record<string, number> = {};
       for (const part of ["fwd", "bwdInput", "bwdWeight"] as const) {
         times[part] = timeInterleaved(
           parts.map((p) => p[part]),
@@ -128,6 +130,7 @@ export const suite: Suite = async ({ quick }) => {
           sliceS,
         );
         cpu1[part] = lastCpuPerCall[0]!;
+        cpu2[part] = lastCpuPerCall[1]!;
       }
       for (const part of ["fwd", "bwdInput", "bwdWeight"] as const) {
         const [t1, t2] = times[part]!;
@@ -138,6 +141,7 @@ export const suite: Suite = async ({ quick }) => {
           gflops_1t: gflops(flops, t1!),
           gflops_2t: gflops(flops, t2!),
           speedup_2t: Math.round((t1! / t2!) * 100) / 100,
+          cpu_ratio_2t: Math.round((cpu1[part]! / cpu2[part]!) * 100) / 100,
         });
       }
       const t1 = times.fwd![0]! + times.bwdInput![0]! + times.bwdWeight![0]!;
@@ -149,6 +153,10 @@ export const suite: Suite = async ({ quick }) => {
         gflops_1t: gflops(3 * flops, t1),
         gflops_2t: gflops(3 * flops, t2),
         speedup_2t: Math.round((t1 / t2) * 100) / 100,
+        cpu_ratio_2t:
+          Math.round(
+            ((cpu1.fwd! + cpu1.bwdInput! + cpu1.bwdWeight!) / (cpu2.fwd! + cpu2.bwdInput! + cpu2.bwdWeight!)) * 100,
+          ) / 100,
       });
     }
 
@@ -176,6 +184,7 @@ export const suite: Suite = async ({ quick }) => {
       gflops_1t: gflops(2 * small ** 3, tRef!),
       gflops_2t: null,
       speedup_2t: null,
+      cpu_ratio_2t: null,
     });
     rows.push({
       kernel: "gemm wasm vs TS twin",
@@ -184,6 +193,7 @@ export const suite: Suite = async ({ quick }) => {
       gflops_1t: gflops(2 * small ** 3, tWasm!),
       gflops_2t: null,
       speedup_2t: Math.round((tRef! / tWasm!) * 10) / 10,
+      cpu_ratio_2t: null,
     });
   } finally {
     for (const e of engines) e.close();
@@ -195,6 +205,7 @@ export const suite: Suite = async ({ quick }) => {
         .map((l) => l.toFixed(1))
         .join(" / ")} (1/5/15 min) on ${cpus().length} cores; wall-clock numbers drop under load.`,
       "gflops_per_cpu_s_1t: flops per CPU-second of the 1-thread engine (less sensitive to other processes).",
+      "cpu_ratio_2t: CPU time per call on 1 thread / on 2 threads (1.0 = threading wastes no CPU on handoffs and spinning).",
       "speedup_2t = time on 1 thread / time on 2 threads, measured interleaved in this run (last row: wasm vs TS twin).",
       "fwd+bwd GFLOP/s counts 3 × the forward flops (forward, input gradient, weight gradient).",
     ],
