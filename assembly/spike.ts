@@ -256,7 +256,80 @@ function addTransposed(gT: usize, stride: i32, gw: usize, cols: i32, o0: i32, o1
 }
 
 // ---- event-driven conv ----
+
+// Copies channels [c0, c1) between a channels-last image buffer cl[p·rowBytes + c] and planes pl[(c·plane + p)],
+// in 4x4 tiles transposed in registers (toPlanes: cl -> pl, else pl -> cl).
+function transposeChannels(cl: usize, rowBytes: usize, pl: usize, plane: i32, c0: i32, c1: i32, toPlanes: bool): void {
+  const planeBytes = <usize>plane << 2;
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    const clc = cl + (<usize>c << 2);
+    const plc = pl + <usize>c * planeBytes;
+    let p = 0;
+    for (; p + 4 <= plane; p += 4) {
+      const a = clc + <usize>p * rowBytes;
+      const b = plc + (<usize>p << 2);
+      // Rows of the tile: 4 positions of cl, or 4 channels of pl.
+      const r0 = toPlanes ? v128.load(a) : v128.load(b);
+      const r1 = toPlanes ? v128.load(a + rowBytes) : v128.load(b + planeBytes);
+      const r2 = toPlanes ? v128.load(a + 2 * rowBytes) : v128.load(b + 2 * planeBytes);
+      const r3 = toPlanes ? v128.load(a + 3 * rowBytes) : v128.load(b + 3 * planeBytes);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const q0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+      const q1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+      const q2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+      const q3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+      if (toPlanes) {
+        v128.store(b, q0);
+        v128.store(b + planeBytes, q1);
+        v128.store(b + 2 * planeBytes, q2);
+        v128.store(b + 3 * planeBytes, q3);
+      } else {
+        v128.store(a, q0);
+        v128.store(a + rowBytes, q1);
+        v128.store(a + 2 * rowBytes, q2);
+        v128.store(a + 3 * rowBytes, q3);
+      }
+    }
+    for (; p < plane; p++) {
+      for (let j = 0; j < 4; j++) copyOne(clc + <usize>p * rowBytes + (<usize>j << 2), plc + <usize>j * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+  for (; c < c1; c++) {
+    for (let p = 0; p < plane; p++) {
+      copyOne(cl + <usize>p * rowBytes + (<usize>c << 2), pl + <usize>c * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+}
+
+@inline
+function copyOne(clAt: usize, plAt: usize, toPlanes: bool): void {
+  if (toPlanes) store<f32>(plAt, load<f32>(clAt));
+  else store<f32>(clAt, load<f32>(plAt));
+}
 // Geometry block (i32): n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, ho, wo.
+
+// dst[0 .. 4·nvec) += src[0 .. 4·nvec), four vectors per step.
+@inline
+function addRow(dst: usize, src: usize, nvec: i32): void {
+  let v = 0;
+  for (; v + 4 <= nvec; v += 4) {
+    const o = <usize>v << 4;
+    const d = dst + o;
+    const s = src + o;
+    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; v < nvec; v++) {
+    const o = <usize>v << 4;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+}
 
 /**
  * For every spike of image `img` and every output position its window reaches, adds `nvec` vectors between a row
@@ -306,12 +379,7 @@ function scatterTaps(
         if (ox * sw != nx || ox >= wo) continue;
         const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
         const at = posBase + <usize>(oy * wo + ox) * rowBytes;
-        const dst = intoTap ? tap : at;
-        const src = intoTap ? at : tap;
-        for (let v = 0; v < nvec; v++) {
-          const o = <usize>v << 4;
-          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-        }
+        addRow(intoTap ? tap : at, intoTap ? at : tap, nvec);
       }
     }
   }
@@ -349,11 +417,7 @@ export function conv2dSpikeForward(
       for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
     }
     scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
-    for (let co = c0; co < c1; co++) {
-      const yPlane = y + ((<usize>(img * cout + co) * <usize>plane) << 2);
-      const src = scratch + (<usize>co << 2);
-      for (let p = 0; p < plane; p++) store<f32>(yPlane + (<usize>p << 2), load<f32>(src + <usize>p * rowBytes));
-    }
+    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
   }
 }
 
@@ -394,12 +458,9 @@ export function conv2dSpikeWeightGrad(
   }
   for (let img = 0; img < n; img++) {
     if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) continue;
-    for (let co = c0; co < c1; co++) {
-      const gPlane = gy + ((<usize>(img * cout + co) * <usize>plane) << 2);
-      const dst = scratch + (<usize>co << 2);
-      for (let p = 0; p < plane; p++) store<f32>(dst + <usize>p * rowBytes, load<f32>(gPlane + (<usize>p << 2)));
-    }
+    transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
     scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
   }
   addTransposed(gwT, stride, gw, taps, c0, c1);
 }
+

@@ -228,22 +228,33 @@ function linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Arr
   }
 }
 
-/** Calls fn(oy, ox, ky, kx) for every output position whose window covers input (iy, ix). */
-function forEachWindow(
+/**
+ * Calls fn(n, tap, at) for every spike of every image n and every output position `at` = oy·wo + ox whose window
+ * covers it, with tap = (c·kh + ky)·kw + kx the weight tap joining them: output oy sees input iy through
+ * ky = iy + padH - oy·strideH.
+ */
+function forEachSpikeTap(
+  list: SpikeList,
   s: ConvShape,
   ho: number,
   wo: number,
-  iy: number,
-  ix: number,
-  fn: (oy: number, ox: number, ky: number, kx: number) => void,
+  fn: (n: number, tap: number, at: number) => void,
 ): void {
-  for (let ky = 0; ky < s.kh; ky++) {
-    const ny = iy + s.padH - ky;
-    if (ny < 0 || ny % s.strideH !== 0 || ny / s.strideH >= ho) continue;
-    for (let kx = 0; kx < s.kw; kx++) {
-      const nx = ix + s.padW - kx;
-      if (nx < 0 || nx % s.strideW !== 0 || nx / s.strideW >= wo) continue;
-      fn(ny / s.strideH, nx / s.strideW, ky, kx);
+  for (let n = 0; n < s.n; n++) {
+    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
+      const pos = list.idx[k]!;
+      const c = Math.floor(pos / (s.h * s.w));
+      const iy = Math.floor(pos / s.w) % s.h;
+      const ix = pos % s.w;
+      for (let ky = 0; ky < s.kh; ky++) {
+        const ny = iy + s.padH - ky;
+        if (ny < 0 || ny % s.strideH !== 0 || ny / s.strideH >= ho) continue;
+        for (let kx = 0; kx < s.kw; kx++) {
+          const nx = ix + s.padW - kx;
+          if (nx < 0 || nx % s.strideW !== 0 || nx / s.strideW >= wo) continue;
+          fn(n, (c * s.kh + ky) * s.kw + kx, (ny / s.strideH) * wo + nx / s.strideW);
+        }
+      }
     }
   }
 }
@@ -257,43 +268,28 @@ function conv2dSpikeForward(
 ): void {
   const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
   const plane = ho * wo;
-  const kk = s.kh * s.kw;
-  for (let n = 0; n < s.n; n++) {
+  const taps = s.cin * s.kh * s.kw;
+  for (let n = 0; n < s.n; n++)
     for (let co = 0; co < s.cout; co++)
       y.fill(bias === null ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
-    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
-      const pos = list.idx[k]!;
-      const c = Math.floor(pos / (s.h * s.w));
-      const iy = Math.floor(pos / s.w) % s.h;
-      const ix = pos % s.w;
-      forEachWindow(s, ho, wo, iy, ix, (oy, ox, ky, kx) => {
-        for (let co = 0; co < s.cout; co++) {
-          const yi = (n * s.cout + co) * plane + oy * wo + ox;
-          y[yi] = f32(y[yi]! + w[(co * s.cin + c) * kk + ky * s.kw + kx]!);
-        }
-      });
+  forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
+    for (let co = 0; co < s.cout; co++) {
+      const yi = (n * s.cout + co) * plane + at;
+      y[yi] = f32(y[yi]! + w[co * taps + tap]!);
     }
-  }
+  });
 }
 
 function conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void {
   const { ho, wo } = checkConv("conv2dSpikeWeightGrad", list, gw, gy, s);
   const plane = ho * wo;
-  const kk = s.kh * s.kw;
-  for (let n = 0; n < s.n; n++) {
-    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
-      const pos = list.idx[k]!;
-      const c = Math.floor(pos / (s.h * s.w));
-      const iy = Math.floor(pos / s.w) % s.h;
-      const ix = pos % s.w;
-      forEachWindow(s, ho, wo, iy, ix, (oy, ox, ky, kx) => {
-        for (let co = 0; co < s.cout; co++) {
-          const wi = (co * s.cin + c) * kk + ky * s.kw + kx;
-          gw[wi] = gw[wi]! + gy[(n * s.cout + co) * plane + oy * wo + ox]!;
-        }
-      });
+  const taps = s.cin * s.kh * s.kw;
+  forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
+    for (let co = 0; co < s.cout; co++) {
+      const wi = co * taps + tap;
+      gw[wi] = gw[wi]! + gy[(n * s.cout + co) * plane + at]!;
     }
-  }
+  });
 }
 
 export const spikeReferenceKernels: Pick<Kernels, SpikeKernelName> = {
