@@ -87,6 +87,14 @@ export function packTransposed(src: usize, rows: i32, cols: i32, bias: usize, ds
   if (bias != 0) memory.copy(dst + ((<usize>cols * <usize>dstStride) << 2), bias, <usize>rows << 2);
 }
 
+// Row of the packed weights for active input idx[k]: indices outside [0, inF) (a malformed list) go to a spare
+// row, so they cannot write outside the buffers (select compiles to a conditional move, no branch).
+@inline
+function activeRow(idx: usize, k: i32, inF: i32, spare: i32): usize {
+  const i = <u32>load<i32>(idx + (<usize>k << 2));
+  return <usize>select<u32>(i, <u32>spare, i < <u32>inF);
+}
+
 // Loads 4 floats, or only the first `valid` (< 4) of them with zeros after, so reads never pass an array's end.
 @inline
 function loadPartial(ptr: usize, valid: i32): v128 {
@@ -113,8 +121,8 @@ function storePartial(ptr: usize, v: v128, valid: i32): void {
 // ---- event-driven linear ----
 
 /**
- * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 1, stride] (bias as
- * row `inF`). Outputs go in blocks of 32 held in registers while the active rows of wT stream past.
+ * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 2, stride] (bias as
+ * row `inF`, zeros in row inF + 1 for out-of-range indices). Outputs go in blocks of 32 held in registers while the active rows of wT stream past.
  */
 export function linearSpikeForward(
   idx: usize,
@@ -145,7 +153,7 @@ export function linearSpikeForward(
       let a6 = v128.load(biasRow + ob, 96);
       let a7 = v128.load(biasRow + ob, 112);
       for (let k = k0; k < k1; k++) {
-        const w = wT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob;
         a0 = f32x4.add(a0, v128.load(w));
         a1 = f32x4.add(a1, v128.load(w, 16));
         a2 = f32x4.add(a2, v128.load(w, 32));
@@ -169,15 +177,15 @@ export function linearSpikeForward(
     for (; o < out; o += 4) {
       const ob = <usize>o << 2;
       let a = v128.load(biasRow + ob);
-      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob));
+      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob));
       storePartial(yRow + ob, a, out - o);
     }
   }
 }
 
 /**
- * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT [inF, stride]
- * is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
+ * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT
+ * [inF + 1, stride] (the last row takes out-of-range indices) is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
  */
 export function linearSpikeWeightGrad(
   idx: usize,
@@ -195,7 +203,7 @@ export function linearSpikeWeightGrad(
   const c0 = begin * 4;
   const c1 = end * 4;
   const rowBytes = <usize>stride << 2;
-  for (let i = 0; i < inF; i++) {
+  for (let i = 0; i <= inF; i++) {
     const row = gwT + <usize>i * rowBytes;
     for (let c = c0; c < c1; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
   }
@@ -216,7 +224,7 @@ export function linearSpikeWeightGrad(
       const g6 = loadPartial(g + 96, out - o - 24);
       const g7 = loadPartial(g + 112, out - o - 28);
       for (let k = k0; k < k1; k++) {
-        const w = gwT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
         v128.store(w, f32x4.add(v128.load(w), g0));
         v128.store(w, f32x4.add(v128.load(w, 16), g1), 16);
         v128.store(w, f32x4.add(v128.load(w, 32), g2), 32);
@@ -236,7 +244,7 @@ export function linearSpikeWeightGrad(
       if (k0 == k1) continue;
       const g = loadPartial(gy + ((<usize>r * <usize>out) << 2) + ob, out - o);
       for (let k = k0; k < k1; k++) {
-        const w = gwT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
         v128.store(w, f32x4.add(v128.load(w), g));
       }
     }
@@ -358,10 +366,12 @@ function scatterTaps(
   const ho = load<i32>(geo, 44);
   const wo = load<i32>(geo, 48);
   const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
   const k0 = load<i32>(offsets + (<usize>img << 2));
   const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
   for (let k = k0; k < k1; k++) {
     const pos = load<i32>(idx + (<usize>k << 2));
+    if (<u32>pos >= inLen) continue; // malformed list: never write outside the buffers
     const c = pos / hw;
     const rem = pos - c * hw;
     const iy = rem / w;

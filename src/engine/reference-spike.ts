@@ -63,6 +63,19 @@ export function checkFilledList(kernel: string, list: SpikeList): void {
   need(list.offsets[0] === 0, kernel, "list.offsets[0] must be 0");
   const total = list.offsets[list.rows]!;
   need(total >= 0 && total <= list.idx.length, kernel, `list.offsets[rows] = ${total} exceeds idx length`);
+  for (let r = 0; r < list.rows; r++) {
+    if (list.offsets[r + 1]! < list.offsets[r]!) need(false, kernel, `list.offsets decreases at row ${r}`);
+  }
+}
+
+/** The twins also check every index (the wasm kernels skip out-of-range ones instead of paying for a check). */
+function checkIndices(kernel: string, list: SpikeList): void {
+  const total = list.offsets[list.rows]!;
+  for (let k = 0; k < total; k++) {
+    const i = list.idx[k]!;
+    if (!(i >= 0 && i < list.rowLen))
+      need(false, kernel, `list.idx[${k}] = ${i} is outside [0, rowLen = ${list.rowLen})`);
+  }
 }
 
 /** Checks an event-driven linear call: w [out, list.rowLen], y [list.rows, out]. */
@@ -207,6 +220,7 @@ function linearSpikeForward(
   out: number,
 ): void {
   checkLinear("linearSpikeForward", list, w, y, out);
+  checkIndices("linearSpikeForward", list);
   const inF = list.rowLen;
   for (let r = 0; r < list.rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -219,6 +233,7 @@ function linearSpikeForward(
 
 function linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, out: number): void {
   checkLinear("linearSpikeWeightGrad", list, gw, gy, out);
+  checkIndices("linearSpikeWeightGrad", list);
   const inF = list.rowLen;
   for (let r = 0; r < list.rows; r++) {
     for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) {
@@ -267,6 +282,7 @@ function conv2dSpikeForward(
   s: ConvShape,
 ): void {
   const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
+  checkIndices("conv2dSpikeForward", list);
   const plane = ho * wo;
   const taps = s.cin * s.kh * s.kw;
   for (let n = 0; n < s.n; n++)
@@ -282,6 +298,7 @@ function conv2dSpikeForward(
 
 function conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void {
   const { ho, wo } = checkConv("conv2dSpikeWeightGrad", list, gw, gy, s);
+  checkIndices("conv2dSpikeWeightGrad", list);
   const plane = ho * wo;
   const taps = s.cin * s.kh * s.kw;
   forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {

@@ -109,7 +109,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       checkLinear("linearSpikeForward", list, w, y, out);
       const inF = list.rowLen;
       const stride = roundUp4(out);
-      const wT = new Float32Array((inF + 1) * stride);
+      const wT = new Float32Array((inF + 2) * stride); // + bias row + zero row for bad indices
       rt.call([y], (ptr) => {
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride);
@@ -123,7 +123,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const inF = list.rowLen;
       const stride = roundUp4(out);
       const blocks = stride / 4;
-      const gwT = new Float32Array(inF * stride);
+      const gwT = new Float32Array((inF + 1) * stride); // + a row that takes bad indices
       rt.call([gw], (ptr) => {
         const args = [ptr(usedIdx(list)), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
         rt.parallel("linearSpikeWeightGrad", args, blocks, minItems(blocks, listCount(list) * out + 2 * inF * out));

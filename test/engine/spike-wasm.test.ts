@@ -130,3 +130,55 @@ test("wasm event-driven conv equals the twin: forward bit for bit, weight gradie
     }
   }
 });
+
+test("out-of-range indices: the twins reject them, the wasm kernels skip them without touching other memory", () => {
+  const rng = new Rng(24);
+  const rows = 3;
+  const inF = 6;
+  const out = 5;
+  const good = listOf(randomSpikes(rng, rows * inF, 0.5), rows, inF);
+  // The same list with bad entries (rowLen, -1, a huge index) spliced into row 1.
+  const idx = [
+    ...good.idx.subarray(0, good.offsets[1]!),
+    inF,
+    -1,
+    1 << 30,
+    ...good.idx.subarray(good.offsets[1]!, good.offsets[rows]!),
+  ];
+  const offsets = Int32Array.from(good.offsets, (o, r) => (r >= 2 ? o + 3 : o));
+  const bad: SpikeList = { rows, rowLen: inF, idx: Int32Array.from(idx), offsets };
+  const w = randomF32(rng, out * inF);
+  const gy = randomF32(rng, rows * out);
+  assert.throws(() => ref.linearSpikeForward(bad, w, null, new Float32Array(rows * out), out), /outside \[0, rowLen/);
+  const want = new Float32Array(rows * out);
+  ref.linearSpikeForward(good, w, null, want, out);
+  const wantGw = new Float32Array(out * inF);
+  ref.linearSpikeWeightGrad(good, gy, wantGw, out);
+  const s: ConvShape = {
+    n: rows,
+    cin: 1,
+    h: 2,
+    w: 3,
+    cout: out,
+    kh: 2,
+    kw: 2,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+  };
+  const cw = randomF32(rng, out * 4);
+  const wantConv = new Float32Array(rows * out * 3 * 4);
+  ref.conv2dSpikeForward(good, cw, null, wantConv, s);
+  for (const { label, k } of variants) {
+    const y = new Float32Array(rows * out);
+    k.linearSpikeForward(bad, w, null, y, out);
+    assert.deepEqual(y, want, label);
+    const gw = new Float32Array(out * inF);
+    k.linearSpikeWeightGrad(bad, gy, gw, out);
+    assertClose(gw, wantGw, 1e-6, 1e-6, label);
+    const yc = new Float32Array(wantConv.length);
+    k.conv2dSpikeForward(bad, cw, null, yc, s);
+    assert.deepEqual(yc, wantConv, label);
+  }
+});
