@@ -3,64 +3,37 @@
  * gradient), and fused LIF throughput. The dense baseline is the wasm engine's GEMM / conv2d in the same run, on
  * the same thread count; each pair is warmed up for >= 0.4 s and then timed interleaved (median of the rounds).
  */
-import type { ConvShape, Engine, Kernels, LifParams, SpikeList } from "../../src/engine/api.js";
+import type { ConvShape, Kernels, LifParams, SpikeList } from "../../src/engine/api.js";
 import { convOutSize } from "../../src/engine/api.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
 import type { SpikeKernelName } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
 import type { BenchRow, Suite } from "../run.js";
 
 type SpikeKernels = Pick<Kernels, SpikeKernelName>;
 
-/** What the suite runs on: spike kernels, the dense kernels when a wasm engine exists, memory to put inputs in. */
+/** What the suite runs on: the wasm engine at a thread count, with inputs allocated in its memory. */
 interface Backend {
   label: string;
-  threads: number;
   spike: SpikeKernels;
-  dense: Pick<Kernels, "gemm" | "conv2dForward" | "conv2dBackwardWeight"> | null;
+  dense: Pick<Kernels, "gemm" | "conv2dForward" | "conv2dBackwardWeight">;
   f32(n: number): Float32Array;
   i32(n: number): Int32Array;
   u8(n: number): Uint8Array;
   close(): void;
 }
 
-type EngineFactory = (opts: { threads: number }) => Promise<Engine & { close?: () => void }>;
-
-async function backends(): Promise<Backend[]> {
-  const mod = (await import("../../src/engine/index.js")) as Record<string, unknown>;
-  const create = mod.createWasmEngine as EngineFactory | undefined;
-  if (create !== undefined) {
-    const out: Backend[] = [];
-    for (const threads of [1, 2]) {
-      const e = await create({ threads });
-      out.push({
-        label: `wasm ${threads}t`,
-        threads,
-        spike: e,
-        dense: e,
-        f32: (n) => e.allocF32(n),
-        i32: (n) => e.allocI32(n),
-        u8: (n) => e.allocU8(n),
-        close: () => e.close?.(),
-      });
-    }
-    return out;
-  }
-  // No wasm engine on this branch yet: the spike kernels on a single-thread test runtime, no dense baseline.
-  const { splitRuntime } = await import("../../test/engine/spike-harness.js");
-  const { makeSpikeKernels } = await import("../../src/engine/wasm-spike.js");
-  const rt = await splitRuntime(1);
-  return [
-    {
-      label: "spike-only 1t",
-      threads: 1,
-      spike: makeSpikeKernels(rt),
-      dense: null,
-      f32: (n) => rt.allocF32(n),
-      i32: (n) => rt.allocI32(n),
-      u8: (n) => rt.allocU8(n),
-      close: () => {},
-    },
-  ];
+async function backend(threads: number): Promise<Backend> {
+  const e = await createWasmEngine({ threads });
+  return {
+    label: `wasm ${threads}t`,
+    spike: e,
+    dense: e,
+    f32: (n) => e.allocF32(n),
+    i32: (n) => e.allocI32(n),
+    u8: (n) => e.allocU8(n),
+    close: () => e.close(),
+  };
 }
 
 /** Warms every candidate for >= warmSec together, then times `rounds` interleaved rounds; medians in ms. */
@@ -98,12 +71,8 @@ function randomInto(rng: Rng, a: Float32Array, scale: number): Float32Array {
 
 const densities = [0.01, 0.05, 0.2, 0.5];
 
-function ratioCells(eventMs: number, denseMs: number | null): BenchRow {
-  return {
-    event_ms: +eventMs.toFixed(3),
-    dense_ms: denseMs === null ? null : +denseMs.toFixed(3),
-    speedup: denseMs === null ? null : +(denseMs / eventMs).toFixed(2),
-  };
+function ratioCells(eventMs: number, denseMs: number): BenchRow {
+  return { event_ms: +eventMs.toFixed(3), dense_ms: +denseMs.toFixed(3), speedup: +(denseMs / eventMs).toFixed(2) };
 }
 
 function linearRows(b: Backend, rng: Rng, rows: number, inF: number, out: number, warm: number, rounds: number) {
@@ -116,17 +85,25 @@ function linearRows(b: Backend, rng: Rng, rows: number, inF: number, out: number
   for (const density of densities) {
     const { dense, list } = fillSpikes(rng, b, rows, inF, density);
     const shape = `${rows}x${inF}->${out}`;
-    const fwd = [() => b.spike.linearSpikeForward(list, w, bias, y, out)];
-    const grad = [() => b.spike.linearSpikeWeightGrad(list, gy, gw, out)];
-    if (b.dense !== null) {
-      const d = b.dense;
-      fwd.push(() => d.gemm(false, true, rows, out, inF, 1, dense, w, 0, y));
-      grad.push(() => d.gemm(true, false, out, inF, rows, 1, gy, dense, 1, gw));
-    }
-    const f = race(fwd, warm, rounds);
-    result.push({ backend: b.label, kernel: "linear fwd", shape, density, ...ratioCells(f[0]!, f[1] ?? null) });
-    const g = race(grad, warm, rounds);
-    result.push({ backend: b.label, kernel: "linear wgrad", shape, density, ...ratioCells(g[0]!, g[1] ?? null) });
+    const d = b.dense;
+    const f = race(
+      [
+        () => b.spike.linearSpikeForward(list, w, bias, y, out),
+        () => d.gemm(false, true, rows, out, inF, 1, dense, w, 0, y),
+      ],
+      warm,
+      rounds,
+    );
+    result.push({ backend: b.label, kernel: "linear fwd", shape, density, ...ratioCells(f[0]!, f[1]!) });
+    const g = race(
+      [
+        () => b.spike.linearSpikeWeightGrad(list, gy, gw, out),
+        () => d.gemm(true, false, out, inF, rows, 1, gy, dense, 1, gw),
+      ],
+      warm,
+      rounds,
+    );
+    result.push({ backend: b.label, kernel: "linear wgrad", shape, density, ...ratioCells(g[0]!, g[1]!) });
   }
   return result;
 }
@@ -143,17 +120,19 @@ function convRows(b: Backend, rng: Rng, s: ConvShape, warm: number, rounds: numb
   const shape = `n${s.n} ${s.cin}->${s.cout} ${s.kh}x${s.kw} on ${s.h}x${s.w}`;
   for (const density of densities) {
     const { dense, list } = fillSpikes(rng, b, s.n, s.cin * s.h * s.w, density);
-    const fwd = [() => b.spike.conv2dSpikeForward(list, w, bias, y, s)];
-    const grad = [() => b.spike.conv2dSpikeWeightGrad(list, gy, gw, s)];
-    if (b.dense !== null) {
-      const d = b.dense;
-      fwd.push(() => d.conv2dForward(dense, w, bias, y, s));
-      grad.push(() => d.conv2dBackwardWeight(dense, gy, gw, null, s));
-    }
-    const f = race(fwd, warm, rounds);
-    result.push({ backend: b.label, kernel: "conv fwd", shape, density, ...ratioCells(f[0]!, f[1] ?? null) });
-    const g = race(grad, warm, rounds);
-    result.push({ backend: b.label, kernel: "conv wgrad", shape, density, ...ratioCells(g[0]!, g[1] ?? null) });
+    const d = b.dense;
+    const f = race(
+      [() => b.spike.conv2dSpikeForward(list, w, bias, y, s), () => d.conv2dForward(dense, w, bias, y, s)],
+      warm,
+      rounds,
+    );
+    result.push({ backend: b.label, kernel: "conv fwd", shape, density, ...ratioCells(f[0]!, f[1]!) });
+    const g = race(
+      [() => b.spike.conv2dSpikeWeightGrad(list, gy, gw, s), () => d.conv2dBackwardWeight(dense, gy, gw, null, s)],
+      warm,
+      rounds,
+    );
+    result.push({ backend: b.label, kernel: "conv wgrad", shape, density, ...ratioCells(g[0]!, g[1]!) });
   }
   return result;
 }
@@ -193,7 +172,8 @@ export const suite: Suite = async ({ quick }) => {
   const rounds = quick ? 3 : 7;
   const rows: BenchRow[] = [];
   const notes: string[] = [];
-  for (const b of await backends()) {
+  for (const threads of [1, 2]) {
+    const b = await backend(threads);
     const rng = new Rng(1234);
     try {
       rows.push(...linearRows(b, rng, 6400, 700, 128, warm, rounds));
@@ -205,9 +185,8 @@ export const suite: Suite = async ({ quick }) => {
     } finally {
       b.close();
     }
-    if (b.dense === null) notes.push(`${b.label}: no wasm engine on this build, so no dense baseline`);
   }
-  const at5 = rows.filter((r) => r.kernel === "linear fwd" && r.density === 0.05 && r.speedup !== null);
+  const at5 = rows.filter((r) => r.kernel === "linear fwd" && r.density === 0.05);
   for (const r of at5)
     notes.push(`${r.backend} linear fwd ${r.shape} at 5 %: ${r.speedup}x vs dense GEMM (target >= 5x)`);
   notes.push("speedup = dense_ms / event_ms, both measured in this run; times are medians of interleaved rounds");

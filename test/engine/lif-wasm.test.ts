@@ -1,26 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Kernels, LifParams, ResetMode, Surrogate } from "../../src/engine/api.js";
-import {
-  createSpikeList,
-  type SpikeKernelName,
-  spikeReferenceKernels as ref,
-} from "../../src/engine/reference-spike.js";
-import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
+import type { LifParams, ResetMode, Surrogate } from "../../src/engine/api.js";
+import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, splitRuntime } from "./spike-harness.js";
+import { assertClose, type KernelVariant, wasmVariants } from "./spike-harness.js";
 
-type SpikeKernels = Pick<Kernels, SpikeKernelName>;
-let variants: { label: string; k: SpikeKernels }[] = [];
+let variants: KernelVariant[] = [];
 
 before(async () => {
-  variants = [
-    { label: "1 piece", k: makeSpikeKernels(await splitRuntime(1)) },
-    { label: "3 pieces", k: makeSpikeKernels(await splitRuntime(3)) },
-  ];
+  variants = await wasmVariants();
 });
 after(() => {
-  variants = [];
+  for (const v of variants) v.close();
 });
 
 /** Currents giving roughly the wanted firing rate: none, rare, about half, every step. */
@@ -98,7 +89,7 @@ test("wasm lifBackward matches the twin for every surrogate and reset, and is sp
           assertClose(gc, want, 1e-5, 1e-4, `${label} ${surrogate}/${reset} t=${t} n=${n}`);
           got.push(gc);
         }
-        assert.deepEqual(got[0], got[1], "bit-identical for any split");
+        for (const g of got) assert.deepEqual(g, got[0], "bit-identical for any split");
       }
     }
   }

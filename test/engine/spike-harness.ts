@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ConvShape, convOutSize, type SpikeList } from "../../src/engine/api.js";
+import { type ConvShape, convOutSize, type Kernels, type SpikeList } from "../../src/engine/api.js";
+import type { SpikeKernelName } from "../../src/engine/reference-spike.js";
 import type { TypedView, WasmRuntime } from "../../src/engine/runtime.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
+import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
 import { projectRoot } from "../../src/util/paths.js";
 import type { Rng } from "../../src/util/rng.js";
 
@@ -224,4 +227,25 @@ export async function splitRuntime(chunks: number): Promise<SplitRuntime> {
       }
     },
   };
+}
+
+export interface KernelVariant {
+  label: string;
+  k: Pick<Kernels, SpikeKernelName>;
+  close(): void;
+}
+
+/**
+ * The wasm spike kernels four ways: the test runtime with the range in 1 and in 3 pieces, and the engine's thread
+ * pool at 1 thread and at 2 threads splitting every call (so the threaded paths run even on small shapes).
+ */
+export async function wasmVariants(): Promise<KernelVariant[]> {
+  const out: KernelVariant[] = [];
+  for (const pieces of [1, 3])
+    out.push({ label: `${pieces} piece(s)`, k: makeSpikeKernels(await splitRuntime(pieces)), close: () => {} });
+  for (const threads of [1, 2]) {
+    const e = await createWasmEngine({ threads, alwaysSplit: true });
+    out.push({ label: `engine ${threads}t`, k: e, close: () => e.close() });
+  }
+  return out;
 }

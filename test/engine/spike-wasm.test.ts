@@ -1,28 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { ConvShape, Kernels, SpikeList } from "../../src/engine/api.js";
+import type { ConvShape, SpikeList } from "../../src/engine/api.js";
 import { convOutSize } from "../../src/engine/api.js";
-import {
-  createSpikeList,
-  type SpikeKernelName,
-  spikeReferenceKernels as ref,
-} from "../../src/engine/reference-spike.js";
-import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
+import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, listOf, randomConvShape, randomF32, randomSpikes, splitRuntime } from "./spike-harness.js";
+import {
+  assertClose,
+  listOf,
+  randomConvShape,
+  randomF32,
+  randomSpikes,
+  type KernelVariant,
+  wasmVariants,
+} from "./spike-harness.js";
 
-type SpikeKernels = Pick<Kernels, SpikeKernelName>;
 const densities = [0, 0.01, 0.5, 1];
-let variants: { label: string; k: SpikeKernels }[] = [];
+let variants: KernelVariant[] = [];
 
 before(async () => {
-  variants = [
-    { label: "1 piece", k: makeSpikeKernels(await splitRuntime(1)) },
-    { label: "3 pieces", k: makeSpikeKernels(await splitRuntime(3)) },
-  ];
+  variants = await wasmVariants();
 });
 after(() => {
-  variants = [];
+  for (const v of variants) v.close();
 });
 
 function cloneList(l: SpikeList): SpikeList {
@@ -88,7 +87,7 @@ test("wasm event-driven linear equals the twin: forward bit for bit, weight grad
         assertClose(gw, wantGw, 1e-5, 1e-5, `${label} gw ${rows}x${inF}->${out} d=${d}`);
         gws.push(gw);
       }
-      assert.deepEqual(gws[0], gws[1], "weight gradient is bit-identical for any split");
+      for (const g of gws) assert.deepEqual(g, gws[0], "weight gradient is bit-identical for any split");
     }
   }
 });
@@ -126,7 +125,7 @@ test("wasm event-driven conv equals the twin: forward bit for bit, weight gradie
         assertClose(gw, wantGw, 1e-4, 1e-5, `${label} conv gw ${JSON.stringify(s)} d=${d}`);
         gws.push(gw);
       }
-      assert.deepEqual(gws[0], gws[1], "conv weight gradient is bit-identical for any split");
+      for (const g of gws) assert.deepEqual(g, gws[0], "conv weight gradient is bit-identical for any split");
     }
   }
 });
