@@ -6,7 +6,7 @@
  * kernel), so its spikes match the wasm kernel bit for bit; a float64 scan would flip spikes that sit within
  * rounding of the threshold and the two trajectories would part.
  */
-import { type ConvShape, convOutSize, type Kernels, type LifParams, type SpikeList } from "./api.js";
+import { type ConvShape, convOutSize, type Engine, type Kernels, type LifParams, type SpikeList } from "./api.js";
 
 export type SpikeKernelName =
   | "lifForward"
@@ -19,9 +19,19 @@ export type SpikeKernelName =
 
 const f32 = Math.fround;
 
-/** An empty spike list with room for every position of `rows` rows of `rowLen` (plain arrays, not engine memory). */
-export function createSpikeList(rows: number, rowLen: number): SpikeList {
-  return { rows, rowLen, idx: new Int32Array(rows * rowLen), offsets: new Int32Array(rows + 1) };
+/**
+ * An empty spike list with room for every position of `rows` rows of `rowLen`: in an engine's memory when `engine`
+ * is given (release it with freeSpikeList), else in plain arrays.
+ */
+export function createSpikeList(rows: number, rowLen: number, engine?: Pick<Engine, "allocI32">): SpikeList {
+  const alloc = (n: number) => (engine === undefined ? new Int32Array(n) : engine.allocI32(n));
+  return { rows, rowLen, idx: alloc(rows * rowLen), offsets: alloc(rows + 1) };
+}
+
+/** Releases a list made by createSpikeList(rows, rowLen, engine). */
+export function freeSpikeList(list: SpikeList, engine: Pick<Engine, "free">): void {
+  engine.free(list.idx);
+  engine.free(list.offsets);
 }
 
 function need(ok: boolean, kernel: string, what: string): void {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { LifParams, ResetMode, Surrogate } from "../../src/engine/api.js";
-import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
+import { createSpikeList, freeSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose, type KernelVariant, wasmVariants } from "./spike-harness.js";
 
@@ -92,5 +93,41 @@ test("wasm lifBackward matches the twin for every surrogate and reset, and is sp
         for (const g of got) assert.deepEqual(g, got[0], "bit-identical for any split");
       }
     }
+  }
+});
+
+test("lifForward fills a spike list that lives in engine memory, in place; repeated calls do not grow memory", async () => {
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  try {
+    const rng = new Rng(33);
+    const p: LifParams = {
+      t: 4,
+      n: 3 * 50,
+      alpha: 0.3,
+      vth: 0.3,
+      surrogate: "rect",
+      surrogateWidth: 0.5,
+      reset: "hard",
+    };
+    const before = e.bytesInUse();
+    const cur = e.allocF32(p.t * p.n);
+    cur.set(currents(rng, p.t * p.n, 0.5));
+    const spikes = e.allocU8(p.t * p.n);
+    const u = e.allocF32(p.t * p.n);
+    const list = createSpikeList(p.t * 3, 50, e);
+    const want = createSpikeList(p.t * 3, 50);
+    ref.lifForward(cur, new Uint8Array(p.t * p.n), new Float32Array(p.t * p.n), p, want);
+    e.lifForward(cur, spikes, u, p, list);
+    const peak = e.bytesInUse();
+    for (let i = 0; i < 20; i++) e.lifForward(cur, spikes, u, p, list);
+    assert.equal(e.bytesInUse(), peak, "no memory left behind by repeated calls");
+    assert.deepEqual(list.offsets, want.offsets);
+    const total = want.offsets[want.rows]!;
+    assert.deepEqual(list.idx.subarray(0, total), want.idx.subarray(0, total));
+    for (const a of [cur, spikes, u]) e.free(a);
+    freeSpikeList(list, e);
+    assert.equal(e.bytesInUse(), before);
+  } finally {
+    e.close();
   }
 });
