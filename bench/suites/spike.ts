@@ -36,8 +36,13 @@ async function backend(threads: number): Promise<Backend> {
   };
 }
 
-/** Warms every candidate for >= warmSec together, then times `rounds` interleaved rounds; medians in ms. */
-function race(candidates: (() => void)[], warmSec: number, rounds: number): number[] {
+interface Timing {
+  median: number;
+  min: number;
+}
+
+/** Warms every candidate for >= warmSec together, then times `rounds` interleaved rounds (ms). */
+function race(candidates: (() => void)[], warmSec: number, rounds: number): Timing[] {
   const start = performance.now();
   while (performance.now() - start < warmSec * 1000) for (const c of candidates) c();
   const times = candidates.map(() => [] as number[]);
@@ -48,7 +53,10 @@ function race(candidates: (() => void)[], warmSec: number, rounds: number): numb
       times[i]!.push(performance.now() - t0);
     }
   }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { median: t[Math.floor(t.length / 2)]!, min: t[0]! };
+  });
 }
 
 function fillSpikes(rng: Rng, b: Backend, rows: number, rowLen: number, density: number) {
@@ -71,8 +79,14 @@ function randomInto(rng: Rng, a: Float32Array, scale: number): Float32Array {
 
 const densities = [0.01, 0.05, 0.2, 0.5];
 
-function ratioCells(eventMs: number, denseMs: number): BenchRow {
-  return { event_ms: +eventMs.toFixed(3), dense_ms: +denseMs.toFixed(3), speedup: +(denseMs / eventMs).toFixed(2) };
+/** Median times and their ratio, plus the ratio of the best times (less hurt by other load on a shared machine). */
+function ratioCells(event: Timing, dense: Timing): BenchRow {
+  return {
+    event_ms: +event.median.toFixed(3),
+    dense_ms: +dense.median.toFixed(3),
+    speedup: +(dense.median / event.median).toFixed(2),
+    speedup_best: +(dense.min / event.min).toFixed(2),
+  };
 }
 
 function linearRows(b: Backend, rng: Rng, rows: number, inF: number, out: number, warm: number, rounds: number) {
@@ -154,15 +168,14 @@ function lifRows(b: Backend, rng: Rng, t: number, n: number, rowLen: number, war
   );
   const [bwdSig] = race([() => b.spike.lifBackward(g, u, spikes, gc, { ...p, surrogate: "sigmoid" })], warm, rounds);
   const rate = list.offsets[list.rows]! / (t * n);
-  const row = (kernel: string, ms: number): BenchRow => ({
+  const row = (kernel: string, ms: Timing): BenchRow => ({
     backend: b.label,
     kernel,
     shape: `t${t} n${n}`,
     density: +rate.toFixed(3),
-    event_ms: +ms.toFixed(3),
-    dense_ms: null,
-    speedup: null,
-    gsteps_per_s: +((t * n) / ms / 1e6).toFixed(3),
+    event_ms: +ms.median.toFixed(3),
+    gsteps_per_s: +((t * n) / ms.median / 1e6).toFixed(3),
+    gsteps_per_s_best: +((t * n) / ms.min / 1e6).toFixed(3),
   });
   return [row("lif fwd+list", fwd!), row("lif bwd rect", bwdRect!), row("lif bwd sigmoid", bwdSig!)];
 }
