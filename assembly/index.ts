@@ -4,6 +4,8 @@ export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
 export * from "./elementwise";
+export * from "./lif";
+export * from "./spike";
 
 /** First byte after the module's static data: the engine's allocator starts above it. */
 export function heapBase(): usize {
