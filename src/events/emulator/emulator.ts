@@ -28,8 +28,14 @@ export class EventCameraEmulator {
   /** starting offset of each pixel inside its leak cycle, as a fraction of its ON threshold */
   private readonly leakPhase: Float64Array;
   private readonly ref: Float64Array;
+  /** log intensity of the input at the previous and the current frame */
+  private readonly inputPrev: Float64Array;
+  private readonly inputCur: Float64Array;
+  /** what the pixel sees (input after the photoreceptor low-pass) at the start and end of the current step */
   private readonly prevLog: Float64Array;
   private readonly curLog: Float64Array;
+  /** photoreceptor time constant (µs); 0 = infinitely fast */
+  private readonly tauUs: number;
   private readonly lastEvent: Float64Array;
   private readonly noiseRng: Rng;
   private nextNoiseT = Number.POSITIVE_INFINITY;
@@ -54,8 +60,11 @@ export class EventCameraEmulator {
     this.leakPerUs = new Float64Array(n);
     this.leakPhase = new Float64Array(n);
     this.ref = new Float64Array(n);
+    this.inputPrev = new Float64Array(n);
+    this.inputCur = new Float64Array(n);
     this.prevLog = new Float64Array(n);
     this.curLog = new Float64Array(n);
+    this.tauUs = this.params.cutoffHz > 0 ? 1e6 / (2 * Math.PI * this.params.cutoffHz) : 0;
     this.lastEvent = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
     this.out = new EventBuilder(this.sensor);
 
@@ -93,25 +102,24 @@ export class EventCameraEmulator {
         `emulator: frame ${this.frames} at t=${tUs} µs is not after the previous frame (t=${this.prevT} µs)`,
       );
     }
-    this.toLog(frame, this.curLog);
+    this.toLog(frame, this.inputCur);
     const before = this.out.length;
     if (this.frames === 0) this.start(tUs);
-    else this.interval(this.prevT, tUs);
-    this.prevLog.set(this.curLog);
+    else this.advance(tUs);
+    this.inputPrev.set(this.inputCur);
     this.prevT = tUs;
     this.frames++;
     return this.out.length - before;
   }
 
-  /** Advances time with the scene unchanged (only leak and noise), as pushing the previous frame again. */
+  /** Advances time with the scene unchanged (only leak, noise and the photoreceptor settling), as repeating the frame. */
   holdUntil(tUs: number): number {
     if (this.frames === 0) throw new RangeError("emulator: holdUntil before the first frame");
     if (!(tUs > this.prevT)) {
       throw new RangeError(`emulator: holdUntil(${tUs}) is not after the last frame (t=${this.prevT} µs)`);
     }
-    this.curLog.set(this.prevLog);
     const before = this.out.length;
-    this.interval(this.prevT, tUs);
+    this.advance(tUs);
     this.prevT = tUs;
     return this.out.length - before;
   }
@@ -158,9 +166,40 @@ export class EventCameraEmulator {
   }
 
   private start(tUs: number): void {
-    for (let i = 0; i < this.n; i++) this.ref[i] = this.curLog[i]! - this.leakPhase[i]! * this.thOn[i]!;
+    this.prevLog.set(this.inputCur);
+    for (let i = 0; i < this.n; i++) this.ref[i] = this.inputCur[i]! - this.leakPhase[i]! * this.thOn[i]!;
     const rate = (this.params.shotNoiseRateHz * this.n) / 1e6;
     this.nextNoiseT = rate > 0 ? tUs + this.expGap(rate) : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * From the previous frame time to t1, the input ramping linearly from inputPrev to inputCur. Without the low-pass
+   * that is one step; with it, steps of one time constant while the photoreceptor settles (at most 20), then the
+   * rest in one step, each step filtered exactly for an input held at its end value.
+   */
+  private advance(t1: number): void {
+    const t0 = this.prevT;
+    const { inputPrev, inputCur, prevLog, curLog, tauUs } = this;
+    if (tauUs === 0) {
+      curLog.set(inputCur);
+      this.interval(t0, t1);
+      prevLog.set(curLog);
+      return;
+    }
+    let t = t0;
+    for (let step = 0; t < t1; step++) {
+      const h = step < 20 && t1 - t > tauUs ? tauUs : t1 - t;
+      const tn = t + h;
+      const f = (tn - t0) / (t1 - t0);
+      const a = 1 - Math.exp(-h / tauUs);
+      for (let i = 0; i < this.n; i++) {
+        const target = inputPrev[i]! + f * (inputCur[i]! - inputPrev[i]!);
+        curLog[i] = prevLog[i]! + a * (target - prevLog[i]!);
+      }
+      this.interval(t, tn);
+      prevLog.set(curLog);
+      t = tn;
+    }
   }
 
   /** Events in (t0, t1]: threshold crossings along the straight line between the two frames, plus shot noise. */
@@ -248,7 +287,7 @@ export class EventCameraEmulator {
 }
 
 function clamp01(s: number): number {
-  return s < 0 ? 0 : s > 1 ? 1 : s;
+  return Math.max(0, Math.min(1, s));
 }
 
 /** A whole recording: frames with their timestamps (µs, increasing). */

@@ -25,6 +25,8 @@ export interface EmulatorParams {
   shotNoiseRateHz: number;
   /** share of shot-noise events that are ON */
   shotNoiseOnFraction: number;
+  /** photoreceptor bandwidth (Hz): the pixel sees log intensity through a first-order low-pass; 0 = no filter */
+  cutoffHz: number;
   /** dark offset inside the log: log(I + darkLevel) for intensity I in [0, 1]; keeps black pixels finite */
   darkLevel: number;
   /** input values are raised to this power before the log (2.2 undoes sRGB-like encoding; 1 = linear input) */
@@ -45,6 +47,7 @@ export const DEFAULT_EMULATOR_PARAMS: Readonly<EmulatorParams> = Object.freeze({
   hotPixelRateHz: 0,
   shotNoiseRateHz: 0.01,
   shotNoiseOnFraction: 0.5,
+  cutoffHz: 0,
   darkLevel: 0.01,
   inputGamma: 1,
   seed: 0,
@@ -63,6 +66,7 @@ export const EMULATOR_PARAM_HELP: Readonly<Record<keyof EmulatorParams, string>>
   hotPixelRateHz: "leak rate of hot pixels (events/s)",
   shotNoiseRateHz: "shot-noise events per pixel per second",
   shotNoiseOnFraction: "share of shot-noise events that are ON (0..1)",
+  cutoffHz: "photoreceptor low-pass cutoff (Hz, 0 = none)",
   darkLevel: "dark offset inside the log, log(I + darkLevel)",
   inputGamma: "input values are raised to this power first (2.2 for sRGB video)",
   seed: "random seed",
@@ -83,6 +87,7 @@ export function resolveEmulatorParams(partial: Partial<EmulatorParams> = {}): Em
     "leakRateSigma",
     "hotPixelRateHz",
     "shotNoiseRateHz",
+    "cutoffHz",
   ];
   const fractions: (keyof EmulatorParams)[] = ["hotPixelFraction", "shotNoiseOnFraction"];
   for (const key of Object.keys(p) as (keyof EmulatorParams)[]) {
