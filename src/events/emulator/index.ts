@@ -1,0 +1,5 @@
+/** Event-camera emulator (browser-safe part). Frame files: ./image-files.ts (Node). */
+export * from "./emulator.js";
+export * from "./event-builder.js";
+export * from "./grayscale.js";
+export * from "./params.js";
