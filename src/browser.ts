@@ -1,2 +1,2 @@
 /** razor-snn browser entry: everything that needs no Node built-ins. */
-export * from "./events/stream.js";
+export * from "./events/index.js";
