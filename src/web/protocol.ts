@@ -2,20 +2,15 @@
  * The messages between a page and the razor-snn Worker (worker-host.ts serves them, worker-client.ts sends them).
  * Every request carries an id; the Worker answers each with one response of the same id.
  */
+import type { DecodeOptions } from "../events/decode.js";
+import type { EventFormat } from "../events/decoders/types.js";
 import type { EventStream } from "../events/stream.js";
 
-export interface DecodeOptions {
-  /** used to recognise the format by extension when the content alone does not tell */
-  fileName?: string;
-  /** force a format by name (as the CLI's --format) */
-  format?: string;
-}
-
 /** A recording decoded in the Worker. The Worker keeps its own copy under `handle` for inference. */
-export interface DecodedRecording {
+export interface RazorWorkerRecording {
   handle: number;
   name: string;
-  format: string;
+  format: EventFormat;
   /** true when the sensor size was not in the file and was guessed from the coordinates */
   sensorGuessed: boolean;
   meta: Record<string, unknown>;
@@ -25,7 +20,7 @@ export interface DecodedRecording {
 }
 
 /** What the page needs to know about a loaded model. */
-export interface ModelInfo {
+export interface RazorWorkerModel {
   name: string;
   /** model family, e.g. "razor", "ta", "snn" */
   kind: string;
@@ -41,7 +36,7 @@ export interface ModelInfo {
   config: Record<string, unknown>;
 }
 
-export interface LayerTrace {
+export interface RazorWorkerLayerTrace {
   name: string;
   /** Razor importance score per frame [T] */
   scores: Float32Array;
@@ -50,7 +45,7 @@ export interface LayerTrace {
   kept: number;
 }
 
-export interface InferenceRun {
+export interface RazorWorkerRun {
   /** predicted class after each frame (argmax of the output accumulated so far) [T] */
   predictionOverTime: Int32Array;
   /** output per frame [T, classes] */
@@ -61,28 +56,30 @@ export interface InferenceRun {
   ms: number;
 }
 
-export interface InferenceResult {
+export interface RazorWorkerInference {
   handle: number;
   timesteps: number;
-  layers: LayerTrace[];
+  layers: RazorWorkerLayerTrace[];
   /** with the masks of the chosen thresholds */
-  masked: InferenceRun;
+  masked: RazorWorkerRun;
   /** the same model with every frame kept */
-  unmasked: InferenceRun;
+  unmasked: RazorWorkerRun;
   /** the model's input frames [T, P, H, W] for display (P, H, W in `frameShape`) */
   frames: Float32Array;
   frameShape: [number, number, number, number];
 }
 
-export type WorkerRequest =
+export type RazorWorkerRequest =
   | { op: "decode"; id: number; bytes: ArrayBuffer; options: DecodeOptions }
   | { op: "release"; id: number; handle: number }
   | { op: "loadModel"; id: number; bytes: ArrayBuffer; name: string; wasmUrl: string | null }
   | { op: "infer"; id: number; handle: number; thresholds: number[] | null };
 
-export type WorkerResult = DecodedRecording | ModelInfo | InferenceResult | null;
+export type RazorWorkerResult = RazorWorkerRecording | RazorWorkerModel | RazorWorkerInference | null;
 
-export type WorkerResponse = { id: number; ok: true; result: WorkerResult } | { id: number; ok: false; error: string };
+export type RazorWorkerResponse =
+  | { id: number; ok: true; result: RazorWorkerResult }
+  | { id: number; ok: false; error: string };
 
 /** The little of a DedicatedWorkerGlobalScope (or a MessagePort) the host needs; lets tests drive it in Node. */
 export interface MessageEndpoint {

@@ -6,13 +6,13 @@
  *   const model = await rz.loadModel(await ckpt.arrayBuffer(), ckpt.name, "/razor.wasm");
  *   const run = await rz.infer(rec.handle, model.thresholds);
  */
+import type { DecodeOptions } from "../events/decode.js";
 import type {
-  DecodedRecording,
-  DecodeOptions,
-  InferenceResult,
-  ModelInfo,
-  WorkerRequest,
-  WorkerResponse,
+  RazorWorkerRecording,
+  RazorWorkerInference,
+  RazorWorkerModel,
+  RazorWorkerRequest,
+  RazorWorkerResponse,
 } from "./protocol.js";
 
 type Pending = { ok: (v: unknown) => void; fail: (e: Error) => void };
@@ -30,7 +30,7 @@ export class RazorWorkerClient {
 
   constructor(private readonly worker: WorkerLike) {
     worker.addEventListener("message", (ev: MessageEvent) => {
-      const res = ev.data as WorkerResponse;
+      const res = ev.data as RazorWorkerResponse;
       const p = this.pending.get(res.id);
       if (p === undefined) return;
       this.pending.delete(res.id);
@@ -40,8 +40,8 @@ export class RazorWorkerClient {
   }
 
   /** Decodes a recording in the Worker; `bytes` is transferred (unusable afterwards). */
-  decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<DecodedRecording> {
-    return this.call<DecodedRecording>({ op: "decode", id: 0, bytes, options }, [bytes]);
+  decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<RazorWorkerRecording> {
+    return this.call<RazorWorkerRecording>({ op: "decode", id: 0, bytes, options }, [bytes]);
   }
 
   /** Frees the Worker's copy of a decoded recording. */
@@ -50,13 +50,13 @@ export class RazorWorkerClient {
   }
 
   /** Loads a safetensors checkpoint; `wasmUrl` is where the engine's .wasm is served (null: pure-TS engine). */
-  loadModel(bytes: ArrayBuffer, name: string, wasmUrl: string | null): Promise<ModelInfo> {
-    return this.call<ModelInfo>({ op: "loadModel", id: 0, bytes, name, wasmUrl }, [bytes]);
+  loadModel(bytes: ArrayBuffer, name: string, wasmUrl: string | null): Promise<RazorWorkerModel> {
+    return this.call<RazorWorkerModel>({ op: "loadModel", id: 0, bytes, name, wasmUrl }, [bytes]);
   }
 
   /** Runs the loaded model on a decoded recording with the given thresholds (null: the checkpoint's). */
-  infer(handle: number, thresholds: number[] | null): Promise<InferenceResult> {
-    return this.call<InferenceResult>({ op: "infer", id: 0, handle, thresholds }, []);
+  infer(handle: number, thresholds: number[] | null): Promise<RazorWorkerInference> {
+    return this.call<RazorWorkerInference>({ op: "infer", id: 0, handle, thresholds }, []);
   }
 
   terminate(): void {
@@ -65,7 +65,7 @@ export class RazorWorkerClient {
     this.pending.clear();
   }
 
-  private call<T>(req: WorkerRequest, transfer: Transferable[]): Promise<T> {
+  private call<T>(req: RazorWorkerRequest, transfer: Transferable[]): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((ok, fail) => {
       this.pending.set(id, { ok: ok as (v: unknown) => void, fail });

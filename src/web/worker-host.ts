@@ -6,8 +6,14 @@
  *   serveRazorWorker(self);
  */
 import type { EventStream } from "../events/stream.js";
-import { decodeRecording } from "./decode.js";
-import type { DecodedRecording, MessageEndpoint, WorkerRequest, WorkerResponse, WorkerResult } from "./protocol.js";
+import { decodeEvents } from "../events/decode.js";
+import type {
+  RazorWorkerRecording,
+  MessageEndpoint,
+  RazorWorkerRequest,
+  RazorWorkerResponse,
+  RazorWorkerResult,
+} from "./protocol.js";
 import { streamBuffers } from "./protocol.js";
 
 export interface RazorWorkerState {
@@ -19,30 +25,31 @@ export interface RazorWorkerState {
 export function serveRazorWorker(scope: MessageEndpoint): RazorWorkerState {
   const state: RazorWorkerState = { recordings: new Map(), nextHandle: 1 };
   scope.addEventListener("message", (ev: MessageEvent) => {
-    const req = ev.data as WorkerRequest;
+    const req = ev.data as RazorWorkerRequest;
     void answer(state, req).then(
-      ([result, transfer]) => scope.postMessage({ id: req.id, ok: true, result } satisfies WorkerResponse, transfer),
+      ([result, transfer]) =>
+        scope.postMessage({ id: req.id, ok: true, result } satisfies RazorWorkerResponse, transfer),
       (err: unknown) =>
         scope.postMessage({
           id: req.id,
           ok: false,
           error: err instanceof Error ? err.message : String(err),
-        } satisfies WorkerResponse),
+        } satisfies RazorWorkerResponse),
     );
   });
   return state;
 }
 
-async function answer(state: RazorWorkerState, req: WorkerRequest): Promise<[WorkerResult, Transferable[]]> {
+async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise<[RazorWorkerResult, Transferable[]]> {
   switch (req.op) {
     case "decode": {
       const started = performance.now();
       const name = req.options.fileName ?? "<buffer>";
-      const d = decodeRecording(new Uint8Array(req.bytes), req.options);
+      const d = decodeEvents(new Uint8Array(req.bytes), req.options);
       const handle = state.nextHandle++;
       state.recordings.set(handle, d.stream);
       const copy = copyStream(d.stream);
-      const result: DecodedRecording = {
+      const result: RazorWorkerRecording = {
         handle,
         name,
         format: d.format,

@@ -1,6 +1,6 @@
 // The viewer page: opens recordings, label lists and checkpoints (picker, drag-and-drop, or the files the
 // `razor-snn view` command serves), decodes and runs models in the Worker, and wires the panels together.
-import type { DecodedRecording, InferenceResult, ModelInfo } from "../protocol.js";
+import type { RazorWorkerRecording, RazorWorkerInference, RazorWorkerModel } from "../protocol.js";
 import { paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
@@ -10,7 +10,7 @@ import { type ScoredRecording, showModel, showResult } from "./model-panel.js";
 import { drawFrameStrip, eventBinFrames, isAudio, modelInputFrames, Player } from "./player.js";
 
 interface LoadedRecording extends ScoredRecording {
-  decoded: DecodedRecording;
+  decoded: RazorWorkerRecording;
   index: TimeIndex;
 }
 
@@ -26,7 +26,7 @@ const player = new Player();
 const recordings: LoadedRecording[] = [];
 let labels = new Map<string, number>();
 let current = -1;
-let model: ModelInfo | null = null;
+let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
 let inferenceGeneration = 0;
 
@@ -162,7 +162,7 @@ async function runInference(): Promise<void> {
   const theta = Number(byId<HTMLInputElement>("threshold").value);
   const thresholds = model.maskedLayers.map(() => theta);
   status(`running ${model.name} on ${recordings.length} recording(s), θ = ${theta.toFixed(2)}…`);
-  const results: (InferenceResult | undefined)[] = [];
+  const results: (RazorWorkerInference | undefined)[] = [];
   for (const r of recordings) {
     results.push(await worker.infer(r.decoded.handle, thresholds));
     if (generation !== inferenceGeneration) return;

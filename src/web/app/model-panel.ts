@@ -1,15 +1,15 @@
 // The model side of the page: threshold slider, kept frames, per-layer heat strips, prediction over time, SOPs,
 // time, accuracy and savings. Inference runs in the Worker; this module only shows results.
-import type { InferenceResult, ModelInfo } from "../protocol.js";
+import type { RazorWorkerInference, RazorWorkerModel } from "../protocol.js";
 import { byId, formatBig, setText } from "./dom.js";
 
 export interface ScoredRecording {
   name: string;
   label: number | undefined;
-  result: InferenceResult | undefined;
+  result: RazorWorkerInference | undefined;
 }
 
-export function showModel(model: ModelInfo): void {
+export function showModel(model: RazorWorkerModel): void {
   byId("model-panel").hidden = false;
   setText("model-name", model.name);
   const layers = model.maskedLayers.length;
@@ -54,7 +54,8 @@ function saving(masked: number, unmasked: number): string {
 function accuracyText(all: ScoredRecording[]): string {
   const labelled = all.filter((s) => s.label !== undefined && s.result !== undefined);
   if (labelled.length === 0) return "no labels (open a label list .txt with the recordings)";
-  const hits = (pick: (r: InferenceResult) => number) => labelled.filter((s) => pick(s.result!) === s.label).length;
+  const hits = (pick: (r: RazorWorkerInference) => number) =>
+    labelled.filter((s) => pick(s.result!) === s.label).length;
   const masked = hits((r) => r.masked.predicted);
   const unmasked = hits((r) => r.unmasked.predicted);
   const n = labelled.length;
@@ -62,7 +63,7 @@ function accuracyText(all: ScoredRecording[]): string {
 }
 
 /** One row per masked layer: score as colour (dark blue → yellow), dropped frames dark with a red tick. */
-function drawHeat(r: InferenceResult): void {
+function drawHeat(r: RazorWorkerInference): void {
   const c = byId<HTMLCanvasElement>("heat-canvas");
   const rows = Math.max(1, r.layers.length);
   const rowH = 24;
@@ -93,7 +94,7 @@ function drawHeat(r: InferenceResult): void {
 }
 
 /** Predicted class after each frame, with and without the mask, as two rows of class-coloured cells. */
-function drawPredictions(r: InferenceResult): void {
+function drawPredictions(r: RazorWorkerInference): void {
   const c = byId<HTMLCanvasElement>("prediction-canvas");
   const ctx = c.getContext("2d")!;
   ctx.fillStyle = "#0a0b0f";

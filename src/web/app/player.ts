@@ -1,6 +1,7 @@
 // Event playback: the event view (or spike raster for audio), the time slider, the event-rate timeline and the
 // strip of integrated frames. Drawing reads precomputed per-bin offsets, never walks the whole stream per frame.
 import type { EventStream } from "../../events/stream.js";
+import { frameWindows } from "../../events/transforms/frames.js";
 import { defaultPalette, paintEvents, paintFrame, paintRaster, rgba } from "../render.js";
 import { eventIndexAt, type TimeIndex } from "../timeline.js";
 import { blit, byId, formatUs, setText } from "./dom.js";
@@ -201,16 +202,14 @@ export function drawFrameStrip(
   }
 }
 
-/** Display frames of a recording without a model: `count` equal time bins painted as events. */
+/** Display frames of a recording without a model: `count` equal time bins (frame integration's index ranges). */
 export function eventBinFrames(rec: PlayerRecording, count: number) {
-  const { t0, t1 } = rec.index;
-  const span = (t1 - t0) / count;
-  return Array.from({ length: count }, (_, k) => ({
-    caption: `${formatUs(k * span)}`,
+  const win = frameWindows(rec.stream, { mode: "timeBins", bins: count, convention: "spikingjelly" });
+  const t0 = rec.index.t0;
+  return win.start.map((s, k) => ({
+    caption: formatUs((rec.stream.t[s] ?? t0) - t0),
     paint: (out: Uint32Array, w: number, h: number) => {
-      const s = eventIndexAt(rec.stream, rec.index, t0 + k * span);
-      const e = eventIndexAt(rec.stream, rec.index, t0 + (k + 1) * span);
-      paintEvents(rec.stream, s, e, out, w, h);
+      paintEvents(rec.stream, s, win.end[k]!, out, w, h);
     },
   }));
 }
