@@ -1,5 +1,9 @@
 import { EventFormatError } from "../errors.js";
+import { Aedat3Decoder } from "./aedat3.js";
 import { Atis40Decoder } from "./atis40.js";
+import { DatDecoder } from "./dat.js";
+import { Evt2Decoder } from "./evt2.js";
+import { Evt3Decoder } from "./evt3.js";
 import type { ChunkDecoder, DecoderOptions, EventFormat } from "./types.js";
 
 /** A chunked decoder for `format`. SHD/SSC (HDF5) is not a byte stream: open it with openShd. */
@@ -7,6 +11,14 @@ export function createDecoder(format: EventFormat, opts: DecoderOptions = {}): C
   switch (format) {
     case "atis40":
       return new Atis40Decoder(opts);
+    case "aedat3":
+      return new Aedat3Decoder(opts);
+    case "evt2":
+      return new Evt2Decoder(opts);
+    case "evt3":
+      return new Evt3Decoder(opts);
+    case "dat":
+      return new DatDecoder(opts);
     default:
       throw new EventFormatError(
         opts.fileName ?? "<buffer>",
