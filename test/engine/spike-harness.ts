@@ -1,0 +1,145 @@
+/**
+ * Shared by the spike/LIF tests: random spike data, dense reference computations (plain loops, no event lists) and
+ * tolerance checks.
+ */
+import assert from "node:assert/strict";
+import { type ConvShape, convOutSize, type SpikeList } from "../../src/engine/api.js";
+import type { Rng } from "../../src/util/rng.js";
+
+export function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * scale;
+  return a;
+}
+
+/** Binary spikes with each position active with probability `density` (exactly 0 % and 100 % at the ends). */
+export function randomSpikes(rng: Rng, n: number, density: number): Uint8Array {
+  const s = new Uint8Array(n);
+  for (let i = 0; i < n; i++) s[i] = rng.uniform() < density ? 1 : 0;
+  return s;
+}
+
+/** CSR list of the spikes built by the test itself, independent of the kernels under test. */
+export function listOf(spikes: Uint8Array, rows: number, rowLen: number): SpikeList {
+  const idx: number[] = [];
+  const offsets = [0];
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < rowLen; i++) if (spikes[r * rowLen + i] === 1) idx.push(i);
+    offsets.push(idx.length);
+  }
+  const full = new Int32Array(rows * rowLen);
+  full.set(idx);
+  return { rows, rowLen, idx: full, offsets: Int32Array.from(offsets) };
+}
+
+/** y = S Wᵀ + b with S [rows, in] dense 0/1, W [out, in]. */
+export function denseLinear(
+  s: Uint8Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  rows: number,
+  inF: number,
+  out: number,
+) {
+  const y = new Float64Array(rows * out);
+  for (let r = 0; r < rows; r++)
+    for (let o = 0; o < out; o++) {
+      let acc = b === null ? 0 : b[o]!;
+      for (let i = 0; i < inF; i++) acc += s[r * inF + i]! * w[o * inF + i]!;
+      y[r * out + o] = acc;
+    }
+  return y;
+}
+
+/** gW = gyᵀ S. */
+export function denseLinearWeightGrad(s: Uint8Array, gy: Float32Array, rows: number, inF: number, out: number) {
+  const gw = new Float64Array(out * inF);
+  for (let o = 0; o < out; o++)
+    for (let i = 0; i < inF; i++) {
+      let acc = 0;
+      for (let r = 0; r < rows; r++) acc += gy[r * out + o]! * s[r * inF + i]!;
+      gw[o * inF + i] = acc;
+    }
+  return gw;
+}
+
+/** Direct conv loop over every output and tap: y[n, co, oy, ox] = b + Σ w · x (zero padding). */
+export function denseConv(x: Uint8Array, w: Float32Array, b: Float32Array | null, s: ConvShape) {
+  const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+  const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+  const y = new Float64Array(s.n * s.cout * ho * wo);
+  for (let n = 0; n < s.n; n++)
+    for (let co = 0; co < s.cout; co++)
+      for (let oy = 0; oy < ho; oy++)
+        for (let ox = 0; ox < wo; ox++) {
+          let acc = b === null ? 0 : b[co]!;
+          for (let c = 0; c < s.cin; c++)
+            for (let ky = 0; ky < s.kh; ky++)
+              for (let kx = 0; kx < s.kw; kx++) {
+                const iy = oy * s.strideH - s.padH + ky;
+                const ix = ox * s.strideW - s.padW + kx;
+                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                acc += x[((n * s.cin + c) * s.h + iy) * s.w + ix]! * w[((co * s.cin + c) * s.kh + ky) * s.kw + kx]!;
+              }
+          y[((n * s.cout + co) * ho + oy) * wo + ox] = acc;
+        }
+  return y;
+}
+
+/** gw[co, c, ky, kx] = Σ gy[n, co, oy, ox] · x[n, c, iy, ix] over every output and tap. */
+export function denseConvWeightGrad(x: Uint8Array, gy: Float32Array, s: ConvShape) {
+  const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+  const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+  const gw = new Float64Array(s.cout * s.cin * s.kh * s.kw);
+  for (let n = 0; n < s.n; n++)
+    for (let co = 0; co < s.cout; co++)
+      for (let oy = 0; oy < ho; oy++)
+        for (let ox = 0; ox < wo; ox++) {
+          const g = gy[((n * s.cout + co) * ho + oy) * wo + ox]!;
+          for (let c = 0; c < s.cin; c++)
+            for (let ky = 0; ky < s.kh; ky++)
+              for (let kx = 0; kx < s.kw; kx++) {
+                const iy = oy * s.strideH - s.padH + ky;
+                const ix = ox * s.strideW - s.padW + kx;
+                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                gw[((co * s.cin + c) * s.kh + ky) * s.kw + kx]! += g * x[((n * s.cin + c) * s.h + iy) * s.w + ix]!;
+              }
+        }
+  return gw;
+}
+
+/** Random conv geometry with a non-empty output; small so the direct loops stay fast. */
+export function randomConvShape(rng: Rng): ConvShape {
+  for (;;) {
+    const kh = 1 + rng.int(4);
+    const kw = 1 + rng.int(4);
+    const s: ConvShape = {
+      n: 1 + rng.int(3),
+      cin: 1 + rng.int(5),
+      h: 1 + rng.int(9),
+      w: 1 + rng.int(9),
+      cout: 1 + rng.int(11),
+      kh,
+      kw,
+      strideH: 1 + rng.int(3),
+      strideW: 1 + rng.int(3),
+      padH: rng.int(kh),
+      padW: rng.int(kw),
+    };
+    if (convOutSize(s.h, s.kh, s.strideH, s.padH) >= 1 && convOutSize(s.w, s.kw, s.strideW, s.padW) >= 1) return s;
+  }
+}
+
+/** |a - b| <= atol + rtol |b| elementwise, naming the first offending index. */
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number, what: string) {
+  assert.equal(a.length, b.length, `${what}: length ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= atol + rtol * Math.abs(b[i]!)))
+      assert.fail(`${what}: element ${i} is ${a[i]}, expected ${b[i]} (diff ${d})`);
+  }
+}
+
+export function copyOut(a: Float32Array, n: number): Float32Array {
+  return Float32Array.from(a.subarray(0, n));
+}
