@@ -20,6 +20,7 @@ export function digitCount(d: DigitImages, c: number): number {
 /** Image `j` of class `c` (a view, 784 bytes). */
 export function digitImage(d: DigitImages, c: number, j: number): Uint8Array {
   const n = digitCount(d, c);
-  if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`digits: class ${c} has images 0..${n - 1}, not ${j}`);
+  if (!Number.isInteger(j) || j < 0 || j >= n)
+    throw new RangeError(`digits: class ${c} has images 0..${n - 1}, not ${j}`);
   return d.byClass[c]!.subarray(j * DIGIT_PIXELS, (j + 1) * DIGIT_PIXELS);
 }

@@ -169,7 +169,9 @@ export function emulateSaccadeRecording(
   const cuts = [sceneRng.uniform(), sceneRng.uniform(), sceneRng.uniform()].sort((a, b) => a - b);
   const idleUs = params.idleMs * 1000;
   const gaps = [cuts[0]!, cuts[1]! - cuts[0]!, cuts[2]! - cuts[1]!, 1 - cuts[2]!].map((g) => g * idleUs);
-  const durations = [0, 1, 2].map(() => params.saccadeMs * 1000 * Math.max(0.5, 1 + params.saccadeJitter * sceneRng.normal()));
+  const durations = [0, 1, 2].map(
+    () => params.saccadeMs * 1000 * Math.max(0.5, 1 + params.saccadeJitter * sceneRng.normal()),
+  );
 
   const emu = new EventCameraEmulator(s, s, { ...params.emulator, seed: cameraSeed });
   const digit = blurDigit(image, params.blurPx);

@@ -10,8 +10,8 @@
  * Runs in browsers: no Node built-ins here.
  */
 import { Rng } from "../../util/rng.js";
+import { EventBuilder } from "../builder.js";
 import type { EventStream, SensorSize } from "../stream.js";
-import { EventBuilder } from "./event-builder.js";
 import { type EmulatorParams, resolveEmulatorParams } from "./params.js";
 
 /** A frame: one intensity per pixel, row-major. Floats are read as linear intensity (1 = white); bytes as 0..255. */
@@ -66,7 +66,7 @@ export class EventCameraEmulator {
     this.curLog = new Float64Array(n);
     this.tauUs = this.params.cutoffHz > 0 ? 1e6 / (2 * Math.PI * this.params.cutoffHz) : 0;
     this.lastEvent = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-    this.out = new EventBuilder(this.sensor);
+    this.out = new EventBuilder();
 
     const master = new Rng(this.params.seed);
     const pixelRng = master.fork();
@@ -126,7 +126,7 @@ export class EventCameraEmulator {
 
   /** The events generated since the last call, time-ordered; timestamps are whole microseconds. */
   takeEvents(): EventStream {
-    return this.out.take();
+    return this.out.take(this.sensor);
   }
 
   private drawPixels(rng: Rng): void {
@@ -174,8 +174,8 @@ export class EventCameraEmulator {
 
   /**
    * From the previous frame time to t1, the input ramping linearly from inputPrev to inputCur. Without the low-pass
-   * that is one step; with it, steps of one time constant while the photoreceptor settles (at most 20), then the
-   * rest in one step, each step filtered exactly for an input held at its end value.
+   * that is one step; with it, steps of one time constant while the photoreceptor settles (at most 20, fewer when
+   * every pixel has caught up), then the rest in one step, each step filtered exactly for an input held at its end value.
    */
   private advance(t1: number): void {
     const t0 = this.prevT;
@@ -187,15 +187,21 @@ export class EventCameraEmulator {
       return;
     }
     let t = t0;
+    let settled = false;
     for (let step = 0; t < t1; step++) {
-      const h = step < 20 && t1 - t > tauUs ? tauUs : t1 - t;
+      const h = !settled && step < 20 && t1 - t > tauUs ? tauUs : t1 - t;
       const tn = t + h;
       const f = (tn - t0) / (t1 - t0);
       const a = 1 - Math.exp(-h / tauUs);
+      let lag = 0;
       for (let i = 0; i < this.n; i++) {
         const target = inputPrev[i]! + f * (inputCur[i]! - inputPrev[i]!);
-        curLog[i] = prevLog[i]! + a * (target - prevLog[i]!);
+        const v = prevLog[i]! + a * (target - prevLog[i]!);
+        curLog[i] = v;
+        lag = Math.max(lag, Math.abs(inputCur[i]! - v));
       }
+      // once every pixel is within 1e-4 (log units) of a still input, the rest of the interval is one step
+      settled = lag < 1e-4;
       this.interval(t, tn);
       prevLog.set(curLog);
       t = tn;
