@@ -76,6 +76,28 @@ test("a request beyond wasm32's 4 GiB is a clear error, and the engine keeps wor
   assert.deepEqual(Array.from(a), [1, 1, 1, 1]);
 });
 
+test("arrays above 2 GiB (pointers past int32) work in place, staged and on worker threads", async () => {
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  opened.push(e);
+  // reserve (but never touch) 2.3 GB so that the next blocks sit above 2^31
+  e.runtime.allocator.alloc(2.3e9);
+  const rng = new Rng(24);
+  const a = e.allocF32(64 * 48);
+  const b = e.allocF32(48 * 40);
+  const c = e.allocF32(64 * 40);
+  assert.ok(c.byteOffset > 2 ** 31);
+  a.set(randF32(rng, a.length));
+  b.set(randF32(rng, b.length));
+  e.gemm(false, false, 64, 40, 48, 1, a, b, 0, c);
+  const { refGemm } = await import("../../src/engine/reference.js");
+  const want = new Float32Array(c.length);
+  refGemm(false, false, 64, 40, 48, 1, a, b, 0, want);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(c[i]! - want[i]!) < 1e-4, `c[${i}]`);
+  const y = new Float32Array(1000);
+  e.add(new Float32Array(1000).fill(1), new Float32Array(1000).fill(2), y);
+  assert.ok(y.every((v) => v === 3));
+});
+
 test("results are bit-identical across repeats and across 1 and 2 threads", async () => {
   const engines = [await open(1), await open(2)];
   const rng = new Rng(22);
@@ -153,4 +175,38 @@ test("a kernel failing on a worker thread surfaces as an error naming the kernel
   const a = e.allocF32(3);
   e.fill(a, 2);
   assert.deepEqual(Array.from(a), [2, 2, 2]);
+});
+
+test("the spike kernels run through the engine's thread pool and match the twins", async () => {
+  const { createReferenceEngine } = await import("../../src/engine/reference.js");
+  const ref = createReferenceEngine();
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  opened.push(e);
+  const rng = new Rng(23);
+  const p = {
+    t: 5,
+    n: 6 * 70,
+    alpha: 0.5,
+    vth: 0.3,
+    surrogate: "rect" as const,
+    surrogateWidth: 0.5,
+    reset: "soft" as const,
+  };
+  const current = randF32(rng, p.t * p.n);
+  const outs = (k: typeof ref) => {
+    const spikes = new Uint8Array(p.t * p.n);
+    const u = new Float32Array(p.t * p.n);
+    k.lifForward(current, spikes, u, p);
+    const list = { rows: p.t * 6, rowLen: 70, idx: new Int32Array(p.t * p.n), offsets: new Int32Array(p.t * 6 + 1) };
+    k.spikeIndices(spikes, list);
+    const w = new Float32Array(9 * 70).map((_, i) => Math.sin(i));
+    const y = new Float32Array(p.t * 6 * 9);
+    k.linearSpikeForward(list, w, null, y, 9);
+    return { spikes, u, y };
+  };
+  const want = outs(ref);
+  const got = outs(e);
+  assert.deepEqual(got.spikes, want.spikes);
+  assert.ok(want.spikes.some((s) => s === 1) && want.spikes.some((s) => s === 0));
+  for (let i = 0; i < got.y.length; i++) assert.ok(Math.abs(got.y[i]! - want.y[i]!) < 1e-4, `linear y[${i}]`);
 });
