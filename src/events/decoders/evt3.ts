@@ -50,7 +50,7 @@ export class Evt3Decoder extends ChunkDecoderBase {
     let mx = this.maxX;
     let my = this.maxY;
     // room for the worst case of a chunk made only of VECT_12 words
-    out.reserve(Math.min(words * 12, Math.max(1024, words * 2)));
+    out.reserve(Math.min(words * 12, Math.max(1024, words)));
     let T = out.t;
     let X = out.x;
     let Y = out.y;
