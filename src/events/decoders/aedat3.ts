@@ -2,7 +2,6 @@ import { sensorFromChipName } from "../sensors.js";
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
 import { asciiBytes, i16le, i32le, indexOfBytes, latin1 } from "./bytes.js";
-import type { DecoderOptions } from "./types.js";
 
 const END_HEADER = asciiBytes("#!END-HEADER\r\n");
 const MAX_HEADER_BYTES = 1 << 20;
@@ -26,10 +25,6 @@ export class Aedat3Decoder extends ChunkDecoderBase {
   private invalidDropped = 0;
 
   private scratch = new Int32Array(0);
-
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
 
   /** `bytes` bytes of buf from `pos` as little-endian int32 words: a view when aligned, else an aligned copy. */
   private wordsOf(buf: Uint8Array, pos: number, bytes: number): Int32Array {
@@ -75,9 +70,7 @@ export class Aedat3Decoder extends ChunkDecoderBase {
       pos = this.parseHeader(buf, base, final);
       if (!this.headerDone) return 0;
     }
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const out = this.out;
     // at most one event per 8 bytes: one allocation for the whole buffer
     out.reserve(Math.ceil((buf.length - pos) / 8));
