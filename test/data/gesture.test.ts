@@ -101,3 +101,22 @@ test("DVS128 Gesture: a listed recording that is missing is named", () => {
   );
   assert.throws(() => openDvsGesture(join(tmp, "none")), /DvsGesture\/ folder not found/);
 });
+
+test("DVS128 Gesture samples load in worker threads from their refs, with the same frames", async () => {
+  const { WorkerFrames } = await import("../../src/data/frame-workers.js");
+  const root = join(tmp, "g4");
+  buildDataset(root);
+  const ds = openDvsGesture(root);
+  const pipeline = framePipeline({ mode: "timeWindow", dt: 2000, frames: 4 });
+  const pool = new WorkerFrames(2);
+  try {
+    for (const s of [...ds.splits.train!, ...ds.splits.test!]) {
+      const here = await directFrames.frames(s, pipeline);
+      const there = await pool.frames(s, pipeline);
+      assert.deepEqual(there, here, s.id);
+    }
+    assert.equal(pool.inThread, 0);
+  } finally {
+    await pool.close();
+  }
+});

@@ -41,6 +41,19 @@ export class RecordingLru {
   }
 }
 
+/** One gesture of a recording, decoded through `lru` (used when a worker rebuilds a sample from its ref). */
+export async function loadGesture(
+  lru: RecordingLru,
+  recording: string,
+  csv: string,
+  row: number,
+): Promise<EventStream> {
+  const rows = parseGestureLabels(readFileSync(csv, "utf8"), csv);
+  const r = rows[row];
+  if (r === undefined) throw new Error(`${csv} has ${rows.length} rows; row ${row} was asked for`);
+  return sliceByTime(await lru.get(recording), r.tStart, r.tEnd);
+}
+
 export function readTrialList(file: string): string[] {
   return readFileSync(file, "utf8")
     .split(/\r?\n/)
@@ -75,6 +88,7 @@ export function openDvsGesture(root: string, opts: { cachedRecordings?: number }
           label: row.label,
           identity: () => `${fileIdentity(recording)}|${fileIdentity(csv)}|${k}`,
           load: async () => sliceByTime(await lru.get(recording), row.tStart, row.tEnd),
+          ref: { kind: "gesture", recording, csv, row: k, sensor: spec.sensor },
         });
       });
     }
