@@ -154,3 +154,37 @@ test("a kernel failing on a worker thread surfaces as an error naming the kernel
   e.fill(a, 2);
   assert.deepEqual(Array.from(a), [2, 2, 2]);
 });
+
+test("the spike kernels run through the engine's thread pool and match the twins", async () => {
+  const { createReferenceEngine } = await import("../../src/engine/reference.js");
+  const ref = createReferenceEngine();
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  opened.push(e);
+  const rng = new Rng(23);
+  const p = {
+    t: 5,
+    n: 6 * 70,
+    alpha: 0.5,
+    vth: 0.3,
+    surrogate: "rect" as const,
+    surrogateWidth: 0.5,
+    reset: "soft" as const,
+  };
+  const current = randF32(rng, p.t * p.n);
+  const outs = (k: typeof ref) => {
+    const spikes = new Uint8Array(p.t * p.n);
+    const u = new Float32Array(p.t * p.n);
+    k.lifForward(current, spikes, u, p);
+    const list = { rows: p.t * 6, rowLen: 70, idx: new Int32Array(p.t * p.n), offsets: new Int32Array(p.t * 6 + 1) };
+    k.spikeIndices(spikes, list);
+    const w = new Float32Array(9 * 70).map((_, i) => Math.sin(i));
+    const y = new Float32Array(p.t * 6 * 9);
+    k.linearSpikeForward(list, w, null, y, 9);
+    return { spikes, u, y };
+  };
+  const want = outs(ref);
+  const got = outs(e);
+  assert.deepEqual(got.spikes, want.spikes);
+  assert.ok(want.spikes.some((s) => s === 1) && want.spikes.some((s) => s === 0));
+  for (let i = 0; i < got.y.length; i++) assert.ok(Math.abs(got.y[i]! - want.y[i]!) < 1e-4, `linear y[${i}]`);
+});
