@@ -143,7 +143,15 @@ function sweepSection(r: RunResult): string[] {
       (p) =>
         `| ${pct(p.target)} | ${p.thetas
           .slice(1)
-          .map((t) => (t === null ? "-" : Number.isFinite(t) ? t.toFixed(3) : String(t)))
+          .map((t) =>
+            t === null
+              ? "-"
+              : t === Number.NEGATIVE_INFINITY
+                ? "keep all"
+                : Number.isFinite(t)
+                  ? t.toFixed(3)
+                  : "drop all",
+          )
           .join(
             ", ",
           )} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ${pct(p.pruned.accuracy)} | ${CONTROLS.map((c) => pct(p.controls[c]?.accuracy)).join(" | ")} |`,
