@@ -27,7 +27,7 @@ import { type DigitRef, type EmuSplit, splitDigits } from "./split.js";
 
 /** Bump whenever the generator's output changes for the same parameters: old caches are then ignored. */
 export const NMNIST_EMU_GENERATOR_VERSION = 1;
-export const BLOCK_SIZE = 50;
+export const BLOCK_SIZE = 10;
 export const NMNIST_EMU_SENSOR = Object.freeze({ width: NMNIST_SENSOR, height: NMNIST_SENSOR, polarities: 2 });
 export const NMNIST_EMU_CLASSES: readonly string[] = Object.freeze(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
