@@ -18,6 +18,11 @@ export function defaultDatasetRoot(name: string): string {
 export interface FetchDatasetOptions
   extends Pick<DownloadOptions, "retries" | "backoffMs" | "progress" | "idleTimeoutMs"> {
   log?: (line: string) => void;
+  /**
+   * Fetch every file as <mirror>/<file name> instead of from its official URL (a local copy of the archives;
+   * also RAZOR_SNN_MIRROR). The MD5 checks stay the same.
+   */
+  mirror?: string;
 }
 
 export interface FetchedResource {
@@ -44,10 +49,10 @@ export async function fetchDataset(
       continue;
     }
     const dest = join(root, "download", r.file);
-    log(
-      `${spec.name}: ${r.file}${r.approxBytes ? ` (about ${(r.approxBytes / 1e6).toFixed(0)} MB)` : ""} from ${r.url}`,
-    );
-    const got = await downloadFile(r.url, dest, { ...opts, md5: r.md5, page: r.page, log });
+    const mirror = opts.mirror ?? process.env.RAZOR_SNN_MIRROR;
+    const url = mirror ? `${mirror.replace(/[/]+$/, "")}/${encodeURIComponent(r.file)}` : r.url;
+    log(`${spec.name}: ${r.file}${r.approxBytes ? ` (about ${(r.approxBytes / 1e6).toFixed(0)} MB)` : ""} from ${url}`);
+    const got = await downloadFile(url, dest, { ...opts, md5: r.md5, page: r.page, log });
     let extractedFiles = 0;
     if (r.extract !== "none") {
       log(`${spec.name}: extracting ${r.file} into ${root}`);

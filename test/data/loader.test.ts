@@ -226,3 +226,52 @@ test("the loader reads the real N-MNIST small split through the disk cache, same
   }
   assert.equal(total, expected);
 });
+
+test("worker threads make the same frames and batches as this thread; samples without a ref stay here", async () => {
+  const { WorkerFrames } = await import("../../src/data/frame-workers.js");
+  const ds = openNmnistSmall();
+  const samples = ds.splits.train!.slice(0, 20);
+  const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 15 }, { sensor });
+  const pool = new WorkerFrames(2);
+  try {
+    const viaWorkers = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: pool, seed: 9 }), 1);
+    const here = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: directFrames, seed: 9 }), 1);
+    assert.deepEqual(viaWorkers, here);
+    assert.equal(pool.inThread, 0);
+    const { samples: synthetic, pipeline: noRecipe } = syntheticSamples(2, 2);
+    await pool.frames(synthetic[0]!, noRecipe);
+    assert.equal(pool.inThread, 1);
+    const broken = fileSample(join(tmp, "does-not-exist.bin"), "gone", 0, { format: "atis40" });
+    await assert.rejects(pool.frames(broken, pipeline), /does-not-exist\.bin.*no such file/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("randomFrameSlice picks every possible start, keeps consecutive frames, and passes short recordings", async () => {
+  const { randomFrameSlice } = await import("../../src/data/augment.js");
+  const { Rng } = await import("../../src/util/rng.js");
+  const T = 6;
+  const f: Frames = { data: Float32Array.from({ length: T * 2 }, (_, i) => Math.floor(i / 2)), shape: [T, 1, 1, 2] };
+  const slice = randomFrameSlice(4);
+  const rng = new Rng(1);
+  const starts = new Set<number>();
+  for (let k = 0; k < 200; k++) {
+    const s = slice(f, rng);
+    assert.deepEqual(s.shape, [4, 1, 1, 2]);
+    const first = s.data[0]!;
+    assert.deepEqual(Array.from(s.data), [
+      first,
+      first,
+      first + 1,
+      first + 1,
+      first + 2,
+      first + 2,
+      first + 3,
+      first + 3,
+    ]);
+    starts.add(first);
+  }
+  assert.deepEqual([...starts].sort(), [0, 1, 2]);
+  assert.equal(randomFrameSlice(8)(f, rng), f);
+});

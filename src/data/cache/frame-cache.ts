@@ -24,11 +24,22 @@ export function frameCacheKey(sample: Sample, pipeline: FramePipeline): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** No cache: integrate every time. */
+export const directFrames: FrameSource = {
+  async frames(sample, pipeline) {
+    return pipeline.toFrames(await sample.load(), sample);
+  },
+};
+
 export class FrameCache implements FrameSource {
   hits = 0;
   misses = 0;
 
-  constructor(readonly dir: string = join(cacheDir(), "frames")) {}
+  /** `maker` makes the frames on a miss: in this thread by default, or a WorkerFrames pool. */
+  constructor(
+    readonly dir: string = join(cacheDir(), "frames"),
+    private readonly maker: FrameSource = directFrames,
+  ) {}
 
   pathFor(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.rzf`);
@@ -47,7 +58,7 @@ export class FrameCache implements FrameSource {
       }
     }
     this.misses++;
-    const f = pipeline.toFrames(await sample.load());
+    const f = await this.maker.frames(sample, pipeline);
     writeFileAtomic(path, encodeFrames(f));
     return f;
   }
@@ -56,10 +67,3 @@ export class FrameCache implements FrameSource {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/** No cache: integrate every time. */
-export const directFrames: FrameSource = {
-  async frames(sample, pipeline) {
-    return pipeline.toFrames(await sample.load());
-  },
-};

@@ -1,6 +1,7 @@
 import { EventFormatError } from "../errors.js";
 import { Aedat2Decoder } from "./aedat2.js";
 import { Aedat3Decoder } from "./aedat3.js";
+import { Aedat4Decoder } from "./aedat4.js";
 import { Atis40Decoder } from "./atis40.js";
 import { DatDecoder } from "./dat.js";
 import { Evt2Decoder } from "./evt2.js";
@@ -17,6 +18,8 @@ export function createDecoder(format: EventFormat, opts: DecoderOptions = {}): C
       return new Aedat2Decoder(opts);
     case "aedat3":
       return new Aedat3Decoder(opts);
+    case "aedat4":
+      return new Aedat4Decoder(opts);
     case "evt2":
       return new Evt2Decoder(opts);
     case "evt3":
