@@ -7,6 +7,7 @@
  */
 import type { EventStream } from "../events/stream.js";
 import { decodeEvents } from "../events/decode.js";
+import { loadViewerModel, runViewerModel, type ViewerModel } from "./model-runner.js";
 import type {
   RazorWorkerRecording,
   MessageEndpoint,
@@ -17,13 +18,17 @@ import type {
 import { streamBuffers } from "./protocol.js";
 
 export interface RazorWorkerState {
-  recordings: Map<number, EventStream>;
+  /** decoded recordings by handle */
+  recordings: Map<number, { name: string; stream: EventStream }>;
   nextHandle: number;
+  model: ViewerModel | null;
+  /** whether the loaded model has run once (timings of a first run include the engine's warm-up) */
+  warm: boolean;
 }
 
 /** Installs the message handler on `scope` (the Worker's `self`). Returns the state, for tests. */
 export function serveRazorWorker(scope: MessageEndpoint): RazorWorkerState {
-  const state: RazorWorkerState = { recordings: new Map(), nextHandle: 1 };
+  const state: RazorWorkerState = { recordings: new Map(), nextHandle: 1, model: null, warm: false };
   scope.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as RazorWorkerRequest;
     void answer(state, req).then(
@@ -47,7 +52,7 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
       const name = req.options.fileName ?? "<buffer>";
       const d = decodeEvents(new Uint8Array(req.bytes), req.options);
       const handle = state.nextHandle++;
-      state.recordings.set(handle, d.stream);
+      state.recordings.set(handle, { name, stream: d.stream });
       const copy = copyStream(d.stream);
       const result: RazorWorkerRecording = {
         handle,
@@ -63,9 +68,24 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
     case "release":
       state.recordings.delete(req.handle);
       return [null, []];
-    case "loadModel":
-    case "infer":
-      throw new Error("models cannot run in the browser in this build yet");
+    case "loadModel": {
+      const next = loadViewerModel(new Uint8Array(req.bytes), req.name);
+      state.model?.model.dispose();
+      state.model = next;
+      state.warm = false;
+      return [next.info, []];
+    }
+    case "infer": {
+      if (state.model === null) throw new Error("no model loaded: open a checkpoint first");
+      const rec = state.recordings.get(req.handle);
+      if (rec === undefined) throw new Error(`no recording with handle ${req.handle} (released?)`);
+      const vm = state.model;
+      // the first run after loading also warms the engine up on real input; its timings are not shown
+      if (!state.warm) runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      state.warm = true;
+      const r = runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      return [r, [r.frames.buffer as ArrayBuffer]];
+    }
   }
 }
 

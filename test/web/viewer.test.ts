@@ -3,12 +3,14 @@
  * `razor-snn view` runs. Opens real sample recordings through the file picker and checks what the page shows.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { sharedDataDir } from "../../src/util/paths.js";
 import { startViewerServer, type ViewerServer } from "../../src/web/server.js";
 import { browserSkipReason, collectPageErrors, launchBrowser, testOutputDir } from "./browser.js";
+import { nmnistDir, trainNmnistCheckpoint } from "./trained-checkpoint.js";
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping browser tests: ${skip}`);
@@ -58,7 +60,7 @@ test("viewer: a DVS128 Gesture clip opened with the file picker shows its event 
   // moving the time slider changes the window shown; the event view gets non-background pixels
   await page.locator("#time-slider").fill("500");
   const label = await page.textContent("#time-label");
-  assert.match(label!, /^t = 72\d\.\d ms \/ 1\.450 s · \d+ events in 29\.0 ms$/);
+  assert.match(label!, /^t = 72\d\.\d ms \/ 1\.450 s · [\d,]+ events in 29\.0 ms$/);
   const litPixels = await page.evaluate(() => {
     const c = document.getElementById("events-canvas") as HTMLCanvasElement;
     const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
@@ -82,6 +84,50 @@ test("viewer: several N-MNIST samples with their label list", { skip }, async ()
   await page.click("#recording-list li:nth-child(2)");
   assert.equal(await shownEventCount(page), 5_028);
   assert.equal(await page.textContent("#rec-name"), "2.bs2 (label 0)");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** "kept / total" from #kept-count. */
+async function keptFrames(page: Page): Promise<[number, number]> {
+  const m = /^(\d+) \/ (\d+)$/.exec((await page.textContent("#kept-count")) ?? "");
+  assert.ok(m, "kept-count shows 'kept / total'");
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Waits until the page has finished inference run number `n` (the model panel records it). */
+async function inferenceRun(page: Page, n: number): Promise<void> {
+  await page.waitForFunction((k) => document.getElementById("model-panel")?.dataset.generation === String(k), n, {
+    timeout: 30_000,
+  });
+}
+
+test("viewer: a checkpoint trained in the test runs in the page; moving θ changes the kept frames", {
+  skip,
+}, async () => {
+  const ckptPath = join(testOutputDir(), "viewer-nmnist-razor.safetensors");
+  writeFileSync(ckptPath, trainNmnistCheckpoint(["1", "2", "3", "4", "5", "6", "7", "8"]));
+  const { page, errors } = await openPage();
+  const dir = nmnistDir();
+  const ids = ["1", "2", "3", "4"];
+  await page.setInputFiles("#open-recordings", [join(dir, "train1K.txt"), ...ids.map((id) => join(dir, `${id}.bs2`))]);
+  await page.waitForFunction(() => document.querySelectorAll("#recording-list li").length === 4);
+  await page.setInputFiles("#open-checkpoint", ckptPath);
+  await inferenceRun(page, 1);
+  assert.equal(await page.isVisible("#model-panel"), true);
+  assert.match((await page.textContent("#model-summary"))!, /^razor · nmnist · 10 classes · T = 15 · 2 masked layers/);
+  // the checkpoint stores no θ: every frame is kept in both masked layers
+  assert.deepEqual(await keptFrames(page), [30, 30]);
+  assert.match((await page.textContent("#accuracy"))!, /^\d\/4 = [\d.]+ % with mask, [\d.]+ % without$/);
+  assert.equal(await page.locator("#frames-strip canvas").count(), 15, "the model's T input frames are shown");
+
+  await page.locator("#threshold").fill("0.9");
+  await inferenceRun(page, 2);
+  const [kept, total] = await keptFrames(page);
+  assert.equal(total, 30);
+  assert.ok(kept < 30, `θ = 0.9 drops frames (kept ${kept} of 30)`);
+  assert.match((await page.textContent("#sops-saving"))!, /^\d+\.\d %$/);
+  await page.screenshot({ path: join(testOutputDir(), "viewer-nmnist-model.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

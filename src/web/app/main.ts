@@ -6,7 +6,7 @@ import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
 import { parseLabelList, recordingId } from "./labels.js";
-import { type ScoredRecording, showModel, showResult } from "./model-panel.js";
+import { className, type ScoredRecording, showModel, showResult } from "./model-panel.js";
 import { drawFrameStrip, eventBinFrames, isAudio, modelInputFrames, Player } from "./player.js";
 
 interface LoadedRecording extends ScoredRecording {
@@ -60,7 +60,7 @@ async function openFiles(files: { name: string; bytes: () => Promise<ArrayBuffer
     }
     if (recs.length > 0) select(first);
     for (const f of ckpts) await loadModel(f.name, await f.bytes());
-    if (model !== null && recs.length > 0) await runInference();
+    if (model !== null && recordings.length > 0 && (recs.length > 0 || ckpts.length > 0)) await runInference();
     else if (recs.length > 0 || lists.length > 0) status(readyText());
   } catch (err) {
     status((err as Error).message, true);
@@ -139,7 +139,7 @@ function renderList(): void {
   if (recordings.length < 2) return;
   recordings.forEach((r, i) => {
     const li = document.createElement("li");
-    const pred = r.result ? ` → ${r.result.masked.predicted}` : "";
+    const pred = r.result ? ` → ${className(r.result.masked.predicted)}` : "";
     const lab = r.label !== undefined ? ` [${r.label}]` : "";
     li.textContent = `${r.name}${lab}${pred}`;
     if (i === current) li.className = "current";
