@@ -125,3 +125,16 @@ test("bad input: stray bytes, backwards time, coordinates outside an explicit se
     (e: unknown) => e instanceof EventFormatError && /outside the 20×20 sensor/.test(e.message),
   );
 });
+
+test("inspectRecording summarises format, sensor, counts, time span and first events", async () => {
+  const { inspectRecording } = await import("../../src/events/inspect.js");
+  const r = inspectRecording(decodeEvents(sample("nmnist/tonic/sample_nmnist.bin")), 3);
+  assert.equal(r.format, "atis40");
+  assert.equal(r.events, 4325);
+  assert.equal(r.on, 2145);
+  assert.equal(r.off, 4325 - 2145);
+  assert.equal(r.tStart, 654);
+  assert.equal(r.tEnd, 311175);
+  assert.deepEqual(r.firstEvents[0], { t: 654, x: 7, y: 15, p: 1 });
+  assert.equal(r.firstEvents.length, 3);
+});
