@@ -65,7 +65,14 @@ export function checkFilledList(kernel: string, list: SpikeList): void {
   need(total >= 0 && total <= list.idx.length, kernel, `list.offsets[rows] = ${total} exceeds idx length`);
 }
 
-function checkLinear(kernel: string, list: SpikeList, w: { length: number }, y: { length: number }, out: number) {
+/** Checks an event-driven linear call: w [out, list.rowLen], y [list.rows, out]. */
+export function checkLinear(
+  kernel: string,
+  list: SpikeList,
+  w: { length: number },
+  y: { length: number },
+  out: number,
+): void {
   checkFilledList(kernel, list);
   need(Number.isInteger(out) && out >= 0, kernel, `out must be an integer >= 0, got ${out}`);
   need(
@@ -164,7 +171,8 @@ export function lifBackwardWithS(
   }
 }
 
-function spikeIndices(spikes: Uint8Array, list: SpikeList): void {
+/** Checks a spikeIndices call (idx capacity is checked while filling). */
+export function checkSpikeIndices(spikes: { length: number }, list: SpikeList): void {
   const { rows, rowLen } = list;
   need(rowLen > 0 && rows >= 0, "spikeIndices", `list.rowLen must be > 0, got ${rowLen}`);
   need(spikes.length >= rows * rowLen, "spikeIndices", `spikes has ${spikes.length} entries, expected rows·rowLen`);
@@ -173,6 +181,11 @@ function spikeIndices(spikes: Uint8Array, list: SpikeList): void {
     "spikeIndices",
     `list.offsets has ${list.offsets.length} entries, expected rows + 1`,
   );
+}
+
+function spikeIndices(spikes: Uint8Array, list: SpikeList): void {
+  checkSpikeIndices(spikes, list);
+  const { rows, rowLen } = list;
   let k = 0;
   list.offsets[0] = 0;
   for (let r = 0; r < rows; r++) {

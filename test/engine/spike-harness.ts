@@ -3,7 +3,11 @@
  * tolerance checks.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type ConvShape, convOutSize, type SpikeList } from "../../src/engine/api.js";
+import type { TypedView, WasmRuntime } from "../../src/engine/runtime.js";
+import { projectRoot } from "../../src/util/paths.js";
 import type { Rng } from "../../src/util/rng.js";
 
 export function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
@@ -142,4 +146,67 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: nu
 
 export function copyOut(a: Float32Array, n: number): Float32Array {
   return Float32Array.from(a.subarray(0, n));
+}
+
+/**
+ * A minimal WasmRuntime over build/razor.wasm for testing the spike kernels on their own: a bump allocator for
+ * staged arguments and a `parallel` that runs the range as `chunks` consecutive pieces on this thread, so the
+ * kernels' handling of split ranges is exercised without a thread pool.
+ */
+export async function splitRuntime(chunks: number): Promise<WasmRuntime> {
+  const bytes = readFileSync(join(projectRoot(), "build", "razor.wasm"));
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  const abort = () => {
+    throw new Error("wasm abort");
+  };
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory, abort } });
+  const exports = instance.exports as unknown as Record<string, (...args: number[]) => number>;
+  const base = 1 << 20; // above the module's static data
+  let top = base;
+  const reserve = (bytes: number): number => {
+    const at = (top + 15) & ~15;
+    top = at + bytes;
+    const have = memory.buffer.byteLength;
+    if (top > have) memory.grow(Math.ceil((top - have) / 65536));
+    return at;
+  };
+  return {
+    exports,
+    threads: chunks,
+    call(outputs, fn) {
+      const mark = top;
+      const staged = new Map<TypedView, number>();
+      const ptr = (view: TypedView): number => {
+        let at = staged.get(view);
+        if (at === undefined) {
+          at = reserve(view.byteLength);
+          new Uint8Array(memory.buffer, at, view.byteLength).set(
+            new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+          );
+          staged.set(view, at);
+        }
+        return at;
+      };
+      try {
+        return fn(ptr);
+      } finally {
+        for (const view of outputs) {
+          const at = staged.get(view);
+          if (at !== undefined)
+            new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(
+              new Uint8Array(memory.buffer, at, view.byteLength),
+            );
+        }
+        top = mark;
+      }
+    },
+    parallel(name, args, items) {
+      const kernel = exports[name];
+      if (kernel === undefined) throw new Error(`no wasm export ${name}`);
+      const pieces = Math.min(chunks, Math.max(1, items));
+      for (let c = 0; c < pieces; c++) {
+        kernel(...args, Math.floor((items * c) / pieces), Math.floor((items * (c + 1)) / pieces));
+      }
+    },
+  };
 }
