@@ -18,9 +18,9 @@ export * from "./config.js";
 export * from "./model.js";
 
 import type { ModelConfig } from "./config.js";
-import { SnnModel } from "./model.js";
+import { type ModelOptions, SnnModel } from "./model.js";
 
 /** Builds the network of a resolved config (weights initialised as PyTorch does, seeded by config.seed). */
-export function buildModel(config: ModelConfig): SnnModel {
-  return new SnnModel(config);
+export function buildModel(config: ModelConfig, options: ModelOptions = {}): SnnModel {
+  return new SnnModel(config, options);
 }

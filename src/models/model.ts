@@ -6,6 +6,11 @@ import { type LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
 import type { ModelConfig } from "./config.js";
 
+export interface ModelOptions {
+  /** every LIF uses the surrogate's smooth function in place of the step (gradient tests only) */
+  smoothTwin?: boolean;
+}
+
 export class SnnModel {
   readonly layers: SpikingLayer[];
   training = true;
@@ -13,7 +18,10 @@ export class SnnModel {
   rng: Rng;
   private readonly pool: BufferPool;
 
-  constructor(readonly config: ModelConfig) {
+  constructor(
+    readonly config: ModelConfig,
+    options: ModelOptions = {},
+  ) {
     const initRng = new Rng(config.seed);
     this.rng = new Rng(config.seed ^ 0x5eed);
     this.pool = newPool();
@@ -39,7 +47,7 @@ export class SnnModel {
         ta: { r: config.ta.r },
         razor: { ...config.razor },
         learnedPruning: gate === "razor" ? config.razor.learnedPruning : null,
-        lif: { ...config.lif },
+        lif: { ...config.lif, smoothTwin: options.smoothTwin ?? false },
         inputGrad: i > 0,
         rng: initRng,
         buffers: this.pool,

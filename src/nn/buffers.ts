@@ -28,6 +28,15 @@ export class Slot<K extends Kind> {
     return this.arr;
   }
 
+  /** An array of at least n elements; grows by half again when too small, never shrinks (for spike lists). */
+  atLeast(n: number): ArrayOf<K> {
+    if (this.arr !== null && this.arr.length >= n) return this.arr;
+    const grown = this.arr === null ? n : Math.max(n, Math.ceil(this.arr.length * 1.5));
+    this.free();
+    this.arr = alloc(this.kind, grown);
+    return this.arr;
+  }
+
   /** The current array, or null when none. */
   peek(): ArrayOf<K> | null {
     return this.arr;

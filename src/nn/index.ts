@@ -15,3 +15,4 @@ export * from "./razor.js";
 export * from "./reshape.js";
 export * from "./spiking-layer.js";
 export * from "./temporal-attention.js";
+export * from "./gradcheck.js";

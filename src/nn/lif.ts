@@ -94,7 +94,7 @@ export class Lif implements Module {
     const list: SpikeList = {
       rows: frames,
       rowLen: features,
-      idx: this.idx.get(Math.max(1, active)),
+      idx: this.idx.atLeast(Math.max(1, active)),
       offsets: new Int32Array(frames + 1),
     };
     engine().spikeIndices(spikes, list);
