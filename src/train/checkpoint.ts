@@ -21,7 +21,8 @@ export const CHECKPOINT_FORMAT = "1";
 export interface CheckpointMeta {
   model: Json;
   preprocessing: Json;
-  thresholds: number[] | null;
+  /** θ per spiking layer (null entries: layers without a threshold), or null */
+  thresholds: (number | null)[] | null;
   training: Json;
 }
 
@@ -48,7 +49,7 @@ export function modelTensors(model: { parameters(): Param[]; buffers(): Buffer[]
   };
   for (const p of model.parameters()) add(p.name, { dtype: "F32", shape: p.shape, data: Float32Array.from(p.value) });
   for (const b of model.buffers()) {
-    if (isInt64Buffer(b.name)) {
+    if ((b as { dtype?: string }).dtype === "I64" || isInt64Buffer(b.name)) {
       add(b.name, { dtype: "I64", shape: b.shape, data: BigInt64Array.from(b.value, (v) => BigInt(Math.round(v))) });
     } else add(b.name, { dtype: "F32", shape: b.shape, data: Float32Array.from(b.value) });
   }
@@ -116,7 +117,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
   const meta: CheckpointMeta = {
     model: parse("razor_snn.model"),
     preprocessing: parse("razor_snn.preprocessing"),
-    thresholds: Array.isArray(thresholds) ? (thresholds as number[]) : null,
+    thresholds: Array.isArray(thresholds) ? (thresholds as (number | null)[]) : null,
     training: parse("razor_snn.training"),
   };
   return { meta, tensors: raw.tensors, raw };

@@ -1,6 +1,7 @@
 /**
  * What training and evaluation need from a dataset: numbered samples with labels, turned into input batches on
- * demand. The data loaders (src/data) are adapted to this in the CLI; tests use small in-memory sets.
+ * demand (possibly asynchronously: frames may come from disk). The data loaders (src/data) are adapted to this in
+ * cli/; tests use small in-memory sets.
  */
 import type { Seq } from "../nn/module.js";
 import type { Rng } from "../util/rng.js";
@@ -15,6 +16,8 @@ export interface Batch {
 export interface BatchOptions {
   /** random augmentation / random slice for training; null = the deterministic evaluation view */
   rng: Rng | null;
+  /** training epoch (0-based), for loaders that seed per epoch */
+  epoch?: number;
   /** for multi-clip evaluation: which clip of each sample (0-based, < clips) */
   clip?: number;
 }
@@ -28,12 +31,12 @@ export interface LabelledData {
   label(i: number): number;
   /** evaluation clips per sample (the 10-clip protocol for DVS data); 1 when absent */
   readonly clips?: number;
-  batch(indices: Int32Array, opts: BatchOptions): Batch;
+  batch(indices: Int32Array, opts: BatchOptions): Batch | Promise<Batch>;
   /** the whole preprocessing (sensor size, framing, dt or T, downsampling), saved in checkpoints */
   readonly preprocessing: Json;
 }
 
-/** Splits 0..n-1 into consecutive batches of at most `size` indices in the given order. */
+/** Splits an order into consecutive batches of at most `size` indices. */
 export function* batchesOf(order: Int32Array, size: number): Generator<Int32Array> {
   for (let i = 0; i < order.length; i += size) yield order.subarray(i, Math.min(order.length, i + size));
 }

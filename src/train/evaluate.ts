@@ -34,7 +34,7 @@ export interface EvalOptions {
   onBatch?: (batchIndices: Int32Array, clip: number) => void;
 }
 
-export function evaluate(model: TrainableModel, data: LabelledData, opts: EvalOptions): EvalResult {
+export async function evaluate(model: TrainableModel, data: LabelledData, opts: EvalOptions): Promise<EvalResult> {
   const indices = opts.indices ?? Int32Array.from({ length: data.size }, (_, i) => i);
   const k = data.numClasses;
   const clips = data.clips ?? 1;
@@ -43,7 +43,7 @@ export function evaluate(model: TrainableModel, data: LabelledData, opts: EvalOp
   let offset = 0;
   for (const idx of batchesOf(indices, opts.batchSize)) {
     for (let clip = 0; clip < clips; clip++) {
-      const batch = data.batch(idx, { rng: null, clip });
+      const batch = await data.batch(idx, { rng: null, clip });
       const out = model.forward(batch.input, ctx);
       const [t, b, kk] = out.shape as [number, number, number];
       if (kk !== k) throw new Error(`model has ${kk} outputs but the data has ${k} classes`);

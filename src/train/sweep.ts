@@ -5,7 +5,7 @@
  * gate). Optional: the causal gap floor and per-sample top-k (offline only).
  */
 import type { LabelledData } from "./data-api.js";
-import { type Efficiency, EfficiencyMeter, moduleDropShares } from "./efficiency.js";
+import { type Efficiency, EfficiencyMeter, layerDropShares } from "./efficiency.js";
 import { evaluate } from "./evaluate.js";
 import { CONTROLS, type ControlName, controlPolicy, thresholdPolicy, topKPolicy } from "./mask-policies.js";
 import type { MaskPolicy, PrunableModel } from "./model-api.js";
@@ -14,9 +14,9 @@ import { derivedRng } from "./seeds.js";
 export interface PolicyRun {
   accuracy: number;
   n: number;
-  /** per module layer: share of frames dropped */
+  /** per spiking layer (0 = the encoder, never dropped): share of frames dropped */
   dropPerLayer: number[];
-  /** over all maskable layers */
+  /** over the layers after the encoder */
   dropOverall: number;
   efficiency: Efficiency;
   seconds: number;
@@ -24,7 +24,8 @@ export interface PolicyRun {
 
 export interface SweepPoint {
   target: number;
-  thetas: number[];
+  /** θ per spiking layer (null: no threshold there) */
+  thetas: (number | null)[];
   pruned: PolicyRun;
   controls: Partial<Record<ControlName, PolicyRun>>;
   topK?: PolicyRun;
@@ -57,27 +58,26 @@ export interface SweepOptions {
   onProgress?: (msg: string) => void;
 }
 
-/** Evaluates with a mask policy (null: the model's unpruned forward) and collects efficiency figures. */
-export function runPolicy(
+/** Evaluates with a mask policy (null: every frame kept, whatever thresholds the model holds) and collects efficiency figures. */
+export async function runPolicy(
   model: PrunableModel,
   data: LabelledData,
   policy: MaskPolicy | null,
   batchSize: number,
-): PolicyRun {
+): Promise<PolicyRun> {
   const meter = new EfficiencyMeter();
-  model.setThresholds(null);
-  model.setMaskPolicy(policy);
+  model.setMaskPolicy(policy ?? keepAll);
   const start = Date.now();
   try {
-    const r = evaluate(model, data, {
+    const r = await evaluate(model, data, {
       batchSize,
-      onBatch: (idx) => meter.add(model.layerRecords(), idx.length),
+      onBatch: (idx) => meter.add(model.counts(), idx.length),
     });
     const eff = meter.result();
     return {
       accuracy: r.accuracy,
       n: r.n,
-      dropPerLayer: moduleDropShares(eff),
+      dropPerLayer: layerDropShares(eff),
       dropOverall: eff.dropShare,
       efficiency: eff,
       seconds: (Date.now() - start) / 1000,
@@ -87,28 +87,50 @@ export function runPolicy(
   }
 }
 
+/** Keeps every frame (overrides any thresholds stored in the model). */
+const keepAll: MaskPolicy = () => null;
+
+/** Spiking layers that produce scores (Razor or TA modules), found with one batch. */
+export async function scoredLayers(model: PrunableModel, data: LabelledData, batchSize: number): Promise<number[]> {
+  const layers = new Set<number>();
+  model.setMaskPolicy((inp) => {
+    if (inp.scores !== null) layers.add(inp.layer);
+    return null;
+  });
+  try {
+    await evaluate(model, data, {
+      batchSize,
+      indices: Int32Array.from({ length: Math.min(data.size, batchSize) }, (_, i) => i),
+    });
+  } finally {
+    model.setMaskPolicy(null);
+  }
+  return [...layers].sort((a, b) => a - b);
+}
+
 /**
- * Chooses θ_n layer by layer so that each module layer's total drop share (frames dropped upstream included)
- * is `rate` on the calibration data: layer n's scores are collected with θ_1..θ_{n-1} already applied.
+ * Chooses θ_n layer by layer so that each scored layer's total drop share (frames dropped upstream included) is
+ * `rate` on the calibration data: layer n's scores are collected with the thresholds of the layers before it
+ * already applied. Returns θ per spiking layer (null for layers without scores).
  */
-export function chooseThresholds(
+export async function chooseThresholds(
   model: PrunableModel,
   data: LabelledData,
   rate: number,
   batchSize: number,
   gapFloor: number | null = null,
-): number[] {
-  const layers = model.maskableLayers();
-  const thetas: number[] = [];
-  for (let n = 0; n < layers; n++) {
+  layers?: number[],
+): Promise<(number | null)[]> {
+  const scored = layers ?? (await scoredLayers(model, data, batchSize));
+  const thetas: (number | null)[] = [];
+  for (const n of scored) {
     const kept: number[] = [];
     let frames = 0;
     let upstreamDropped = 0;
-    const partial = [...thetas, ...new Array<number>(layers - n).fill(Number.NEGATIVE_INFINITY)];
-    const base = thresholdPolicy(partial, gapFloor);
+    const base = thresholdPolicy(thetas, gapFloor);
     const collect: MaskPolicy = (inp) => {
       if (inp.layer === n && inp.scores !== null) {
-        for (let i = 0; i < inp.t * inp.b; i++) {
+        for (let i = 0; i < inp.T * inp.B; i++) {
           frames++;
           if (inp.upstream === null || inp.upstream[i] !== 0) kept.push(inp.scores[i]);
           else upstreamDropped++;
@@ -116,18 +138,20 @@ export function chooseThresholds(
       }
       return base(inp);
     };
-    model.setThresholds(null);
     model.setMaskPolicy(collect);
     try {
-      evaluate(model, data, { batchSize });
+      await evaluate(model, data, { batchSize });
     } finally {
       model.setMaskPolicy(null);
     }
     kept.sort((a, b) => a - b);
     const extra = Math.round(rate * frames) - upstreamDropped;
-    if (extra <= 0 || kept.length === 0) thetas.push(Number.NEGATIVE_INFINITY);
-    else if (extra >= kept.length) thetas.push(Number.POSITIVE_INFINITY);
-    else thetas.push(thresholdForDrops(kept, extra));
+    let theta: number;
+    if (extra <= 0 || kept.length === 0) theta = Number.NEGATIVE_INFINITY;
+    else if (extra >= kept.length) theta = Number.POSITIVE_INFINITY;
+    else theta = thresholdForDrops(kept, extra);
+    while (thetas.length < n) thetas.push(null);
+    thetas[n] = theta;
   }
   return thetas;
 }
@@ -148,35 +172,38 @@ export function thresholdForDrops(sorted: number[], drops: number): number {
   return v;
 }
 
-export function thresholdSweep(model: PrunableModel, data: LabelledData, opts: SweepOptions): SweepResult {
+export async function thresholdSweep(
+  model: PrunableModel,
+  data: LabelledData,
+  opts: SweepOptions,
+): Promise<SweepResult> {
   const gapFloor = opts.gapFloor ?? null;
   const controls = opts.controls ?? CONTROLS;
   const tolerance = opts.tolerance ?? 0.02;
   const seed = opts.seed ?? 1;
   const calib = opts.calibration ?? data;
   const say = opts.onProgress ?? (() => {});
-  const baseline = runPolicy(model, data, null, opts.batchSize);
+  const baseline = await runPolicy(model, data, null, opts.batchSize);
+  const scored = await scoredLayers(model, calib, opts.batchSize);
+  if (scored.length === 0)
+    throw new Error("the model has no Razor or TA scores to threshold (a plain SNN cannot be swept)");
   say(`unpruned: accuracy ${baseline.accuracy.toFixed(3)}`);
   const points: SweepPoint[] = [];
-  opts.targets.forEach((target, pi) => {
-    const thetas = chooseThresholds(model, calib, target, opts.batchSize, gapFloor);
-    const pruned = runPolicy(model, data, thresholdPolicy(thetas, gapFloor), opts.batchSize);
+  for (const [pi, target] of opts.targets.entries()) {
+    const thetas = await chooseThresholds(model, calib, target, opts.batchSize, gapFloor, scored);
+    const pruned = await runPolicy(model, data, thresholdPolicy(thetas, gapFloor), opts.batchSize);
     const point: SweepPoint = { target, thetas, pruned, controls: {} };
-    controls.forEach((c, ci) => {
-      point.controls[c] = runPolicy(
-        model,
-        data,
-        controlPolicy(c, pruned.dropPerLayer, derivedRng(seed, pi, ci)),
-        opts.batchSize,
-      );
-    });
-    if (opts.topK === true) point.topK = runPolicy(model, data, topKPolicy(1 - target), opts.batchSize);
+    for (const [ci, c] of controls.entries()) {
+      const policy = controlPolicy(c, pruned.dropPerLayer, derivedRng(seed, pi, ci));
+      point.controls[c] = await runPolicy(model, data, policy, opts.batchSize);
+    }
+    if (opts.topK === true) point.topK = await runPolicy(model, data, topKPolicy(1 - target), opts.batchSize);
     say(
       `target ${target.toFixed(2)}: dropped ${pruned.dropOverall.toFixed(3)} acc ${pruned.accuracy.toFixed(3)} | ` +
         controls.map((c) => `${c} ${point.controls[c]!.accuracy.toFixed(3)}`).join(" "),
     );
     points.push(point);
-  });
+  }
   const methods = [opts.method ?? "pruned", ...controls, ...(opts.topK === true ? ["topK"] : [])];
   const withinTolerance: Record<string, number> = {};
   for (const m of methods) {

@@ -75,14 +75,14 @@ interface RunBook {
   history: EpochRecord[];
 }
 
-export function train(
+export async function train(
   model: TrainableModel,
   trainSet: LabelledData,
   valSet: LabelledData | null,
   opts: TrainOptions,
   sink: CheckpointSink,
-  thresholds: number[] | null = null,
-): TrainSummary {
+  thresholds: (number | null)[] | null = null,
+): Promise<TrainSummary> {
   const params = model.parameters();
   const adam = new Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
   const schedule = new PlateauSchedule(opts.lrFactor ?? 0.1, opts.lrPatience ?? 5);
@@ -109,9 +109,11 @@ export function train(
 
   const lastEpoch = opts.stopAfter !== undefined ? Math.min(opts.epochs, startEpoch + opts.stopAfter) : opts.epochs;
   for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
-    const rec = trainEpoch(model, trainSet, opts, adam, epoch);
+    const rec = await trainEpoch(model, trainSet, opts, adam, epoch);
     const valAccuracy =
-      valSet !== null && valSet.size > 0 ? evaluate(model, valSet, { batchSize: opts.batchSize }).accuracy : null;
+      valSet !== null && valSet.size > 0
+        ? (await evaluate(model, valSet, { batchSize: opts.batchSize })).accuracy
+        : null;
     const lrUsed = adam.lr;
     adam.lr = schedule.step(rec.trainLoss, adam.lr);
     const record: EpochRecord = { ...rec, valAccuracy, lr: lrUsed };
@@ -156,13 +158,13 @@ export function train(
   };
 }
 
-function trainEpoch(
+async function trainEpoch(
   model: TrainableModel,
   data: LabelledData,
   opts: TrainOptions,
   adam: Adam,
   epoch: number,
-): Omit<EpochRecord, "valAccuracy" | "lr"> {
+): Promise<Omit<EpochRecord, "valAccuracy" | "lr">> {
   const start = Date.now();
   const order = permutation(data.size, derivedRng(opts.seed, epoch, 0));
   const bar = new ProgressBar({
@@ -177,7 +179,7 @@ function trainEpoch(
   let batchNo = 0;
   for (const idx of batchesOf(order, opts.batchSize)) {
     batchNo++;
-    const batch = data.batch(idx, { rng: derivedRng(opts.seed, epoch, batchNo, 1) });
+    const batch = await data.batch(idx, { rng: derivedRng(opts.seed, epoch, batchNo, 1), epoch });
     const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
     adam.zeroGrad();
     const out = model.forward(batch.input, ctx);
@@ -185,7 +187,7 @@ function trainEpoch(
     const l = outputLoss(opts.loss, out.data, t, b, k, batch.labels);
     model.backward({ data: l.grad, shape: out.shape }, ctx);
     adam.update();
-    lossSum += l.loss * b;
+    lossSum += (l.loss + (model.auxLoss?.() ?? 0)) * b;
     for (let i = 0; i < b; i++) if (l.predictions[i] === batch.labels[i]) correct++;
     seen += b;
     bar.tick(b, `loss ${(lossSum / seen).toFixed(4)} acc ${pct(correct / seen)}`);
@@ -212,13 +214,13 @@ function deterministicBook(book: RunBook): Record<string, unknown> {
 function checkpointMeta(
   model: TrainableModel,
   data: LabelledData,
-  thresholds: number[] | null,
+  thresholds: (number | null)[] | null,
   opts: TrainOptions,
   book: RunBook,
   rec: EpochRecord,
 ): CheckpointMeta {
   return {
-    model: model.config,
+    model: model.config as Json,
     preprocessing: data.preprocessing,
     thresholds,
     training: {

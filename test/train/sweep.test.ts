@@ -13,11 +13,11 @@ import { TinyModel } from "./tiny-model.js";
 
 const noSink = { saveEpoch() {}, log() {}, loadState: () => null };
 
-function trainedTiny(): { model: TinyModel; val: SyntheticData; test: SyntheticData } {
+async function trainedTiny(): Promise<{ model: TinyModel; val: SyntheticData; test: SyntheticData }> {
   const model = new TinyModel(12, 8, 3);
   const trainSet = new SyntheticData(48, 8, 12, 3, 21);
   const val = new SyntheticData(30, 8, 12, 3, 22);
-  train(
+  await train(
     model,
     trainSet,
     val,
@@ -30,47 +30,48 @@ function trainedTiny(): { model: TinyModel; val: SyntheticData; test: SyntheticD
 function input(t: number, b: number, seed: number, upstream: Uint8Array | null = null): MaskPolicyInput {
   const rng = new Rng(seed);
   return {
-    layer: 0,
+    layer: 1,
     scores: Float32Array.from({ length: t * b }, () => rng.uniform()),
     activity: Float32Array.from({ length: t * b }, () => rng.int(20)),
     upstream,
-    t,
-    b,
+    T: t,
+    B: b,
   };
 }
 
-const dropped = (m: Uint8Array, up: Uint8Array | null = null): number =>
-  m.reduce((s, v, i) => s + (v === 0 || (up !== null && up[i] === 0) ? 1 : 0), 0);
+const ones = (n: number): Uint8Array => new Uint8Array(n).fill(1);
+const dropped = (m: Uint8Array | null, up: Uint8Array | null = null): number =>
+  (m ?? ones(up?.length ?? 0)).reduce((s, v, i) => s + (v === 0 || (up !== null && up[i] === 0) ? 1 : 0), 0);
 
 test("controls drop exactly the target share, counting frames dropped upstream", () => {
   const up = Uint8Array.from({ length: 7 * 3 }, (_, i) => (i % 5 === 0 ? 0 : 1)); // 5 of 21 dropped upstream
   for (const name of ["random", "stride", "gate"] as const) {
     for (const rate of [0, 0.3, 0.5, 0.95]) {
       const inp = input(7, 3, 4, up);
-      const m = controlPolicy(name, [rate], new Rng(1))(inp);
+      const m = controlPolicy(name, [0, rate], new Rng(1))(inp);
       assert.equal(dropped(m, up), Math.max(5, Math.round(rate * 21)), `${name} at ${rate}`);
     }
   }
   // the gate drops the least active frames
   const inp = input(10, 2, 5);
-  const m = controlPolicy("gate", [0.5], new Rng(1))(inp);
+  const m = controlPolicy("gate", [0, 0.5], new Rng(1))(inp)!;
   const keptMin = Math.min(...[...inp.activity].filter((_, i) => m[i] === 1));
   const dropMax = Math.max(...[...inp.activity].filter((_, i) => m[i] === 0));
   assert.ok(dropMax <= keptMin);
   // the stride spreads drops evenly along each sample: every other frame at 50 %
-  const s = controlPolicy("stride", [0.5], new Rng(1))(input(8, 1, 6));
+  const s = controlPolicy("stride", [0, 0.5], new Rng(1))(input(8, 1, 6))!;
   assert.deepEqual([...s], [1, 0, 1, 0, 1, 0, 1, 0]);
   // random depends on the seed only
-  const r1 = controlPolicy("random", [0.4], new Rng(9))(input(9, 2, 7));
-  const r2 = controlPolicy("random", [0.4], new Rng(9))(input(9, 2, 7));
+  const r1 = controlPolicy("random", [0, 0.4], new Rng(9))(input(9, 2, 7));
+  const r2 = controlPolicy("random", [0, 0.4], new Rng(9))(input(9, 2, 7));
   assert.deepEqual(r1, r2);
 });
 
 test("threshold mask, causal gap floor and per-sample top-k", () => {
   const inp = input(12, 2, 8);
-  const m = thresholdPolicy([0.6])(inp);
+  const m = thresholdPolicy([null, 0.6])(inp)!;
   for (let i = 0; i < m.length; i++) assert.equal(m[i], inp.scores![i]! >= 0.6 ? 1 : 0);
-  const g = thresholdPolicy([2], 2)(inp); // θ above every score: only the floor keeps frames
+  const g = thresholdPolicy([null, 2], 2)(inp)!; // θ above every score: only the floor keeps frames
   for (let s = 0; s < 2; s++) {
     const seq = Array.from({ length: 12 }, (_, t) => g[t * 2 + s]);
     assert.deepEqual(seq, [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1]);
@@ -78,7 +79,7 @@ test("threshold mask, causal gap floor and per-sample top-k", () => {
   const floorOnly = new Uint8Array(6);
   applyGapFloor(floorOnly, Uint8Array.of(1, 1, 0, 0, 1, 1), 6, 1, 1);
   assert.deepEqual([...floorOnly], [0, 1, 0, 0, 1, 0]);
-  const k = topKPolicy(0.25)(inp);
+  const k = topKPolicy(0.25)(inp)!;
   for (let s = 0; s < 2; s++) {
     const frames = Array.from({ length: 12 }, (_, t) => t * 2 + s);
     const kept = frames.filter((i) => k[i] === 1);
@@ -88,17 +89,19 @@ test("threshold mask, causal gap floor and per-sample top-k", () => {
   }
 });
 
-test("chosen thresholds reach the target per-layer drop rate hierarchically", () => {
-  const { model } = trainedTiny();
+test("chosen thresholds reach the target per-layer drop rate hierarchically", async () => {
+  const { model } = await trainedTiny();
   // dense background noise: few tied scores, so every rate is reachable
   const val = new SyntheticData(30, 8, 12, 3, 24, 0.3);
   for (const rate of [0.2, 0.5]) {
-    const thetas = chooseThresholds(model, val, rate, 16);
-    const run = runPolicy(model, val, thresholdPolicy(thetas), 16);
-    for (const d of run.dropPerLayer) assert.ok(Math.abs(d - rate) < 0.02, `layer drop ${d} vs target ${rate}`);
+    const thetas = await chooseThresholds(model, val, rate, 16);
+    assert.equal(thetas[0] ?? null, null, "the encoder has no threshold");
+    const run = await runPolicy(model, val, thresholdPolicy(thetas), 16);
+    for (const d of run.dropPerLayer.slice(1))
+      assert.ok(Math.abs(d - rate) < 0.02, `layer drop ${d} vs target ${rate}`);
   }
-  const none = runPolicy(model, val, thresholdPolicy(chooseThresholds(model, val, 0, 16)), 16);
-  assert.deepEqual(none.dropPerLayer, [0, 0]);
+  const none = await runPolicy(model, val, thresholdPolicy(await chooseThresholds(model, val, 0, 16)), 16);
+  assert.deepEqual(none.dropPerLayer, [0, 0, 0]);
 });
 
 test("with tied scores the threshold gets as close to the target count as the ties allow", () => {
@@ -109,9 +112,9 @@ test("with tied scores the threshold gets as close to the target count as the ti
   assert.equal(thresholdForDrops(sorted, 6), 0.9);
 });
 
-test("sweep: pruned model beside the three controls at the same per-layer rates; JSON and SVG", () => {
-  const { model, val, test: testSet } = trainedTiny();
-  const r = thresholdSweep(model, testSet, {
+test("sweep: pruned model beside the three controls at the same per-layer rates; JSON and SVG", async () => {
+  const { model, val, test: testSet } = await trainedTiny();
+  const r = await thresholdSweep(model, testSet, {
     batchSize: 16,
     targets: [0, 0.3, 0.6],
     calibration: val,
@@ -142,41 +145,41 @@ test("sweep: pruned model beside the three controls at the same per-layer rates;
   assert.doesNotThrow(() => JSON.stringify(r));
 });
 
-test("SOPs count input spikes × fan-out on the frames that ran; the encoder counts MACs", () => {
+test("efficiency: drop shares, SOPs, firing rates and the energy estimate from layer counts", () => {
   const meter = new EfficiencyMeter();
+  const frames = { T: 2, B: 1, frames: 2 };
   meter.add(
     [
       {
-        name: "enc",
-        maskable: false,
-        module: false,
-        mask: null,
-        scores: null,
-        inputSpikes: Float32Array.of(3, 0),
+        layer: 0,
+        ...frames,
+        inputEvents: Float32Array.of(3, 0),
+        fanOut: 4,
         outputSpikes: Float32Array.of(2, 1),
         neurons: 4,
-        fanOut: 4,
-        macsPerFrame: 40,
+        executed: null,
+        framesExecuted: 2,
+        sops: 12,
       },
       {
-        name: "l1",
-        maskable: true,
-        module: true,
-        mask: Uint8Array.of(1, 0),
-        scores: Float32Array.of(0.9, 0.1),
-        inputSpikes: Float32Array.of(2, 1),
+        layer: 1,
+        ...frames,
+        inputEvents: Float32Array.of(3, 1),
+        fanOut: 3,
         outputSpikes: Float32Array.of(1, 0),
         neurons: 3,
-        fanOut: 3,
-        macsPerFrame: 12,
+        executed: Uint8Array.of(1, 0),
+        framesExecuted: 1,
+        sops: 9,
       },
     ],
     1,
   );
   const e = meter.result();
-  assert.equal(e.layers[0]!.macs, 80);
-  assert.equal(e.layers[1]!.sops, 6);
   assert.equal(e.layers[1]!.dropShare, 0.5);
+  assert.equal(e.dropShare, 0.5);
   assert.equal(e.layers[0]!.firingRate, 3 / 8);
-  assert.ok(Math.abs(e.energyPJ - (80 * 4.6 + 6 * 0.9)) < 1e-9);
+  assert.equal(e.effectiveFramesPerSample, 3);
+  assert.ok(Math.abs(e.energyPJ - (12 * 4.6 + 9 * 0.9)) < 1e-9);
+  assert.match(e.energyNote, /estimate/);
 });

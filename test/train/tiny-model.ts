@@ -6,7 +6,7 @@
  * output 0. Masks are hierarchical, as in the real models.
  */
 import type { Buffer, Context, Param, Seq } from "../../src/nn/module.js";
-import type { LayerRecord, MaskPolicy, PrunableModel } from "../../src/train/model-api.js";
+import type { LayerCounts, MaskPolicy, PrunableModel } from "../../src/train/model-api.js";
 import { Rng } from "../../src/util/rng.js";
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -40,9 +40,8 @@ export class TinyModel implements PrunableModel {
   private readonly gates: { g: Param; c: Param }[];
   private readonly runningMean: Buffer;
   private readonly tracked: Buffer;
-  private thresholds: number[] | null = null;
   private policy: MaskPolicy | null = null;
-  private records: LayerRecord[] = [];
+  private records: LayerCounts[] = [];
   // saved for backward
   private acts: Float32Array[] = [];
   private outs: Float32Array[] = [];
@@ -75,16 +74,10 @@ export class TinyModel implements PrunableModel {
   buffers(): Buffer[] {
     return [this.runningMean, this.tracked];
   }
-  maskableLayers(): number {
-    return 2;
-  }
-  setThresholds(theta: number[] | null): void {
-    this.thresholds = theta;
-  }
   setMaskPolicy(policy: MaskPolicy | null): void {
     this.policy = policy;
   }
-  layerRecords(): LayerRecord[] {
+  counts(): LayerCounts[] {
     return this.records;
   }
 
@@ -112,9 +105,8 @@ export class TinyModel implements PrunableModel {
         d = Float32Array.from(mean, (m) => sig(gate.g.value[0]! * m + gate.c.value[0]!));
         this.means.push(mean);
         this.scores.push(d);
-        let own: Uint8Array | null = null;
-        if (this.policy !== null) own = this.policy({ layer: li - 1, scores: d, activity, upstream, t, b });
-        else if (this.thresholds !== null) own = Uint8Array.from(d, (v) => (v >= this.thresholds![li - 1]! ? 1 : 0));
+        const own: Uint8Array | null =
+          this.policy === null ? null : this.policy({ layer: li, scores: d, activity, upstream, T: t, B: b });
         if (own !== null)
           mask = Uint8Array.from(own, (v, i) => (v !== 0 && (upstream === null || upstream[i] !== 0) ? 1 : 0));
       }
@@ -139,17 +131,25 @@ export class TinyModel implements PrunableModel {
       }
       this.masks.push(mask ?? new Uint8Array(tb).fill(1));
       this.outs.push(out);
+      let run = 0;
+      let sops = 0;
+      for (let r = 0; r < tb; r++) {
+        if (mask !== null && mask[r] === 0) continue;
+        run++;
+        sops += activity[r]! * L.nout;
+      }
       this.records.push({
-        name: ["enc", "l1", "out"][li]!,
-        maskable: li > 0,
-        module: li > 0,
-        mask,
-        scores: d,
-        inputSpikes: activity,
+        layer: li,
+        T: t,
+        B: b,
+        inputEvents: activity,
+        fanOut: L.nout,
         outputSpikes: rowSums(out, tb, L.nout),
         neurons: L.nout,
-        fanOut: L.nout,
-        macsPerFrame: L.nin * L.nout,
+        executed: mask,
+        framesExecuted: run,
+        frames: tb,
+        sops,
       });
       input = out;
       upstream = mask;

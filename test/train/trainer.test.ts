@@ -14,18 +14,24 @@ const trainSet = new SyntheticData(48, 6, 12, 3, 11);
 const valSet = new SyntheticData(30, 6, 12, 3, 12);
 const opts: TrainOptions = { epochs: 3, batchSize: 8, lr: 0.05, loss: "mse", seed: 5, threads: 1, progress: false };
 
-function withDir<T>(fn: (dir: string) => T): T {
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "razor-train-"));
   try {
-    return fn(dir);
+    return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test("training learns the synthetic task and logs every epoch; final and best are reported", () => {
-  withDir((dir) => {
-    const summary = train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 5 }, new RunDir(dir, false));
+test("training learns the synthetic task and logs every epoch; final and best are reported", async () => {
+  await withDir(async (dir) => {
+    const summary = await train(
+      new TinyModel(12, 8, 3),
+      trainSet,
+      valSet,
+      { ...opts, epochs: 5 },
+      new RunDir(dir, false),
+    );
     assert.equal(summary.epochs.length, 5);
     assert.ok(summary.epochs[4]!.trainLoss < summary.epochs[0]!.trainLoss, "loss goes down");
     assert.ok(summary.best.accuracy! >= 0.8, `best val accuracy ${summary.best.accuracy}`);
@@ -46,17 +52,23 @@ test("training learns the synthetic task and logs every epoch; final and best ar
   });
 });
 
-test("--resume after a kill continues bit-identically (2 epochs vs 1 + resume + 1)", () => {
-  const straight = withDir((dir) => {
-    train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 2 }, new RunDir(dir, false));
+test("--resume after a kill continues bit-identically (2 epochs vs 1 + resume + 1)", async () => {
+  const straight = await withDir(async (dir) => {
+    await train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 2 }, new RunDir(dir, false));
     return ["last.safetensors", "train-state.safetensors"].map((f) => readFileSync(join(dir, f)));
   });
-  const resumed = withDir((dir) => {
-    train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 2, stopAfter: 1 }, new RunDir(dir, false));
+  const resumed = await withDir(async (dir) => {
+    await train(
+      new TinyModel(12, 8, 3),
+      trainSet,
+      valSet,
+      { ...opts, epochs: 2, stopAfter: 1 },
+      new RunDir(dir, false),
+    );
     // a fresh process: a new model whose weights are scrambled, so everything must come from disk
     const fresh = new TinyModel(12, 8, 3);
     for (const p of fresh.parameters()) p.value.fill(0.123);
-    train(fresh, trainSet, valSet, { ...opts, epochs: 2 }, new RunDir(dir, true));
+    await train(fresh, trainSet, valSet, { ...opts, epochs: 2 }, new RunDir(dir, true));
     const log = readFileSync(join(dir, "log.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -69,22 +81,22 @@ test("--resume after a kill continues bit-identically (2 epochs vs 1 + resume + 
   });
   assert.ok(straight[0]!.equals(resumed[0]!), "model checkpoint bytes identical");
   assert.ok(straight[1]!.equals(resumed[1]!), "training state bytes identical");
-  const other = withDir((dir) => {
-    train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 2, seed: 6 }, new RunDir(dir, false));
+  const other = await withDir(async (dir) => {
+    await train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 2, seed: 6 }, new RunDir(dir, false));
     return readFileSync(join(dir, "last.safetensors"));
   });
   assert.ok(!other.equals(straight[0]!), "another seed gives another model");
 });
 
-test("resuming with another seed or without a saved state is a clear error", () => {
-  withDir((dir) => {
-    assert.throws(
-      () => train(new TinyModel(12, 8, 3), trainSet, null, opts, new RunDir(dir, true)),
+test("resuming with another seed or without a saved state is a clear error", async () => {
+  await withDir(async (dir) => {
+    await assert.rejects(
+      async () => train(new TinyModel(12, 8, 3), trainSet, null, opts, new RunDir(dir, true)),
       /--resume: .* does not exist/,
     );
-    train(new TinyModel(12, 8, 3), trainSet, null, { ...opts, stopAfter: 1 }, new RunDir(dir, false));
-    assert.throws(
-      () => train(new TinyModel(12, 8, 3), trainSet, null, { ...opts, seed: 9 }, new RunDir(dir, true)),
+    await train(new TinyModel(12, 8, 3), trainSet, null, { ...opts, stopAfter: 1 }, new RunDir(dir, false));
+    await assert.rejects(
+      train(new TinyModel(12, 8, 3), trainSet, null, { ...opts, seed: 9 }, new RunDir(dir, true)),
       /saved run used seed 5, this one 9/,
     );
   });
