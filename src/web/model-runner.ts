@@ -12,7 +12,6 @@ import type { ModelConfig } from "../models/config.js";
 import { resolveModelConfig } from "../models/config.js";
 import type { SnnModel } from "../models/model.js";
 import { decodeCheckpoint, loadModelTensors } from "../train/checkpoint.js";
-import type { TrainableModel } from "../train/model-api.js";
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRun } from "./protocol.js";
 
 export interface ViewerModel {
@@ -28,9 +27,7 @@ export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
   const ck = decodeCheckpoint(bytes, name);
   const config = resolveModelConfig(ck.meta.model, {}, `${name} (model config)`);
   const model = buildModel(config);
-  // loadModelTensors reads only parameters() and buffers(); SnnModel's backward signature differs from
-  // TrainableModel's (the nn and train branches are being aligned), which does not matter here
-  loadModelTensors(model as unknown as TrainableModel, ck.tensors, name);
+  loadModelTensors(model, ck.tensors, name);
   model.eval();
   const maskedIndices = model.layers.flatMap((l, i) => (i > 0 && l.scorer !== null ? [i] : []));
   const stored = ck.meta.thresholds ?? config.inference.thresholds ?? [];

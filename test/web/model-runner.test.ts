@@ -6,7 +6,6 @@ import { toFrames } from "../../src/events/transforms/frames.js";
 import { type ModelConfig, resolveModelConfig } from "../../src/models/config.js";
 import { buildModel } from "../../src/models/index.js";
 import { encodeCheckpoint } from "../../src/train/checkpoint.js";
-import type { TrainableModel } from "../../src/train/model-api.js";
 import { Rng } from "../../src/util/rng.js";
 import { loadViewerModel, modelFrames, runViewerModel } from "../../src/web/model-runner.js";
 
@@ -75,7 +74,7 @@ test("modelFrames: the frame integration, summed over downsample blocks, polarit
 
 test("runViewerModel: θ = 0 keeps every frame and equals the unmasked run; higher θ keeps fewer, scores unchanged in the first masked layer", () => {
   const config = tinyConfig();
-  const bytes = encodeCheckpoint(buildModel(config) as unknown as TrainableModel, {
+  const bytes = encodeCheckpoint(buildModel(config), {
     model: config as never,
     preprocessing: {},
     thresholds: null,

@@ -11,7 +11,7 @@ import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
 import type { ModelConfig } from "../../src/models/config.js";
 import type { Batch, LabelledData } from "../../src/train/data-api.js";
-import type { Json, TrainableModel } from "../../src/train/model-api.js";
+import type { Json } from "../../src/train/model-api.js";
 import { type CheckpointSink, train } from "../../src/train/trainer.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 import { modelFrames } from "../../src/web/model-runner.js";
@@ -63,7 +63,7 @@ class FramesData implements LabelledData {
 }
 
 /** Trains one epoch on samples `ids` and returns the checkpoint (safetensors bytes) after it. */
-export function trainNmnistCheckpoint(ids: string[], seed = 3): Uint8Array {
+export async function trainNmnistCheckpoint(ids: string[], seed = 3): Promise<Uint8Array> {
   const config = loadModelConfig("nmnist", { seed });
   const labels = nmnistLabels();
   const frames = ids.map((id) => {
@@ -84,9 +84,8 @@ export function trainNmnistCheckpoint(ids: string[], seed = 3): Uint8Array {
     loadState: () => null,
   };
   const model = buildModel(config);
-  // SnnModel satisfies what train() uses; its backward returns void where TrainableModel's returns the input grad
-  train(
-    model as unknown as TrainableModel,
+  await train(
+    model,
     data,
     null,
     {

@@ -3,7 +3,7 @@
  * `razor-snn view` runs. Opens real sample recordings through the file picker and checks what the page shows.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -88,6 +88,36 @@ test("viewer: several N-MNIST samples with their label list", { skip }, async ()
   await page.close();
 });
 
+test("viewer: an SHD-layout HDF5 file opens as labelled samples with a spike raster", { skip }, async () => {
+  const { page, errors } = await openPage();
+  const dir = join(sharedDataDir(), "shd", "SYNTHETIC_layout_fixture");
+  const expected = JSON.parse(readFileSync(join(dir, "synthetic_shd_layout_f16_gzip.expected.json"), "utf8")) as {
+    n: number;
+    len: number[];
+    labels: number[];
+  };
+  await page.setInputFiles("#open-recordings", join(dir, "synthetic_shd_layout_f16_gzip.h5"));
+  await page.waitForFunction((n) => document.querySelectorAll("#recording-list li").length === n, expected.n);
+  assert.equal(await shownEventCount(page), expected.len[0]);
+  assert.equal(await page.isVisible("#raster-canvas"), true);
+  assert.equal(await page.isVisible("#events-canvas"), false);
+  assert.match((await page.textContent("#rec-format"))!, new RegExp(`^shd, sample 1 of ${expected.n}`));
+  await page.click("#recording-list li:nth-child(3)");
+  assert.equal(await shownEventCount(page), expected.len[2]);
+  assert.match((await page.textContent("#rec-name"))!, new RegExp(`#2 \\(label ${expected.labels[2]}\\)$`));
+  const lit = await page.evaluate(() => {
+    const c = document.getElementById("raster-canvas") as HTMLCanvasElement;
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 2]! > 200 && d[i]! < 150) n++;
+    return n;
+  });
+  // every spike is a 2×2 dot in the ON colour; dots may overlap or be clipped, so at least one pixel each
+  assert.ok(lit >= expected.len[2]! && lit <= 4 * expected.len[2]!, `raster shows the spikes (${lit} pixels)`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 /** "kept / total" from #kept-count. */
 async function keptFrames(page: Page): Promise<[number, number]> {
   const m = /^(\d+) \/ (\d+)$/.exec((await page.textContent("#kept-count")) ?? "");
@@ -106,7 +136,7 @@ test("viewer: a checkpoint trained in the test runs in the page; moving θ chang
   skip,
 }, async () => {
   const ckptPath = join(testOutputDir(), "viewer-nmnist-razor.safetensors");
-  writeFileSync(ckptPath, trainNmnistCheckpoint(["1", "2", "3", "4", "5", "6", "7", "8"]));
+  writeFileSync(ckptPath, await trainNmnistCheckpoint(["1", "2", "3", "4", "5", "6", "7", "8"]));
   const { page, errors } = await openPage();
   const dir = nmnistDir();
   const ids = ["1", "2", "3", "4"];

@@ -127,7 +127,11 @@ export class Player {
     const h = c.height;
     ctx.fillStyle = "#0a0b0f";
     ctx.fillRect(0, 0, w, h);
-    const { on, off, bins } = rec.index;
+    const { bins } = rec.index;
+    // one polarity (audio): every event counts as ON
+    const single = rec.stream.sensor.polarities === 1;
+    const on = single ? rec.index.on.map((v, b) => v + rec.index.off[b]!) : rec.index.on;
+    const off = single ? new Uint32Array(bins) : rec.index.off;
     let max = 1;
     for (let b = 0; b < bins; b++) max = Math.max(max, on[b]! + off[b]!);
     const colW = w / bins;
@@ -160,9 +164,21 @@ export class Player {
   private drawRasterBase(): void {
     const rec = this.rec!;
     const c = this.rasterCanvas;
-    c.height = Math.min(700, Math.max(50, rec.stream.sensor.width));
+    c.height = Math.min(350, Math.max(50, rec.stream.sensor.width));
     const px = new Uint32Array(c.width * c.height);
-    paintRaster(rec.stream, rec.index.t0, rec.index.t1, rec.stream.sensor.width, px, c.width, c.height);
+    const { background, on } = defaultPalette;
+    paintRaster(
+      rec.stream,
+      rec.index.t0,
+      rec.index.t1,
+      rec.stream.sensor.width,
+      px,
+      c.width,
+      c.height,
+      on,
+      background,
+      2,
+    );
     blit(c, px);
     this.rasterBase = c.getContext("2d", { willReadFrequently: true })!.getImageData(0, 0, c.width, c.height);
   }
