@@ -6,17 +6,19 @@
 // registers the default (reference) engine; a page may switch to the wasm engine with useEngine()
 import "../engine/index.js";
 import type { EventStream } from "../events/stream.js";
-import { type FrameSpec, toFrames } from "../events/transforms/frames.js";
+import type { Frames } from "../events/transforms/frames.js";
 import { buildModel } from "../models/index.js";
 import type { ModelConfig } from "../models/config.js";
 import { resolveModelConfig } from "../models/config.js";
 import type { SnnModel } from "../models/model.js";
 import { decodeCheckpoint, loadModelTensors } from "../train/checkpoint.js";
+import { type Preprocessing, parsePreprocessing, pipelineFor } from "../train/preprocess.js";
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRun } from "./protocol.js";
 
 export interface ViewerModel {
   model: SnnModel;
   config: ModelConfig;
+  preprocessing: Preprocessing;
   info: RazorWorkerModel;
   /** indices of the layers that can drop frames (a scorer, not the encoder) */
   maskedIndices: number[];
@@ -26,6 +28,7 @@ export interface ViewerModel {
 export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
   const ck = decodeCheckpoint(bytes, name);
   const config = resolveModelConfig(ck.meta.model, {}, `${name} (model config)`);
+  const preprocessing = parsePreprocessing(ck.meta.preprocessing, name);
   const model = buildModel(config);
   loadModelTensors(model, ck.tensors, name);
   model.eval();
@@ -41,47 +44,38 @@ export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
     thresholds: maskedIndices.map((i) => stored[i] ?? 0),
     config: { model: ck.meta.model, preprocessing: ck.meta.preprocessing } as Record<string, unknown>,
   };
-  return { model, config, info, maskedIndices };
+  return { model, config, preprocessing, info, maskedIndices };
 }
 
 /**
- * The model's input frames for a recording, [T, C, H, W] (or [T, 1, 1, F] for [F] inputs), as the config's
- * `frames` says: T windows of dtMs from the first event ("time-window") or T bins over the recording ("spread"),
- * summed over downsample×downsample blocks, polarities merged when the model takes one channel.
+ * The model's input frames for a recording, [T, C, H, W] (or [T, 1, 1, F] for [F] inputs): the checkpoint's own
+ * preprocessing pipeline (train/preprocess.ts: sensor check, noise window, downsampling, framing), so the page
+ * sees exactly the frames training and evaluation make. A pipeline that yields more than T frames (random
+ * consecutive training slices) is cut to the first T; fewer are padded with empty frames.
  */
 export function modelFrames(
+  pre: Preprocessing,
   config: ModelConfig,
   ev: EventStream,
   source: string,
 ): { data: Float32Array; shape: [number, number, number, number] } {
-  const { T, dtMs, mode, downsample: k } = config.frames;
-  const spatial = config.input.length === 3;
-  const [C, H, W] = spatial ? (config.input as [number, number, number]) : [1, 1, config.input[0]!];
-  const sensor = { width: W * k, height: H * k, polarities: ev.sensor.polarities };
-  if (ev.sensor.width > sensor.width || ev.sensor.height > sensor.height) {
+  let frames: Frames;
+  try {
+    frames = pipelineFor(pre).toFrames(ev);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
+  const T = config.frames.T;
+  const [C, H, W] = config.input.length === 3 ? (config.input as [number, number, number]) : [1, 1, config.input[0]!];
+  const [, P, fh, fw] = frames.shape;
+  const size = C * H * W;
+  if (P * fh * fw !== size) {
     throw new Error(
-      `${source}: sensor ${ev.sensor.width}×${ev.sensor.height} is larger than the model's input ` +
-        `${sensor.width}×${sensor.height}${k > 1 ? ` (${W}×${H} after ${k}×${k} downsampling)` : ""}`,
+      `${source}: the preprocessing makes frames of ${P}×${fh}×${fw}, the model takes [${config.input.join(", ")}]`,
     );
   }
-  const spec: FrameSpec =
-    mode === "time-window" ? { mode: "timeWindow", dt: dtMs! * 1000, frames: T } : { mode: "timeBins", bins: T };
-  const full = toFrames(ev, spec, sensor);
-  const P = sensor.polarities;
-  if (C !== 1 && C !== P)
-    throw new Error(`${source}: the model takes ${C} channels, the recording has ${P} polarities`);
-  const data = new Float32Array(T * C * H * W);
-  const fullSize = P * sensor.height * sensor.width;
-  for (let t = 0; t < full.shape[0] && t < T; t++) {
-    for (let p = 0; p < P; p++) {
-      const c = C === 1 ? 0 : p;
-      for (let y = 0; y < sensor.height; y++) {
-        const src = t * fullSize + (p * sensor.height + y) * sensor.width;
-        const dst = ((t * C + c) * H + Math.floor(y / k)) * W;
-        for (let x = 0; x < sensor.width; x++) data[dst + Math.floor(x / k)]! += full.data[src + x]!;
-      }
-    }
-  }
+  const data = new Float32Array(T * size);
+  data.set(frames.data.subarray(0, Math.min(T, frames.shape[0]) * size));
   return { data, shape: [T, C, H, W] };
 }
 
@@ -100,7 +94,7 @@ export function runViewerModel(
   if (thresholds !== null && thresholds.length !== maskedIndices.length) {
     throw new Error(`expected ${maskedIndices.length} thresholds (one per masked layer), got ${thresholds.length}`);
   }
-  const frames = modelFrames(config, ev, source);
+  const frames = modelFrames(vm.preprocessing, config, ev, source);
   const T = config.frames.T;
   const x = { data: frames.data, shape: [T, 1, ...config.input] };
 

@@ -6,6 +6,7 @@ import { toFrames } from "../../src/events/transforms/frames.js";
 import { type ModelConfig, resolveModelConfig } from "../../src/models/config.js";
 import { buildModel } from "../../src/models/index.js";
 import { encodeCheckpoint } from "../../src/train/checkpoint.js";
+import { preprocessingFor } from "../../src/train/preprocess.js";
 import { Rng } from "../../src/util/rng.js";
 import { loadViewerModel, modelFrames, runViewerModel } from "../../src/web/model-runner.js";
 
@@ -40,35 +41,38 @@ function tinyConfig(over: Record<string, unknown> = {}): ModelConfig {
   );
 }
 
-test("modelFrames: the frame integration, summed over downsample blocks, polarities merged for 1 channel", () => {
+const sensor = { width: 8, height: 10, polarities: 2 };
+
+test("modelFrames: the checkpoint's pipeline (2×2 downsampling, T windows of dt), shape checked against the model", () => {
   const rng = new Rng(3);
-  // sensor 7×9 fits the 2×-downsampled 4×5 input (8×10); the last row/column of blocks are partial
+  // sensor 7×9 fits the 8×10 the network was trained on; the last row/column of blocks are partial
   const ev = randomEvents(rng, 400, 7, 9, 6500);
-  for (const channels of [2, 1]) {
-    const config = tinyConfig({ input: [channels, 5, 4] });
-    const { data, shape } = modelFrames(config, ev, "rec");
-    assert.deepEqual(shape, [6, channels, 5, 4]);
-    const full = toFrames(ev, { mode: "timeWindow", dt: 1000, frames: 6 }, { width: 8, height: 10, polarities: 2 });
-    const expected = new Float32Array(data.length);
-    for (let t = 0; t < 6; t++)
-      for (let p = 0; p < 2; p++)
-        for (let y = 0; y < 10; y++)
-          for (let x = 0; x < 8; x++) {
-            const c = channels === 1 ? 0 : p;
-            expected[((t * channels + c) * 5 + (y >> 1)) * 4 + (x >> 1)]! += full.data[((t * 2 + p) * 10 + y) * 8 + x]!;
-          }
-    assert.deepEqual(data, expected);
-    // every event inside the T·dt grid is counted once
-    const inGrid = ev.t.filter((v) => v - ev.t[0]! < 6000).length;
-    assert.equal(
-      data.reduce((a, b) => a + b, 0),
-      inGrid,
-    );
-  }
+  const config = tinyConfig();
+  const { data, shape } = modelFrames(preprocessingFor(config, sensor), config, ev, "rec");
+  assert.deepEqual(shape, [6, 2, 5, 4]);
+  const full = toFrames(ev, { mode: "timeWindow", dt: 1000, frames: 6 }, sensor);
+  const expected = new Float32Array(data.length);
+  for (let t = 0; t < 6; t++)
+    for (let p = 0; p < 2; p++)
+      for (let y = 0; y < 10; y++)
+        for (let x = 0; x < 8; x++)
+          expected[((t * 2 + p) * 5 + (y >> 1)) * 4 + (x >> 1)]! += full.data[((t * 2 + p) * 10 + y) * 8 + x]!;
+  assert.deepEqual(data, expected);
+  // every event inside the T·dt grid is counted once
+  const inGrid = ev.t.filter((v) => v - ev.t[0]! < 6000).length;
+  assert.equal(
+    data.reduce((a, b) => a + b, 0),
+    inGrid,
+  );
   const tooBig = randomEvents(rng, 10, 12, 12, 100);
   assert.throws(
-    () => modelFrames(tinyConfig(), tooBig, "big.bin"),
-    /big\.bin: sensor 12×12 is larger than the model's input 8×10 \(4×5 after 2×2 downsampling\)/,
+    () => modelFrames(preprocessingFor(config, sensor), config, tooBig, "big.bin"),
+    /big\.bin: recording from a 12×12 sensor, but the network was trained on 8×10/,
+  );
+  const oneChannel = tinyConfig({ input: [1, 5, 4] });
+  assert.throws(
+    () => modelFrames(preprocessingFor(oneChannel, sensor), oneChannel, ev, "rec"),
+    /rec: the preprocessing makes frames of 2×5×4, the model takes \[1, 5, 4\]/,
   );
 });
 
@@ -76,7 +80,7 @@ test("runViewerModel: θ = 0 keeps every frame and equals the unmasked run; high
   const config = tinyConfig();
   const bytes = encodeCheckpoint(buildModel(config), {
     model: config as never,
-    preprocessing: {},
+    preprocessing: preprocessingFor(config, sensor) as never,
     thresholds: null,
     training: {},
   });

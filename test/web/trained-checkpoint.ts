@@ -14,7 +14,10 @@ import type { Batch, LabelledData } from "../../src/train/data-api.js";
 import type { Json } from "../../src/train/model-api.js";
 import { type CheckpointSink, train } from "../../src/train/trainer.js";
 import { sharedDataDir } from "../../src/util/paths.js";
+import { preprocessingFor } from "../../src/train/preprocess.js";
 import { modelFrames } from "../../src/web/model-runner.js";
+
+const nmnistSensor = { width: 34, height: 34, polarities: 2 };
 
 export const nmnistDir = (): string => join(sharedDataDir(), "nmnist", "small");
 
@@ -38,7 +41,7 @@ class FramesData implements LabelledData {
     private readonly labels: number[],
   ) {
     this.numClasses = config.classes;
-    this.preprocessing = { sensor: { width: 34, height: 34, polarities: 2 }, frames: config.frames as unknown as Json };
+    this.preprocessing = preprocessingFor(config, nmnistSensor) as unknown as Json;
   }
   get size(): number {
     return this.frames.length;
@@ -66,9 +69,10 @@ class FramesData implements LabelledData {
 export async function trainNmnistCheckpoint(ids: string[], seed = 3): Promise<Uint8Array> {
   const config = loadModelConfig("nmnist", { seed });
   const labels = nmnistLabels();
+  const pre = preprocessingFor(config, nmnistSensor);
   const frames = ids.map((id) => {
     const bytes = new Uint8Array(readFileSync(join(nmnistDir(), `${id}.bs2`)));
-    return modelFrames(config, decodeEvents(bytes, { fileName: `${id}.bs2` }).stream, `${id}.bs2`).data;
+    return modelFrames(pre, config, decodeEvents(bytes, { fileName: `${id}.bs2` }).stream, `${id}.bs2`).data;
   });
   const data = new FramesData(
     config,
