@@ -3,7 +3,6 @@ import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
 import { i16le, i32le, latin1, u16le, u32le } from "./bytes.js";
 import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
-import type { DecoderOptions } from "./types.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
 const MAX_IOHEADER_BYTES = 16 << 20;
@@ -91,10 +90,6 @@ export class Aedat4Decoder extends ChunkDecoderBase {
   private packets = 0;
   private eventPackets = 0;
 
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
-
   streamInfo(): Aedat4StreamInfo[] {
     return this.streams;
   }
@@ -161,9 +156,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     r.need(vec + 4, n * 16);
     const out = this.out;
     out.reserve(n);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     let k = out.length;
     let last = this.lastT;
     for (let j = vec + 4, end = vec + 4 + 16 * n; j < end; j += 16) {
