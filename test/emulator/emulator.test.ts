@@ -240,7 +240,10 @@ test("bad input is refused with the frame and what was expected", () => {
   assert.throws(() => emu.pushFrame(new Float32Array(3), 0), /frame 0 has 3 values, expected 4 \(2x2\)/);
   emu.pushFrame(new Float32Array(4), 100);
   assert.throws(() => emu.pushFrame(new Float32Array(4), 100), /frame 1 at t=100 µs is not after/);
-  assert.throws(() => emu.pushFrame(Float32Array.of(0, Number.NaN, 0, 0), 200), /frame 1 pixel 1 has intensity NaN/);
+  assert.throws(() => emu.pushFrame(Float32Array.of(0.9, Number.NaN, 0, 0), 200), /frame 1 pixel 1 has intensity NaN/);
+  // a refused frame leaves no trace: the next good frame gives the events of the change from the last good one
+  emu.pushFrame(Float32Array.of(0.9, 0, 0, 0), 300);
+  assert.ok(emu.takeEvents().t.length >= 15); // log(0.91 / 0.01) / 0.2 ≈ 22 ON events at pixel 0
   assert.throws(() => new EventCameraEmulator(2, 2, { thresholdOn: 0 }), /'thresholdOn' must be > 0/);
   assert.throws(() => new EventCameraEmulator(2, 2, { hotPixelFraction: 2 }), /'hotPixelFraction' must be in \[0, 1\]/);
   assert.throws(

@@ -167,6 +167,7 @@ export class EventCameraEmulator {
         continue;
       }
       if (!(v >= 0) || v === Number.POSITIVE_INFINITY) {
+        rawPrev.fill(Number.NaN); // the frame is refused: forget the values already taken from it
         throw new RangeError(`emulator: frame ${this.frames} pixel ${i} has intensity ${frame[i]}, expected >= 0`);
       }
       out[i] = Math.log((inputGamma === 1 ? v : v ** inputGamma) + darkLevel);
