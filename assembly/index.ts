@@ -1,2 +1,13 @@
 // Entry point of the wasm module: re-exports every kernel file.
-export * from "./dense";
+export * from "./gemm";
+export * from "./conv";
+export * from "./pool";
+export * from "./batchnorm";
+export * from "./elementwise";
+export * from "./lif";
+export * from "./spike";
+
+/** First byte after the module's static data: the engine's allocator starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -183,6 +183,24 @@ export interface Kernels {
 
   /** One Adam step in place on param, m, v (PyTorch semantics; weightDecay as L2 added to the gradient). */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
+
+  // Elementwise helpers. Lengths come from the arrays and must match (outputs may alias inputs).
+  /** x[i] = value. */
+  fill(x: Float32Array, value: number): void;
+  /** dst[i] = src[i]. */
+  copy(src: Float32Array, dst: Float32Array): void;
+  /** y[i] = a[i] + b[i]. */
+  add(a: Float32Array, b: Float32Array, y: Float32Array): void;
+  /** y[i] = a[i] · b[i]. */
+  mul(a: Float32Array, b: Float32Array, y: Float32Array): void;
+  /** y[i] = alpha · x[i]. */
+  scale(x: Float32Array, alpha: number, y: Float32Array): void;
+  /** y[i] += alpha · x[i]. */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** y laid out [outer, c, inner]: y[o, j, i] += bias[j] (bias of a linear layer: inner = 1). */
+  addChannelBias(y: Float32Array, bias: Float32Array, outer: number, c: number, inner: number): void;
+  /** gy laid out [outer, c, inner]: gb[j] += Σ_{o,i} gy[o, j, i] (the matching bias gradient). */
+  channelBiasGrad(gy: Float32Array, gb: Float32Array, outer: number, c: number, inner: number): void;
 }
 
 /** Output size of a conv or pool along one axis. */

@@ -1,8 +1,172 @@
-/** Wrappers of the wasm spiking kernels (assembly/spike.ts, assembly/lif.ts). Placeholder until they land. */
-import type { Kernels } from "./api.js";
-import { type SpikeKernelName, spikeReferenceKernels } from "./reference-spike.js";
-import type { WasmRuntime } from "./runtime.js";
+/**
+ * Wrappers of the wasm spiking kernels (assembly/lif.ts, assembly/spike.ts) over a WasmRuntime: same signatures
+ * and checks as the TS twins in reference-spike.ts.
+ *
+ * Splits: LIF over neurons (with a spike list, over the rows of the list so each row's positions come out of one
+ * thread), event-driven linear forward over rows, weight gradients and conv forward over blocks of 4 output
+ * features (each thread owns its columns, so results are bit-identical for any thread count).
+ */
+import type { ConvShape, Kernels, SpikeList } from "./api.js";
+import {
+  checkConv,
+  checkLif,
+  checkLifList,
+  checkLinear,
+  checkSpikeIndices,
+  type SpikeKernelName,
+} from "./reference-spike.js";
+import type { TypedView, WasmRuntime } from "./runtime.js";
 
-export function makeSpikeKernels(_rt: WasmRuntime): Pick<Kernels, SpikeKernelName> {
-  return spikeReferenceKernels;
+/** Work (roughly: float adds) below which a thread handoff costs more than it saves. */
+const MIN_WORK_PER_THREAD = 150_000;
+/** Neurons per work item of a LIF scan without a spike list. */
+const LIF_SEGMENT = 256;
+
+const surrogateCode = { rect: 0, sigmoid: 1, atan: 2 } as const;
+
+function roundUp4(x: number): number {
+  return (x + 3) & ~3;
+}
+
+/** minPerThread for `items` items that together cost `work`: each thread gets at least MIN_WORK_PER_THREAD. */
+function minItems(items: number, work: number): number {
+  if (work <= 0) return Math.max(1, items);
+  return Math.max(1, Math.ceil((MIN_WORK_PER_THREAD * items) / work));
+}
+
+function listCount(list: SpikeList): number {
+  return list.offsets[list.rows]!;
+}
+
+/** The filled part of a list's idx (so a list outside wasm memory is copied in only as far as it is used). */
+function usedIdx(list: SpikeList): Int32Array {
+  return list.idx.subarray(0, Math.max(1, listCount(list)));
+}
+
+function convGeometry(s: ConvShape, ho: number, wo: number): Int32Array {
+  return Int32Array.from([s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, ho, wo]);
+}
+
+export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName> {
+  const x = rt.exports;
+
+  /** Positions of each row into list (CSR); the list's idx needs rows·rowLen slots or a temporary is used. */
+  function fillList(spikes: Uint8Array, list: SpikeList): void {
+    const { rows, rowLen } = list;
+    const full = rows * rowLen;
+    const idx = list.idx.length >= full ? list.idx : new Int32Array(full);
+    const outputs: TypedView[] = [idx, list.offsets];
+    const total = rt.call(outputs, (ptr) => {
+      const pIdx = ptr(idx);
+      const pOff = ptr(list.offsets);
+      rt.parallel("spikeIndicesSlots", [ptr(spikes), pIdx, pOff + 4, rowLen], rows, minItems(rows, full / 4));
+      return x.spikeListCompact!(pIdx, pOff, rows, rowLen);
+    });
+    if (idx !== list.idx) {
+      if (total > list.idx.length)
+        throw new RangeError(`spikeIndices: list.idx (${list.idx.length} entries) is too small`);
+      list.idx.set(idx.subarray(0, total));
+    }
+  }
+
+  return {
+    lifForward(current, spikes, u, p, list) {
+      checkLif("lifForward", p, { current, spikes, u });
+      if (list !== undefined) checkLifList(p, list);
+      const hard = p.reset === "hard" ? 1 : 0;
+      const outputs: TypedView[] = list === undefined ? [spikes, u] : [spikes, u, list.idx, list.offsets];
+      rt.call(outputs, (ptr) => {
+        const args = [ptr(current), ptr(spikes), ptr(u), p.t, p.n, p.alpha, p.vth, hard];
+        if (list === undefined) {
+          const items = Math.ceil(p.n / LIF_SEGMENT);
+          rt.parallel("lifForward", [...args, 0, 0, LIF_SEGMENT], items, minItems(items, p.t * p.n));
+          return;
+        }
+        const pIdx = ptr(list.idx);
+        const pOff = ptr(list.offsets);
+        const items = p.n / list.rowLen;
+        rt.parallel("lifForward", [...args, pIdx, pOff + 4, list.rowLen], items, minItems(items, p.t * p.n));
+        x.spikeListCompact!(pIdx, pOff, list.rows, list.rowLen);
+      });
+    },
+
+    lifBackward(gSpikes, u, spikes, gCurrent, p) {
+      checkLif("lifBackward", p, { gSpikes, u, spikes, gCurrent });
+      const hard = p.reset === "hard" ? 1 : 0;
+      rt.call([gCurrent], (ptr) => {
+        const args = [ptr(gSpikes), ptr(u), ptr(spikes), ptr(gCurrent), p.t, p.n, p.alpha, p.vth, hard];
+        args.push(surrogateCode[p.surrogate], p.surrogateWidth);
+        rt.parallel("lifBackward", args, p.n, minItems(p.n, 3 * p.t * p.n));
+      });
+    },
+
+    spikeIndices(spikes, list) {
+      checkSpikeIndices(spikes, list);
+      fillList(spikes, list);
+    },
+
+    linearSpikeForward(list, w, bias, y, out) {
+      checkLinear("linearSpikeForward", list, w, y, out);
+      const inF = list.rowLen;
+      const stride = roundUp4(out);
+      const wT = new Float32Array((inF + 2) * stride); // + bias row + zero row for bad indices
+      rt.call([y], (ptr) => {
+        const pWT = ptr(wT);
+        x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride);
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), pWT, stride, ptr(y), out, inF];
+        rt.parallel("linearSpikeForward", args, list.rows, minItems(list.rows, (listCount(list) + list.rows) * out));
+      });
+    },
+
+    linearSpikeWeightGrad(list, gy, gw, out) {
+      checkLinear("linearSpikeWeightGrad", list, gw, gy, out);
+      const inF = list.rowLen;
+      const stride = roundUp4(out);
+      const blocks = stride / 4;
+      const gwT = new Float32Array((inF + 1) * stride); // + a row that takes bad indices
+      rt.call([gw], (ptr) => {
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
+        rt.parallel("linearSpikeWeightGrad", args, blocks, minItems(blocks, listCount(list) * out + 2 * inF * out));
+      });
+    },
+
+    conv2dSpikeForward(list, w, bias, y, s) {
+      const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
+      const taps = s.cin * s.kh * s.kw;
+      const stride = roundUp4(s.cout);
+      const blocks = stride / 4;
+      const wT = new Float32Array((taps + 1) * stride);
+      const scratch = new Float32Array(ho * wo * stride);
+      rt.call([y], (ptr) => {
+        const pWT = ptr(wT);
+        x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
+        const args = [
+          ptr(usedIdx(list)),
+          ptr(list.offsets),
+          pWT,
+          stride,
+          ptr(scratch),
+          ptr(y),
+          ptr(convGeometry(s, ho, wo)),
+        ];
+        const work = listCount(list) * s.kh * s.kw * s.cout + 2 * y.length;
+        rt.parallel("conv2dSpikeForward", args, blocks, minItems(blocks, work));
+      });
+    },
+
+    conv2dSpikeWeightGrad(list, gy, gw, s) {
+      const { ho, wo } = checkConv("conv2dSpikeWeightGrad", list, gw, gy, s);
+      const taps = s.cin * s.kh * s.kw;
+      const stride = roundUp4(s.cout);
+      const blocks = stride / 4;
+      const gwT = new Float32Array(taps * stride);
+      const scratch = new Float32Array(ho * wo * stride);
+      rt.call([gw], (ptr) => {
+        const geo = ptr(convGeometry(s, ho, wo));
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
+        const work = listCount(list) * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
+        rt.parallel("conv2dSpikeWeightGrad", args, blocks, minItems(blocks, work));
+      });
+    },
+  };
 }

@@ -1,0 +1,153 @@
+// Elementwise kernels over [begin, end) of flat float32 arrays (any split gives the same values) and the per-channel
+// bias add / bias gradient over [outer, c, inner] (work items are channels).
+
+export function fill(x: usize, value: f32, begin: i32, end: i32): void {
+  const v = f32x4.splat(value);
+  let i = begin;
+  for (; i + 4 <= end; i += 4) v128.store(x + (<usize>i << 2), v);
+  for (; i < end; i++) store<f32>(x + (<usize>i << 2), value);
+}
+
+export function copy(src: usize, dst: usize, begin: i32, end: i32): void {
+  memory.copy(dst + (<usize>begin << 2), src + (<usize>begin << 2), <usize>(end - begin) << 2);
+}
+
+export function add(a: usize, b: usize, y: usize, begin: i32, end: i32): void {
+  let i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
+export function mul(a: usize, b: usize, y: usize, begin: i32, end: i32): void {
+  let i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+export function scale(x: usize, alpha: f32, y: usize, begin: i32, end: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(x + o), va));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, alpha * load<f32>(x + o));
+  }
+}
+
+export function axpy(alpha: f32, x: usize, y: usize, begin: i32, end: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v128.load(x + o), va)));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+/** row[i] += value for i < n. */
+export function addScalarToRow(row: usize, n: i32, value: f32): void {
+  const vb = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = row + (<usize>i << 2);
+    v128.store(q, f32x4.add(v128.load(q), vb));
+  }
+  for (; i < n; i++) {
+    const q = row + (<usize>i << 2);
+    store<f32>(q, load<f32>(q) + value);
+  }
+}
+
+export function addChannelBias(y: usize, bias: usize, outer: i32, c: i32, inner: i32, begin: i32, end: i32): void {
+  for (let ch = begin; ch < end; ch++) {
+    const bv = load<f32>(bias + (<usize>ch << 2));
+    for (let o = 0; o < outer; o++) addScalarToRow(y + ((<usize>(o * c + ch) * inner) << 2), inner, bv);
+  }
+}
+
+/** gb[ch] += Σ gy[:, ch, :], accumulated in float64. */
+export function channelBiasGrad(gy: usize, gb: usize, outer: i32, c: i32, inner: i32, begin: i32, end: i32): void {
+  for (let ch = begin; ch < end; ch++) {
+    let acc = f64x2.splat(0);
+    let tail: f64 = 0;
+    for (let o = 0; o < outer; o++) {
+      const row = gy + ((<usize>(o * c + ch) * inner) << 2);
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) {
+        const v = v128.load(row + (<usize>i << 2));
+        acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))));
+      }
+      for (; i < inner; i++) tail += <f64>load<f32>(row + (<usize>i << 2));
+    }
+    const q = gb + (<usize>ch << 2);
+    store<f32>(q, <f32>(<f64>load<f32>(q) + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + tail));
+  }
+}
+
+/**
+ * Adam (PyTorch form): g = grad + wd·param; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²;
+ * param -= stepSize · m / (sqrt(v) / sqrt(bc2) + eps), stepSize = lr / bc1.
+ */
+export function adam(
+  param: usize,
+  grad: usize,
+  m: usize,
+  v: usize,
+  stepSize: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  sqrtBc2: f32,
+  weightDecay: f32,
+  begin: i32,
+  end: i32,
+): void {
+  const vb1 = f32x4.splat(beta1);
+  const vb2 = f32x4.splat(beta2);
+  const v1b1 = f32x4.splat(1 - beta1);
+  const v1b2 = f32x4.splat(1 - beta2);
+  const veps = f32x4.splat(eps);
+  const vs = f32x4.splat(stepSize);
+  const vbc = f32x4.splat(sqrtBc2);
+  const vwd = f32x4.splat(weightDecay);
+  let i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    const g = f32x4.add(v128.load(grad + o), f32x4.mul(vwd, p));
+    const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(v1b1, g));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(v1b2, f32x4.mul(g, g)));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc), veps);
+    v128.store(param + o, f32x4.sub(p, f32x4.div(f32x4.mul(vs, mm), denom)));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + weightDecay * p;
+    const mm = beta1 * load<f32>(m + o) + (1 - beta1) * g;
+    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * g * g;
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    store<f32>(param + o, p - (stepSize * mm) / (Mathf.sqrt(vv) / sqrtBc2 + eps));
+  }
+}

@@ -1,0 +1,476 @@
+// Spike lists and event-driven kernels for binary spike inputs: linear and conv forward as gather-adds over the
+// active inputs, and the matching weight-gradient scatters. Pointers are byte offsets into the shared memory; the
+// work range [begin, end) is the trailing pair.
+//
+// Weights are first packed transposed ([in, out] or [cin·kh·kw, cout], rows padded to `stride`, a multiple of 4,
+// plus a bias row) so that one active input adds one contiguous row. The weight-gradient kernels and the conv
+// forward split over blocks of 4 output features: each thread owns its columns of every buffer, so no two threads
+// write the same bytes and every sum runs in the same order for any split (bit-identical across thread counts).
+
+// ---- spike lists ----
+
+// Appends base + bit position for each set bit of `mask`; returns the new count.
+@inline
+function appendBits(mask: i32, base: i32, out: usize, count: i32): i32 {
+  while (mask != 0) {
+    store<i32>(out + (<usize>count << 2), base + ctz(mask));
+    mask &= mask - 1;
+    count++;
+  }
+  return count;
+}
+
+// Active positions of one row of `len` bytes written ascending at out; returns how many.
+function scanRow(row: usize, len: i32, out: usize): i32 {
+  const zero = i8x16.splat(0);
+  let count = 0;
+  let i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const mask = i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero));
+    if (mask != 0) count = appendBits(mask, i, out, count);
+  }
+  for (; i < len; i++) {
+    if (load<u8>(row + <usize>i) != 0) {
+      store<i32>(out + (<usize>count << 2), i);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** Rows [begin, end): row r's active positions at idx[r·rowLen ..], its count at counts[r]. Pack with spikeListCompact. */
+export function spikeIndicesSlots(spk: usize, idx: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const at = <usize>r * <usize>rowLen;
+    store<i32>(counts + (<usize>r << 2), scanRow(spk + at, rowLen, idx + (at << 2)));
+  }
+}
+
+/**
+ * Packs rows written at fixed slots (row f at idx[f·rowLen ..], its count at offsets[f + 1]) into CSR: offsets
+ * become running sums and each row moves down behind the previous one (a forward memmove never overtakes unread
+ * rows). Returns the total number of active positions.
+ */
+export function spikeListCompact(idx: usize, offsets: usize, rows: i32, rowLen: i32): i32 {
+  let total = 0;
+  store<i32>(offsets, 0);
+  for (let f = 0; f < rows; f++) {
+    const at = offsets + (<usize>(f + 1) << 2);
+    const count = load<i32>(at);
+    const from = <usize>f * <usize>rowLen;
+    if (<usize>total != from && count > 0) memory.copy(idx + (<usize>total << 2), idx + (from << 2), <usize>count << 2);
+    total += count;
+    store<i32>(at, total);
+  }
+  return total;
+}
+
+// ---- weight packing ----
+
+/**
+ * dst[c·dstStride + r] = src[r·cols + c] for a [rows, cols] matrix; then the bias (rows values) as row `cols` of
+ * dst when bias != 0. Columns r >= rows of dst are left as they are (zero in a fresh buffer).
+ */
+export function packTransposed(src: usize, rows: i32, cols: i32, bias: usize, dst: usize, dstStride: i32): void {
+  const tile = 16;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = min(r0 + tile, rows);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = min(c0 + tile, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          store<f32>(dst + ((<usize>c * <usize>dstStride + <usize>r) << 2), load<f32>(src + ((<usize>r * <usize>cols + <usize>c) << 2)));
+        }
+      }
+    }
+  }
+  if (bias != 0) memory.copy(dst + ((<usize>cols * <usize>dstStride) << 2), bias, <usize>rows << 2);
+}
+
+// Row of the packed weights for active input idx[k]: indices outside [0, inF) (a malformed list) go to a spare
+// row, so they cannot write outside the buffers (select compiles to a conditional move, no branch).
+@inline
+function activeRow(idx: usize, k: i32, inF: i32, spare: i32): usize {
+  const i = <u32>load<i32>(idx + (<usize>k << 2));
+  return <usize>select<u32>(i, <u32>spare, i < <u32>inF);
+}
+
+// Loads 4 floats, or only the first `valid` (< 4) of them with zeros after, so reads never pass an array's end.
+@inline
+function loadPartial(ptr: usize, valid: i32): v128 {
+  if (valid >= 4) return v128.load(ptr);
+  if (valid <= 0) return f32x4.splat(0);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(ptr));
+  if (valid > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr, 4));
+  if (valid > 2) v = f32x4.replace_lane(v, 2, load<f32>(ptr, 8));
+  return v;
+}
+
+@inline
+function storePartial(ptr: usize, v: v128, valid: i32): void {
+  if (valid >= 4) {
+    v128.store(ptr, v);
+    return;
+  }
+  store<f32>(ptr, f32x4.extract_lane(v, 0));
+  if (valid > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+  if (valid > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+}
+
+// ---- event-driven linear ----
+
+/**
+ * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 2, stride] (bias as
+ * row `inF`, zeros in row inF + 1 for out-of-range indices). Outputs go in blocks of 32 held in registers while the active rows of wT stream past.
+ */
+export function linearSpikeForward(
+  idx: usize,
+  offsets: usize,
+  wT: usize,
+  stride: i32,
+  y: usize,
+  out: i32,
+  inF: i32,
+  begin: i32,
+  end: i32,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const biasRow = wT + <usize>inF * rowBytes;
+  for (let r = begin; r < end; r++) {
+    const k0 = load<i32>(offsets + (<usize>r << 2));
+    const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
+    const yRow = y + ((<usize>r * <usize>out) << 2);
+    let o = 0;
+    for (; o + 32 <= out; o += 32) {
+      const ob = <usize>o << 2;
+      let a0 = v128.load(biasRow + ob);
+      let a1 = v128.load(biasRow + ob, 16);
+      let a2 = v128.load(biasRow + ob, 32);
+      let a3 = v128.load(biasRow + ob, 48);
+      let a4 = v128.load(biasRow + ob, 64);
+      let a5 = v128.load(biasRow + ob, 80);
+      let a6 = v128.load(biasRow + ob, 96);
+      let a7 = v128.load(biasRow + ob, 112);
+      for (let k = k0; k < k1; k++) {
+        const w = wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob;
+        a0 = f32x4.add(a0, v128.load(w));
+        a1 = f32x4.add(a1, v128.load(w, 16));
+        a2 = f32x4.add(a2, v128.load(w, 32));
+        a3 = f32x4.add(a3, v128.load(w, 48));
+        a4 = f32x4.add(a4, v128.load(w, 64));
+        a5 = f32x4.add(a5, v128.load(w, 80));
+        a6 = f32x4.add(a6, v128.load(w, 96));
+        a7 = f32x4.add(a7, v128.load(w, 112));
+      }
+      const yo = yRow + ob;
+      v128.store(yo, a0);
+      v128.store(yo, a1, 16);
+      v128.store(yo, a2, 32);
+      v128.store(yo, a3, 48);
+      v128.store(yo, a4, 64);
+      v128.store(yo, a5, 80);
+      v128.store(yo, a6, 96);
+      v128.store(yo, a7, 112);
+    }
+    // Fewer than 32 outputs left: one vector at a time (the padded stride keeps the wT loads in bounds).
+    for (; o < out; o += 4) {
+      const ob = <usize>o << 2;
+      let a = v128.load(biasRow + ob);
+      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob));
+      storePartial(yRow + ob, a, out - o);
+    }
+  }
+}
+
+/**
+ * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT
+ * [inF + 1, stride] (the last row takes out-of-range indices) is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
+ */
+export function linearSpikeWeightGrad(
+  idx: usize,
+  offsets: usize,
+  rows: i32,
+  gy: usize,
+  out: i32,
+  gwT: usize,
+  stride: i32,
+  gw: usize,
+  inF: i32,
+  begin: i32,
+  end: i32,
+): void {
+  const c0 = begin * 4;
+  const c1 = end * 4;
+  const rowBytes = <usize>stride << 2;
+  for (let i = 0; i <= inF; i++) {
+    const row = gwT + <usize>i * rowBytes;
+    for (let c = c0; c < c1; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
+  }
+  let o = c0;
+  for (; o + 32 <= c1; o += 32) {
+    const ob = <usize>o << 2;
+    for (let r = 0; r < rows; r++) {
+      const k0 = load<i32>(offsets + (<usize>r << 2));
+      const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
+      if (k0 == k1) continue;
+      const g = gy + ((<usize>r * <usize>out) << 2) + ob;
+      const g0 = loadPartial(g, out - o);
+      const g1 = loadPartial(g + 16, out - o - 4);
+      const g2 = loadPartial(g + 32, out - o - 8);
+      const g3 = loadPartial(g + 48, out - o - 12);
+      const g4 = loadPartial(g + 64, out - o - 16);
+      const g5 = loadPartial(g + 80, out - o - 20);
+      const g6 = loadPartial(g + 96, out - o - 24);
+      const g7 = loadPartial(g + 112, out - o - 28);
+      for (let k = k0; k < k1; k++) {
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
+        v128.store(w, f32x4.add(v128.load(w), g0));
+        v128.store(w, f32x4.add(v128.load(w, 16), g1), 16);
+        v128.store(w, f32x4.add(v128.load(w, 32), g2), 32);
+        v128.store(w, f32x4.add(v128.load(w, 48), g3), 48);
+        v128.store(w, f32x4.add(v128.load(w, 64), g4), 64);
+        v128.store(w, f32x4.add(v128.load(w, 80), g5), 80);
+        v128.store(w, f32x4.add(v128.load(w, 96), g6), 96);
+        v128.store(w, f32x4.add(v128.load(w, 112), g7), 112);
+      }
+    }
+  }
+  for (; o < c1; o += 4) {
+    const ob = <usize>o << 2;
+    for (let r = 0; r < rows; r++) {
+      const k0 = load<i32>(offsets + (<usize>r << 2));
+      const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
+      if (k0 == k1) continue;
+      const g = loadPartial(gy + ((<usize>r * <usize>out) << 2) + ob, out - o);
+      for (let k = k0; k < k1; k++) {
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
+        v128.store(w, f32x4.add(v128.load(w), g));
+      }
+    }
+  }
+  addTransposed(gwT, stride, gw, inF, c0, min(c1, out));
+}
+
+// gw[o·cols + i] += gT[i·stride + o] for o in [o0, o1), i < cols.
+function addTransposed(gT: usize, stride: i32, gw: usize, cols: i32, o0: i32, o1: i32): void {
+  for (let o = o0; o < o1; o++) {
+    const dst = gw + ((<usize>o * <usize>cols) << 2);
+    for (let i = 0; i < cols; i++) {
+      const at = dst + (<usize>i << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(gT + ((<usize>i * <usize>stride + <usize>o) << 2)));
+    }
+  }
+}
+
+// ---- event-driven conv ----
+
+// Copies channels [c0, c1) between a channels-last image buffer cl[p·rowBytes + c] and planes pl[(c·plane + p)],
+// in 4x4 tiles transposed in registers (toPlanes: cl -> pl, else pl -> cl).
+function transposeChannels(cl: usize, rowBytes: usize, pl: usize, plane: i32, c0: i32, c1: i32, toPlanes: bool): void {
+  const planeBytes = <usize>plane << 2;
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    const clc = cl + (<usize>c << 2);
+    const plc = pl + <usize>c * planeBytes;
+    let p = 0;
+    for (; p + 4 <= plane; p += 4) {
+      const a = clc + <usize>p * rowBytes;
+      const b = plc + (<usize>p << 2);
+      // Rows of the tile: 4 positions of cl, or 4 channels of pl.
+      const r0 = toPlanes ? v128.load(a) : v128.load(b);
+      const r1 = toPlanes ? v128.load(a + rowBytes) : v128.load(b + planeBytes);
+      const r2 = toPlanes ? v128.load(a + 2 * rowBytes) : v128.load(b + 2 * planeBytes);
+      const r3 = toPlanes ? v128.load(a + 3 * rowBytes) : v128.load(b + 3 * planeBytes);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const q0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+      const q1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+      const q2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+      const q3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+      if (toPlanes) {
+        v128.store(b, q0);
+        v128.store(b + planeBytes, q1);
+        v128.store(b + 2 * planeBytes, q2);
+        v128.store(b + 3 * planeBytes, q3);
+      } else {
+        v128.store(a, q0);
+        v128.store(a + rowBytes, q1);
+        v128.store(a + 2 * rowBytes, q2);
+        v128.store(a + 3 * rowBytes, q3);
+      }
+    }
+    for (; p < plane; p++) {
+      for (let j = 0; j < 4; j++) copyOne(clc + <usize>p * rowBytes + (<usize>j << 2), plc + <usize>j * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+  for (; c < c1; c++) {
+    for (let p = 0; p < plane; p++) {
+      copyOne(cl + <usize>p * rowBytes + (<usize>c << 2), pl + <usize>c * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+}
+
+@inline
+function copyOne(clAt: usize, plAt: usize, toPlanes: bool): void {
+  if (toPlanes) store<f32>(plAt, load<f32>(clAt));
+  else store<f32>(clAt, load<f32>(plAt));
+}
+// Geometry block (i32): n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, ho, wo.
+
+// dst[0 .. 4·nvec) += src[0 .. 4·nvec), four vectors per step.
+@inline
+function addRow(dst: usize, src: usize, nvec: i32): void {
+  let v = 0;
+  for (; v + 4 <= nvec; v += 4) {
+    const o = <usize>v << 4;
+    const d = dst + o;
+    const s = src + o;
+    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; v < nvec; v++) {
+    const o = <usize>v << 4;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+}
+
+/**
+ * For every spike of image `img` and every output position its window reaches, adds `nvec` vectors between a row
+ * of the packed weights / weight gradient (tap (c, ky, kx), base `tapBase`) and a row of the channels-last image
+ * buffer (output position, base `posBase`): forward adds tap into position, gradient adds position into tap.
+ */
+function scatterTaps(
+  idx: usize,
+  offsets: usize,
+  geo: usize,
+  img: i32,
+  tapBase: usize,
+  posBase: usize,
+  rowBytes: usize,
+  nvec: i32,
+  intoTap: bool,
+): void {
+  const h = load<i32>(geo, 8);
+  const w = load<i32>(geo, 12);
+  const kh = load<i32>(geo, 20);
+  const kw = load<i32>(geo, 24);
+  const sh = load<i32>(geo, 28);
+  const sw = load<i32>(geo, 32);
+  const ph = load<i32>(geo, 36);
+  const pw = load<i32>(geo, 40);
+  const ho = load<i32>(geo, 44);
+  const wo = load<i32>(geo, 48);
+  const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  const k0 = load<i32>(offsets + (<usize>img << 2));
+  const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
+  for (let k = k0; k < k1; k++) {
+    const pos = load<i32>(idx + (<usize>k << 2));
+    if (<u32>pos >= inLen) continue; // malformed list: never write outside the buffers
+    const c = pos / hw;
+    const rem = pos - c * hw;
+    const iy = rem / w;
+    const ix = rem - iy * w;
+    // Output oy covers input iy through tap ky = iy + padH - oy·strideH: walk ky while that stays >= 0.
+    for (let ky = 0; ky < kh; ky++) {
+      const ny = iy + ph - ky;
+      if (ny < 0) break;
+      const oy = ny / sh;
+      if (oy * sh != ny || oy >= ho) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const nx = ix + pw - kx;
+        if (nx < 0) break;
+        const ox = nx / sw;
+        if (ox * sw != nx || ox >= wo) continue;
+        const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
+        const at = posBase + <usize>(oy * wo + ox) * rowBytes;
+        addRow(intoTap ? tap : at, intoTap ? at : tap, nvec);
+      }
+    }
+  }
+}
+
+/**
+ * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
+ * packed weight [cin·kh·kw + 1, stride] (bias last); scratch [ho·wo, stride] holds one image channels-last, each
+ * thread in its own columns, then goes out transposed to y [n, cout, ho, wo].
+ */
+export function conv2dSpikeForward(
+  idx: usize,
+  offsets: usize,
+  wT: usize,
+  stride: i32,
+  scratch: usize,
+  y: usize,
+  geo: usize,
+  begin: i32,
+  end: i32,
+): void {
+  const n = load<i32>(geo);
+  const taps = load<i32>(geo, 4) * load<i32>(geo, 20) * load<i32>(geo, 24);
+  const cout = load<i32>(geo, 16);
+  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  const rowBytes = <usize>stride << 2;
+  const c0 = begin * 4;
+  const c1 = min(end * 4, cout);
+  const nvec = end - begin;
+  const colBytes = <usize>c0 << 2;
+  const biasRow = wT + <usize>taps * rowBytes + colBytes;
+  for (let img = 0; img < n; img++) {
+    for (let p = 0; p < plane; p++) {
+      const at = scratch + <usize>p * rowBytes + colBytes;
+      for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
+    }
+    scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
+    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
+  }
+}
+
+/**
+ * Conv weight gradient on spike lists for output channels in blocks [begin, end) of 4: gwT [cin·kh·kw, stride] and
+ * scratch [ho·wo, stride] (gy of one image, channels-last) are per-column scratch; the sum is added into
+ * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped.
+ */
+export function conv2dSpikeWeightGrad(
+  idx: usize,
+  offsets: usize,
+  gy: usize,
+  gwT: usize,
+  stride: i32,
+  scratch: usize,
+  gw: usize,
+  geo: usize,
+  begin: i32,
+  end: i32,
+): void {
+  const n = load<i32>(geo);
+  const taps = load<i32>(geo, 4) * load<i32>(geo, 20) * load<i32>(geo, 24);
+  const cout = load<i32>(geo, 16);
+  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  const rowBytes = <usize>stride << 2;
+  const c0 = begin * 4;
+  const c1 = min(end * 4, cout);
+  const nvec = end - begin;
+  const colBytes = <usize>c0 << 2;
+  for (let k = 0; k < taps; k++) {
+    const at = gwT + <usize>k * rowBytes + colBytes;
+    for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), f32x4.splat(0));
+  }
+  // Padding columns (cout .. end·4) of the image buffer stay zero so they add nothing.
+  for (let p = 0; p < plane; p++) {
+    const at = scratch + <usize>p * rowBytes;
+    for (let co = c1; co < end * 4; co++) store<f32>(at + (<usize>co << 2), 0);
+  }
+  for (let img = 0; img < n; img++) {
+    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) continue;
+    transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
+    scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
+  }
+  addTransposed(gwT, stride, gw, taps, c0, c1);
+}
+

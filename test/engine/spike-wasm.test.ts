@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { ConvShape, SpikeList } from "../../src/engine/api.js";
+import { convOutSize } from "../../src/engine/api.js";
+import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
+import { Rng } from "../../src/util/rng.js";
+import {
+  assertClose,
+  listOf,
+  randomConvShape,
+  randomF32,
+  randomSpikes,
+  type KernelVariant,
+  wasmVariants,
+} from "./spike-harness.js";
+
+const densities = [0, 0.01, 0.5, 1];
+let variants: KernelVariant[] = [];
+
+before(async () => {
+  variants = await wasmVariants();
+});
+after(() => {
+  for (const v of variants) v.close();
+});
+
+function cloneList(l: SpikeList): SpikeList {
+  return { rows: l.rows, rowLen: l.rowLen, idx: Int32Array.from(l.idx), offsets: Int32Array.from(l.offsets) };
+}
+
+test("wasm spikeIndices equals the twin (rows of 1, odd, 16+ bytes; every density; short idx)", () => {
+  const rng = new Rng(21);
+  for (const [rows, rowLen] of [
+    [1, 1],
+    [3, 7],
+    [5, 33],
+    [2, 100],
+  ] as const) {
+    for (const d of densities) {
+      const s = randomSpikes(rng, rows * rowLen, d);
+      const want = createSpikeList(rows, rowLen);
+      ref.spikeIndices(s, want);
+      const total = want.offsets[rows]!;
+      for (const { label, k } of variants) {
+        const got = createSpikeList(rows, rowLen);
+        k.spikeIndices(s, got);
+        assert.deepEqual(got.offsets, want.offsets, `${label} ${rows}x${rowLen} d=${d}`);
+        assert.deepEqual(got.idx.subarray(0, total), want.idx.subarray(0, total), `${label} ${rows}x${rowLen} d=${d}`);
+        const short: SpikeList = { rows, rowLen, idx: new Int32Array(total), offsets: new Int32Array(rows + 1) };
+        k.spikeIndices(s, short);
+        assert.deepEqual(short.idx, want.idx.subarray(0, total), `${label} short idx`);
+        if (total > 0) {
+          const tooShort = { ...short, idx: new Int32Array(total - 1) };
+          assert.throws(() => k.spikeIndices(s, tooShort), /too small/);
+        }
+      }
+    }
+  }
+});
+
+test("wasm event-driven linear equals the twin: forward bit for bit, weight gradient within rounding", () => {
+  const rng = new Rng(22);
+  for (const [rows, inF, out] of [
+    [1, 1, 1],
+    [3, 13, 5],
+    [7, 40, 33],
+    [4, 9, 70],
+    [30, 100, 64],
+  ] as const) {
+    for (const d of densities) {
+      const list = listOf(randomSpikes(rng, rows * inF, d), rows, inF);
+      const w = randomF32(rng, out * inF);
+      const b = out % 2 === 1 ? randomF32(rng, out) : null;
+      const want = new Float32Array(rows * out);
+      ref.linearSpikeForward(list, w, b, want, out);
+      const gy = randomF32(rng, rows * out);
+      const gw0 = randomF32(rng, out * inF);
+      const wantGw = Float32Array.from(gw0);
+      ref.linearSpikeWeightGrad(list, gy, wantGw, out);
+      const gws: Float32Array[] = [];
+      for (const { label, k } of variants) {
+        const y = new Float32Array(rows * out).fill(Number.NaN);
+        k.linearSpikeForward(cloneList(list), w, b, y, out);
+        assert.deepEqual(y, want, `${label} fwd ${rows}x${inF}->${out} d=${d}`);
+        const gw = Float32Array.from(gw0);
+        k.linearSpikeWeightGrad(list, gy, gw, out);
+        assertClose(gw, wantGw, 1e-5, 1e-5, `${label} gw ${rows}x${inF}->${out} d=${d}`);
+        gws.push(gw);
+      }
+      for (const g of gws) assert.deepEqual(g, gws[0], "weight gradient is bit-identical for any split");
+    }
+  }
+});
+
+test("wasm event-driven conv equals the twin: forward bit for bit, weight gradient within rounding", () => {
+  const rng = new Rng(23);
+  const shapes: ConvShape[] = [
+    { n: 2, cin: 3, h: 8, w: 7, cout: 37, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+    { n: 1, cin: 1, h: 1, w: 1, cout: 1, kh: 1, kw: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 },
+    { n: 2, cin: 2, h: 9, w: 9, cout: 6, kh: 5, kw: 3, strideH: 2, strideW: 3, padH: 2, padW: 0 },
+  ];
+  for (let i = 0; i < 9; i++) shapes.push(randomConvShape(rng));
+  let trial = 0;
+  for (const s of shapes) {
+    for (const d of densities) {
+      if (trial++ % 2 === 1 && d !== 0.5) continue; // keep the run short: random shapes at half the densities
+      const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+      const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+      const list = listOf(randomSpikes(rng, s.n * s.cin * s.h * s.w, d), s.n, s.cin * s.h * s.w);
+      const w = randomF32(rng, s.cout * s.cin * s.kh * s.kw);
+      const b = s.cout % 2 === 1 ? randomF32(rng, s.cout) : null;
+      const want = new Float32Array(s.n * s.cout * ho * wo);
+      ref.conv2dSpikeForward(list, w, b, want, s);
+      const gy = randomF32(rng, want.length);
+      const gw0 = randomF32(rng, w.length);
+      const wantGw = Float32Array.from(gw0);
+      ref.conv2dSpikeWeightGrad(list, gy, wantGw, s);
+      const gws: Float32Array[] = [];
+      for (const { label, k } of variants) {
+        const y = new Float32Array(want.length).fill(Number.NaN);
+        k.conv2dSpikeForward(list, w, b, y, s);
+        assert.deepEqual(y, want, `${label} conv fwd ${JSON.stringify(s)} d=${d}`);
+        const gw = Float32Array.from(gw0);
+        k.conv2dSpikeWeightGrad(list, gy, gw, s);
+        assertClose(gw, wantGw, 1e-4, 1e-5, `${label} conv gw ${JSON.stringify(s)} d=${d}`);
+        gws.push(gw);
+      }
+      for (const g of gws) assert.deepEqual(g, gws[0], "conv weight gradient is bit-identical for any split");
+    }
+  }
+});
+
+test("out-of-range indices: the twins reject them, the wasm kernels skip them without touching other memory", () => {
+  const rng = new Rng(24);
+  const rows = 3;
+  const inF = 6;
+  const out = 5;
+  const good = listOf(randomSpikes(rng, rows * inF, 0.5), rows, inF);
+  // The same list with bad entries (rowLen, -1, a huge index) spliced into row 1.
+  const idx = [
+    ...good.idx.subarray(0, good.offsets[1]!),
+    inF,
+    -1,
+    1 << 30,
+    ...good.idx.subarray(good.offsets[1]!, good.offsets[rows]!),
+  ];
+  const offsets = Int32Array.from(good.offsets, (o, r) => (r >= 2 ? o + 3 : o));
+  const bad: SpikeList = { rows, rowLen: inF, idx: Int32Array.from(idx), offsets };
+  const w = randomF32(rng, out * inF);
+  const gy = randomF32(rng, rows * out);
+  assert.throws(() => ref.linearSpikeForward(bad, w, null, new Float32Array(rows * out), out), /outside \[0, rowLen/);
+  const want = new Float32Array(rows * out);
+  ref.linearSpikeForward(good, w, null, want, out);
+  const wantGw = new Float32Array(out * inF);
+  ref.linearSpikeWeightGrad(good, gy, wantGw, out);
+  const s: ConvShape = {
+    n: rows,
+    cin: 1,
+    h: 2,
+    w: 3,
+    cout: out,
+    kh: 2,
+    kw: 2,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+  };
+  const cw = randomF32(rng, out * 4);
+  const wantConv = new Float32Array(rows * out * 3 * 4);
+  ref.conv2dSpikeForward(good, cw, null, wantConv, s);
+  for (const { label, k } of variants) {
+    const y = new Float32Array(rows * out);
+    k.linearSpikeForward(bad, w, null, y, out);
+    assert.deepEqual(y, want, label);
+    const gw = new Float32Array(out * inF);
+    k.linearSpikeWeightGrad(bad, gy, gw, out);
+    assertClose(gw, wantGw, 1e-6, 1e-6, label);
+    const yc = new Float32Array(wantConv.length);
+    k.conv2dSpikeForward(bad, cw, null, yc, s);
+    assert.deepEqual(yc, wantConv, label);
+  }
+});
