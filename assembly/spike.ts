@@ -395,6 +395,13 @@ function scatterTaps(
   }
 }
 
+function fillPlane(at: usize, len: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let p = 0;
+  for (; p + 4 <= len; p += 4) v128.store(at + (<usize>p << 2), v);
+  for (; p < len; p++) store<f32>(at + (<usize>p << 2), value);
+}
+
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
  * packed weight [cin·kh·kw + 1, stride] (bias last); scratch [ho·wo, stride] holds one image channels-last, each
@@ -422,12 +429,18 @@ export function conv2dSpikeForward(
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
   for (let img = 0; img < n; img++) {
+    const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
+    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
+      // No spike in this image: its output is the bias, written straight out (an empty frame costs only that).
+      for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
+      continue;
+    }
     for (let p = 0; p < plane; p++) {
       const at = scratch + <usize>p * rowBytes + colBytes;
       for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
     }
     scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
-    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
+    transposeChannels(scratch, rowBytes, yImg, plane, c0, c1, true);
   }
 }
 

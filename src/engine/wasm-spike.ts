@@ -17,8 +17,8 @@ import {
 } from "./reference-spike.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 
-/** Work (roughly: float adds) below which a thread handoff costs more than it saves. */
-const MIN_WORK_PER_THREAD = 150_000;
+/** Work per thread (roughly: float adds) below which a handoff (7-65 µs) costs about what the split saves. */
+const MIN_WORK_PER_THREAD = 500_000;
 /** Neurons per work item of a LIF scan without a spike list. */
 const LIF_SEGMENT = 256;
 
