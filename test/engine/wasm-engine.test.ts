@@ -67,6 +67,22 @@ test("a long loop of training-style allocate/compute/free steps does not grow me
   assert.ok(e.peakBytes() > base);
 });
 
+test("views stay valid when the memory grows", async () => {
+  const e = await open(1);
+  const a = e.allocF32(8);
+  a.fill(7);
+  const before = e.memoryBytes();
+  const big = e.allocF32(16 << 20); // 64 MiB: forces growth
+  assert.ok(e.memoryBytes() > before);
+  e.scale(a, 2, a); // the old view, used in place after growth
+  assert.deepEqual(Array.from(a), [14, 14, 14, 14, 14, 14, 14, 14]);
+  const fresh = new Float32Array(e.runtime.memory.buffer, a.byteOffset, 8);
+  fresh[0] = 1;
+  assert.equal(a[0], 1, "old and new views see the same bytes");
+  e.free(big);
+  e.free(a);
+});
+
 test("a request beyond wasm32's 4 GiB is a clear error, and the engine keeps working", async () => {
   const e = await open(1);
   assert.throws(() => e.allocF32(2 ** 31), /cannot allocate 8589934592 bytes: wasm32 memory is limited to 4 GiB/);
