@@ -199,9 +199,20 @@ test("a kernel failing on a worker thread surfaces as an error naming the kernel
       ]),
     /kernel fill: .*out of bounds.*worker thread 1/,
   );
+  assert.throws(
+    () =>
+      e.runtime.runTasks([
+        { fn: "fill", args: [0, 1, 0, 0] },
+        { fn: "noSuchKernel", args: [] },
+      ]),
+    /no kernel named noSuchKernel/,
+  );
   const a = e.allocF32(3);
   e.fill(a, 2);
   assert.deepEqual(Array.from(a), [2, 2, 2]);
+  const big = e.allocF32(1 << 18);
+  e.fill(big, 3); // split across both threads again
+  assert.ok(big.every((v) => v === 3));
 });
 
 test("the spike kernels run through the engine's thread pool and match the twins", async () => {
