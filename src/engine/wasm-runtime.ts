@@ -90,6 +90,12 @@ export class EngineRuntime implements WasmRuntime {
   static async create(module: WebAssembly.Module, threads: number, platform: WasmPlatform): Promise<EngineRuntime> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+    if (typeof SharedArrayBuffer === "undefined") {
+      throw new Error(
+        "the wasm engine needs shared WebAssembly memory (SharedArrayBuffer): in a browser, serve the page " +
+          "cross-origin isolated (COOP: same-origin, COEP: require-corp), or use the reference engine",
+      );
+    }
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortFromWasm } });
     const rt = new EngineRuntime(memory, instance, threads, platform.canBlock);
