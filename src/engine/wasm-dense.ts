@@ -1,8 +1,9 @@
 /**
  * Wrappers of the dense wasm kernels (assembly/gemm.ts, conv.ts, pool.ts, batchnorm.ts, elementwise.ts): argument
  * checks, staging of arrays that do not live in wasm memory, and the split of work across threads. Every split
- * gives each thread disjoint outputs computed with the same arithmetic, so results are the same for any thread
- * count.
+ * but one gives each thread disjoint outputs computed with the same arithmetic, so results are the same for any
+ * thread count; the exception, the conv weight gradient split by images, adds per-thread sums in thread order and
+ * is fixed for a given thread count.
  */
 import { type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { SpikeKernelName } from "./reference-spike.js";
