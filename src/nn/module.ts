@@ -31,6 +31,8 @@ export interface Buffer {
   name: string;
   value: Float32Array;
   shape: number[];
+  /** dtype in the checkpoint when not F32 (num_batches_tracked is int64 in PyTorch) */
+  dtype?: "I64";
 }
 
 export interface Context {
@@ -44,4 +46,15 @@ export interface Module {
   backward(gy: Seq, ctx: Context): Seq;
   parameters(): Param[];
   buffers(): Buffer[];
+  /** Returns every engine array the module holds (parameters included) to the engine. */
+  dispose?(): void;
+}
+
+/** Number of frames (T·B) and features per frame of a time-major sequence. */
+export function seqDims(x: Seq): { t: number; b: number; frames: number; features: number } {
+  const t = x.shape[0]!;
+  const b = x.shape[1]!;
+  let f = 1;
+  for (let i = 2; i < x.shape.length; i++) f *= x.shape[i]!;
+  return { t, b, frames: t * b, features: f };
 }

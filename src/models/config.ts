@@ -1,0 +1,277 @@
+/**
+ * Model configuration: the network of one dataset in one variant, with every hyper-parameter. Config files live in
+ * configs/<name>.json (loaded by config-file.ts in Node); this file merges overrides and validates, and runs in
+ * the browser too (a checkpoint carries its resolved config).
+ */
+import type { ResetMode, Surrogate } from "../engine/api.js";
+
+export type Variant = "snn" | "ta" | "razor";
+
+export interface LayerSpec {
+  type: "conv" | "fc";
+  out: number;
+  /** conv only (defaults: kernel 3, stride 1, padding kernel/2) */
+  kernel?: number;
+  stride?: number;
+  padding?: number;
+  bias?: boolean;
+  bn: boolean;
+  /** pooling after BN (conv only) */
+  pool?: { type: "avg" | "max"; kernel: number } | null;
+  /** dropout on the layer's input (training only) */
+  dropout?: number;
+}
+
+export interface ModelConfig {
+  name: string;
+  dataset: string;
+  variant: Variant;
+  /** one input frame: [C, H, W] event counts or [F] channels */
+  input: number[];
+  classes: number;
+  /** preprocessing the model was built for (read by data/train/infer; T is also TA's size) */
+  frames: {
+    T: number;
+    /** frame duration in ms for "time-window" framing (null for "spread") */
+    dtMs: number | null;
+    /** "time-window": frames of fixed dt (can stream); "spread": T bins over the whole recording */
+    mode: "time-window" | "spread";
+    /** spatial downsampling factor (sum of factor×factor blocks), 1 = none */
+    downsample: number;
+    [extra: string]: unknown;
+  };
+  layers: LayerSpec[];
+  lif: {
+    alpha: number;
+    vth: number;
+    surrogate: Surrogate;
+    surrogateWidth: number;
+    reset: ResetMode;
+    plif: boolean;
+  };
+  ta: {
+    r: number;
+    /** "all": every layer (reference code); "hidden": layers 2..N-1 */
+    layers: "all" | "hidden";
+  };
+  razor: {
+    K: number;
+    window: number;
+    tau: number;
+    learnTau: boolean;
+    gammaInit: number;
+    etaInit: number;
+    betaInit: number;
+    activityEps: number;
+    lrScale: number;
+    init: "abs-normal" | "data";
+    /** "hidden": layers 2..N-1 (the output layer takes the previous mask); "all": layers 2..N */
+    layers: "hidden" | "all";
+    /** train with sampled binary masks (straight-through) and a keep-rate target; null = off */
+    learnedPruning: { lambda: number; rho: number; evalThreshold: number } | null;
+  };
+  /** evaluation-time frame dropping */
+  inference: {
+    /** θ per layer (index 0 = encoder, ignored); null entries or null = no threshold */
+    thresholds: (number | null)[] | null;
+    /** causal gap floor G (never more than G dropped frames in a row), null = off */
+    gapFloor: number | null;
+  };
+  /** defaults for the trainer */
+  train: {
+    lr: number;
+    batch: number;
+    epochs: number;
+    loss: "mse" | "ce";
+    weightDecay: number;
+    plateauPatience: number;
+    plateauFactor: number;
+    [extra: string]: unknown;
+  };
+  seed: number;
+}
+
+export type DeepPartial<T> = T extends (infer U)[]
+  ? U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** Shared defaults (method.md); a config file only needs what differs. */
+export const COMMON_DEFAULTS: Omit<ModelConfig, "name" | "dataset" | "input" | "classes" | "frames" | "layers"> = {
+  variant: "razor",
+  lif: { alpha: 0.3, vth: 0.3, surrogate: "rect", surrogateWidth: 0.5, reset: "soft", plif: false },
+  ta: { r: 5, layers: "all" },
+  razor: {
+    K: 4,
+    window: 1,
+    tau: 0.1,
+    learnTau: false,
+    gammaInit: 5,
+    etaInit: 1,
+    betaInit: 0,
+    activityEps: 1e-3,
+    lrScale: 10,
+    init: "abs-normal",
+    layers: "hidden",
+    learnedPruning: null,
+  },
+  inference: { thresholds: null, gapFloor: null },
+  train: { lr: 1e-3, batch: 32, epochs: 100, loss: "mse", weightDecay: 0, plateauPatience: 5, plateauFactor: 0.1 },
+  seed: 1,
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, everything else (arrays included) is replaced. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out as T;
+}
+
+/**
+ * Parses CLI-style overrides "razor.K=8", "layers.0.out=32", "inference.thresholds=[null,0.4,0.5]" into a nested
+ * object (values are JSON when they parse, else strings).
+ */
+export function parseOverrides(items: readonly string[]): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new Error(`config override "${item}": expected path=value, e.g. razor.K=8`);
+    const path = item.slice(0, eq).split(".");
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    let node = root;
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
+      if (!isPlainObject(node[key])) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]!] = value;
+  }
+  return root;
+}
+
+/**
+ * Applies overrides to a config; numeric keys address array entries ({layers: {"0": {out: 32}}} changes only the
+ * first layer), arrays given whole replace arrays.
+ */
+export function applyOverrides(config: unknown, overrides: unknown): unknown {
+  if (Array.isArray(config) && isPlainObject(overrides) && Object.keys(overrides).every((k) => /^\d+$/.test(k))) {
+    const out = config.slice();
+    for (const [k, v] of Object.entries(overrides)) out[Number(k)] = applyOverrides(out[Number(k)], v);
+    return out;
+  }
+  if (isPlainObject(config) && isPlainObject(overrides)) {
+    const out: Record<string, unknown> = { ...config };
+    for (const [k, v] of Object.entries(overrides)) out[k] = applyOverrides(out[k], v);
+    return out;
+  }
+  return overrides === undefined ? config : overrides;
+}
+
+/** Fills defaults, applies overrides and validates; errors name the config and the field. */
+export function resolveModelConfig(raw: unknown, overrides: unknown = {}, source = "model config"): ModelConfig {
+  if (!isPlainObject(raw)) throw new Error(`${source}: expected a JSON object`);
+  const merged = applyOverrides(deepMerge(COMMON_DEFAULTS, raw), overrides);
+  validate(merged as ModelConfig, source);
+  return merged as ModelConfig;
+}
+
+function validate(c: ModelConfig, source: string): void {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new Error(`${source}: ${field} must be ${expected} (got ${JSON.stringify(got)})`);
+  };
+  const posInt = (field: string, v: unknown): void => {
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) fail(field, "an integer >= 1", v);
+  };
+  const num = (field: string, v: unknown, lo = -Infinity, hi = Infinity): void => {
+    if (!(typeof v === "number" && Number.isFinite(v) && v >= lo && v <= hi))
+      fail(field, `a number in [${lo}, ${hi}]`, v);
+  };
+  const oneOf = (field: string, v: unknown, options: readonly unknown[]): void => {
+    if (!options.includes(v)) fail(field, `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`, v);
+  };
+  if (typeof c.name !== "string") fail("name", "a string", c.name);
+  oneOf("variant", c.variant, ["snn", "ta", "razor"]);
+  if (!Array.isArray(c.input) || (c.input.length !== 1 && c.input.length !== 3)) {
+    fail("input", "[C, H, W] or [F]", c.input);
+  }
+  c.input.forEach((v, i) => {
+    posInt(`input[${i}]`, v);
+  });
+  posInt("classes", c.classes);
+  if (!isPlainObject(c.frames)) fail("frames", "an object", c.frames);
+  posInt("frames.T", c.frames.T);
+  oneOf("frames.mode", c.frames.mode, ["time-window", "spread"]);
+  if (c.frames.mode === "time-window") num("frames.dtMs", c.frames.dtMs, 1e-6);
+  posInt("frames.downsample", c.frames.downsample);
+  if (!Array.isArray(c.layers) || c.layers.length === 0) fail("layers", "a non-empty array", c.layers);
+  let spatial = c.input.length === 3;
+  c.layers.forEach((l, i) => {
+    const f = `layers[${i}]`;
+    if (!isPlainObject(l)) fail(f, "an object", l);
+    oneOf(`${f}.type`, l.type, ["conv", "fc"]);
+    posInt(`${f}.out`, l.out);
+    if (typeof l.bn !== "boolean") fail(`${f}.bn`, "true or false", l.bn);
+    if (l.type === "conv") {
+      if (!spatial) fail(`${f}.type`, '"fc" after an fc layer or for [F] input', l.type);
+      if (l.kernel !== undefined) posInt(`${f}.kernel`, l.kernel);
+      if (l.stride !== undefined) posInt(`${f}.stride`, l.stride);
+      if (l.padding !== undefined) num(`${f}.padding`, l.padding, 0);
+    } else {
+      spatial = false;
+      if (l.pool) fail(`${f}.pool`, "absent for an fc layer", l.pool);
+    }
+    if (l.pool) {
+      oneOf(`${f}.pool.type`, l.pool.type, ["avg", "max"]);
+      posInt(`${f}.pool.kernel`, l.pool.kernel);
+    }
+    if (l.dropout !== undefined) num(`${f}.dropout`, l.dropout, 0, 0.999);
+  });
+  if (c.layers[c.layers.length - 1]!.out !== c.classes) {
+    fail(`layers[${c.layers.length - 1}].out`, `the number of classes (${c.classes})`, c.layers.at(-1)!.out);
+  }
+  num("lif.alpha", c.lif.alpha, 0, 1);
+  num("lif.vth", c.lif.vth, 1e-9);
+  oneOf("lif.surrogate", c.lif.surrogate, ["rect", "sigmoid", "atan"]);
+  num("lif.surrogateWidth", c.lif.surrogateWidth, 1e-9);
+  oneOf("lif.reset", c.lif.reset, ["soft", "hard"]);
+  posInt("ta.r", c.ta.r);
+  oneOf("ta.layers", c.ta.layers, ["all", "hidden"]);
+  posInt("razor.K", c.razor.K);
+  posInt("razor.window", c.razor.window);
+  num("razor.tau", c.razor.tau, 1e-9);
+  num("razor.activityEps", c.razor.activityEps, 1e-12);
+  num("razor.lrScale", c.razor.lrScale, 0);
+  oneOf("razor.init", c.razor.init, ["abs-normal", "data"]);
+  oneOf("razor.layers", c.razor.layers, ["hidden", "all"]);
+  const lp = c.razor.learnedPruning;
+  if (lp !== null) {
+    num("razor.learnedPruning.lambda", lp.lambda, 0);
+    num("razor.learnedPruning.rho", lp.rho, 0, 1);
+    num("razor.learnedPruning.evalThreshold", lp.evalThreshold, 0, 1);
+  }
+  const th = c.inference.thresholds;
+  if (th !== null) {
+    if (!Array.isArray(th) || th.length !== c.layers.length) {
+      fail("inference.thresholds", `null or an array of ${c.layers.length} entries (one per layer)`, th);
+    }
+    th.forEach((v, i) => {
+      if (v !== null) num(`inference.thresholds[${i}]`, v);
+    });
+  }
+  if (c.inference.gapFloor !== null) posInt("inference.gapFloor", c.inference.gapFloor);
+  num("train.lr", c.train.lr, 0);
+  posInt("train.batch", c.train.batch);
+  num("seed", c.seed);
+}

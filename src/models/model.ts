@@ -1,0 +1,180 @@
+/** SnnModel: a stack of spiking layers built from a ModelConfig, with the frame-gating controls the trainer uses. */
+import type { MaskPolicy } from "../nn/frame-gate.js";
+import { type BufferPool, newPool } from "../nn/buffers.js";
+import type { Buffer, Context, Param, Seq } from "../nn/module.js";
+import { type LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
+import { Rng } from "../util/rng.js";
+import type { ModelConfig } from "./config.js";
+
+export interface ModelOptions {
+  /** every LIF uses the surrogate's smooth function in place of the step (gradient tests only) */
+  smoothTwin?: boolean;
+}
+
+export class SnnModel {
+  readonly layers: SpikingLayer[];
+  training = true;
+  /** random stream for dropout and sampled masks (seeded from config.seed; reseed with setRng) */
+  rng: Rng;
+  private readonly pool: BufferPool;
+
+  constructor(
+    readonly config: ModelConfig,
+    options: ModelOptions = {},
+  ) {
+    const initRng = new Rng(config.seed);
+    this.rng = new Rng(config.seed ^ 0x5eed);
+    this.pool = newPool();
+    const n = config.layers.length;
+    let inShape = config.input.slice();
+    this.layers = config.layers.map((spec, i) => {
+      const gate = gateOf(config, i, n);
+      const layer = new SpikingLayer({
+        name: `layers.${i}`,
+        index: i,
+        inShape,
+        T: config.frames.T,
+        kind: spec.type,
+        out: spec.out,
+        ...(spec.kernel !== undefined && { kernel: spec.kernel }),
+        ...(spec.stride !== undefined && { stride: spec.stride }),
+        ...(spec.padding !== undefined && { padding: spec.padding }),
+        ...(spec.bias !== undefined && { bias: spec.bias }),
+        bn: spec.bn,
+        pool: spec.pool ?? null,
+        dropout: spec.dropout ?? 0,
+        gate,
+        ta: { r: config.ta.r },
+        razor: { ...config.razor },
+        learnedPruning: gate === "razor" ? config.razor.learnedPruning : null,
+        lif: { ...config.lif, smoothTwin: options.smoothTwin ?? false },
+        inputGrad: i > 0,
+        rng: initRng,
+        buffers: this.pool,
+      });
+      inShape = layer.outShape;
+      return layer;
+    });
+    if (config.inference.thresholds) this.setThresholds(config.inference.thresholds);
+    if (config.inference.gapFloor !== null) this.setGapFloor(config.inference.gapFloor);
+  }
+
+  /** x: [T, B, ...config.input] event-count frames. Returns the output layer's spikes [T, B, classes]. */
+  forward(x: Seq, ctx?: Partial<Context>): Seq {
+    const expect = this.config.input;
+    if (x.shape.length !== 2 + expect.length || expect.some((v, i) => x.shape[2 + i] !== v)) {
+      throw new Error(`${this.config.name}: expected input [T, B, ${expect.join(", ")}], got [${x.shape.join(", ")}]`);
+    }
+    const c: Context = { training: ctx?.training ?? this.training, rng: ctx?.rng ?? this.rng };
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h, c);
+    return h;
+  }
+
+  /**
+   * Backpropagates gy = dL/d(output spikes) [T, B, classes] through the last forward (training mode),
+   * accumulating parameter gradients. gy stays the caller's.
+   */
+  backward(gy: Seq, ctx?: Partial<Context>): void {
+    const c: Context = { training: true, rng: ctx?.rng ?? this.rng };
+    let g = gy;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const next = this.layers[i]!.backward(g, c);
+      if (g !== gy) this.pool.release(g.data);
+      g = next;
+    }
+    if (g.data.length > 0) this.pool.release(g.data);
+  }
+
+  train(): this {
+    this.training = true;
+    return this;
+  }
+
+  eval(): this {
+    this.training = false;
+    return this;
+  }
+
+  parameters(): Param[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  buffers(): Buffer[] {
+    return this.layers.flatMap((l) => l.buffers());
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad.fill(0);
+  }
+
+  /** Sum of auxiliary losses of the last forward (learned pruning's keep-rate targets); already in the gradients. */
+  auxLoss(): number {
+    return this.layers.reduce((a, l) => a + l.auxLoss(), 0);
+  }
+
+  /** θ_n per layer (index 0 is the encoder and is ignored); null entries or null clear them. */
+  setThresholds(thresholds: readonly (number | null)[] | null): void {
+    if (thresholds !== null && thresholds.length !== this.layers.length) {
+      throw new Error(
+        `setThresholds: expected ${this.layers.length} entries (one per layer), got ${thresholds.length}`,
+      );
+    }
+    this.layers.forEach((l, i) => {
+      l.threshold = i === 0 || thresholds === null ? null : (thresholds[i] ?? null);
+    });
+  }
+
+  thresholds(): (number | null)[] {
+    return this.layers.map((l) => l.threshold);
+  }
+
+  /** Causal gap floor G for every layer (null = off). */
+  setGapFloor(g: number | null): void {
+    for (const l of this.layers) l.gapFloor = g;
+  }
+
+  /**
+   * A policy deciding m^n in every layer n >= 2 (it overrides the thresholds while set); null removes it.
+   * See MaskPolicy in nn/frame-gate.ts.
+   */
+  setMaskPolicy(policy: MaskPolicy | null): void {
+    for (const l of this.layers) l.maskPolicy = policy;
+  }
+
+  /** Per layer, d [T·B] of the last forward (null where the layer has no scorer). */
+  scores(): (Float32Array | null)[] {
+    return this.layers.map((l) => l.lastScores());
+  }
+
+  /** Per layer, M^n [T·B] of the last forward: the frames the layer computed (null = all). */
+  masks(): (Uint8Array | null)[] {
+    return this.layers.map((l) => l.lastMask());
+  }
+
+  /** Per layer, the layer's own m^n of the last forward (null = keeps all). */
+  layerMasks(): (Uint8Array | null)[] {
+    return this.layers.map((l) => l.lastLayerMask());
+  }
+
+  /** Per layer counts of the last forward (input events per frame, fan-out, frames executed, SOPs, spikes). */
+  counts(): LayerCounts[] {
+    return this.layers.map((l) => l.counts());
+  }
+
+  /** Returns all engine memory (parameters, buffers, activations) to the engine. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.pool.clear();
+  }
+}
+
+function gateOf(config: ModelConfig, i: number, n: number): "none" | "ta" | "razor" {
+  const isLast = i === n - 1;
+  if (config.variant === "ta") return config.ta.layers === "all" || (i > 0 && !isLast) ? "ta" : "none";
+  if (config.variant === "razor") {
+    if (i === 0) return "none";
+    return isLast && config.razor.layers === "hidden" ? "none" : "razor";
+  }
+  return "none";
+}

@@ -1,0 +1,33 @@
+/**
+ * When a layer's input is a spike list, Linear and Conv2d use the event-driven kernels below these input densities
+ * (active entries / all entries) and the dense ones above. Measured by bench/… and `npm run bench` (see
+ * docs/models.md); settable so a benchmark can force either path.
+ */
+import type { SpikeList } from "../engine/api.js";
+
+export interface EventDrivenThresholds {
+  linear: number;
+  conv: number;
+}
+
+const thresholds: EventDrivenThresholds = { linear: 0.3, conv: 0.3 };
+
+export function eventDrivenThresholds(): Readonly<EventDrivenThresholds> {
+  return thresholds;
+}
+
+/** Set one or both; 0 forces dense kernels, 1.01 forces event-driven ones. */
+export function setEventDrivenThresholds(t: Partial<EventDrivenThresholds>): void {
+  if (t.linear !== undefined) thresholds.linear = t.linear;
+  if (t.conv !== undefined) thresholds.conv = t.conv;
+}
+
+export function spikeDensity(list: SpikeList): number {
+  const total = list.rows * list.rowLen;
+  return total === 0 ? 0 : list.offsets[list.rows]! / total;
+}
+
+/** True when the event-driven kernel should run for this list under `threshold`. */
+export function preferEvents(list: SpikeList | undefined, threshold: number): list is SpikeList {
+  return list !== undefined && spikeDensity(list) < threshold;
+}

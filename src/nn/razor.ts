@@ -1,0 +1,378 @@
+/**
+ * The Razor module (method.md, Razor [ours]): scores each frame of layer n from the layer's input S^{n-1}.
+ *
+ *   f[b,t]   = (1/w) Σ_{τ=t-w+1..t} GAP(S^{n-1}[b,τ]) ∈ R^C      causal window; frames before 0 or dropped count 0
+ *   f̂        = f / ‖f‖ if ‖f‖ > 0, else 0 (zero gradient)
+ *   p_k      = ⟨f̂, Ê_k⟩,  Ê_k = E_k / ‖E_k‖,  E ∈ R^{K×C} learned, initialised |N(0,1)|
+ *   α        = softmax_k(p / τ),  s = ⟨f̂, Σ_k α_k Ê_k⟩ = Σ_k α_k p_k
+ *   d        = sigmoid(γ s + η log(ε + ‖f‖₁ / C) + β)
+ *
+ * Parameters ("<prefix>.embeddings" [K, C], ".gamma", ".eta", ".beta", ".log_tau" when τ is learned) carry
+ * lrScale (×10 by default). The layer applies Ĩ = M ⊙ d ⊙ I. Causal and independent of T, so it can stream.
+ * Input spikes are non-negative, so ‖f‖₁ = Σ f and its gradient is 1/C per channel (also at f = 0).
+ */
+import type { Rng } from "../util/rng.js";
+import type { FrameScorer } from "./frame-gate.js";
+import type { Buffer, Context, Param, Seq } from "./module.js";
+import { freeParams, newParam } from "./param.js";
+
+export interface RazorOptions {
+  name: string;
+  /** C_{n-1}: input channels (conv input) or input features (FC input) */
+  channels: number;
+  /** number of embeddings K >= 1 */
+  K: number;
+  /** window w >= 1 (frames) */
+  window: number;
+  tau: number;
+  learnTau: boolean;
+  gammaInit: number;
+  etaInit: number;
+  betaInit: number;
+  /** ε in log(ε + activity) */
+  activityEps: number;
+  lrScale: number;
+  /** "abs-normal": |N(0,1)|; "data": k-means of f̂ on the first training batch (falls back to abs-normal) */
+  init: "abs-normal" | "data";
+  rng: Rng;
+}
+
+export const RAZOR_DEFAULTS: Omit<RazorOptions, "name" | "channels" | "rng"> = {
+  K: 4,
+  window: 1,
+  tau: 0.1,
+  learnTau: false,
+  gammaInit: 5,
+  etaInit: 1,
+  betaInit: 0,
+  activityEps: 1e-3,
+  lrScale: 10,
+  init: "abs-normal",
+};
+
+export class RazorScorer implements FrameScorer {
+  readonly source = "input";
+  readonly embeddings: Param;
+  readonly gamma: Param;
+  readonly eta: Param;
+  readonly beta: Param;
+  readonly logTau: Param | null;
+  private pendingDataInit: boolean;
+  private readonly rng: Rng;
+  // saved by score() for backward, per frame r (and per channel / embedding)
+  private T = 0;
+  private B = 0;
+  private hw = 1;
+  private upstream: Uint8Array | undefined;
+  private f: Float64Array = new Float64Array(0);
+  private norm = new Float64Array(0);
+  private p = new Float64Array(0);
+  private alpha = new Float64Array(0);
+  private s = new Float64Array(0);
+  private act = new Float64Array(0);
+  private d = new Float32Array(0);
+  private eHat = new Float64Array(0);
+  private eNorm = new Float64Array(0);
+
+  constructor(readonly opts: RazorOptions) {
+    const { K, channels: C, lrScale } = opts;
+    if (!(Number.isInteger(K) && K >= 1)) throw new Error(`${opts.name}: K must be an integer >= 1, got ${K}`);
+    if (!(Number.isInteger(opts.window) && opts.window >= 1)) {
+      throw new Error(`${opts.name}: window must be an integer >= 1, got ${opts.window}`);
+    }
+    if (!(opts.tau > 0)) throw new Error(`${opts.name}: tau must be > 0, got ${opts.tau}`);
+    this.rng = opts.rng;
+    this.embeddings = newParam(`${opts.name}.embeddings`, [K, C], lrScale);
+    for (let i = 0; i < K * C; i++) this.embeddings.value[i] = Math.abs(opts.rng.normal());
+    this.gamma = newParam(`${opts.name}.gamma`, [1], lrScale);
+    this.gamma.value[0] = opts.gammaInit;
+    this.eta = newParam(`${opts.name}.eta`, [1], lrScale);
+    this.eta.value[0] = opts.etaInit;
+    this.beta = newParam(`${opts.name}.beta`, [1], lrScale);
+    this.beta.value[0] = opts.betaInit;
+    this.logTau = opts.learnTau ? newParam(`${opts.name}.log_tau`, [1], lrScale) : null;
+    if (this.logTau) this.logTau.value[0] = Math.log(opts.tau);
+    this.pendingDataInit = opts.init === "data";
+  }
+
+  tau(): number {
+    return this.logTau ? Math.exp(this.logTau.value[0]!) : this.opts.tau;
+  }
+
+  /** The windowed descriptors f [T·B, C] of the last call (for inspection and data init). */
+  descriptors(): Float64Array {
+    return this.f;
+  }
+
+  score(x: Seq, ctx: Context): Float32Array {
+    const C = this.opts.channels;
+    const T = x.shape[0]!;
+    const B = x.shape[1]!;
+    if (x.shape[2] !== C) {
+      throw new Error(`${this.opts.name}: expected ${C} input channels at axis 2, got [${x.shape.join(", ")}]`);
+    }
+    const frames = T * B;
+    // from the shape, not data.length: inference passes spike lists with no dense data behind them
+    const hw = x.shape.slice(3).reduce((a, v) => a * v, 1);
+    this.T = T;
+    this.B = B;
+    this.hw = hw;
+    this.upstream = x.mask;
+    const g = this.channelRates(x, frames, C, hw);
+    const f = this.window(g, T, B, C);
+    if (this.pendingDataInit && ctx.training) {
+      this.pendingDataInit = false;
+      this.initFromData(f, frames, C);
+    }
+    this.f = f;
+    this.prepareEmbeddings();
+    const K = this.opts.K;
+    const tau = this.tau();
+    const eps = this.opts.activityEps;
+    const gamma = this.gamma.value[0]!;
+    const eta = this.eta.value[0]!;
+    const beta = this.beta.value[0]!;
+    this.norm = new Float64Array(frames);
+    this.p = new Float64Array(frames * K);
+    this.alpha = new Float64Array(frames * K);
+    this.s = new Float64Array(frames);
+    this.act = new Float64Array(frames);
+    const d = new Float32Array(frames);
+    for (let r = 0; r < frames; r++) {
+      let sq = 0;
+      let l1 = 0;
+      for (let c = 0; c < C; c++) {
+        const v = f[r * C + c]!;
+        sq += v * v;
+        l1 += Math.abs(v);
+      }
+      const norm = Math.sqrt(sq);
+      this.norm[r] = norm;
+      let maxLogit = -Infinity;
+      for (let k = 0; k < K; k++) {
+        let dot = 0;
+        if (norm > 0) {
+          for (let c = 0; c < C; c++) dot += f[r * C + c]! * this.eHat[k * C + c]!;
+          dot /= norm;
+        }
+        this.p[r * K + k] = dot;
+        maxLogit = Math.max(maxLogit, dot / tau);
+      }
+      let z = 0;
+      for (let k = 0; k < K; k++) {
+        const e = Math.exp(this.p[r * K + k]! / tau - maxLogit);
+        this.alpha[r * K + k] = e;
+        z += e;
+      }
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const a = this.alpha[r * K + k]! / z;
+        this.alpha[r * K + k] = a;
+        s += a * this.p[r * K + k]!;
+      }
+      this.s[r] = s;
+      const act = l1 / C;
+      this.act[r] = act;
+      d[r] = 1 / (1 + Math.exp(-(gamma * s + eta * Math.log(eps + act) + beta)));
+    }
+    this.d = d;
+    return d;
+  }
+
+  backward(gd: Float32Array, gSource: Float32Array | null): void {
+    const { K, channels: C, activityEps: eps } = this.opts;
+    const frames = this.T * this.B;
+    const tau = this.tau();
+    const gamma = this.gamma.value[0]!;
+    const eta = this.eta.value[0]!;
+    const gEHat = new Float64Array(K * C);
+    const gf = new Float64Array(frames * C);
+    const gfHat = new Float64Array(C);
+    let gGamma = 0;
+    let gEta = 0;
+    let gBeta = 0;
+    let gTau = 0;
+    for (let r = 0; r < frames; r++) {
+      const d = this.d[r]!;
+      const gz = gd[r]! * d * (1 - d);
+      if (gz === 0) continue;
+      const s = this.s[r]!;
+      const act = this.act[r]!;
+      gGamma += gz * s;
+      gEta += gz * Math.log(eps + act);
+      gBeta += gz;
+      const gs = gz * gamma;
+      const gAct = (gz * eta) / (eps + act);
+      const norm = this.norm[r]!;
+      if (norm > 0) {
+        gfHat.fill(0);
+        for (let k = 0; k < K; k++) {
+          const a = this.alpha[r * K + k]!;
+          const pk = this.p[r * K + k]!;
+          const gp = gs * a * (1 + (pk - s) / tau);
+          gTau += (-gs * pk * a * (pk - s)) / (tau * tau);
+          for (let c = 0; c < C; c++) {
+            gfHat[c] = gfHat[c]! + gp * this.eHat[k * C + c]!;
+            gEHat[k * C + c] = gEHat[k * C + c]! + (gp * this.f[r * C + c]!) / norm;
+          }
+        }
+        let dot = 0;
+        for (let c = 0; c < C; c++) dot += (this.f[r * C + c]! / norm) * gfHat[c]!;
+        for (let c = 0; c < C; c++) gf[r * C + c] = (gfHat[c]! - (this.f[r * C + c]! / norm) * dot) / norm;
+      }
+      for (let c = 0; c < C; c++) gf[r * C + c] = gf[r * C + c]! + gAct / C;
+    }
+    this.gamma.grad[0] = this.gamma.grad[0]! + gGamma;
+    this.eta.grad[0] = this.eta.grad[0]! + gEta;
+    this.beta.grad[0] = this.beta.grad[0]! + gBeta;
+    if (this.logTau) this.logTau.grad[0] = this.logTau.grad[0]! + gTau * tau;
+    this.embeddingBackward(gEHat);
+    if (gSource !== null) this.sourceBackward(gf, gSource);
+  }
+
+  parameters(): Param[] {
+    const ps = [this.embeddings, this.gamma, this.eta, this.beta];
+    if (this.logTau) ps.push(this.logTau);
+    return ps;
+  }
+
+  buffers(): Buffer[] {
+    return [];
+  }
+
+  dispose(): void {
+    freeParams(this.parameters());
+  }
+
+  /** GAP per channel of each kept frame: firing rates g [T·B, C]. */
+  private channelRates(x: Seq, frames: number, C: number, hw: number): Float64Array {
+    const g = new Float64Array(frames * C);
+    const mask = x.mask;
+    const list = x.spikes;
+    for (let r = 0; r < frames; r++) {
+      if (mask && mask[r] === 0) continue;
+      if (list) {
+        for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) {
+          const c = Math.floor(list.idx[k]! / hw);
+          g[r * C + c] = g[r * C + c]! + 1;
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          let sum = 0;
+          const base = (r * C + c) * hw;
+          for (let i = base; i < base + hw; i++) sum += x.data[i]!;
+          g[r * C + c] = sum;
+        }
+      }
+      for (let c = 0; c < C; c++) g[r * C + c] = g[r * C + c]! / hw;
+    }
+    return g;
+  }
+
+  /** Causal moving average over the last w frames of each sample. */
+  private window(g: Float64Array, T: number, B: number, C: number): Float64Array {
+    const w = this.opts.window;
+    if (w === 1) return g;
+    const f = new Float64Array(g.length);
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < w && t - j >= 0; j++) {
+        for (let b = 0; b < B; b++) {
+          const dst = (t * B + b) * C;
+          const src = ((t - j) * B + b) * C;
+          for (let c = 0; c < C; c++) f[dst + c] = f[dst + c]! + g[src + c]! / w;
+        }
+      }
+    }
+    return f;
+  }
+
+  private prepareEmbeddings(): void {
+    const { K, channels: C } = this.opts;
+    const E = this.embeddings.value;
+    this.eHat = new Float64Array(K * C);
+    this.eNorm = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      let sq = 0;
+      for (let c = 0; c < C; c++) sq += E[k * C + c]! * E[k * C + c]!;
+      const n = Math.sqrt(sq);
+      this.eNorm[k] = n;
+      if (n > 0) for (let c = 0; c < C; c++) this.eHat[k * C + c] = E[k * C + c]! / n;
+    }
+  }
+
+  /** dL/dE_k = (gÊ_k - Ê_k ⟨Ê_k, gÊ_k⟩) / ‖E_k‖ (zero for an all-zero embedding). */
+  private embeddingBackward(gEHat: Float64Array): void {
+    const { K, channels: C } = this.opts;
+    const gE = this.embeddings.grad;
+    for (let k = 0; k < K; k++) {
+      const n = this.eNorm[k]!;
+      if (n === 0) continue;
+      let dot = 0;
+      for (let c = 0; c < C; c++) dot += this.eHat[k * C + c]! * gEHat[k * C + c]!;
+      for (let c = 0; c < C; c++) {
+        gE[k * C + c] = gE[k * C + c]! + (gEHat[k * C + c]! - this.eHat[k * C + c]! * dot) / n;
+      }
+    }
+  }
+
+  /** Through the window and GAP into the input: gx[τ,b,c,·] += M[τ,b] / (w·HW) · Σ_{t=τ..τ+w-1} gf[t,b,c]. */
+  private sourceBackward(gf: Float64Array, gx: Float32Array): void {
+    const { channels: C, window: w } = this.opts;
+    const { T, B, hw } = this;
+    const mask = this.upstream;
+    const acc = new Float64Array(C);
+    for (let tau = 0; tau < T; tau++) {
+      for (let b = 0; b < B; b++) {
+        const r = tau * B + b;
+        if (mask && mask[r] === 0) continue;
+        acc.fill(0);
+        for (let j = 0; j < w && tau + j < T; j++) {
+          const src = ((tau + j) * B + b) * C;
+          for (let c = 0; c < C; c++) acc[c] = acc[c]! + gf[src + c]!;
+        }
+        for (let c = 0; c < C; c++) {
+          const g = acc[c]! / (w * hw);
+          if (g === 0) continue;
+          const base = (r * C + c) * hw;
+          for (let i = base; i < base + hw; i++) gx[i] = gx[i]! + g;
+        }
+      }
+    }
+  }
+
+  /** Spherical k-means (5 rounds) of the non-empty f̂ of one batch; keeps |N(0,1)| when too few frames. */
+  private initFromData(f: Float64Array, frames: number, C: number): void {
+    const K = this.opts.K;
+    const rows: Float64Array[] = [];
+    for (let r = 0; r < frames; r++) {
+      const v = f.subarray(r * C, (r + 1) * C);
+      let sq = 0;
+      for (let c = 0; c < C; c++) sq += v[c]! * v[c]!;
+      if (sq > 0) rows.push(v.map((x) => x / Math.sqrt(sq)));
+    }
+    if (rows.length < K) return;
+    const centers = Array.from({ length: K }, () => Float64Array.from(rows[this.rng.int(rows.length)]!));
+    for (let round = 0; round < 5; round++) {
+      const sums = Array.from({ length: K }, () => new Float64Array(C));
+      for (const v of rows) {
+        let best = 0;
+        let bestDot = -Infinity;
+        for (let k = 0; k < K; k++) {
+          let dot = 0;
+          for (let c = 0; c < C; c++) dot += v[c]! * centers[k]![c]!;
+          if (dot > bestDot) {
+            bestDot = dot;
+            best = k;
+          }
+        }
+        for (let c = 0; c < C; c++) sums[best]![c] = sums[best]![c]! + v[c]!;
+      }
+      for (let k = 0; k < K; k++) {
+        let sq = 0;
+        for (let c = 0; c < C; c++) sq += sums[k]![c]! * sums[k]![c]!;
+        if (sq > 0) for (let c = 0; c < C; c++) centers[k]![c] = sums[k]![c]! / Math.sqrt(sq);
+      }
+    }
+    for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) this.embeddings.value[k * C + c] = centers[k]![c]!;
+  }
+}

@@ -1,0 +1,95 @@
+/** Flatten and Dropout: the two modules that only move or mask values. */
+import { type BufferPool, newPool } from "./buffers.js";
+import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
+
+/** [T, B, C, H, W] -> [T, B, C·H·W]; the spike list (if any) is unchanged (its rows are the same frames). */
+export class Flatten implements Module {
+  private inShape: number[] | null = null;
+
+  forward(x: Seq, _ctx: Context): Seq {
+    const { t, b, features } = seqDims(x);
+    this.inShape = x.shape;
+    return { ...x, shape: [t, b, features] };
+  }
+
+  backward(gy: Seq, _ctx: Context): Seq {
+    if (this.inShape === null) throw new Error("flatten: backward before forward");
+    return { data: gy.data, shape: this.inShape };
+  }
+
+  parameters(): Param[] {
+    return [];
+  }
+
+  buffers(): Buffer[] {
+    return [];
+  }
+}
+
+/**
+ * Inverted dropout with one mask per sequence: a feature dropped in a sample is dropped at every time step (so a
+ * neuron's input does not flicker from frame to frame). Identity in evaluation mode.
+ */
+export class Dropout implements Module {
+  private readonly pool: BufferPool;
+  private keep: Float32Array | null = null;
+  private y: Float32Array | null = null;
+  private inShape: number[] | null = null;
+
+  constructor(
+    readonly p: number,
+    pool?: BufferPool,
+  ) {
+    if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+    this.pool = pool ?? newPool();
+  }
+
+  forward(x: Seq, ctx: Context): Seq {
+    this.inShape = x.shape;
+    this.pool.release(this.y);
+    this.y = null;
+    if (!ctx.training || this.p === 0) {
+      this.keep = null;
+      return x;
+    }
+    const { t, b, features: f } = seqDims(x);
+    const keep = new Float32Array(b * f);
+    const scale = 1 / (1 - this.p);
+    for (let i = 0; i < keep.length; i++) keep[i] = ctx.rng.uniform() < this.p ? 0 : scale;
+    const y = this.pool.acquire(x.data.length);
+    for (let s = 0; s < t; s++) {
+      const o = s * b * f;
+      for (let i = 0; i < b * f; i++) y[o + i] = x.data[o + i]! * keep[i]!;
+    }
+    this.keep = keep;
+    this.y = y;
+    const out: Seq = { data: y, shape: x.shape };
+    if (x.mask) out.mask = x.mask;
+    return out;
+  }
+
+  backward(gy: Seq, _ctx: Context): Seq {
+    if (this.inShape === null) throw new Error("dropout: backward before forward");
+    const keep = this.keep;
+    const gx = this.pool.acquire(gy.data.length);
+    if (keep === null) gx.set(gy.data);
+    else {
+      const bf = keep.length;
+      for (let i = 0; i < gy.data.length; i++) gx[i] = gy.data[i]! * keep[i % bf]!;
+    }
+    return { data: gx, shape: this.inShape };
+  }
+
+  parameters(): Param[] {
+    return [];
+  }
+
+  buffers(): Buffer[] {
+    return [];
+  }
+
+  dispose(): void {
+    this.pool.release(this.y);
+    this.y = null;
+  }
+}
