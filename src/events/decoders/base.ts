@@ -90,7 +90,10 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
 
   push(chunk: Uint8Array): EventStream {
     if (this.ended) throw new Error("push() after end()");
-    return this.run(chunk, false);
+    // a plain Uint8Array view (not a Buffer or other subclass) keeps the hot loops monomorphic
+    const plain =
+      chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return this.run(plain, false);
   }
 
   end(): EventStream {
