@@ -140,3 +140,15 @@ test("coordinates outside the frame sensor are refused", () => {
     RangeError,
   );
 });
+
+test("time-based frames refuse unsorted timestamps instead of giving wrong frames", () => {
+  const s = streamOf(
+    [
+      [0, 0, 20, 1],
+      [1, 1, 10, 0],
+    ],
+    S,
+  );
+  assert.throws(() => toFrames(s, { mode: "timeBins", bins: 2 }), /non-decreasing/);
+  assert.equal(toFrames(s, { mode: "eventBins", bins: 2 }).shape[0], 2);
+});

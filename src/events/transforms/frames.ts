@@ -73,6 +73,13 @@ export function frameWindows(ev: EventStream, spec: FrameSpec): FrameWindows {
   const end: number[] = [];
   const t0 = n > 0 ? t[0]! : 0;
   const span = n > 0 ? t[n - 1]! - t0 : 0;
+  if (spec.mode === "timeWindow" || spec.mode === "timeBins") {
+    // binary searches on unsorted times would give silently wrong frames
+    for (let i = 1; i < n; i++) {
+      if (t[i]! < t[i - 1]!)
+        throw new RangeError(`event ${i}: timestamps must be non-decreasing for time-based frames (use sortByTime)`);
+    }
+  }
   switch (spec.mode) {
     case "timeWindow": {
       const dt = spec.dt;
