@@ -77,7 +77,7 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
     if (this.strictTime) {
       this.fail(
         offset,
-        `timestamp ${t} µs is before the previous one (${this.lastT} µs); expected non-decreasing time (decode with timeOrder "keep" to accept)`,
+        `timestamp ${t} µs is before the previous one (${this.lastT} µs); expected non-decreasing time (decode with timeOrder "keep" or "sort" to accept)`,
       );
     }
     this.timeSorted = false;
