@@ -12,8 +12,8 @@ import { type EventStream, lowerBoundTime, type SensorSize } from "../stream.js"
  *   [t0 + k·dt, t0 + (k+1)·dt); events outside the grid are ignored, missing time gives empty frames.
  * - `timeWindow` without `frames`, convention "tonic" (Tonic ToFrame(time_window)): stride = dt − overlap,
  *   n = floor((span − dt)/stride) + 1 windows (ceil instead of floor with includeIncomplete), at least 1.
- *   The incomplete tail is dropped unless includeIncomplete; note that even then an event exactly at
- *   t0 + n·stride can fall outside the last window (Tonic does the same).
+ *   The incomplete tail is dropped unless includeIncomplete; even then, when (span − dt) is a multiple of the
+ *   stride, the last event sits exactly at the last window's end and is left out (Tonic does the same).
  * - `timeWindow` without `frames`, convention "spikingjelly" (integrate_events_by_fixed_duration, searchsorted
  *   version): n = ceil(span/dt) windows (at least 1) on the grid t0 + k·dt; the last window takes every event from
  *   t0 + (n−1)·dt to the end, so no event is lost.
