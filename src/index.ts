@@ -1,4 +1,6 @@
 /** razor-snn public API (Node). The browser entry is ./browser.ts. */
 export * from "./events/index.js";
+export * from "./events/node.js";
+export * from "./data/index.js";
 export * from "./engine/index.js";
 export * from "./util/index.js";

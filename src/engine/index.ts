@@ -1,6 +1,10 @@
 export * from "./api.js";
 export * from "./current.js";
+export { AllocatorError } from "./allocator.js";
 export { createReferenceEngine, denseReferenceKernels } from "./reference.js";
+export type { TypedView, WasmRuntime } from "./runtime.js";
+export { createWasmEngine, type WasmEngine, type WasmEngineOptions, type WasmPlatform } from "./wasm.js";
+export { webWorkerPlatform } from "./wasm-browser.js";
 
 import { setDefaultEngineFactory } from "./current.js";
 import { createReferenceEngine } from "./reference.js";

@@ -79,3 +79,36 @@ export function lowerBoundTime(ts: Float64Array, t: number): number {
 export function sliceByTime(ev: EventStream, tStart: number, tEnd: number): EventStream {
   return sliceByIndex(ev, lowerBoundTime(ev.t, tStart), lowerBoundTime(ev.t, tEnd));
 }
+
+/** Concatenates streams (same sensor assumed; the first one's sensor, or `sensor` if given, is kept). */
+export function concatEventStreams(parts: EventStream[], sensor?: SensorSize): EventStream {
+  const s = sensor ?? parts[0]?.sensor ?? { width: 0, height: 0, polarities: 2 };
+  if (parts.length === 1) return { ...parts[0]!, sensor: s };
+  let n = 0;
+  for (const q of parts) n += q.t.length;
+  const t = new Float64Array(n);
+  const x = new Uint16Array(n);
+  const y = new Uint16Array(n);
+  const p = new Uint8Array(n);
+  let k = 0;
+  for (const q of parts) {
+    t.set(q.t, k);
+    x.set(q.x, k);
+    y.set(q.y, k);
+    p.set(q.p, k);
+    k += q.t.length;
+  }
+  return { t, x, y, p, sensor: s };
+}
+
+/** A deep copy (fresh arrays), e.g. before a transform that works in place. */
+export function cloneEventStream(ev: EventStream): EventStream {
+  return { t: ev.t.slice(), x: ev.x.slice(), y: ev.y.slice(), p: ev.p.slice(), sensor: { ...ev.sensor } };
+}
+
+/** True when timestamps never decrease. */
+export function isTimeSorted(ev: EventStream): boolean {
+  const t = ev.t;
+  for (let i = 1; i < t.length; i++) if (t[i]! < t[i - 1]!) return false;
+  return true;
+}

@@ -1,0 +1,53 @@
+/** Unpacks a downloaded file by its kind: .zip, .tar.gz/.tgz, or a single gzipped file. */
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { ArchiveError } from "./safe-path.js";
+import { type ExtractResult, extractTarGz } from "./tar.js";
+import { extractZip } from "./zip.js";
+
+export type ArchiveKind = "zip" | "tar.gz" | "gz" | "none";
+
+export function archiveKindOf(file: string): ArchiveKind {
+  const f = file.toLowerCase();
+  if (f.endsWith(".zip")) return "zip";
+  if (f.endsWith(".tar.gz") || f.endsWith(".tgz")) return "tar.gz";
+  if (f.endsWith(".gz")) return "gz";
+  return "none";
+}
+
+export async function extractArchive(
+  archive: string,
+  target: string,
+  kind = archiveKindOf(archive),
+): Promise<ExtractResult> {
+  await mkdir(target, { recursive: true });
+  switch (kind) {
+    case "zip":
+      return extractZip(archive, target);
+    case "tar.gz":
+      return extractTarGz(archive, target);
+    case "gz":
+      return gunzipFile(archive, target);
+    case "none":
+      return { files: 0, bytes: 0, skipped: [] };
+  }
+}
+
+async function gunzipFile(archive: string, target: string): Promise<ExtractResult> {
+  const out = join(target, basename(archive).replace(/\.gz$/i, ""));
+  const tmp = `${out}.part`;
+  try {
+    await pipeline(createReadStream(archive), createGunzip(), createWriteStream(tmp));
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (((err as NodeJS.ErrnoException).code ?? "").startsWith("Z_")) {
+      throw new ArchiveError(archive, -1, `the gzip stream is damaged or cut short (${(err as Error).message})`);
+    }
+    throw err;
+  }
+  await rename(tmp, out);
+  return { files: 1, bytes: (await stat(out)).size, skipped: [] };
+}

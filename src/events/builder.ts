@@ -1,0 +1,73 @@
+import type { EventStream, SensorSize } from "./stream.js";
+
+/**
+ * Growable struct-of-arrays event storage for decoders. Hot loops write straight into the public arrays after
+ * `reserve(n)`, then set `length`; `take()` hands the events out as an EventStream and starts afresh.
+ */
+export class EventBuilder {
+  t: Float64Array;
+  x: Uint16Array;
+  y: Uint16Array;
+  p: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 0) {
+    this.t = new Float64Array(capacity);
+    this.x = new Uint16Array(capacity);
+    this.y = new Uint16Array(capacity);
+    this.p = new Uint8Array(capacity);
+  }
+
+  /** Makes room for `extra` more events (amortised doubling). */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.t.length) return;
+    const cap = Math.max(need, Math.min(this.t.length * 2, need + (1 << 24)), 1024);
+    const t = new Float64Array(cap);
+    const x = new Uint16Array(cap);
+    const y = new Uint16Array(cap);
+    const p = new Uint8Array(cap);
+    const n = this.length;
+    t.set(this.t.subarray(0, n));
+    x.set(this.x.subarray(0, n));
+    y.set(this.y.subarray(0, n));
+    p.set(this.p.subarray(0, n));
+    this.t = t;
+    this.x = x;
+    this.y = y;
+    this.p = p;
+  }
+
+  /** Appends one event (slow path; hot loops write the arrays directly). */
+  push(t: number, x: number, y: number, p: number): void {
+    if (this.length === this.t.length) this.reserve(1);
+    const k = this.length++;
+    this.t[k] = t;
+    this.x[k] = x;
+    this.y[k] = y;
+    this.p[k] = p;
+  }
+
+  /** The events so far as a stream; the builder is left empty. Views when little space is wasted, else copies. */
+  take(sensor: SensorSize): EventStream {
+    const n = this.length;
+    const cap = this.t.length;
+    this.length = 0;
+    if (n < cap * 0.75) {
+      // copy out and keep the arrays for the next chunk
+      return { t: this.t.slice(0, n), x: this.x.slice(0, n), y: this.y.slice(0, n), p: this.p.slice(0, n), sensor };
+    }
+    const out = {
+      t: this.t.subarray(0, n),
+      x: this.x.subarray(0, n),
+      y: this.y.subarray(0, n),
+      p: this.p.subarray(0, n),
+      sensor,
+    };
+    this.t = new Float64Array(0);
+    this.x = new Uint16Array(0);
+    this.y = new Uint16Array(0);
+    this.p = new Uint8Array(0);
+    return out;
+  }
+}

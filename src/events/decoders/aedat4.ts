@@ -1,0 +1,237 @@
+import { EventFormatError } from "../errors.js";
+import type { SensorSize } from "../stream.js";
+import { ChunkDecoderBase } from "./base.js";
+import { i16le, i32le, latin1, u16le, u32le } from "./bytes.js";
+import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
+
+const MAGIC = "#!AER-DAT4.0\r\n";
+const MAX_IOHEADER_BYTES = 16 << 20;
+const MAX_PACKET_BYTES = 256 << 20;
+export const AEDAT4_COMPRESSION = ["none", "lz4", "lz4-high", "zstd", "zstd-high"] as const;
+
+/** One output stream described in the ioheader XML. */
+export interface Aedat4StreamInfo {
+  id: number;
+  type: string;
+  sizeX?: number;
+  sizeY?: number;
+  source?: string;
+}
+
+/** Bounds-checked reads inside one FlatBuffer; errors say which packet (by file offset) is broken. */
+class FlatReader {
+  constructor(
+    readonly b: Uint8Array,
+    readonly fail: (detail: string) => never,
+  ) {}
+  need(o: number, n: number): void {
+    if (o < 0 || o + n > this.b.length)
+      this.fail(`FlatBuffer read of ${n} bytes at ${o} is outside its ${this.b.length} bytes`);
+  }
+  u16(o: number): number {
+    this.need(o, 2);
+    return u16le(this.b, o);
+  }
+  i32(o: number): number {
+    this.need(o, 4);
+    return i32le(this.b, o);
+  }
+  u32(o: number): number {
+    this.need(o, 4);
+    return u32le(this.b, o);
+  }
+  /** Absolute position of field `index` of the table at `table`, or 0 when absent. */
+  field(table: number, index: number): number {
+    const vt = table - this.i32(table);
+    const vtSize = this.u16(vt);
+    const slot = 4 + 2 * index;
+    if (slot + 2 > vtSize) return 0;
+    const off = this.u16(vt + slot);
+    return off === 0 ? 0 : table + off;
+  }
+}
+
+/** Parses the ioheader XML's outInfo streams. */
+export function parseAedat4Streams(xml: string): Aedat4StreamInfo[] {
+  const out: Aedat4StreamInfo[] = [];
+  const re = /<node name="(\d+)" path="[^"]*outInfo\/\d+\/">/g;
+  const starts: [number, number][] = [];
+  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) starts.push([m.index, Number(m[1])]);
+  starts.forEach(([at, id], i) => {
+    const seg = xml.slice(at, starts[i + 1]?.[0] ?? xml.length);
+    const attr = (k: string) => new RegExp(`<attr key="${k}" type="\\w+">([^<]*)</attr>`).exec(seg)?.[1];
+    const sx = attr("sizeX");
+    const sy = attr("sizeY");
+    out.push({
+      id,
+      type: attr("typeIdentifier") ?? "",
+      ...(sx !== undefined ? { sizeX: Number(sx) } : {}),
+      ...(sy !== undefined ? { sizeY: Number(sy) } : {}),
+      ...(attr("source") !== undefined ? { source: attr("source") } : {}),
+    });
+  });
+  return out;
+}
+
+/**
+ * AEDAT 4.0 (DV): magic, uint32 ioheader length, ioheader FlatBuffer ("IOHE": compression, file_data_position,
+ * XML description), then packets (int32 stream id, uint32 byte length, payload compressed as a whole LZ4 or zstd
+ * frame) up to file_data_position. Event packets are size-prefixed "EVTS" FlatBuffers of 16-byte structs
+ * (int64 t, int16 x, int16 y, uint8 on). Other streams (IMU, frames, triggers) are skipped.
+ */
+export class Aedat4Decoder extends ChunkDecoderBase {
+  readonly format = "aedat4" as const;
+  private stage: "magic" | "ioheader" | "packets" | "table" = "magic";
+  private ioLen = 0;
+  private compression = 0;
+  private dataPosition = -1;
+  private streams: Aedat4StreamInfo[] = [];
+  private eventStreams = new Set<number>();
+  private packets = 0;
+  private eventPackets = 0;
+
+  streamInfo(): Aedat4StreamInfo[] {
+    return this.streams;
+  }
+
+  private parseIoHeader(b: Uint8Array, at: number): void {
+    const r = new FlatReader(b, (d) => this.fail(at, `ioheader: ${d}`));
+    const root = r.u32(0);
+    r.need(4, 4);
+    if (latin1(b, 4, 8) !== "IOHE") this.fail(at + 4, `ioheader identifier is "${latin1(b, 4, 8)}"; expected "IOHE"`);
+    const fc = r.field(root, 0);
+    this.compression = fc === 0 ? 0 : r.i32(fc);
+    if (this.compression < 0 || this.compression > 4) this.fail(at, `unknown compression code ${this.compression}`);
+    const fp = r.field(root, 1);
+    if (fp !== 0) {
+      r.need(fp, 8);
+      this.dataPosition = u32le(b, fp) + i32le(b, fp + 4) * 4294967296;
+    }
+    const fd = r.field(root, 2);
+    let xml = "";
+    if (fd !== 0) {
+      const s = fd + r.u32(fd);
+      const len = r.u32(s);
+      r.need(s + 4, len);
+      xml = latin1(b, s + 4, s + 4 + len);
+    }
+    this.streams = parseAedat4Streams(xml);
+    for (const s of this.streams) if (s.type === "EVTS") this.eventStreams.add(s.id);
+    const evs = this.streams.find((s) => s.type === "EVTS" && s.sizeX !== undefined && s.sizeY !== undefined);
+    const okSize = (v: number) => Number.isInteger(v) && v > 0 && v <= 65536;
+    if (evs && (!okSize(evs.sizeX!) || !okSize(evs.sizeY!))) {
+      this.fail(at, `ioheader gives an impossible event sensor size ${evs.sizeX}×${evs.sizeY}`);
+    }
+    if (evs) this.headerSensor = { width: evs.sizeX!, height: evs.sizeY!, polarities: 2 } satisfies SensorSize;
+    this.info.compression = AEDAT4_COMPRESSION[this.compression];
+    this.info.fileDataPosition = this.dataPosition;
+    this.info.ioHeaderBytes = b.length;
+    this.info.streams = this.streams;
+  }
+
+  private decompress(payload: Uint8Array, at: number): Uint8Array {
+    try {
+      if (this.compression === 0) return payload;
+      if (this.compression <= 2) return lz4DecompressFrame(payload);
+      return zstdDecompressFrame(payload);
+    } catch (e) {
+      if (e instanceof EventFormatError) throw e;
+      return this.fail(
+        at,
+        `cannot decompress packet (${AEDAT4_COMPRESSION[this.compression]}): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  private decodeEventPacket(buf: Uint8Array, at: number): void {
+    const r = new FlatReader(buf, (d) => this.fail(at, `event packet: ${d}`));
+    r.need(0, 12);
+    const id = latin1(buf, 8, 12);
+    if (id !== "EVTS") this.fail(at, `event packet identifier is "${id}"; expected "EVTS"`);
+    const root = 4 + r.u32(4);
+    const f = r.field(root, 0);
+    if (f === 0) return;
+    const vec = f + r.u32(f);
+    const n = r.u32(vec);
+    r.need(vec + 4, n * 16);
+    const out = this.out;
+    out.reserve(n);
+    const [W, H] = this.sensorLimits();
+    let k = out.length;
+    let last = this.lastT;
+    for (let j = vec + 4, end = vec + 4 + 16 * n; j < end; j += 16) {
+      const t = u32le(buf, j) + i32le(buf, j + 4) * 4294967296;
+      const x = i16le(buf, j + 8);
+      const y = i16le(buf, j + 10);
+      if (t < last) {
+        this.lastT = last;
+        this.timeWentBack(at, t);
+      }
+      if (x < 0 || y < 0) this.fail(at, `event ${k - out.length} of the packet has negative coordinates (${x}, ${y})`);
+      if (x >= W || y >= H) this.outOfSensor(at, x, y);
+      last = t;
+      if (x > this.maxX) this.maxX = x;
+      if (y > this.maxY) this.maxY = y;
+      out.t[k] = t;
+      out.x[k] = x;
+      out.y[k] = y;
+      out.p[k] = buf[j + 12]! !== 0 ? 1 : 0;
+      k++;
+    }
+    out.length = k;
+    this.lastT = last;
+  }
+
+  protected parse(buf: Uint8Array, base: number, final: boolean): number {
+    let pos = 0;
+    const need = (n: number, what: string): boolean => {
+      if (buf.length - pos >= n) return true;
+      if (final) this.truncated(base + buf.length, what);
+      return false;
+    };
+    if (this.stage === "magic") {
+      if (!need(MAGIC.length + 4, "the AEDAT 4 magic and ioheader length")) return 0;
+      if (latin1(buf, 0, MAGIC.length) !== MAGIC) this.fail(base, `expected "#!AER-DAT4.0\\r\\n" at the start`);
+      this.ioLen = u32le(buf, MAGIC.length);
+      if (this.ioLen < 12 || this.ioLen > MAX_IOHEADER_BYTES)
+        this.fail(base + MAGIC.length, `ioheader length ${this.ioLen} is impossible`);
+      pos = MAGIC.length + 4;
+      this.stage = "ioheader";
+    }
+    if (this.stage === "ioheader") {
+      if (!need(this.ioLen, `the ${this.ioLen}-byte ioheader`)) return pos;
+      this.parseIoHeader(buf.subarray(pos, pos + this.ioLen), base + pos);
+      pos += this.ioLen;
+      this.stage = "packets";
+    }
+    while (this.stage === "packets") {
+      if (this.dataPosition >= 0 && base + pos >= this.dataPosition) {
+        this.stage = "table";
+        break;
+      }
+      if (buf.length - pos === 0) break;
+      if (!need(8, "an 8-byte packet header")) break;
+      const stream = i32le(buf, pos);
+      const len = u32le(buf, pos + 4);
+      const at = base + pos;
+      if (len > MAX_PACKET_BYTES) this.fail(at + 4, `packet length ${len} is impossible`);
+      if (this.dataPosition >= 0 && at + 8 + len > this.dataPosition) {
+        this.fail(at + 4, `packet of ${len} bytes runs past file_data_position ${this.dataPosition}`);
+      }
+      if (!need(8 + len, `a packet (expected ${len} bytes after byte ${at + 8})`)) break;
+      this.packets++;
+      if (this.eventStreams.has(stream) || this.eventStreams.size === 0) {
+        const data = this.decompress(buf.subarray(pos + 8, pos + 8 + len), at);
+        if (this.eventStreams.has(stream) || (data.length >= 12 && latin1(data, 8, 12) === "EVTS")) {
+          this.eventPackets++;
+          this.decodeEventPacket(data, at);
+        }
+      }
+      pos += 8 + len;
+    }
+    this.info.packets = this.packets;
+    this.info.eventPackets = this.eventPackets;
+    if (this.stage === "table") return buf.length; // the file data table: not needed for decoding
+    return pos;
+  }
+}

@@ -1,0 +1,66 @@
+/** Small byte helpers shared by the decoders (browser-safe, no DataView in hot paths). */
+
+/** Index of the first occurrence of `pattern` in `buf` at or after `from`, or -1. */
+export function indexOfBytes(buf: Uint8Array, pattern: Uint8Array, from = 0): number {
+  const first = pattern[0]!;
+  const last = buf.length - pattern.length;
+  for (let i = buf.indexOf(first, from); i >= 0 && i <= last; i = buf.indexOf(first, i + 1)) {
+    let ok = true;
+    for (let k = 1; k < pattern.length; k++) {
+      if (buf[i + k] !== pattern[k]) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return i;
+  }
+  return -1;
+}
+
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export function latin1(buf: Uint8Array, start = 0, end = buf.length): string {
+  let s = "";
+  for (let i = start; i < end; i += 8192) {
+    s += String.fromCharCode(...buf.subarray(i, Math.min(end, i + 8192)));
+  }
+  return s;
+}
+
+export function u16le(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+export function i16le(b: Uint8Array, o: number): number {
+  return ((b[o]! | (b[o + 1]! << 8)) << 16) >> 16;
+}
+
+export function i32le(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return i32le(b, o) >>> 0;
+}
+
+export function i32be(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+}
+
+/** Little-endian int64 as a double (exact up to 2^53). */
+export function i64le(b: Uint8Array, o: number): number {
+  return u32le(b, o) + i32le(b, o + 4) * 4294967296;
+}
+
+/** Whether bytes [start, end) are printable ASCII text (tab and CR allowed). */
+export function isPrintableLine(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c > 0x7e) return false;
+  }
+  return true;
+}

@@ -1,0 +1,73 @@
+import { PercentHeaderDecoder } from "./prophesee-header.js";
+
+/**
+ * Prophesee DAT (v2, e.g. N-CARS): `%` header, one byte event type and one byte event size (8), then 8-byte
+ * little-endian records: uint32 t (µs), uint32 a with x = a & 0x3FFF, y = (a >> 14) & 0x3FFF,
+ * p = (a >> 28) & 0xF (stored as 0/1: any non-zero polarity is ON). A 32-bit timestamp that drops by more than
+ * 2^31 is taken as a wrap (+2^32 µs), as expelliarmus does.
+ */
+export class DatDecoder extends PercentHeaderDecoder {
+  readonly format = "dat" as const;
+  private typeDone = false;
+  private wraps = 0;
+  private lastRaw = 0;
+
+  protected parse(buf: Uint8Array, base: number, final: boolean): number {
+    let pos = this.takeHeader(buf, base, final);
+    if (pos < 0) return 0;
+    if (!this.typeDone) {
+      if (buf.length - pos < 2) {
+        if (final && buf.length - pos === 1) this.truncated(base + pos, "the event type/size byte pair");
+        if (final) return buf.length; // header only: no events
+        return pos;
+      }
+      const type = buf[pos]!;
+      const size = buf[pos + 1]!;
+      if (size !== 8) this.fail(base + pos + 1, `DAT event size is ${size}; expected 8`);
+      this.info.eventType = type;
+      this.typeDone = true;
+      pos += 2;
+    }
+    const n = ((buf.length - pos) / 8) | 0;
+    const end = pos + n * 8;
+    if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
+    const out = this.out;
+    out.reserve(n);
+    const [W, H] = this.sensorLimits();
+    const T = out.t;
+    const X = out.x;
+    const Y = out.y;
+    const P = out.p;
+    let k = out.length;
+    let last = this.lastT;
+    let mx = this.maxX;
+    let my = this.maxY;
+    for (let j = pos; j < end; j += 8) {
+      const raw = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
+      const a = (buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24)) >>> 0;
+      if (raw < this.lastRaw && this.lastRaw - raw > 2147483648) this.wraps++;
+      this.lastRaw = raw;
+      const t = this.wraps * 4294967296 + raw;
+      const x = a & 0x3fff;
+      const y = (a >>> 14) & 0x3fff;
+      if (t < last) {
+        this.lastT = last;
+        this.timeWentBack(base + j, t);
+      }
+      if (x >= W || y >= H) this.outOfSensor(base + j, x, y);
+      last = t;
+      if (x > mx) mx = x;
+      if (y > my) my = y;
+      T[k] = t;
+      X[k] = x;
+      Y[k] = y;
+      P[k] = a >>> 28 !== 0 ? 1 : 0;
+      k++;
+    }
+    out.length = k;
+    this.lastT = last;
+    this.maxX = mx;
+    this.maxY = my;
+    return end;
+  }
+}

@@ -1,0 +1,87 @@
+/** Node-only file access for the decoders: detection from the first bytes, then chunked decoding. */
+import { open } from "node:fs/promises";
+import { basename } from "node:path";
+import type { DecodedRecording } from "./decode.js";
+import { createDecoder } from "./decoders/registry.js";
+import type { ChunkDecoder, DecoderOptions, EventFormat } from "./decoders/types.js";
+import { DETECT_HEAD_BYTES, type DetectedFormat, detectFormat } from "./detect.js";
+import { EventFormatError } from "./errors.js";
+import { concatEventStreams, type EventStream, emptyEventStream } from "./stream.js";
+
+export interface ReadFileOptions extends DecoderOptions {
+  format?: EventFormat;
+  /** bytes per read (default 4 MiB) */
+  chunkBytes?: number;
+}
+
+/** Detects a file's format from its first bytes and size. */
+export async function detectFileFormat(path: string): Promise<DetectedFormat> {
+  const fh = await openOrExplain(path);
+  try {
+    const size = (await fh.stat()).size;
+    const head = new Uint8Array(Math.min(size, DETECT_HEAD_BYTES));
+    await fh.read(head, 0, head.length, 0);
+    return detectFormat(head, { totalSize: size, fileName: path });
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openOrExplain(path: string) {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new EventFormatError(path, -1, code === "ENOENT" ? "no such file" : `cannot open (${code ?? String(err)})`);
+  }
+}
+
+/**
+ * Streams a file through its decoder, yielding the events of each chunk (for files larger than memory).
+ * The decoder is returned by `onDecoder` before the first chunk so callers can read its sensor/meta afterwards.
+ */
+export async function* streamEventFile(
+  path: string,
+  opts: ReadFileOptions = {},
+  onDecoder?: (d: ChunkDecoder, format: EventFormat) => void,
+): AsyncGenerator<EventStream> {
+  const format = opts.format ?? (await detectFileFormat(path)).format;
+  const dec = createDecoder(format, { ...opts, fileName: opts.fileName ?? path });
+  onDecoder?.(dec, format);
+  const fh = await openOrExplain(path);
+  try {
+    const chunk = Math.max(4096, opts.chunkBytes ?? 4 << 20);
+    let pos = 0;
+    for (;;) {
+      // a fresh buffer per read: decoders may keep views of earlier chunks only through their own copies
+      const buf = new Uint8Array(chunk);
+      const { bytesRead } = await fh.read(buf, 0, chunk, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const ev = dec.push(buf.subarray(0, bytesRead));
+      if (ev.t.length > 0) yield ev;
+    }
+    const last = dec.end();
+    if (last.t.length > 0) yield last;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads and decodes a whole event file (streamed in chunks; format detected from content unless given). */
+export async function readEventFile(path: string, opts: ReadFileOptions = {}): Promise<DecodedRecording> {
+  let dec: ChunkDecoder | null = null;
+  let format: EventFormat = "atis40";
+  const parts: EventStream[] = [];
+  for await (const ev of streamEventFile(path, opts, (d, f) => {
+    dec = d;
+    format = f;
+  })) {
+    parts.push(ev);
+  }
+  const d = dec as ChunkDecoder | null;
+  if (d === null) throw new EventFormatError(path, -1, "no decoder was created");
+  const { sensor, guessed } = d.sensorInfo();
+  const stream = parts.length === 0 ? emptyEventStream(sensor) : concatEventStreams(parts, sensor);
+  return { format, stream, sensorGuessed: guessed, meta: { ...d.meta(), file: basename(path) } };
+}

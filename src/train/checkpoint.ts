@@ -1,0 +1,174 @@
+/**
+ * Checkpoints as safetensors with PyTorch names and layouts (the names come from the model's parameters and
+ * buffers). The header's `__metadata__` (string values only, as the format requires) carries JSON under:
+ *   razor_snn.format         "1"
+ *   razor_snn.model          the model config
+ *   razor_snn.preprocessing  sensor size, framing mode, dt or T, downsampling
+ *   razor_snn.thresholds     θ per maskable layer (or "null")
+ *   razor_snn.training       what produced it (epoch, accuracies, seed, ...)
+ * The training state for `--resume` is a second file of the same format: the model tensors plus the Adam moments
+ * (`optimizer.exp_avg.<param>`, `optimizer.exp_avg_sq.<param>`) and the step, learning rate, schedule and epoch.
+ * Browser-safe; file I/O is in checkpoint-file.ts.
+ */
+import type { Buffer, Param } from "../nn/module.js";
+import type { Json, TrainableModel } from "./model-api.js";
+import type { AdamState } from "./optimizer.js";
+import type { PlateauState } from "./schedule.js";
+import { decodeSafeTensors, encodeSafeTensors, type SafeTensors, type Tensor } from "./safetensors.js";
+
+export const CHECKPOINT_FORMAT = "1";
+
+export interface CheckpointMeta {
+  model: Json;
+  preprocessing: Json;
+  /** θ per spiking layer (null entries: layers without a threshold), or null */
+  thresholds: (number | null)[] | null;
+  training: Json;
+}
+
+export interface TrainState {
+  /** epochs completed */
+  epoch: number;
+  lr: number;
+  adam: AdamState;
+  schedule: PlateauState;
+  /** run bookkeeping (seed, threads, best epoch, history) */
+  run: Json;
+}
+
+/** PyTorch stores BN's batch counter as int64. */
+function isInt64Buffer(name: string): boolean {
+  return name.endsWith("num_batches_tracked");
+}
+
+export function modelTensors(model: { parameters(): Param[]; buffers(): Buffer[] }): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const add = (name: string, t: Tensor): void => {
+    if (out.has(name)) throw new Error(`model has two tensors named '${name}'`);
+    out.set(name, t);
+  };
+  for (const p of model.parameters()) add(p.name, { dtype: "F32", shape: p.shape, data: Float32Array.from(p.value) });
+  for (const b of model.buffers()) {
+    if ((b as { dtype?: string }).dtype === "I64" || isInt64Buffer(b.name)) {
+      add(b.name, { dtype: "I64", shape: b.shape, data: BigInt64Array.from(b.value, (v) => BigInt(Math.round(v))) });
+    } else add(b.name, { dtype: "F32", shape: b.shape, data: Float32Array.from(b.value) });
+  }
+  return out;
+}
+
+function metaStrings(meta: CheckpointMeta): Record<string, string> {
+  return {
+    "razor_snn.format": CHECKPOINT_FORMAT,
+    "razor_snn.model": JSON.stringify(meta.model),
+    "razor_snn.preprocessing": JSON.stringify(meta.preprocessing),
+    "razor_snn.thresholds": JSON.stringify(meta.thresholds),
+    "razor_snn.training": JSON.stringify(meta.training),
+  };
+}
+
+export function encodeCheckpoint(model: TrainableModel, meta: CheckpointMeta): Uint8Array {
+  return encodeSafeTensors(modelTensors(model), metaStrings(meta));
+}
+
+export function encodeTrainState(model: TrainableModel, meta: CheckpointMeta, state: TrainState): Uint8Array {
+  const tensors = modelTensors(model);
+  for (const [name, mv] of state.adam.moments) {
+    const shape = [mv.m.length];
+    tensors.set(`optimizer.exp_avg.${name}`, { dtype: "F32", shape, data: mv.m });
+    tensors.set(`optimizer.exp_avg_sq.${name}`, { dtype: "F32", shape, data: mv.v });
+  }
+  const strings = metaStrings(meta);
+  strings["razor_snn.train_state"] = JSON.stringify({
+    epoch: state.epoch,
+    lr: state.lr,
+    step: state.adam.step,
+    // Infinity is not JSON: keep the plateau best as a string
+    schedule: { best: String(state.schedule.best), badEpochs: state.schedule.badEpochs },
+    run: state.run,
+  });
+  return encodeSafeTensors(tensors, strings);
+}
+
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  tensors: Map<string, Tensor>;
+  raw: SafeTensors;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheckpoint {
+  const raw = decodeSafeTensors(bytes, source);
+  const md = raw.metadata;
+  if (md["razor_snn.format"] === undefined) {
+    throw new Error(`${source}: a safetensors file but not a razor-snn checkpoint (no razor_snn.* metadata)`);
+  }
+  if (md["razor_snn.format"] !== CHECKPOINT_FORMAT) {
+    throw new Error(`${source}: checkpoint format ${md["razor_snn.format"]}, this version reads ${CHECKPOINT_FORMAT}`);
+  }
+  const parse = (key: string): Json => {
+    const s = md[key];
+    if (s === undefined) throw new Error(`${source}: checkpoint metadata lacks ${key}`);
+    try {
+      return JSON.parse(s) as Json;
+    } catch {
+      throw new Error(`${source}: checkpoint metadata ${key} is not JSON`);
+    }
+  };
+  const thresholds = parse("razor_snn.thresholds");
+  const meta: CheckpointMeta = {
+    model: parse("razor_snn.model"),
+    preprocessing: parse("razor_snn.preprocessing"),
+    thresholds: Array.isArray(thresholds) ? (thresholds as (number | null)[]) : null,
+    training: parse("razor_snn.training"),
+  };
+  return { meta, tensors: raw.tensors, raw };
+}
+
+export function decodeTrainState(bytes: Uint8Array, source: string): LoadedCheckpoint & { state: TrainState } {
+  const ck = decodeCheckpoint(bytes, source);
+  const s = ck.raw.metadata["razor_snn.train_state"];
+  if (s === undefined) throw new Error(`${source}: not a training-state file (no razor_snn.train_state)`);
+  const j = JSON.parse(s) as {
+    epoch: number;
+    lr: number;
+    step: number;
+    schedule: { best: string; badEpochs: number };
+    run: Json;
+  };
+  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
+  for (const [name, t] of ck.tensors) {
+    if (!name.startsWith("optimizer.exp_avg.")) continue;
+    const p = name.slice("optimizer.exp_avg.".length);
+    const v = ck.tensors.get(`optimizer.exp_avg_sq.${p}`);
+    if (v === undefined) throw new Error(`${source}: optimizer.exp_avg_sq.${p} is missing`);
+    moments.set(p, { m: t.data as Float32Array, v: v.data as Float32Array });
+  }
+  for (const name of [...ck.tensors.keys()]) if (name.startsWith("optimizer.")) ck.tensors.delete(name);
+  const state: TrainState = {
+    epoch: j.epoch,
+    lr: j.lr,
+    adam: { step: j.step, moments },
+    schedule: { best: Number(j.schedule.best), badEpochs: j.schedule.badEpochs },
+    run: j.run,
+  };
+  return { ...ck, state };
+}
+
+/**
+ * Copies checkpoint tensors into the model's parameters and buffers; every model tensor must be present with the
+ * same shape (a mismatch names the tensor, so a checkpoint of another network fails clearly).
+ */
+export function loadModelTensors(model: TrainableModel, tensors: Map<string, Tensor>, source: string): void {
+  const targets: { name: string; value: Float32Array; shape: number[] }[] = [...model.parameters(), ...model.buffers()];
+  for (const t of targets) {
+    const src = tensors.get(t.name);
+    if (src === undefined) throw new Error(`${source}: tensor '${t.name}' of the model is missing from the checkpoint`);
+    const count = src.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.value.length || src.shape.join(",") !== t.shape.join(",")) {
+      throw new Error(
+        `${source}: tensor '${t.name}' has shape [${src.shape}] in the checkpoint, the model [${t.shape}]`,
+      );
+    }
+    if (src.data instanceof BigInt64Array) for (let i = 0; i < count; i++) t.value[i] = Number(src.data[i]);
+    else t.value.set(src.data as Float32Array);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What training and evaluation need from a dataset: numbered samples with labels, turned into input batches on
+ * demand (possibly asynchronously: frames may come from disk). The data loaders (src/data) are adapted to this in
+ * cli/; tests use small in-memory sets.
+ */
+import type { Seq } from "../nn/module.js";
+import type { Rng } from "../util/rng.js";
+import type { Json } from "./model-api.js";
+
+export interface Batch {
+  /** [T, B, ...] input frames */
+  input: Seq;
+  labels: Int32Array;
+}
+
+export interface BatchOptions {
+  /** random augmentation / random slice for training; null = the deterministic evaluation view */
+  rng: Rng | null;
+  /** training epoch (0-based), for loaders that seed per epoch */
+  epoch?: number;
+  /** for multi-clip evaluation: which clip of each sample (0-based, < clips) */
+  clip?: number;
+}
+
+export interface LabelledData {
+  readonly size: number;
+  readonly numClasses: number;
+  /** class names for reports (optional) */
+  readonly classNames?: string[];
+  /** label of sample i */
+  label(i: number): number;
+  /** evaluation clips per sample (the 10-clip protocol for DVS data); 1 when absent */
+  readonly clips?: number;
+  batch(indices: Int32Array, opts: BatchOptions): Batch | Promise<Batch>;
+  /** the whole preprocessing (sensor size, framing, dt or T, downsampling), saved in checkpoints */
+  readonly preprocessing: Json;
+}
+
+/** Splits an order into consecutive batches of at most `size` indices. */
+export function* batchesOf(order: Int32Array, size: number): Generator<Int32Array> {
+  for (let i = 0; i < order.length; i += size) yield order.subarray(i, Math.min(order.length, i + size));
+}

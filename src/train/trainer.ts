@@ -1,0 +1,245 @@
+/**
+ * The training loop: seeded shuffles, Adam with a plateau schedule, validation every epoch, a checkpoint and a
+ * log record every epoch, and bit-identical resumption. Every random draw is derived from (seed, epoch, batch)
+ * (seeds.ts), so a run resumed from the state saved after epoch e continues exactly as the uninterrupted one.
+ * Browser-safe: files are written through the `sink` (run-dir.ts gives the Node one).
+ */
+import { ProgressBar } from "../util/progress.js";
+import {
+  type CheckpointMeta,
+  encodeCheckpoint,
+  encodeTrainState,
+  loadModelTensors,
+  type TrainState,
+} from "./checkpoint.js";
+import { batchesOf, type LabelledData } from "./data-api.js";
+import { evaluate } from "./evaluate.js";
+import { type LossName, outputLoss } from "./loss.js";
+import type { Json, TrainableModel } from "./model-api.js";
+import { Adam } from "./optimizer.js";
+import { PlateauSchedule } from "./schedule.js";
+import { derivedRng, permutation } from "./seeds.js";
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  loss: LossName;
+  seed: number;
+  /** engine threads (recorded: results are bit-identical per seed AND thread count) */
+  threads: number;
+  /** plateau schedule: factor and patience (defaults ×0.1, 5) */
+  lrFactor?: number;
+  lrPatience?: number;
+  weightDecay?: number;
+  /** stop after this many epochs of this call (to simulate a kill in tests); default: run to `epochs` */
+  stopAfter?: number;
+  progress?: boolean;
+  /** extra fields for the checkpoint's training metadata (dataset, model kind, ...) */
+  describe?: { [key: string]: Json };
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valAccuracy: number | null;
+  lr: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainSummary {
+  epochs: EpochRecord[];
+  /** accuracy after the last epoch (validation if there is a validation set, else training) */
+  final: { epoch: number; accuracy: number | null };
+  /** the epoch with the highest validation accuracy (first one on a tie) */
+  best: { epoch: number; accuracy: number | null };
+}
+
+/** Where the trainer puts its files. */
+export interface CheckpointSink {
+  /** after every epoch: the model (last), the training state; `isBest` when this epoch is the best so far */
+  saveEpoch(files: { last: Uint8Array; state: Uint8Array; isBest: boolean; epoch: number }): void;
+  /** one JSON record per epoch */
+  log(record: Record<string, Json>): void;
+  /** the saved training state to resume from, or null */
+  loadState(): { model: Map<string, import("./safetensors.js").Tensor>; state: TrainState } | null;
+}
+
+interface RunBook {
+  seed: number;
+  threads: number;
+  bestEpoch: number;
+  bestAccuracy: number | null;
+  history: EpochRecord[];
+}
+
+export async function train(
+  model: TrainableModel,
+  trainSet: LabelledData,
+  valSet: LabelledData | null,
+  opts: TrainOptions,
+  sink: CheckpointSink,
+  thresholds: (number | null)[] | null = null,
+): Promise<TrainSummary> {
+  const params = model.parameters();
+  const adam = new Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
+  const schedule = new PlateauSchedule(opts.lrFactor ?? 0.1, opts.lrPatience ?? 5);
+  let book: RunBook = { seed: opts.seed, threads: opts.threads, bestEpoch: 0, bestAccuracy: null, history: [] };
+  let startEpoch = 0;
+
+  const saved = sink.loadState();
+  if (saved !== null) {
+    const run = saved.state.run as unknown as RunBook;
+    if (run.seed !== opts.seed) {
+      throw new Error(`cannot resume: the saved run used seed ${run.seed}, this one ${opts.seed}`);
+    }
+    if (run.threads !== opts.threads) {
+      // allowed, but results then differ from an uninterrupted run
+      console.warn(`resume: saved with ${run.threads} threads, running with ${opts.threads}: not bit-identical`);
+    }
+    loadModelTensors(model, saved.model, "training state");
+    adam.importState(saved.state.adam);
+    adam.lr = saved.state.lr;
+    schedule.importState(saved.state.schedule);
+    startEpoch = saved.state.epoch;
+    book = run;
+  }
+
+  const lastEpoch = opts.stopAfter !== undefined ? Math.min(opts.epochs, startEpoch + opts.stopAfter) : opts.epochs;
+  for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+    const rec = await trainEpoch(model, trainSet, opts, adam, epoch);
+    const valAccuracy =
+      valSet !== null && valSet.size > 0
+        ? (await evaluate(model, valSet, { batchSize: opts.batchSize })).accuracy
+        : null;
+    const lrUsed = adam.lr;
+    adam.lr = schedule.step(rec.trainLoss, adam.lr);
+    const record: EpochRecord = { ...rec, valAccuracy, lr: lrUsed };
+    book.history.push(record);
+    const score = valAccuracy ?? rec.trainAccuracy;
+    const isBest = book.bestAccuracy === null || score > book.bestAccuracy;
+    if (isBest) {
+      book.bestAccuracy = score;
+      book.bestEpoch = epoch + 1;
+    }
+    const meta = checkpointMeta(model, trainSet, thresholds, opts, book, record);
+    const state: TrainState = {
+      epoch: epoch + 1,
+      lr: adam.lr,
+      adam: adam.exportState(),
+      schedule: schedule.exportState(),
+      run: deterministicBook(book) as unknown as Json,
+    };
+    // log first: a resumed run trims log lines past the saved state, so a kill in between loses nothing
+    sink.log({ ...(record as unknown as Record<string, Json>), bestEpoch: book.bestEpoch });
+    sink.saveEpoch({
+      last: encodeCheckpoint(model, meta),
+      state: encodeTrainState(model, meta, state),
+      isBest,
+      epoch: epoch + 1,
+    });
+    if (opts.progress !== false) {
+      console.error(
+        `epoch ${epoch + 1}/${opts.epochs}: loss ${rec.trainLoss.toFixed(4)} train acc ${pct(rec.trainAccuracy)} ` +
+          `val acc ${valAccuracy === null ? "-" : pct(valAccuracy)} lr ${lrUsed.toExponential(1)} ` +
+          `(${rec.samplesPerSecond.toFixed(1)} samples/s)`,
+      );
+    }
+  }
+  adam.dispose();
+  const h = book.history;
+  const last = h[h.length - 1];
+  return {
+    epochs: h,
+    final: { epoch: last?.epoch ?? 0, accuracy: last === undefined ? null : (last.valAccuracy ?? last.trainAccuracy) },
+    best: { epoch: book.bestEpoch, accuracy: book.bestAccuracy },
+  };
+}
+
+async function trainEpoch(
+  model: TrainableModel,
+  data: LabelledData,
+  opts: TrainOptions,
+  adam: Adam,
+  epoch: number,
+): Promise<Omit<EpochRecord, "valAccuracy" | "lr">> {
+  const start = Date.now();
+  const order = permutation(data.size, derivedRng(opts.seed, epoch, 0));
+  const bar = new ProgressBar({
+    label: `epoch ${epoch + 1}/${opts.epochs}`,
+    total: data.size,
+    unit: "samples",
+    enabled: opts.progress !== false,
+  });
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let batchNo = 0;
+  for (const idx of batchesOf(order, opts.batchSize)) {
+    batchNo++;
+    const batch = await data.batch(idx, { rng: derivedRng(opts.seed, epoch, batchNo, 1), epoch });
+    const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
+    adam.zeroGrad();
+    const out = model.forward(batch.input, ctx);
+    const [t, b, k] = out.shape as [number, number, number];
+    const l = outputLoss(opts.loss, out.data, t, b, k, batch.labels);
+    model.backward({ data: l.grad, shape: out.shape }, ctx);
+    adam.update();
+    lossSum += (l.loss + (model.auxLoss?.() ?? 0)) * b;
+    for (let i = 0; i < b; i++) if (l.predictions[i] === batch.labels[i]) correct++;
+    seen += b;
+    bar.tick(b, `loss ${(lossSum / seen).toFixed(4)} acc ${pct(correct / seen)}`);
+  }
+  bar.finish();
+  const seconds = (Date.now() - start) / 1000;
+  return {
+    epoch: epoch + 1,
+    trainLoss: seen > 0 ? lossSum / seen : 0,
+    trainAccuracy: seen > 0 ? correct / seen : 0,
+    seconds,
+    samplesPerSecond: seconds > 0 ? seen / seconds : 0,
+  };
+}
+
+/** Timings vary between runs; the files a resumed run writes must not. */
+function deterministicBook(book: RunBook): Record<string, unknown> {
+  return {
+    ...book,
+    history: book.history.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest),
+  };
+}
+
+function checkpointMeta(
+  model: TrainableModel,
+  data: LabelledData,
+  thresholds: (number | null)[] | null,
+  opts: TrainOptions,
+  book: RunBook,
+  rec: EpochRecord,
+): CheckpointMeta {
+  return {
+    model: model.config as Json,
+    preprocessing: data.preprocessing,
+    thresholds,
+    training: {
+      ...(opts.describe ?? {}),
+      epoch: rec.epoch,
+      epochs: opts.epochs,
+      seed: opts.seed,
+      threads: opts.threads,
+      loss: opts.loss,
+      batchSize: opts.batchSize,
+      trainLoss: rec.trainLoss,
+      trainAccuracy: rec.trainAccuracy,
+      valAccuracy: rec.valAccuracy,
+      bestEpoch: book.bestEpoch,
+      bestAccuracy: book.bestAccuracy,
+    },
+  };
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}

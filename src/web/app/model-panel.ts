@@ -1,0 +1,136 @@
+// The model side of the page: threshold slider, kept frames, per-layer heat strips, prediction over time, SOPs,
+// time, accuracy and savings. Inference runs in the Worker; this module only shows results.
+import type { RazorWorkerInference, RazorWorkerModel } from "../protocol.js";
+import { byId, formatBig, setText } from "./dom.js";
+
+export interface ScoredRecording {
+  name: string;
+  label: number | undefined;
+  result: RazorWorkerInference | undefined;
+}
+
+export function showModel(model: RazorWorkerModel): void {
+  byId("model-panel").hidden = false;
+  setText("model-name", model.name);
+  const layers = model.maskedLayers.length;
+  setText(
+    "model-summary",
+    `${model.kind} · ${model.dataset} · ${model.classes} classes · T = ${model.timesteps} · ` +
+      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)"),
+  );
+  const slider = byId<HTMLInputElement>("threshold");
+  const theta = model.thresholds.length > 0 ? Math.max(...model.thresholds) : 0;
+  slider.value = String(theta);
+  setText("threshold-value", theta.toFixed(2));
+}
+
+/** Shows one recording's result, and accuracy and savings over all scored recordings. */
+export function showResult(current: ScoredRecording, all: ScoredRecording[]): void {
+  const r = current.result;
+  if (r === undefined) return;
+  const keptTotal = r.layers.reduce((s, l) => s + l.kept, 0);
+  const frameTotal = r.layers.length * r.timesteps;
+  setText("kept-count", r.layers.length > 0 ? `${keptTotal} / ${frameTotal}` : `${r.timesteps} / ${r.timesteps}`);
+  setText("kept-detail", r.layers.map((l) => `${l.name}: ${l.kept}`).join(" · "));
+  drawHeat(r);
+  drawPredictions(r);
+  const label = current.label !== undefined ? ` (label ${current.label})` : "";
+  setText("pred-masked", `${r.masked.predicted}${label}`);
+  setText("pred-unmasked", `${r.unmasked.predicted}`);
+  setText("sops-masked", formatBig(r.masked.sops));
+  setText("sops-unmasked", formatBig(r.unmasked.sops));
+  setText("sops-saving", saving(r.masked.sops, r.unmasked.sops));
+  setText("time-masked", `${r.masked.ms.toFixed(1)} ms`);
+  setText("time-unmasked", `${r.unmasked.ms.toFixed(1)} ms`);
+  setText("time-saving", saving(r.masked.ms, r.unmasked.ms));
+  setText("accuracy", accuracyText(all));
+}
+
+function saving(masked: number, unmasked: number): string {
+  if (unmasked <= 0) return "–";
+  return `${(100 * (1 - masked / unmasked)).toFixed(1)} %`;
+}
+
+function accuracyText(all: ScoredRecording[]): string {
+  const labelled = all.filter((s) => s.label !== undefined && s.result !== undefined);
+  if (labelled.length === 0) return "no labels (open a label list .txt with the recordings)";
+  const hits = (pick: (r: RazorWorkerInference) => number) =>
+    labelled.filter((s) => pick(s.result!) === s.label).length;
+  const masked = hits((r) => r.masked.predicted);
+  const unmasked = hits((r) => r.unmasked.predicted);
+  const n = labelled.length;
+  return `${masked}/${n} = ${((100 * masked) / n).toFixed(1)} % with mask, ${((100 * unmasked) / n).toFixed(1)} % without`;
+}
+
+/** One row per masked layer: score as colour (dark blue → yellow), dropped frames dark with a red tick. */
+function drawHeat(r: RazorWorkerInference): void {
+  const c = byId<HTMLCanvasElement>("heat-canvas");
+  const rows = Math.max(1, r.layers.length);
+  const rowH = 24;
+  c.height = rows * rowH + 14;
+  const ctx = c.getContext("2d")!;
+  ctx.fillStyle = "#0a0b0f";
+  ctx.fillRect(0, 0, c.width, c.height);
+  const labelW = 70;
+  const colW = (c.width - labelW) / r.timesteps;
+  ctx.font = "11px system-ui";
+  r.layers.forEach((layer, i) => {
+    const y = i * rowH;
+    ctx.fillStyle = "#8a92a6";
+    ctx.fillText(layer.name.slice(0, 10), 2, y + 16);
+    for (let t = 0; t < r.timesteps; t++) {
+      const s = layer.scores[t]!;
+      const x = labelW + t * colW;
+      ctx.fillStyle = layer.mask[t] ? heat(s) : "#1b1d24";
+      ctx.fillRect(x, y + 2, Math.max(1, colW - 1), rowH - 4);
+      if (!layer.mask[t]) {
+        ctx.fillStyle = "#c04030";
+        ctx.fillRect(x, y + rowH - 5, Math.max(1, colW - 1), 2);
+      }
+    }
+  });
+  ctx.fillStyle = "#8a92a6";
+  ctx.fillText(`frame 0 … ${r.timesteps - 1}`, labelW, c.height - 2);
+}
+
+/** Predicted class after each frame, with and without the mask, as two rows of class-coloured cells. */
+function drawPredictions(r: RazorWorkerInference): void {
+  const c = byId<HTMLCanvasElement>("prediction-canvas");
+  const ctx = c.getContext("2d")!;
+  ctx.fillStyle = "#0a0b0f";
+  ctx.fillRect(0, 0, c.width, c.height);
+  const labelW = 70;
+  const colW = (c.width - labelW) / r.timesteps;
+  ctx.font = "11px system-ui";
+  const rows: [string, Int32Array][] = [
+    ["masked", r.masked.predictionOverTime],
+    ["unmasked", r.unmasked.predictionOverTime],
+  ];
+  rows.forEach(([name, pred], i) => {
+    const y = 4 + i * 36;
+    ctx.fillStyle = "#8a92a6";
+    ctx.fillText(name, 2, y + 18);
+    for (let t = 0; t < r.timesteps; t++) {
+      const cls = pred[t]!;
+      ctx.fillStyle = classColor(cls);
+      ctx.fillRect(labelW + t * colW, y, Math.max(1, colW - 1), 28);
+      if (colW >= 12) {
+        ctx.fillStyle = "#000";
+        ctx.fillText(String(cls), labelW + t * colW + 2, y + 18);
+      }
+    }
+  });
+}
+
+function heat(s: number): string {
+  const v = Math.max(0, Math.min(1, s));
+  const r = Math.round(40 + 215 * v);
+  const g = Math.round(60 + 170 * v * v);
+  const b = Math.round(140 * (1 - v) + 40);
+  return `rgb(${r},${g},${b})`;
+}
+
+function classColor(cls: number): string {
+  if (cls < 0) return "#333";
+  return `hsl(${(cls * 137.5) % 360}, 65%, 60%)`;
+}
