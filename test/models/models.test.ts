@@ -4,6 +4,7 @@ import "../../src/engine/index.js";
 import { engine } from "../../src/engine/current.js";
 import { loadModelConfig, listModelConfigs } from "../../src/models/config-file.js";
 import { buildModel, parseOverrides, resolveModelConfig, type Variant } from "../../src/models/index.js";
+import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
 import { dot, gradCheck, randomProjection } from "../../src/nn/gradcheck.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Rng } from "../../src/util/rng.js";
@@ -203,11 +204,12 @@ test("training steps are deterministic and do not grow engine memory", () => {
   assert.equal(engine().bytesInUse(), before, "dispose returned everything");
 });
 
-test("the wasm engine gives the reference engine's outputs and gradients (event-driven paths included)", async () => {
+test("the wasm engine gives the reference engine's outputs and gradients (dense and event-driven paths)", async () => {
   const { createWasmEngine } = await import("../../src/engine/wasm.js");
   const { useEngine } = await import("../../src/engine/current.js");
   const reference = engine();
   const wasm = await createWasmEngine({ threads: 2 });
+  const saved = { ...eventDrivenThresholds() };
   const run = () => {
     const rng = new Rng(54);
     const model = buildModel(resolveModelConfig({ ...tiny, variant: "razor" }));
@@ -222,19 +224,28 @@ test("the wasm engine gives the reference engine's outputs and gradients (event-
     return { out, grads, paths };
   };
   try {
-    const a = run();
-    useEngine(wasm);
-    const b = run();
-    assert.deepEqual(b.paths, a.paths);
-    assert.ok(a.paths.includes("events") && a.paths.includes("dense"), `paths ${a.paths}`);
-    assert.deepEqual(b.out, a.out);
-    a.grads.forEach((g, i) => {
-      for (let j = 0; j < g.length; j++) {
-        assert.ok(Math.abs(g[j]! - b.grads[i]![j]!) <= 1e-3 * (1 + Math.abs(g[j]!)), `param ${i} entry ${j}`);
-      }
-    });
+    // 0: dense kernels everywhere; 1.01: event-driven wherever the input has a spike list
+    for (const [thr, want] of [
+      [0, "dense,dense,dense,dense"],
+      [1.01, "dense,events,dense,events"], // layer 2 takes dropout output (dense) in training
+    ] as const) {
+      setEventDrivenThresholds({ conv: thr, linear: thr });
+      useEngine(reference);
+      const a = run();
+      useEngine(wasm);
+      const b = run();
+      assert.equal(a.paths.join(","), want);
+      assert.deepEqual(b.paths, a.paths);
+      assert.deepEqual(b.out, a.out);
+      a.grads.forEach((g, i) => {
+        for (let j = 0; j < g.length; j++) {
+          assert.ok(Math.abs(g[j]! - b.grads[i]![j]!) <= 1e-3 * (1 + Math.abs(g[j]!)), `param ${i} entry ${j}`);
+        }
+      });
+    }
   } finally {
     useEngine(reference);
+    setEventDrivenThresholds(saved);
     wasm.close();
   }
 });
