@@ -116,7 +116,9 @@ test("config overrides: nested objects, array entries, CLI strings; bad values n
 test("whole model (smooth twin): gradients of every parameter kind and variant match finite differences", () => {
   const rng = new Rng(51);
   for (const variant of variants) {
-    const cfg = resolveModelConfig({ ...tiny, variant, lif: { surrogate: "sigmoid", surrogateWidth: 1 } });
+    // the plain SNN learns its decays (PLIF) here, so "layers.i.lif.w" is checked too
+    const lif = { surrogate: "sigmoid", surrogateWidth: 1, plif: variant === "snn" };
+    const cfg = resolveModelConfig({ ...tiny, variant, lif });
     const model = buildModel(cfg, { smoothTwin: true });
     const x = input([5, 2, 2, 8, 8], rng, 0.3);
     const ctx = () => ({ training: true, rng: new Rng(7) });
@@ -133,6 +135,7 @@ test("whole model (smooth twin): gradients of every parameter kind and variant m
       );
       assert.ok(r.worst <= 1, `${variant} ${p.name}[${r.index}]: analytic ${r.analytic} vs numeric ${r.numeric}`);
     }
+    if (variant === "snn") assert.ok(model.parameters().some((p) => p.name === "layers.2.lif.w"));
     model.dispose();
   }
 });
