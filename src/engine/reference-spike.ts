@@ -63,7 +63,7 @@ export function checkLifList(p: LifParams, list: SpikeList): void {
   checkListShape("lifForward", list, (p.t * p.n) / list.rowLen, list.rowLen, p.t * p.n);
 }
 
-/** Checks a filled list before an event-driven kernel reads it (offsets monotone, indices in range). */
+/** Checks a filled list before an event-driven kernel reads it (offsets start at 0, never decrease, fit idx). */
 export function checkFilledList(kernel: string, list: SpikeList): void {
   need(
     list.offsets.length >= list.rows + 1,
@@ -115,9 +115,14 @@ export function checkConv(
   s: ConvShape,
 ): { ho: number; wo: number } {
   checkFilledList(kernel, list);
+  for (const field of ["n", "cin", "h", "w", "cout", "kh", "kw", "strideH", "strideW", "padH", "padW"] as const) {
+    const min = field === "n" || field.startsWith("pad") ? 0 : 1;
+    const v = s[field];
+    need(Number.isInteger(v) && v >= min, kernel, `shape.${field} must be an integer >= ${min}, got ${v}`);
+  }
   const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
   const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
-  need(ho >= 1 && wo >= 1 && s.strideH >= 1 && s.strideW >= 1, kernel, "conv shape gives an empty output");
+  need(ho >= 1 && wo >= 1, kernel, `conv shape gives an empty output (${ho}x${wo})`);
   need(list.rows === s.n, kernel, `list.rows is ${list.rows}, expected n = ${s.n}`);
   need(list.rowLen === s.cin * s.h * s.w, kernel, `list.rowLen is ${list.rowLen}, expected cin·h·w`);
   need(w.length >= s.cout * s.cin * s.kh * s.kw, kernel, `weight has ${w.length} elements, expected cout·cin·kh·kw`);
