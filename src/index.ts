@@ -3,4 +3,7 @@ export * from "./events/index.js";
 export * from "./events/node.js";
 export * from "./data/index.js";
 export * from "./engine/index.js";
+export * from "./nn/index.js";
+export * from "./models/index.js";
+export * from "./models/config-file.js";
 export * from "./util/index.js";
