@@ -43,6 +43,7 @@ export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
     maskedLayers: maskedIndices.map((i) => `layers.${i}`),
     thresholds: maskedIndices.map((i) => stored[i] ?? 0),
     config: { model: ck.meta.model, preprocessing: ck.meta.preprocessing } as Record<string, unknown>,
+    engine: "active engine",
   };
   return { model, config, preprocessing, info, maskedIndices };
 }
@@ -81,7 +82,8 @@ export function modelFrames(
 
 /**
  * Runs the model on one recording with θ per masked layer (null: keep every frame in the masked run too), then
- * without any mask, timing each run (wall clock of the forward pass on the active engine).
+ * without any mask. `ms` is the wall clock of one forward pass on the active engine (best of up to 5 alternating
+ * runs when they are fast).
  */
 export function runViewerModel(
   vm: ViewerModel,
@@ -120,7 +122,23 @@ export function runViewerModel(
 
   model.setThresholds(null);
   const unmasked = timedRun(model, x, config.classes);
+
+  // Timing: the first runs above also served to collect results; alternate further runs of both (while they are
+  // cheap) and keep each one's fastest, so neither side pays for warm-up or for running first.
+  const budgetMs = 150;
+  for (let k = 0; k < 4 && (masked.ms + unmasked.ms) * (k + 1) < budgetMs; k++) {
+    model.setThresholds(thresholds === null ? null : perLayer);
+    masked.ms = Math.min(masked.ms, timeForward(model, x));
+    model.setThresholds(null);
+    unmasked.ms = Math.min(unmasked.ms, timeForward(model, x));
+  }
   return { handle, timesteps: T, layers, masked, unmasked, frames: frames.data, frameShape: frames.shape };
+}
+
+function timeForward(model: SnnModel, x: { data: Float32Array; shape: number[] }): number {
+  const started = performance.now();
+  model.forward(x, { training: false });
+  return performance.now() - started;
 }
 
 function timedRun(model: SnnModel, x: { data: Float32Array; shape: number[] }, classes: number): RazorWorkerRun {

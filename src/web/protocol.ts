@@ -46,6 +46,8 @@ export interface RazorWorkerModel {
   thresholds: number[];
   /** the checkpoint's preprocessing and model config, as stored */
   config: Record<string, unknown>;
+  /** which engine runs it (e.g. "wasm SIMD, 2 threads"), set by the Worker host */
+  engine: string;
 }
 
 export interface RazorWorkerLayerTrace {

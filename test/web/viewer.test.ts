@@ -146,6 +146,8 @@ test("viewer: a checkpoint trained in the test runs in the page; moving θ chang
   await inferenceRun(page, 1);
   assert.equal(await page.isVisible("#model-panel"), true);
   assert.match((await page.textContent("#model-summary"))!, /^razor · nmnist · 10 classes · T = 15 · 2 masked layers/);
+  // the page's Worker runs the model on the project's own .wasm (threaded where the machine has several cores)
+  assert.match((await page.textContent("#model-summary"))!, /engine: wasm SIMD, \d+ threads?$/);
   // the checkpoint stores no θ: every frame is kept in both masked layers
   assert.deepEqual(await keptFrames(page), [30, 30]);
   assert.match((await page.textContent("#accuracy"))!, /^\d\/4 = [\d.]+ % with mask, [\d.]+ % without$/);

@@ -17,7 +17,8 @@ export function showModel(model: RazorWorkerModel): void {
   setText(
     "model-summary",
     `${model.kind} · ${model.dataset} · ${model.classes} classes · T = ${model.timesteps} · ` +
-      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)"),
+      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)") +
+      ` · engine: ${model.engine}`,
   );
   const slider = byId<HTMLInputElement>("threshold");
   const theta = model.thresholds.length > 0 ? Math.max(...model.thresholds) : 0;
