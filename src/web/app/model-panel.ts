@@ -88,8 +88,11 @@ function drawHeat(r: RazorWorkerInference): void {
     for (let t = 0; t < r.timesteps; t++) {
       const s = layer.scores[t]!;
       const x = labelW + t * colW;
-      ctx.fillStyle = layer.mask[t] ? heat(s) : "#1b1d24";
+      // dropped frames keep their score colour, faded, so the scores stay readable at any θ
+      ctx.globalAlpha = layer.mask[t] ? 1 : 0.3;
+      ctx.fillStyle = heat(s);
       ctx.fillRect(x, y + 2, Math.max(1, colW - 1), rowH - 4);
+      ctx.globalAlpha = 1;
       if (!layer.mask[t]) {
         ctx.fillStyle = "#c04030";
         ctx.fillRect(x, y + rowH - 5, Math.max(1, colW - 1), 2);
