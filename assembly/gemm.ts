@@ -162,7 +162,17 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
 // edge of C (rows < MR or cols < NR) the sums go through `edge` and only the valid part is added.
 // @ts-ignore: decorator
 @inline
-function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: i32, cols: i32, edge: usize): void {
+function microKernel(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: usize,
+  rows: i32,
+  cols: i32,
+  edge: usize,
+  overwrite: bool,
+): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -189,7 +199,19 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: 
     ap += 16;
     bp += 32;
   }
-  if (rows == MR && cols == NR) {
+  if (rows == MR && cols == NR && overwrite) {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    let r = c + ldc;
+    v128.store(r, c10);
+    v128.store(r, c11, 16);
+    r += ldc;
+    v128.store(r, c20);
+    v128.store(r, c21, 16);
+    r += ldc;
+    v128.store(r, c30);
+    v128.store(r, c31, 16);
+  } else if (rows == MR && cols == NR) {
     v128.store(c, f32x4.add(v128.load(c), c00));
     v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
     let r = c + ldc;
@@ -214,7 +236,8 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: 
       const row = c + <usize>i * ldc;
       for (let j = 0; j < cols; j++) {
         const o = <usize>j << 2;
-        store<f32>(row + o, load<f32>(row + o) + load<f32>(edge + (<usize>(i * NR + j) << 2)));
+        const v = load<f32>(edge + (<usize>(i * NR + j) << 2));
+        store<f32>(row + o, overwrite ? v : load<f32>(row + o) + v);
       }
     }
   }
@@ -266,7 +289,9 @@ export function gemmBlock(
   n1: i32,
 ): void {
   if (m1 <= m0 || n1 <= n0) return;
-  scaleBlock(c, ldc, m0, m1, n0, n1, beta);
+  // with beta = 0 the first k block stores its sums instead of adding them to a zeroed C
+  const overwrite = beta == 0 && k > 0 && alpha != 0;
+  if (!overwrite) scaleBlock(c, ldc, m0, m1, n0, n1, beta);
   if (k <= 0 || alpha == 0) return;
   const packedA = scratch;
   const packedB = scratch + PACK_A_BYTES;
@@ -287,7 +312,7 @@ export function gemmBlock(
             const rows = min(MR, mc - ir);
             const ap = packedA + (<usize>(ir * kc) << 2);
             const ct = c + ((<usize>(ic + ir) * ldc + jc + jr) << 2);
-            microKernel(kc, ap, bp, ct, ldcBytes, rows, cols, edge);
+            microKernel(kc, ap, bp, ct, ldcBytes, rows, cols, edge, overwrite && pc == 0);
           }
         }
       }

@@ -3,16 +3,18 @@
 // Every neuron is computed independently and in the same f32 operation order as the TS twin, so results are
 // bit-identical for any split.
 
-// Writes the active positions of 4 lanes (bits of `mask`) as i32 indices base + lane at idx; returns how many.
+// Writes base + lane for each set lane of `mask` (4 bits) at idx[count ..]; returns the new count. Branch-free:
+// every lane is stored and only the active ones advance the count (the slot region has room for all of them).
 @inline
-function appendActive(mask: i32, base: i32, idx: usize): i32 {
-  let count = 0;
-  while (mask != 0) {
-    store<i32>(idx + (<usize>count << 2), base + ctz(mask));
-    mask &= mask - 1;
-    count++;
-  }
-  return count;
+function appendActive(mask: i32, base: i32, idx: usize, count: i32): i32 {
+  store<i32>(idx + (<usize>count << 2), base);
+  count += mask & 1;
+  store<i32>(idx + (<usize>count << 2), base + 1);
+  count += (mask >> 1) & 1;
+  store<i32>(idx + (<usize>count << 2), base + 2);
+  count += (mask >> 2) & 1;
+  store<i32>(idx + (<usize>count << 2), base + 3);
+  return count + ((mask >> 3) & 1);
 }
 
 // Membrane left after step t-1 (H[t-1]) recomputed from u[t-1]: the spike is u > vth, so nothing else is stored.
@@ -74,7 +76,7 @@ export function lifForward(
         const halves = i16x8.narrow_i32x4_u(bits, bits);
         const bytes = i8x16.narrow_i16x8_u(halves, halves);
         v128.store32_lane(spk + k, bytes, 0);
-        if (idx != 0) count += appendActive(i32x4.bitmask(fired), j - j0, slot + (<usize>count << 2));
+        if (idx != 0) count = appendActive(i32x4.bitmask(fired), j - j0, slot, count);
       }
       for (; j < j1; j++) {
         const k = row + <usize>j;
@@ -98,10 +100,34 @@ export function lifForward(
 const RECT = 0;
 const SIGMOID = 1;
 
+// Neurons per block of the backward scan: the block's slice of every array stays in L1 across time steps.
+const BLOCK = 256;
+
+// e^x for 4 lanes: 2^n · 2^f with n = round(x·log2 e), |f| <= 1/2, 2^f by its degree-6 Taylor series
+// (relative error ~1e-7); the argument is clamped so 2^n stays a normal float. Rounding adds 1.5·2^23, which
+// leaves n in the low mantissa bits: shifted into the exponent field they give 2^n without a float-int conversion.
 @inline
-function sigmoidGradLane(x: f32, k: f32): f32 {
-  const s: f32 = 1 / (1 + Mathf.exp(-k * x));
-  return k * s * (1 - s);
+function expV(x: v128): v128 {
+  const magic = f32x4.splat(12582912);
+  const y = f32x4.pmin(f32x4.pmax(f32x4.mul(x, f32x4.splat(1.4426950408889634)), f32x4.splat(-126)), f32x4.splat(126));
+  const shifted = f32x4.add(y, magic);
+  const f = f32x4.sub(y, f32x4.sub(shifted, magic));
+  let p = f32x4.splat(0.00015403530393381608);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.0013333558146428443));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.009618129107628477));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.05550410866482158));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.2402265069591007));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.6931471805599453));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127 - 0x4b400000)), 23);
+  return f32x4.mul(p, scale);
+}
+
+// k σ(kx)(1 - σ(kx)).
+@inline
+function sigmoidGradV(x: v128, k: v128): v128 {
+  const s = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expV(f32x4.neg(f32x4.mul(k, x)))));
+  return f32x4.mul(f32x4.mul(k, s), f32x4.sub(f32x4.splat(1), s));
 }
 
 // dS/dU at x = U - vth (see LifParams in src/engine/api.ts).
@@ -111,13 +137,7 @@ function surrogateV(kind: i32, x: v128, width: f32): v128 {
     const inside = f32x4.lt(f32x4.abs(x), f32x4.splat(width * 0.5));
     return v128.and(f32x4.splat(1 / width), inside);
   }
-  if (kind == SIGMOID) {
-    const k: f32 = 4 / width;
-    let r = f32x4.splat(sigmoidGradLane(f32x4.extract_lane(x, 0), k));
-    r = f32x4.replace_lane(r, 1, sigmoidGradLane(f32x4.extract_lane(x, 1), k));
-    r = f32x4.replace_lane(r, 2, sigmoidGradLane(f32x4.extract_lane(x, 2), k));
-    return f32x4.replace_lane(r, 3, sigmoidGradLane(f32x4.extract_lane(x, 3), k));
-  }
+  if (kind == SIGMOID) return sigmoidGradV(x, f32x4.splat(4 / width));
   const z = f32x4.mul(x, f32x4.splat(<f32>Math.PI / width));
   return f32x4.div(f32x4.splat(1 / width), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
 }
@@ -125,14 +145,16 @@ function surrogateV(kind: i32, x: v128, width: f32): v128 {
 @inline
 function surrogateS(kind: i32, x: f32, width: f32): f32 {
   if (kind == RECT) return Mathf.abs(x) < width * 0.5 ? 1 / width : 0;
-  if (kind == SIGMOID) return sigmoidGradLane(x, 4 / width);
+  // Lane 0 of the vector form, so a neuron's result does not depend on whether it falls in a vector or the tail.
+  if (kind == SIGMOID) return f32x4.extract_lane(sigmoidGradV(f32x4.splat(x), f32x4.splat(4 / width)), 0);
   const z = x * (<f32>Math.PI / width);
   return 1 / width / (1 + z * z);
 }
 
 /**
  * LIF BPTT for neurons [begin, end): gCur[t] = gS[t]·σ'(U[t]) + gCur[t+1]·dH[t]/dU[t], in reverse time, with
- * soft dH/dU = α((vth - U)σ' + 1 - S) and hard dH/dU = α(1 - S - Uσ').
+ * soft dH/dU = α((vth - U)σ' + 1 - S) and hard dH/dU = α(1 - S - Uσ'). Runs over blocks of neurons, time
+ * outermost within a block, reading gCur[t+1] back from the output (contiguous rows, no power-of-two strides).
  */
 export function lifBackward(
   gS: usize,
@@ -152,32 +174,36 @@ export function lifBackward(
   const alphaV = f32x4.splat(alpha);
   const vthV = f32x4.splat(vth);
   const oneV = f32x4.splat(1);
-  let j = begin;
-  for (; j + 4 <= end; j += 4) {
-    let gNext = f32x4.splat(0);
+  const nextRow = <usize>n << 2;
+  for (let b0 = begin; b0 < end; b0 += BLOCK) {
+    const b1 = min(b0 + BLOCK, end);
     for (let s = t - 1; s >= 0; s--) {
-      const k = <usize>s * <usize>n + <usize>j;
-      const uk = v128.load(u + (k << 2));
-      const sg = surrogateV(kind, f32x4.sub(uk, vthV), width);
-      const fired = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(spk + k))));
-      const notFired = f32x4.sub(oneV, fired);
-      const dHdU = hard
-        ? f32x4.mul(alphaV, f32x4.sub(notFired, f32x4.mul(uk, sg)))
-        : f32x4.mul(alphaV, f32x4.add(f32x4.mul(f32x4.sub(vthV, uk), sg), notFired));
-      gNext = f32x4.add(f32x4.mul(v128.load(gS + (k << 2)), sg), f32x4.mul(gNext, dHdU));
-      v128.store(gCur + (k << 2), gNext);
-    }
-  }
-  for (; j < end; j++) {
-    let gNext: f32 = 0;
-    for (let s = t - 1; s >= 0; s--) {
-      const k = <usize>s * <usize>n + <usize>j;
-      const uk = load<f32>(u + (k << 2));
-      const sg = surrogateS(kind, uk - vth, width);
-      const notFired: f32 = load<u8>(spk + k) != 0 ? 0 : 1;
-      const dHdU: f32 = hard ? alpha * (notFired - uk * sg) : alpha * ((vth - uk) * sg + notFired);
-      gNext = load<f32>(gS + (k << 2)) * sg + gNext * dHdU;
-      store<f32>(gCur + (k << 2), gNext);
+      const last = s == t - 1;
+      const row = <usize>s * <usize>n;
+      let j = b0;
+      for (; j + 4 <= b1; j += 4) {
+        const k = row + <usize>j;
+        const uk = v128.load(u + (k << 2));
+        const sg = surrogateV(kind, f32x4.sub(uk, vthV), width);
+        const fired = f32x4.convert_i32x4_u(
+          i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(spk + k))),
+        );
+        const notFired = f32x4.sub(oneV, fired);
+        const dHdU = hard
+          ? f32x4.mul(alphaV, f32x4.sub(notFired, f32x4.mul(uk, sg)))
+          : f32x4.mul(alphaV, f32x4.add(f32x4.mul(f32x4.sub(vthV, uk), sg), notFired));
+        const gNext = last ? f32x4.splat(0) : v128.load(gCur + (k << 2) + nextRow);
+        v128.store(gCur + (k << 2), f32x4.add(f32x4.mul(v128.load(gS + (k << 2)), sg), f32x4.mul(gNext, dHdU)));
+      }
+      for (; j < b1; j++) {
+        const k = row + <usize>j;
+        const uk = load<f32>(u + (k << 2));
+        const sg = surrogateS(kind, uk - vth, width);
+        const notFired: f32 = load<u8>(spk + k) != 0 ? 0 : 1;
+        const dHdU: f32 = hard ? alpha * (notFired - uk * sg) : alpha * ((vth - uk) * sg + notFired);
+        const gNext: f32 = last ? 0 : load<f32>(gCur + (k << 2) + nextRow);
+        store<f32>(gCur + (k << 2), load<f32>(gS + (k << 2)) * sg + gNext * dHdU);
+      }
     }
   }
 }

@@ -87,6 +87,14 @@ export function packTransposed(src: usize, rows: i32, cols: i32, bias: usize, ds
   if (bias != 0) memory.copy(dst + ((<usize>cols * <usize>dstStride) << 2), bias, <usize>rows << 2);
 }
 
+// Row of the packed weights for active input idx[k]: indices outside [0, inF) (a malformed list) go to a spare
+// row, so they cannot write outside the buffers (select compiles to a conditional move, no branch).
+@inline
+function activeRow(idx: usize, k: i32, inF: i32, spare: i32): usize {
+  const i = <u32>load<i32>(idx + (<usize>k << 2));
+  return <usize>select<u32>(i, <u32>spare, i < <u32>inF);
+}
+
 // Loads 4 floats, or only the first `valid` (< 4) of them with zeros after, so reads never pass an array's end.
 @inline
 function loadPartial(ptr: usize, valid: i32): v128 {
@@ -113,8 +121,8 @@ function storePartial(ptr: usize, v: v128, valid: i32): void {
 // ---- event-driven linear ----
 
 /**
- * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 1, stride] (bias as
- * row `inF`). Outputs go in blocks of 32 held in registers while the active rows of wT stream past.
+ * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 2, stride] (bias as
+ * row `inF`, zeros in row inF + 1 for out-of-range indices). Outputs go in blocks of 32 held in registers while the active rows of wT stream past.
  */
 export function linearSpikeForward(
   idx: usize,
@@ -145,7 +153,7 @@ export function linearSpikeForward(
       let a6 = v128.load(biasRow + ob, 96);
       let a7 = v128.load(biasRow + ob, 112);
       for (let k = k0; k < k1; k++) {
-        const w = wT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob;
         a0 = f32x4.add(a0, v128.load(w));
         a1 = f32x4.add(a1, v128.load(w, 16));
         a2 = f32x4.add(a2, v128.load(w, 32));
@@ -169,15 +177,15 @@ export function linearSpikeForward(
     for (; o < out; o += 4) {
       const ob = <usize>o << 2;
       let a = v128.load(biasRow + ob);
-      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob));
+      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob));
       storePartial(yRow + ob, a, out - o);
     }
   }
 }
 
 /**
- * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT [inF, stride]
- * is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
+ * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT
+ * [inF + 1, stride] (the last row takes out-of-range indices) is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
  */
 export function linearSpikeWeightGrad(
   idx: usize,
@@ -195,7 +203,7 @@ export function linearSpikeWeightGrad(
   const c0 = begin * 4;
   const c1 = end * 4;
   const rowBytes = <usize>stride << 2;
-  for (let i = 0; i < inF; i++) {
+  for (let i = 0; i <= inF; i++) {
     const row = gwT + <usize>i * rowBytes;
     for (let c = c0; c < c1; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
   }
@@ -216,7 +224,7 @@ export function linearSpikeWeightGrad(
       const g6 = loadPartial(g + 96, out - o - 24);
       const g7 = loadPartial(g + 112, out - o - 28);
       for (let k = k0; k < k1; k++) {
-        const w = gwT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
         v128.store(w, f32x4.add(v128.load(w), g0));
         v128.store(w, f32x4.add(v128.load(w, 16), g1), 16);
         v128.store(w, f32x4.add(v128.load(w, 32), g2), 32);
@@ -236,7 +244,7 @@ export function linearSpikeWeightGrad(
       if (k0 == k1) continue;
       const g = loadPartial(gy + ((<usize>r * <usize>out) << 2) + ob, out - o);
       for (let k = k0; k < k1; k++) {
-        const w = gwT + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes + ob;
+        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
         v128.store(w, f32x4.add(v128.load(w), g));
       }
     }
@@ -256,7 +264,80 @@ function addTransposed(gT: usize, stride: i32, gw: usize, cols: i32, o0: i32, o1
 }
 
 // ---- event-driven conv ----
+
+// Copies channels [c0, c1) between a channels-last image buffer cl[p·rowBytes + c] and planes pl[(c·plane + p)],
+// in 4x4 tiles transposed in registers (toPlanes: cl -> pl, else pl -> cl).
+function transposeChannels(cl: usize, rowBytes: usize, pl: usize, plane: i32, c0: i32, c1: i32, toPlanes: bool): void {
+  const planeBytes = <usize>plane << 2;
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    const clc = cl + (<usize>c << 2);
+    const plc = pl + <usize>c * planeBytes;
+    let p = 0;
+    for (; p + 4 <= plane; p += 4) {
+      const a = clc + <usize>p * rowBytes;
+      const b = plc + (<usize>p << 2);
+      // Rows of the tile: 4 positions of cl, or 4 channels of pl.
+      const r0 = toPlanes ? v128.load(a) : v128.load(b);
+      const r1 = toPlanes ? v128.load(a + rowBytes) : v128.load(b + planeBytes);
+      const r2 = toPlanes ? v128.load(a + 2 * rowBytes) : v128.load(b + 2 * planeBytes);
+      const r3 = toPlanes ? v128.load(a + 3 * rowBytes) : v128.load(b + 3 * planeBytes);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const q0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+      const q1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+      const q2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+      const q3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+      if (toPlanes) {
+        v128.store(b, q0);
+        v128.store(b + planeBytes, q1);
+        v128.store(b + 2 * planeBytes, q2);
+        v128.store(b + 3 * planeBytes, q3);
+      } else {
+        v128.store(a, q0);
+        v128.store(a + rowBytes, q1);
+        v128.store(a + 2 * rowBytes, q2);
+        v128.store(a + 3 * rowBytes, q3);
+      }
+    }
+    for (; p < plane; p++) {
+      for (let j = 0; j < 4; j++) copyOne(clc + <usize>p * rowBytes + (<usize>j << 2), plc + <usize>j * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+  for (; c < c1; c++) {
+    for (let p = 0; p < plane; p++) {
+      copyOne(cl + <usize>p * rowBytes + (<usize>c << 2), pl + <usize>c * planeBytes + (<usize>p << 2), toPlanes);
+    }
+  }
+}
+
+@inline
+function copyOne(clAt: usize, plAt: usize, toPlanes: bool): void {
+  if (toPlanes) store<f32>(plAt, load<f32>(clAt));
+  else store<f32>(clAt, load<f32>(plAt));
+}
 // Geometry block (i32): n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, ho, wo.
+
+// dst[0 .. 4·nvec) += src[0 .. 4·nvec), four vectors per step.
+@inline
+function addRow(dst: usize, src: usize, nvec: i32): void {
+  let v = 0;
+  for (; v + 4 <= nvec; v += 4) {
+    const o = <usize>v << 4;
+    const d = dst + o;
+    const s = src + o;
+    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; v < nvec; v++) {
+    const o = <usize>v << 4;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+}
 
 /**
  * For every spike of image `img` and every output position its window reaches, adds `nvec` vectors between a row
@@ -285,10 +366,12 @@ function scatterTaps(
   const ho = load<i32>(geo, 44);
   const wo = load<i32>(geo, 48);
   const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
   const k0 = load<i32>(offsets + (<usize>img << 2));
   const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
   for (let k = k0; k < k1; k++) {
     const pos = load<i32>(idx + (<usize>k << 2));
+    if (<u32>pos >= inLen) continue; // malformed list: never write outside the buffers
     const c = pos / hw;
     const rem = pos - c * hw;
     const iy = rem / w;
@@ -306,12 +389,7 @@ function scatterTaps(
         if (ox * sw != nx || ox >= wo) continue;
         const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
         const at = posBase + <usize>(oy * wo + ox) * rowBytes;
-        const dst = intoTap ? tap : at;
-        const src = intoTap ? at : tap;
-        for (let v = 0; v < nvec; v++) {
-          const o = <usize>v << 4;
-          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-        }
+        addRow(intoTap ? tap : at, intoTap ? at : tap, nvec);
       }
     }
   }
@@ -349,11 +427,7 @@ export function conv2dSpikeForward(
       for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
     }
     scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
-    for (let co = c0; co < c1; co++) {
-      const yPlane = y + ((<usize>(img * cout + co) * <usize>plane) << 2);
-      const src = scratch + (<usize>co << 2);
-      for (let p = 0; p < plane; p++) store<f32>(yPlane + (<usize>p << 2), load<f32>(src + <usize>p * rowBytes));
-    }
+    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
   }
 }
 
@@ -394,12 +468,9 @@ export function conv2dSpikeWeightGrad(
   }
   for (let img = 0; img < n; img++) {
     if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) continue;
-    for (let co = c0; co < c1; co++) {
-      const gPlane = gy + ((<usize>(img * cout + co) * <usize>plane) << 2);
-      const dst = scratch + (<usize>co << 2);
-      for (let p = 0; p < plane; p++) store<f32>(dst + <usize>p * rowBytes, load<f32>(gPlane + (<usize>p << 2)));
-    }
+    transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
     scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
   }
   addTransposed(gwT, stride, gw, taps, c0, c1);
 }
+

@@ -5,6 +5,7 @@
  * measured in the same run. Candidates are warmed up for ≥ 0.4 s (V8 tiers wasm up) and timed in interleaved
  * rounds, taking the median, so background load hits both alike.
  */
+import { cpus, loadavg } from "node:os";
 import type { ConvShape } from "../../src/engine/api.js";
 import { createReferenceEngine } from "../../src/engine/reference.js";
 import { createWasmEngine, type WasmEngine } from "../../src/engine/wasm.js";
@@ -13,9 +14,15 @@ import type { BenchRow, Suite } from "../run.js";
 
 type Run = () => void;
 
+const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** CPU seconds per call of the last timeInterleaved, per candidate (process-wide: includes worker threads). */
+let lastCpuPerCall: number[] = [];
+
 /** Seconds per call of each candidate: warm-up, then `rounds` interleaved timing slices, median per candidate. */
 function timeInterleaved(candidates: Run[], warmupS: number, rounds: number, sliceS: number): number[] {
-  const slice = (fn: Run, seconds: number): number => {
+  const slice = (fn: Run, seconds: number): [number, number] => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let calls = 0;
     let t = t0;
@@ -24,14 +31,21 @@ function timeInterleaved(candidates: Run[], warmupS: number, rounds: number, sli
       calls++;
       t = performance.now();
     } while (t - t0 < seconds * 1000);
-    return (t - t0) / 1000 / calls;
+    const c = process.cpuUsage(c0);
+    return [(t - t0) / 1000 / calls, (c.user + c.system) / 1e6 / calls];
   };
   for (const fn of candidates) slice(fn, warmupS);
-  const samples: number[][] = candidates.map(() => []);
+  const wall: number[][] = candidates.map(() => []);
+  const cpu: number[][] = candidates.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, fn] of candidates.entries()) samples[i]!.push(slice(fn, sliceS));
+    for (const [i, fn] of candidates.entries()) {
+      const [w, c] = slice(fn, sliceS);
+      wall[i]!.push(w);
+      cpu[i]!.push(c);
+    }
   }
-  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]!);
+  lastCpuPerCall = cpu.map(median);
+  return wall.map(median);
 }
 
 function filled(e: WasmEngine, n: number, rng: Rng): Float32Array {
@@ -71,9 +85,11 @@ export const suite: Suite = async ({ quick }) => {
       rows.push({
         kernel: `gemm ${label}`,
         shape: `${m}×${n}×${k}`,
+        gflops_per_cpu_s_1t: gflops(flops, lastCpuPerCall[0]!),
         gflops_1t: gflops(flops, t1!),
         gflops_2t: gflops(flops, t2!),
         speedup_2t: Math.round((t1! / t2!) * 100) / 100,
+        cpu_ratio_2t: Math.round((lastCpuPerCall[0]! / lastCpuPerCall[1]!) * 100) / 100,
       });
     }
 
@@ -104,6 +120,8 @@ export const suite: Suite = async ({ quick }) => {
         };
       });
       const times: Record<string, number[]> = {};
+      const cpu1: Record<string, number> = {};
+      const cpu2: Record<string, number> = {};
       for (const part of ["fwd", "bwdInput", "bwdWeight"] as const) {
         times[part] = timeInterleaved(
           parts.map((p) => p[part]),
@@ -111,15 +129,19 @@ export const suite: Suite = async ({ quick }) => {
           rounds,
           sliceS,
         );
+        cpu1[part] = lastCpuPerCall[0]!;
+        cpu2[part] = lastCpuPerCall[1]!;
       }
       for (const part of ["fwd", "bwdInput", "bwdWeight"] as const) {
         const [t1, t2] = times[part]!;
         rows.push({
           kernel: `${label} ${part}`,
           shape: `n=${n}`,
+          gflops_per_cpu_s_1t: gflops(flops, cpu1[part]!),
           gflops_1t: gflops(flops, t1!),
           gflops_2t: gflops(flops, t2!),
           speedup_2t: Math.round((t1! / t2!) * 100) / 100,
+          cpu_ratio_2t: Math.round((cpu1[part]! / cpu2[part]!) * 100) / 100,
         });
       }
       const t1 = times.fwd![0]! + times.bwdInput![0]! + times.bwdWeight![0]!;
@@ -127,9 +149,14 @@ export const suite: Suite = async ({ quick }) => {
       rows.push({
         kernel: `${label} fwd+bwd`,
         shape: `n=${n}`,
+        gflops_per_cpu_s_1t: gflops(3 * flops, cpu1.fwd! + cpu1.bwdInput! + cpu1.bwdWeight!),
         gflops_1t: gflops(3 * flops, t1),
         gflops_2t: gflops(3 * flops, t2),
         speedup_2t: Math.round((t1 / t2) * 100) / 100,
+        cpu_ratio_2t:
+          Math.round(
+            ((cpu1.fwd! + cpu1.bwdInput! + cpu1.bwdWeight!) / (cpu2.fwd! + cpu2.bwdInput! + cpu2.bwdWeight!)) * 100,
+          ) / 100,
       });
     }
 
@@ -153,16 +180,20 @@ export const suite: Suite = async ({ quick }) => {
     rows.push({
       kernel: "gemm reference TS twin (baseline)",
       shape: `${small}³`,
+      gflops_per_cpu_s_1t: null,
       gflops_1t: gflops(2 * small ** 3, tRef!),
       gflops_2t: null,
       speedup_2t: null,
+      cpu_ratio_2t: null,
     });
     rows.push({
       kernel: "gemm wasm vs TS twin",
       shape: `${small}³`,
+      gflops_per_cpu_s_1t: null,
       gflops_1t: gflops(2 * small ** 3, tWasm!),
       gflops_2t: null,
       speedup_2t: Math.round((tRef! / tWasm!) * 10) / 10,
+      cpu_ratio_2t: null,
     });
   } finally {
     for (const e of engines) e.close();
@@ -170,6 +201,11 @@ export const suite: Suite = async ({ quick }) => {
   return {
     rows,
     notes: [
+      `load average during the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" / ")} (1/5/15 min) on ${cpus().length} cores; wall-clock numbers drop under load.`,
+      "gflops_per_cpu_s_1t: flops per CPU-second of the 1-thread engine (less sensitive to other processes).",
+      "cpu_ratio_2t: CPU time per call on 1 thread / on 2 threads (1.0 = threading wastes no CPU on handoffs and spinning).",
       "speedup_2t = time on 1 thread / time on 2 threads, measured interleaved in this run (last row: wasm vs TS twin).",
       "fwd+bwd GFLOP/s counts 3 × the forward flops (forward, input gradient, weight gradient).",
     ],

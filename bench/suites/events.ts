@@ -1,4 +1,147 @@
-import type { Suite } from "../run.js";
+/**
+ * Event decoding and frame integration throughput (events/s) on the sample files in ../shared/data.
+ * Baseline, measured in the same run: a straightforward DataView decoder of the 40-bit format (what one writes
+ * first); every row also reports its ratio to it. Targets from issue 3: >= 100 M events/s for the 40-bit and
+ * AEDAT 3.1 decoders and for frame integration.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeEvents } from "../../src/events/decode.js";
+import type { EventFormat } from "../../src/events/decoders/types.js";
+import { concatEventStreams, type EventStream } from "../../src/events/stream.js";
+import { type FrameSpec, toFrames } from "../../src/events/transforms/frames.js";
+import { writeAedat31 } from "../../src/events/writers/aedat3.js";
+import { writeAtis40 } from "../../src/events/writers/atis40.js";
+import { writeNpyEvents } from "../../src/events/writers/npy.js";
+import { sharedDataDir } from "../../src/util/paths.js";
+import type { BenchRow, Suite } from "../run.js";
 
-// Filled in by the work that builds this part.
-export const suite: Suite = async () => ({ rows: [], notes: ["not implemented yet"] });
+function file(rel: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(sharedDataDir(), rel)));
+}
+
+/** Runs fn repeatedly: warm-up, then timed rounds; returns seconds per call (median of rounds). */
+function time(fn: () => unknown, quick: boolean): number {
+  const warm = quick ? 0.1 : 0.4;
+  const measure = quick ? 0.2 : 0.8;
+  let t0 = performance.now();
+  while (performance.now() - t0 < warm * 1000) fn();
+  const rounds: number[] = [];
+  t0 = performance.now();
+  while (performance.now() - t0 < measure * 1000 || rounds.length < 3) {
+    const a = performance.now();
+    fn();
+    rounds.push((performance.now() - a) / 1000);
+  }
+  rounds.sort((a, b) => a - b);
+  return rounds[rounds.length >> 1]!;
+}
+
+/** The obvious decoder one writes first (DataView, push to arrays): the baseline. */
+function naiveAtis40(bytes: Uint8Array): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const t: number[] = [];
+  const x: number[] = [];
+  const y: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i + 5 <= bytes.length; i += 5) {
+    x.push(dv.getUint8(i));
+    y.push(dv.getUint8(i + 1));
+    const b2 = dv.getUint8(i + 2);
+    p.push(b2 >> 7);
+    t.push(((b2 & 0x7f) << 16) | dv.getUint16(i + 3));
+  }
+  return Float64Array.from(t).length + x.length + y.length + p.length;
+}
+
+/** The fastest loop JS can do for this format (no checks, preallocated output): an upper bound. */
+function minimalAtis40(b: Uint8Array, T: Float64Array, X: Uint16Array, Y: Uint16Array, P: Uint8Array): number {
+  const m = (b.length / 5) | 0;
+  let k = 0;
+  for (let j = 0; j < m * 5; j += 5) {
+    const b2 = b[j + 2]!;
+    T[k] = ((b2 & 0x7f) << 16) | (b[j + 3]! << 8) | b[j + 4]!;
+    X[k] = b[j]!;
+    Y[k] = b[j + 1]!;
+    P[k] = b2 >> 7;
+    k++;
+  }
+  return k;
+}
+
+export const suite: Suite = async ({ quick }) => {
+  const clips: EventStream[] = [];
+  for (let i = 1; i <= 10; i++)
+    clips.push(decodeEvents(file(`dvs_gesture/slayerPytorch_binarySpikeTestFiles/${i}.bs2`)).stream);
+  // one long stream: the ten clips one after another (t shifted), 1.2 M events
+  let shift = 0;
+  const shifted = clips.map((c) => {
+    const t = c.t.map((v) => v + shift);
+    shift += 1_450_000;
+    return { ...c, t };
+  });
+  const gesture = concatEventStreams(shifted);
+  const atis = writeAtis40(gesture);
+  const aedat3 = writeAedat31(gesture, { eventsPerPacket: 4096 });
+  const npy = writeNpyEvents(gesture);
+  const inputs: [string, EventFormat, Uint8Array, string][] = [
+    ["40-bit ATIS", "atis40", atis, "10 DVS128 Gesture clips (real events), 1.2 M events"],
+    ["AEDAT 3.1", "aedat3", aedat3, "same events written as AEDAT 3.1 (4096-event packets)"],
+    ["AEDAT 4 (LZ4)", "aedat4", file("aedat4/tonic/sample.aedat4"), "aedat4/tonic/sample.aedat4"],
+    ["EVT 3.0", "evt3", file("prophesee/expelliarmus/evt3_sample.raw"), "prophesee evt3_sample.raw"],
+    ["DAT", "dat", file("prophesee/tonic/sample_ncars.dat"), "prophesee sample_ncars.dat"],
+    [".npy", "npy", npy, "same events as .npy (t<i8, x<i2, y<i2, p u1)"],
+  ];
+  const rows: BenchRow[] = [];
+  const N = gesture.t.length;
+  const base = time(() => naiveAtis40(atis), quick);
+  const baseRate = N / base;
+  rows.push({
+    case: "baseline: naive DataView 40-bit",
+    input: inputs[0]![3],
+    "Mev/s": +(baseRate / 1e6).toFixed(1),
+    "× baseline": 1,
+  });
+  const pre = [new Float64Array(N), new Uint16Array(N), new Uint16Array(N), new Uint8Array(N)] as const;
+  const minimal = N / time(() => minimalAtis40(atis, ...pre), quick);
+  rows.push({
+    case: "bound: minimal 40-bit loop, no checks, preallocated",
+    input: inputs[0]![3],
+    "Mev/s": +(minimal / 1e6).toFixed(1),
+    "× baseline": +(minimal / baseRate).toFixed(2),
+  });
+  for (const [name, format, bytes, what] of inputs) {
+    const n = decodeEvents(bytes, { format }).stream.t.length;
+    const s = time(() => decodeEvents(bytes, { format }), quick);
+    rows.push({
+      case: `decode ${name}`,
+      input: what,
+      "Mev/s": +(n / s / 1e6).toFixed(1),
+      "× baseline": +(n / s / baseRate).toFixed(2),
+    });
+  }
+  // frame integration per clip, as training does it (output allocation included)
+  const frameCases: [string, FrameSpec][] = [
+    ["frames timeWindow grid, dt 90 ms × 16", { mode: "timeWindow", dt: 90000, frames: 16, tStart: 0 }],
+    ["frames timeBins 16 (spikingjelly)", { mode: "timeBins", bins: 16 }],
+    ["frames eventCount 5000 (tonic)", { mode: "eventCount", count: 5000 }],
+  ];
+  for (const [name, spec] of frameCases) {
+    const s = time(() => {
+      for (const c of clips) toFrames(c, spec);
+    }, quick);
+    rows.push({
+      case: name,
+      input: "each of the 10 gesture clips, 128×128×2",
+      "Mev/s": +(N / s / 1e6).toFixed(1),
+      "× baseline": +(N / s / baseRate).toFixed(2),
+    });
+  }
+  return {
+    rows,
+    notes: [
+      "single thread; Mev/s = million events per second; the machine may be shared, so numbers are noisy",
+      "targets (issue 3): >= 100 Mev/s for 40-bit, AEDAT 3.1 and frame integration",
+    ],
+  };
+};

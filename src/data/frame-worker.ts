@@ -8,6 +8,7 @@ import { loadRef } from "./sample-ref.js";
 
 export interface FrameJob {
   id: number;
+  sampleId: string;
   ref: SampleRef;
   recipe: Recipe;
 }
@@ -35,7 +36,7 @@ async function pipelineFor(recipe: Recipe): Promise<FramePipeline> {
 parentPort?.on("message", async (job: FrameJob) => {
   try {
     const pipeline = await pipelineFor(job.recipe);
-    const f = pipeline.toFrames(await loadRef(job.ref));
+    const f = pipeline.toFrames(await loadRef(job.ref), { id: job.sampleId });
     const own = f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength;
     const data = own ? f.data : f.data.slice();
     const reply: FrameReply = { id: job.id, data, shape: f.shape };

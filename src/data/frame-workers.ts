@@ -52,7 +52,7 @@ export class WorkerFrames implements FrameSource {
       return directFrames.frames(sample, pipeline);
     }
     const slot = this.pick(sample);
-    const job: FrameJob = { id: this.nextId++, ref: sample.ref, recipe: pipeline.recipe };
+    const job: FrameJob = { id: this.nextId++, sampleId: sample.id, ref: sample.ref, recipe: pipeline.recipe };
     return new Promise((resolve, reject) => {
       slot.pending.set(job.id, { resolve, reject });
       slot.worker.ref(); // keep the process alive while a job is out

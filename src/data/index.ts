@@ -1,6 +1,7 @@
 /** The data layer (Node): datasets, splits, download, frame cache, batch loader. */
 export * from "./archive/extract.js";
 export { ArchiveError } from "./archive/safe-path.js";
+export * from "./augment.js";
 export * from "./cache/canonical-json.js";
 export * from "./cache/frame-cache.js";
 export * from "./datasets/cifar10-dvs.js";
@@ -9,6 +10,7 @@ export * from "./datasets/labels-file.js";
 export * from "./datasets/ncaltech101.js";
 export * from "./datasets/nmnist.js";
 export * from "./datasets/seeded-split.js";
+export * from "./datasets/shd.js";
 export { ChecksumError, hashFile } from "./download/checksum.js";
 export * from "./download/fetch-file.js";
 export * from "./fetch-dataset.js";
@@ -21,3 +23,5 @@ export * from "./recording-sample.js";
 export * from "./registry.js";
 export type { FramePipeline, Recipe, Sample, SampleRef, SplitDataset } from "./sample.js";
 export * from "./sample-ref.js";
+export { hashString } from "./seeds.js";
+export * from "./transform-plan.js";

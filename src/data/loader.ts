@@ -9,6 +9,9 @@
 import { Rng } from "../util/rng.js";
 import type { FramePipeline, Frames, Sample } from "./sample.js";
 import type { FrameSource } from "./cache/frame-cache.js";
+import { mixSeed } from "./seeds.js";
+
+export { mixSeed };
 
 export interface Batch {
   x: Float32Array;
@@ -47,18 +50,6 @@ export interface LoaderOptions {
   steps?: number;
 }
 
-/** A u32 seed mixed from several integers (splitmix32 steps), for independent generators. */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = (h ^ (p >>> 0)) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
-
 interface Compact {
   data: Uint8Array | Uint16Array | Float32Array;
   shape: Frames["shape"];
@@ -70,7 +61,7 @@ function compact(f: Frames): Compact {
     if (!(v >= 0 && Math.floor(v) === v && v <= 65535)) return { shape: f.shape, data: f.data.slice() };
     if (v > max) max = v;
   }
-  return { shape: f.shape, data: max <= 255 ? Uint8Array.from(f.data) : Uint16Array.from(f.data) };
+  return { shape: f.shape, data: max <= 255 ? new Uint8Array(f.data) : new Uint16Array(f.data) };
 }
 
 export class BatchLoader {
@@ -147,7 +138,7 @@ export class BatchLoader {
 
   private async baseFrames(index: number): Promise<Frames> {
     const kept = this.memory.get(index);
-    if (kept) return { shape: kept.shape, data: Float32Array.from(kept.data) };
+    if (kept) return { shape: kept.shape, data: new Float32Array(kept.data) };
     const sample = this.opts.samples[index]!;
     let f: Frames;
     try {

@@ -3,13 +3,13 @@
  * labels file, or the shared N-MNIST sample split. Node only.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { EventFormat } from "../events/decoders/types.js";
 import { openCifar10Dvs } from "./datasets/cifar10-dvs.js";
 import { openDvsGesture } from "./datasets/dvs-gesture.js";
 import { openLabelledFolder } from "./datasets/labels-file.js";
 import { openNcaltech101 } from "./datasets/ncaltech101.js";
 import { openNmnist, openNmnistSmall } from "./datasets/nmnist.js";
+import { openSpikingAudio } from "./datasets/shd.js";
 import { defaultDatasetRoot } from "./fetch-dataset.js";
 import { datasetSpec } from "./registry.js";
 import type { SplitDataset } from "./sample.js";
@@ -54,7 +54,8 @@ export async function openData(opts: OpenDataOptions): Promise<SplitDataset> {
       return openNcaltech101(root, opts.splitSeed ?? 0);
     case "cifar10-dvs":
       return openCifar10Dvs(root, opts.splitSeed ?? 0);
-    default:
-      throw new Error(`${spec.title}: reading it is not wired up yet (${join(root)})`);
+    case "shd":
+    case "ssc":
+      return openSpikingAudio(spec.name, root);
   }
 }

@@ -1,37 +1,66 @@
 /**
  * Building a FramePipeline from the events module's pieces: event transforms (each a value with its parameters),
- * then frame integration. The pipeline's key lists all of them, so the frame cache sees every parameter.
- * Browser-safe.
+ * then frame integration (camera frames, or channel/time binning for spiking audio). The pipeline's key and recipe
+ * are its plan, plain data: the frame cache hashes it and worker threads rebuild the pipeline from it.
+ *
+ * Random transforms (noise window, jitter, drop, random slice) get a generator seeded from (plan seed, sample id):
+ * each sample is transformed the same way every time, so their result can be cached; per-epoch randomness
+ * belongs in the loader's frame-level `augment`. Browser-safe.
  */
 import type { EventStream, SensorSize } from "../events/stream.js";
+import { type AudioBinning, audioFrames } from "../events/transforms/audio.js";
 import { type FrameSpec, toFrames } from "../events/transforms/frames.js";
+import type { EventTransform } from "../events/transforms/types.js";
+import { Rng } from "../util/rng.js";
 import type { FramePipeline } from "./sample.js";
+import { hashString, mixSeed } from "./seeds.js";
+import { canRebuild, planOf, rebuildTransform, type TransformPlan } from "./transform-plan.js";
 
-/** A deterministic event-to-event step with its parameters (`key`, plain JSON data) and its function. */
-export interface EventStep {
-  readonly key: unknown;
-  apply(ev: EventStream): EventStream;
+/** How events become frames: a frame-integration spec, or audio binning ([T, 1, 1, channels]). */
+export type Integration = FrameSpec | ({ mode: "audio" } & AudioBinning);
+
+export interface PipelinePlan {
+  frames: Integration;
+  /** integrate on this sensor instead of the stream's own (e.g. pad N-Caltech101 recordings to 240×180) */
+  sensor?: SensorSize;
+  transforms: TransformPlan[];
+  /** seed of the random transforms (mixed with each sample's id) */
+  seed: number;
 }
 
 export interface FramePipelineOptions {
-  /** integrate on this sensor size instead of the stream's own (e.g. pad N-Caltech101 to 240×180) */
   sensor?: SensorSize;
-  /** deterministic transforms applied before integration (downsampling, crop, denoise, ...) */
-  steps?: EventStep[];
+  /** applied in order before integration (downsample, crop, denoise, backgroundNoiseWindow, ...) */
+  transforms?: EventTransform[];
+  seed?: number;
 }
 
-export function framePipeline(spec: FrameSpec, opts: FramePipelineOptions = {}): FramePipeline {
-  const steps = opts.steps ?? [];
+export function framePipeline(frames: Integration, opts: FramePipelineOptions = {}): FramePipeline {
+  const transforms = opts.transforms ?? [];
+  const plan: PipelinePlan = {
+    frames,
+    sensor: opts.sensor,
+    transforms: transforms.map(planOf),
+    seed: opts.seed ?? 0,
+  };
+  const rebuildable = plan.transforms.every(canRebuild);
   return {
-    key: { frames: spec, sensor: opts.sensor ?? "stream", steps: steps.map((s) => s.key) },
-    // Steps are functions, which cannot cross to a worker; without steps the pipeline is plain data.
-    recipe:
-      steps.length === 0
-        ? { module: import.meta.url, name: "framePipeline", args: [spec, { sensor: opts.sensor }] }
-        : undefined,
-    toFrames(ev: EventStream) {
-      for (const s of steps) ev = s.apply(ev);
-      return toFrames(ev, spec, opts.sensor ?? ev.sensor);
+    key: plan,
+    recipe: rebuildable ? { module: import.meta.url, name: "pipelineFromPlan", args: [plan] } : undefined,
+    toFrames(ev: EventStream, sample?: { id: string }) {
+      const rng = new Rng(mixSeed(plan.seed, hashString(sample?.id ?? "")));
+      for (const t of transforms) ev = t.apply(ev, rng);
+      if (frames.mode === "audio") return audioFrames(ev, frames);
+      return toFrames(ev, frames, opts.sensor ?? ev.sensor);
     },
   };
+}
+
+/** The pipeline a plan describes (how worker threads and checkpoints rebuild it). */
+export function pipelineFromPlan(plan: PipelinePlan): FramePipeline {
+  return framePipeline(plan.frames, {
+    sensor: plan.sensor,
+    transforms: plan.transforms.map(rebuildTransform),
+    seed: plan.seed,
+  });
 }

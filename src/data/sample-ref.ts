@@ -1,8 +1,13 @@
 /** Rebuilding a sample's loader from its SampleRef, in whichever thread needs it. Node only. */
 import { readEventFile } from "../events/read-file.js";
+import type { ShdFile } from "../events/shd.js";
+import { openShd } from "../events/shd-node.js";
 import type { EventStream } from "../events/stream.js";
 import { loadGesture, RecordingLru } from "./datasets/dvs-gesture.js";
+import { loadRecording } from "./recording-sample.js";
 import type { SampleRef } from "./sample.js";
+
+const shdFiles = new Map<string, Promise<ShdFile>>();
 
 // One per thread: the gestures of one recording handed to the same worker decode it once.
 const recordings = new Map<string, RecordingLru>();
@@ -10,7 +15,7 @@ const recordings = new Map<string, RecordingLru>();
 export async function loadRef(ref: SampleRef): Promise<EventStream> {
   switch (ref.kind) {
     case "file":
-      return (await readEventFile(ref.path, { format: ref.format, sensor: ref.sensor })).stream;
+      return loadRecording(ref.path, ref);
     case "gesture": {
       const key = JSON.stringify(ref.sensor);
       let lru = recordings.get(key);
@@ -23,7 +28,14 @@ export async function loadRef(ref: SampleRef): Promise<EventStream> {
       }
       return loadGesture(lru, ref.recording, ref.csv, ref.row);
     }
-    case "shd":
-      throw new Error(`SHD samples cannot be loaded in a worker yet (${ref.path} #${ref.index})`);
+    case "shd": {
+      let file = shdFiles.get(ref.path);
+      if (file === undefined) {
+        // the opening thread already probed this file; here it is opened directly
+        file = openShd(ref.path, { trusted: true });
+        shdFiles.set(ref.path, file);
+      }
+      return (await file).sample(ref.index);
+    }
   }
 }

@@ -59,5 +59,6 @@ export interface FramePipeline {
   readonly key: unknown;
   /** set when worker threads can build the same pipeline (see Recipe) */
   readonly recipe?: Recipe;
-  toFrames(ev: EventStream): Frames;
+  /** `sample` seeds the pipeline's random transforms (same sample, same result) */
+  toFrames(ev: EventStream, sample?: { id: string }): Frames;
 }

@@ -6,7 +6,7 @@
  * kernel), so its spikes match the wasm kernel bit for bit; a float64 scan would flip spikes that sit within
  * rounding of the threshold and the two trajectories would part.
  */
-import { type ConvShape, convOutSize, type Kernels, type LifParams, type SpikeList } from "./api.js";
+import { type ConvShape, convOutSize, type Engine, type Kernels, type LifParams, type SpikeList } from "./api.js";
 
 export type SpikeKernelName =
   | "lifForward"
@@ -19,9 +19,19 @@ export type SpikeKernelName =
 
 const f32 = Math.fround;
 
-/** An empty spike list with room for every position of `rows` rows of `rowLen` (plain arrays, not engine memory). */
-export function createSpikeList(rows: number, rowLen: number): SpikeList {
-  return { rows, rowLen, idx: new Int32Array(rows * rowLen), offsets: new Int32Array(rows + 1) };
+/**
+ * An empty spike list with room for every position of `rows` rows of `rowLen`: in an engine's memory when `engine`
+ * is given (release it with freeSpikeList), else in plain arrays.
+ */
+export function createSpikeList(rows: number, rowLen: number, engine?: Pick<Engine, "allocI32">): SpikeList {
+  const alloc = (n: number) => (engine === undefined ? new Int32Array(n) : engine.allocI32(n));
+  return { rows, rowLen, idx: alloc(rows * rowLen), offsets: alloc(rows + 1) };
+}
+
+/** Releases a list made by createSpikeList(rows, rowLen, engine). */
+export function freeSpikeList(list: SpikeList, engine: Pick<Engine, "free">): void {
+  engine.free(list.idx);
+  engine.free(list.offsets);
 }
 
 function need(ok: boolean, kernel: string, what: string): void {
@@ -63,6 +73,19 @@ export function checkFilledList(kernel: string, list: SpikeList): void {
   need(list.offsets[0] === 0, kernel, "list.offsets[0] must be 0");
   const total = list.offsets[list.rows]!;
   need(total >= 0 && total <= list.idx.length, kernel, `list.offsets[rows] = ${total} exceeds idx length`);
+  for (let r = 0; r < list.rows; r++) {
+    if (list.offsets[r + 1]! < list.offsets[r]!) need(false, kernel, `list.offsets decreases at row ${r}`);
+  }
+}
+
+/** The twins also check every index (the wasm kernels skip out-of-range ones instead of paying for a check). */
+function checkIndices(kernel: string, list: SpikeList): void {
+  const total = list.offsets[list.rows]!;
+  for (let k = 0; k < total; k++) {
+    const i = list.idx[k]!;
+    if (!(i >= 0 && i < list.rowLen))
+      need(false, kernel, `list.idx[${k}] = ${i} is outside [0, rowLen = ${list.rowLen})`);
+  }
 }
 
 /** Checks an event-driven linear call: w [out, list.rowLen], y [list.rows, out]. */
@@ -207,6 +230,7 @@ function linearSpikeForward(
   out: number,
 ): void {
   checkLinear("linearSpikeForward", list, w, y, out);
+  checkIndices("linearSpikeForward", list);
   const inF = list.rowLen;
   for (let r = 0; r < list.rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -219,6 +243,7 @@ function linearSpikeForward(
 
 function linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, out: number): void {
   checkLinear("linearSpikeWeightGrad", list, gw, gy, out);
+  checkIndices("linearSpikeWeightGrad", list);
   const inF = list.rowLen;
   for (let r = 0; r < list.rows; r++) {
     for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) {
@@ -228,22 +253,33 @@ function linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Arr
   }
 }
 
-/** Calls fn(oy, ox, ky, kx) for every output position whose window covers input (iy, ix). */
-function forEachWindow(
+/**
+ * Calls fn(n, tap, at) for every spike of every image n and every output position `at` = oy·wo + ox whose window
+ * covers it, with tap = (c·kh + ky)·kw + kx the weight tap joining them: output oy sees input iy through
+ * ky = iy + padH - oy·strideH.
+ */
+function forEachSpikeTap(
+  list: SpikeList,
   s: ConvShape,
   ho: number,
   wo: number,
-  iy: number,
-  ix: number,
-  fn: (oy: number, ox: number, ky: number, kx: number) => void,
+  fn: (n: number, tap: number, at: number) => void,
 ): void {
-  for (let ky = 0; ky < s.kh; ky++) {
-    const ny = iy + s.padH - ky;
-    if (ny < 0 || ny % s.strideH !== 0 || ny / s.strideH >= ho) continue;
-    for (let kx = 0; kx < s.kw; kx++) {
-      const nx = ix + s.padW - kx;
-      if (nx < 0 || nx % s.strideW !== 0 || nx / s.strideW >= wo) continue;
-      fn(ny / s.strideH, nx / s.strideW, ky, kx);
+  for (let n = 0; n < s.n; n++) {
+    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
+      const pos = list.idx[k]!;
+      const c = Math.floor(pos / (s.h * s.w));
+      const iy = Math.floor(pos / s.w) % s.h;
+      const ix = pos % s.w;
+      for (let ky = 0; ky < s.kh; ky++) {
+        const ny = iy + s.padH - ky;
+        if (ny < 0 || ny % s.strideH !== 0 || ny / s.strideH >= ho) continue;
+        for (let kx = 0; kx < s.kw; kx++) {
+          const nx = ix + s.padW - kx;
+          if (nx < 0 || nx % s.strideW !== 0 || nx / s.strideW >= wo) continue;
+          fn(n, (c * s.kh + ky) * s.kw + kx, (ny / s.strideH) * wo + nx / s.strideW);
+        }
+      }
     }
   }
 }
@@ -256,44 +292,31 @@ function conv2dSpikeForward(
   s: ConvShape,
 ): void {
   const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
+  checkIndices("conv2dSpikeForward", list);
   const plane = ho * wo;
-  const kk = s.kh * s.kw;
-  for (let n = 0; n < s.n; n++) {
+  const taps = s.cin * s.kh * s.kw;
+  for (let n = 0; n < s.n; n++)
     for (let co = 0; co < s.cout; co++)
       y.fill(bias === null ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
-    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
-      const pos = list.idx[k]!;
-      const c = Math.floor(pos / (s.h * s.w));
-      const iy = Math.floor(pos / s.w) % s.h;
-      const ix = pos % s.w;
-      forEachWindow(s, ho, wo, iy, ix, (oy, ox, ky, kx) => {
-        for (let co = 0; co < s.cout; co++) {
-          const yi = (n * s.cout + co) * plane + oy * wo + ox;
-          y[yi] = f32(y[yi]! + w[(co * s.cin + c) * kk + ky * s.kw + kx]!);
-        }
-      });
+  forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
+    for (let co = 0; co < s.cout; co++) {
+      const yi = (n * s.cout + co) * plane + at;
+      y[yi] = f32(y[yi]! + w[co * taps + tap]!);
     }
-  }
+  });
 }
 
 function conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void {
   const { ho, wo } = checkConv("conv2dSpikeWeightGrad", list, gw, gy, s);
+  checkIndices("conv2dSpikeWeightGrad", list);
   const plane = ho * wo;
-  const kk = s.kh * s.kw;
-  for (let n = 0; n < s.n; n++) {
-    for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
-      const pos = list.idx[k]!;
-      const c = Math.floor(pos / (s.h * s.w));
-      const iy = Math.floor(pos / s.w) % s.h;
-      const ix = pos % s.w;
-      forEachWindow(s, ho, wo, iy, ix, (oy, ox, ky, kx) => {
-        for (let co = 0; co < s.cout; co++) {
-          const wi = (co * s.cin + c) * kk + ky * s.kw + kx;
-          gw[wi] = gw[wi]! + gy[(n * s.cout + co) * plane + oy * wo + ox]!;
-        }
-      });
+  const taps = s.cin * s.kh * s.kw;
+  forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
+    for (let co = 0; co < s.cout; co++) {
+      const wi = co * taps + tap;
+      gw[wi] = gw[wi]! + gy[(n * s.cout + co) * plane + at]!;
     }
-  }
+  });
 }
 
 export const spikeReferenceKernels: Pick<Kernels, SpikeKernelName> = {

@@ -6,6 +6,7 @@
  */
 import { type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { SpikeKernelName } from "./reference-spike.js";
+import type { TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
 
 type DenseKernels = Omit<Kernels, SpikeKernelName>;
@@ -96,15 +97,16 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     }));
   };
 
-  const elementwise = (fn: string, outputs: Float32Array[], inputs: Float32Array[], scalars: number[], n: number) => {
+  /** A kernel over `items` work items with `perItem` elements each, split by ranges of items. */
+  const rangeKernel = (
+    fn: string,
+    outputs: TypedView[],
+    items: number,
+    perItem: number,
+    args: (ptr: (v: TypedView) => number) => number[],
+  ): void => {
     rt.call(outputs, (ptr) => {
-      const ptrs = [...inputs, ...outputs].map(ptr);
-      rt.parallel(
-        fn,
-        fn === "axpy" || fn === "scale" ? orderArgs(fn, ptrs, scalars) : [...ptrs, ...scalars],
-        n,
-        MIN_ELEMENTS_PER_THREAD,
-      );
+      rt.parallel(fn, args(ptr), items, Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, perItem)));
     });
   };
 
@@ -184,30 +186,14 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       const { planes, outLen } = poolGeometry("avgPool2dForward", s);
       need("avgPool2dForward x", x, planes * s.h * s.w);
       need("avgPool2dForward y", y, outLen);
-      rt.call([y], (ptr) => {
-        const perPlane = s.h * s.w;
-        rt.parallel(
-          "avgPool2dForward",
-          [ptr(x), ptr(y), s.h, s.w, s.k, s.stride],
-          planes,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / perPlane),
-        );
-      });
+      rangeKernel("avgPool2dForward", [y], planes, s.h * s.w, (ptr) => [ptr(x), ptr(y), s.h, s.w, s.k, s.stride]);
     },
 
     avgPool2dBackward(gy, gx, s) {
       const { planes, outLen } = poolGeometry("avgPool2dBackward", s);
       need("avgPool2dBackward gy", gy, outLen);
       need("avgPool2dBackward gx", gx, planes * s.h * s.w);
-      rt.call([gx], (ptr) => {
-        const perPlane = s.h * s.w;
-        rt.parallel(
-          "avgPool2dBackward",
-          [ptr(gy), ptr(gx), s.h, s.w, s.k, s.stride],
-          planes,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / perPlane),
-        );
-      });
+      rangeKernel("avgPool2dBackward", [gx], planes, s.h * s.w, (ptr) => [ptr(gy), ptr(gx), s.h, s.w, s.k, s.stride]);
     },
 
     maxPool2dForward(x, y, argmax, s) {
@@ -215,15 +201,15 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       need("maxPool2dForward x", x, planes * s.h * s.w);
       need("maxPool2dForward y", y, outLen);
       need("maxPool2dForward argmax", argmax, outLen);
-      rt.call([y, argmax], (ptr) => {
-        const perPlane = s.h * s.w;
-        rt.parallel(
-          "maxPool2dForward",
-          [ptr(x), ptr(y), ptr(argmax), s.h, s.w, s.k, s.stride],
-          planes,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / perPlane),
-        );
-      });
+      rangeKernel("maxPool2dForward", [y, argmax], planes, s.h * s.w, (ptr) => [
+        ptr(x),
+        ptr(y),
+        ptr(argmax),
+        s.h,
+        s.w,
+        s.k,
+        s.stride,
+      ]);
     },
 
     maxPool2dBackward(gy, argmax, gx, s) {
@@ -237,15 +223,15 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
         if (!(a >= 0 && a < total))
           throw new RangeError(`maxPool2dBackward: argmax[${i}] = ${a} is outside x (${total})`);
       }
-      rt.call([gx], (ptr) => {
-        const perPlane = s.h * s.w;
-        rt.parallel(
-          "maxPool2dBackward",
-          [ptr(gy), ptr(argmax), ptr(gx), s.h, s.w, s.k, s.stride],
-          planes,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / perPlane),
-        );
-      });
+      rangeKernel("maxPool2dBackward", [gx], planes, s.h * s.w, (ptr) => [
+        ptr(gy),
+        ptr(argmax),
+        ptr(gx),
+        s.h,
+        s.w,
+        s.k,
+        s.stride,
+      ]);
     },
 
     batchNormForwardTrain(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, s, momentum, eps) {
@@ -257,15 +243,20 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       for (const [k, a] of Object.entries({ gamma, beta, saveMean, saveInvStd, runningMean, runningVar })) {
         need(`batchNormForwardTrain ${k}`, a, s.c);
       }
-      rt.call([y, saveMean, saveInvStd, runningMean, runningVar], (ptr) => {
-        const args = [x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar].map(ptr);
-        rt.parallel(
-          "batchNormForwardTrain",
-          [...args, s.n, s.c, s.hw, momentum, eps],
+      rangeKernel(
+        "batchNormForwardTrain",
+        [y, saveMean, saveInvStd, runningMean, runningVar],
+        s.c,
+        3 * count, // three passes over the data
+        (ptr) => [
+          ...[x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar].map(ptr),
+          s.n,
           s.c,
-          Math.ceil((4 * MIN_ELEMENTS_PER_THREAD) / count),
-        );
-      });
+          s.hw,
+          momentum,
+          eps,
+        ],
+      );
     },
 
     batchNormForwardEval(x, gamma, beta, runningMean, runningVar, y, s, eps) {
@@ -275,15 +266,13 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       need("batchNormForwardEval y", y, count * s.c);
       for (const [k, a] of Object.entries({ gamma, beta, runningMean, runningVar }))
         need(`batchNormForwardEval ${k}`, a, s.c);
-      rt.call([y], (ptr) => {
-        const args = [x, gamma, beta, runningMean, runningVar, y].map(ptr);
-        rt.parallel(
-          "batchNormForwardEval",
-          [...args, s.n, s.c, s.hw, eps],
-          s.c,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, count)),
-        );
-      });
+      rangeKernel("batchNormForwardEval", [y], s.c, count, (ptr) => [
+        ...[x, gamma, beta, runningMean, runningVar, y].map(ptr),
+        s.n,
+        s.c,
+        s.hw,
+        eps,
+      ]);
     },
 
     batchNormBackward(gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta, s) {
@@ -292,15 +281,12 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       for (const [k, a] of Object.entries({ gy, x, gx })) need(`batchNormBackward ${k}`, a, count * s.c);
       for (const [k, a] of Object.entries({ gamma, saveMean, saveInvStd, gGamma, gBeta }))
         need(`batchNormBackward ${k}`, a, s.c);
-      rt.call([gx, gGamma, gBeta], (ptr) => {
-        const args = [gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta].map(ptr);
-        rt.parallel(
-          "batchNormBackward",
-          [...args, s.n, s.c, s.hw],
-          s.c,
-          Math.ceil((3 * MIN_ELEMENTS_PER_THREAD) / Math.max(1, count)),
-        );
-      });
+      rangeKernel("batchNormBackward", [gx, gGamma, gBeta], s.c, 2 * count, (ptr) => [
+        ...[gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta].map(ptr),
+        s.n,
+        s.c,
+        s.hw,
+      ]);
     },
 
     adam(param, grad, m, v, p) {
@@ -308,14 +294,15 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       if (!(p.step >= 1)) throw new RangeError(`adam: step must be >= 1 (1-based), got ${p.step}`);
       const stepSize = p.lr / (1 - p.beta1 ** p.step);
       const sqrtBc2 = Math.sqrt(1 - p.beta2 ** p.step);
-      rt.call([param, m, v], (ptr) => {
-        const args = [ptr(param), ptr(grad), ptr(m), ptr(v), stepSize, p.beta1, p.beta2, p.eps, sqrtBc2, p.weightDecay];
-        rt.parallel("adam", args, n, MIN_ELEMENTS_PER_THREAD / 4);
-      });
+      // about 4x the work per element of a plain elementwise op
+      rangeKernel("adam", [param, m, v], n, 4, (ptr) => [
+        ...[param, grad, m, v].map(ptr),
+        ...[stepSize, p.beta1, p.beta2, p.eps, sqrtBc2, p.weightDecay],
+      ]);
     },
 
     fill(x, value) {
-      elementwise("fill", [x], [], [value], x.length);
+      rangeKernel("fill", [x], x.length, 1, (ptr) => [ptr(x), value]);
     },
     copy(src, dst) {
       const n = sameLen("copy", src, dst);
@@ -323,51 +310,32 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
         dst.set(src);
         return;
       }
-      elementwise("copy", [dst], [src], [], n);
+      rangeKernel("copy", [dst], n, 1, (ptr) => [ptr(src), ptr(dst)]);
     },
     add(a, b, y) {
-      elementwise("add", [y], [a, b], [], sameLen("add", a, b, y));
+      rangeKernel("add", [y], sameLen("add", a, b, y), 1, (ptr) => [ptr(a), ptr(b), ptr(y)]);
     },
     mul(a, b, y) {
-      elementwise("mul", [y], [a, b], [], sameLen("mul", a, b, y));
+      rangeKernel("mul", [y], sameLen("mul", a, b, y), 1, (ptr) => [ptr(a), ptr(b), ptr(y)]);
     },
     scale(x, alpha, y) {
-      elementwise("scale", [y], [x], [alpha], sameLen("scale", x, y));
+      rangeKernel("scale", [y], sameLen("scale", x, y), 1, (ptr) => [ptr(x), alpha, ptr(y)]);
     },
     axpy(alpha, x, y) {
-      elementwise("axpy", [y], [x], [alpha], sameLen("axpy", x, y));
+      rangeKernel("axpy", [y], sameLen("axpy", x, y), 1, (ptr) => [alpha, ptr(x), ptr(y)]);
     },
 
     addChannelBias(y, bias, outer, c, inner) {
       checkInt("addChannelBias", { outer, c, inner });
       need("addChannelBias y", y, outer * c * inner);
       need("addChannelBias bias", bias, c);
-      rt.call([y], (ptr) => {
-        rt.parallel(
-          "addChannelBias",
-          [ptr(y), ptr(bias), outer, c, inner],
-          c,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, outer * inner)),
-        );
-      });
+      rangeKernel("addChannelBias", [y], c, outer * inner, (ptr) => [ptr(y), ptr(bias), outer, c, inner]);
     },
     channelBiasGrad(gy, gb, outer, c, inner) {
       checkInt("channelBiasGrad", { outer, c, inner });
       need("channelBiasGrad gy", gy, outer * c * inner);
       need("channelBiasGrad gb", gb, c);
-      rt.call([gb], (ptr) => {
-        rt.parallel(
-          "channelBiasGrad",
-          [ptr(gy), ptr(gb), outer, c, inner],
-          c,
-          Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, outer * inner)),
-        );
-      });
+      rangeKernel("channelBiasGrad", [gb], c, outer * inner, (ptr) => [ptr(gy), ptr(gb), outer, c, inner]);
     },
   };
-}
-
-// scale(x, alpha, y) and axpy(alpha, x, y) take their scalar between or before the pointers
-function orderArgs(fn: string, ptrs: number[], scalars: number[]): number[] {
-  return fn === "scale" ? [ptrs[0]!, scalars[0]!, ptrs[1]!] : [scalars[0]!, ptrs[0]!, ptrs[1]!];
 }

@@ -38,6 +38,11 @@ function listCount(list: SpikeList): number {
   return list.offsets[list.rows]!;
 }
 
+/** The filled part of a list's idx (so a list outside wasm memory is copied in only as far as it is used). */
+function usedIdx(list: SpikeList): Int32Array {
+  return list.idx.subarray(0, Math.max(1, listCount(list)));
+}
+
 function convGeometry(s: ConvShape, ho: number, wo: number): Int32Array {
   return Int32Array.from([s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, ho, wo]);
 }
@@ -104,11 +109,11 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       checkLinear("linearSpikeForward", list, w, y, out);
       const inF = list.rowLen;
       const stride = roundUp4(out);
-      const wT = new Float32Array((inF + 1) * stride);
+      const wT = new Float32Array((inF + 2) * stride); // + bias row + zero row for bad indices
       rt.call([y], (ptr) => {
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride);
-        const args = [ptr(list.idx), ptr(list.offsets), pWT, stride, ptr(y), out, inF];
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), pWT, stride, ptr(y), out, inF];
         rt.parallel("linearSpikeForward", args, list.rows, minItems(list.rows, (listCount(list) + list.rows) * out));
       });
     },
@@ -118,9 +123,9 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const inF = list.rowLen;
       const stride = roundUp4(out);
       const blocks = stride / 4;
-      const gwT = new Float32Array(inF * stride);
+      const gwT = new Float32Array((inF + 1) * stride); // + a row that takes bad indices
       rt.call([gw], (ptr) => {
-        const args = [ptr(list.idx), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
         rt.parallel("linearSpikeWeightGrad", args, blocks, minItems(blocks, listCount(list) * out + 2 * inF * out));
       });
     },
@@ -136,7 +141,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
         const args = [
-          ptr(list.idx),
+          ptr(usedIdx(list)),
           ptr(list.offsets),
           pWT,
           stride,
@@ -158,7 +163,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const scratch = new Float32Array(ho * wo * stride);
       rt.call([gw], (ptr) => {
         const geo = ptr(convGeometry(s, ho, wo));
-        const args = [ptr(list.idx), ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
+        const args = [ptr(usedIdx(list)), ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
         const work = listCount(list) * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
         rt.parallel("conv2dSpikeWeightGrad", args, blocks, minItems(blocks, work));
       });

@@ -24,6 +24,7 @@ export function decodeEvents(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
   const a = dec.push(bytes);
   const b = dec.end();
   const { sensor, guessed } = dec.sensorInfo();
-  const stream = b.t.length === 0 ? { ...a, sensor } : concatEventStreams([a, b], sensor);
+  const stream =
+    b.t.length === 0 ? { ...a, sensor } : a.t.length === 0 ? { ...b, sensor } : concatEventStreams([a, b], sensor);
   return { format, stream, sensorGuessed: guessed, meta: dec.meta() };
 }

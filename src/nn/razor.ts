@@ -112,7 +112,8 @@ export class RazorScorer implements FrameScorer {
       throw new Error(`${this.opts.name}: expected ${C} input channels at axis 2, got [${x.shape.join(", ")}]`);
     }
     const frames = T * B;
-    const hw = x.data.length / (frames * C);
+    // from the shape, not data.length: inference passes spike lists with no dense data behind them
+    const hw = x.shape.slice(3).reduce((a, v) => a * v, 1);
     this.T = T;
     this.B = B;
     this.hw = hw;

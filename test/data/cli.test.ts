@@ -92,3 +92,54 @@ test("data info on a dataset that is not there says how to get it", async () => 
   assert.equal(r.code, 1);
   assert.match(r.err, /razor-snn data download nmnist/);
 });
+
+/** Reference numbers from shared/data/README.md and event-formats.md (events, ON count, first event). */
+const INSPECT_CASES: [string, number, number | null, { t: number; x: number; y: number; p: number }][] = [
+  ["nmnist/small/1.bs2", 4681, null, { t: 893, x: 18, y: 16, p: 1 }],
+  ["nmnist/tonic/sample_nmnist.bin", 4325, 2145, { t: 654, x: 7, y: 15, p: 1 }],
+  ["dvs_gesture/slayerPytorch_binarySpikeTestFiles/1.bs2", 63471, 32164, { t: 28, x: 49, y: 82, p: 0 }],
+  ["aedat4/tonic/sample.aedat4", 111954, null, { t: 1605537493718345, x: 154, y: 204, p: 0 }],
+  ["prophesee/expelliarmus/evt3_sample.raw", 219596, null, { t: 11718656, x: 874, y: 200, p: 0 }],
+  ["prophesee/tonic/sample_ncars.dat", 2009, null, { t: 0, x: 25, y: 8, p: 0 }],
+];
+
+test("data inspect --json reproduces the reference numbers of the sample files", async () => {
+  for (const [rel, events, on, first] of INSPECT_CASES) {
+    const r = await cli(["data", "inspect", join(sharedDataDir(), rel), "--json", "--first", "1"]);
+    assert.equal(r.code, 0, `${rel}: ${r.err}`);
+    const s = JSON.parse(r.out);
+    assert.equal(s.events, events, rel);
+    if (on !== null) assert.equal(s.on, on, rel);
+    assert.equal(s.on + s.off, events);
+    assert.deepEqual(s.firstEvents, [first], rel);
+  }
+  const aedat4 = JSON.parse(
+    (await cli(["data", "inspect", join(sharedDataDir(), "aedat4/tonic/sample.aedat4"), "--json"])).out,
+  );
+  assert.equal(aedat4.format, "aedat4");
+  assert.deepEqual([aedat4.sensor.width, aedat4.sensor.height], [320, 240]);
+  assert.deepEqual([aedat4.tStart, aedat4.tEnd], [1605537493718345, 1605537494308262]);
+  assert.equal(((100 * aedat4.on) / aedat4.events).toFixed(2), "49.15");
+});
+
+test("data inspect prints a readable summary; SHD files show their samples; bad input is one clear line", async () => {
+  const r = await cli(["data", "inspect", join(sharedDataDir(), "nmnist/small/2.bs2")]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /format\s+atis40/);
+  assert.match(r.out, /events\s+5028/);
+  assert.match(r.out, /time span\s+937 \.\. 305341 µs/);
+  assert.match(r.out, /937, 10, 30, 1/);
+  const h5 = join(sharedDataDir(), "shd/SYNTHETIC_layout_fixture/synthetic_shd_layout_f16.h5");
+  const shd = await cli(["data", "inspect", h5, "--sample", "3", "--json"]);
+  assert.equal(shd.code, 0, shd.err);
+  const s = JSON.parse(shd.out);
+  assert.equal(s.samples, 8);
+  assert.equal(s.label, 3);
+  assert.equal(s.events, 161);
+  const bad = await cli(["data", "inspect", join(tmp, "missing.bin")]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /missing\.bin: no such file/);
+  assert.doesNotMatch(bad.err, /\n\s+at /);
+  const fmt = await cli(["data", "inspect", h5, "--format", "nope"]);
+  assert.match(fmt.err, /--format nope: expected one of atis40/);
+});

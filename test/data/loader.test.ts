@@ -247,3 +247,31 @@ test("worker threads make the same frames and batches as this thread; samples wi
     await pool.close();
   }
 });
+
+test("randomFrameSlice picks every possible start, keeps consecutive frames, and passes short recordings", async () => {
+  const { randomFrameSlice } = await import("../../src/data/augment.js");
+  const { Rng } = await import("../../src/util/rng.js");
+  const T = 6;
+  const f: Frames = { data: Float32Array.from({ length: T * 2 }, (_, i) => Math.floor(i / 2)), shape: [T, 1, 1, 2] };
+  const slice = randomFrameSlice(4);
+  const rng = new Rng(1);
+  const starts = new Set<number>();
+  for (let k = 0; k < 200; k++) {
+    const s = slice(f, rng);
+    assert.deepEqual(s.shape, [4, 1, 1, 2]);
+    const first = s.data[0]!;
+    assert.deepEqual(Array.from(s.data), [
+      first,
+      first,
+      first + 1,
+      first + 1,
+      first + 2,
+      first + 2,
+      first + 3,
+      first + 3,
+    ]);
+    starts.add(first);
+  }
+  assert.deepEqual([...starts].sort(), [0, 1, 2]);
+  assert.equal(randomFrameSlice(8)(f, rng), f);
+});

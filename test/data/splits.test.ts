@@ -6,7 +6,8 @@ import { after, test } from "node:test";
 import { makeEventStream } from "../../src/events/stream.js";
 import { writeAtis40 } from "../../src/events/writers/atis40.js";
 import { openCifar10Dvs } from "../../src/data/datasets/cifar10-dvs.js";
-import { labelIndex, openLabelledFolder, parseLabels } from "../../src/data/datasets/labels-file.js";
+import { labelIndex, openLabelledFolder, parseLabels, tailSplit } from "../../src/data/datasets/labels-file.js";
+import { openNcaltech101 } from "../../src/data/datasets/ncaltech101.js";
 import { openNmnist, openNmnistSmall } from "../../src/data/datasets/nmnist.js";
 import { openData } from "../../src/data/open.js";
 import { sharedDataDir } from "../../src/util/paths.js";
@@ -68,9 +69,18 @@ test("the shared N-MNIST small split: first 900 ids of train1K.txt train, last 1
   assert.equal(ev.t.length, 4681);
   assert.deepEqual([ev.x[0], ev.y[0], ev.t[0], ev.p[0]], [18, 16, 893, 1]);
   assert.deepEqual(ev.sensor, { width: 34, height: 34, polarities: 2 });
-  // The same through the generic entry point.
+  // The same through the generic entry point (--data/--labels) and tailSplit's default 10 % hold-out.
   const viaOpen = await openData({ data: smallDir, labels: join(smallDir, "train1K.txt") });
   assert.equal(viaOpen.splits.all!.length, 1000);
+  const { train, valid } = tailSplit(viaOpen.splits.all!);
+  assert.deepEqual(
+    train.map((s) => s.id),
+    ds.splits.train!.map((s) => s.id),
+  );
+  assert.deepEqual(
+    valid.map((s) => s.id),
+    ds.splits.valid!.map((s) => s.id),
+  );
 });
 
 test("a labels folder with a missing recording names the ids, the line and the folder", () => {
@@ -147,4 +157,28 @@ test("CIFAR10-DVS: seeded 9:1 per class, written to disk with its seed, read bac
   saved.test = saved.test.slice(0, 3);
   writeFileSync(file, JSON.stringify(saved));
   assert.equal(openCifar10Dvs(root, 7).splits.test!.length, 3);
+});
+
+test("N-Caltech101: classes from the folders without BACKGROUND_Google, seeded 9:1 per class on disk", () => {
+  const root = join(tmp, "caltech");
+  const src = join(smallDir, "1.bs2");
+  for (const [cls, n] of [
+    ["BACKGROUND_Google", 5],
+    ["accordion", 10],
+    ["airplanes", 21],
+    ["Faces_easy", 3],
+  ] as const) {
+    mkdirSync(join(root, "Caltech101", cls), { recursive: true });
+    for (let i = 1; i <= n; i++)
+      copyFileSync(src, join(root, "Caltech101", cls, `image_${String(i).padStart(4, "0")}.bin`));
+  }
+  const ds = openNcaltech101(root, 3);
+  // code-unit order, as Python's sorted() (tonic, spikingjelly): upper case first
+  assert.deepEqual(ds.classes, ["Faces_easy", "accordion", "airplanes"]);
+  const count = (split: string, label: number) => ds.splits[split]!.filter((s) => s.label === label).length;
+  assert.deepEqual([count("train", 1), count("test", 1)], [9, 1]);
+  assert.deepEqual([count("train", 2), count("test", 2)], [19, 2]);
+  assert.deepEqual([count("train", 0), count("test", 0)], [3, 0]);
+  assert.ok(ds.splits.train!.every((s) => !s.id.startsWith("BACKGROUND")));
+  assert.equal(ds.splitFiles[0], join(root, "splits", "ncaltech101-9to1-seed3.json"));
 });

@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Kernels, LifParams, ResetMode, Surrogate } from "../../src/engine/api.js";
-import {
-  createSpikeList,
-  type SpikeKernelName,
-  spikeReferenceKernels as ref,
-} from "../../src/engine/reference-spike.js";
-import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
+import type { LifParams, ResetMode, Surrogate } from "../../src/engine/api.js";
+import { createSpikeList, freeSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, splitRuntime } from "./spike-harness.js";
+import { assertClose, type KernelVariant, wasmVariants } from "./spike-harness.js";
 
-type SpikeKernels = Pick<Kernels, SpikeKernelName>;
-let variants: { label: string; k: SpikeKernels }[] = [];
+let variants: KernelVariant[] = [];
 
 before(async () => {
-  variants = [
-    { label: "1 piece", k: makeSpikeKernels(await splitRuntime(1)) },
-    { label: "3 pieces", k: makeSpikeKernels(await splitRuntime(3)) },
-  ];
+  variants = await wasmVariants();
 });
 after(() => {
-  variants = [];
+  for (const v of variants) v.close();
 });
 
 /** Currents giving roughly the wanted firing rate: none, rare, about half, every step. */
@@ -98,8 +90,44 @@ test("wasm lifBackward matches the twin for every surrogate and reset, and is sp
           assertClose(gc, want, 1e-5, 1e-4, `${label} ${surrogate}/${reset} t=${t} n=${n}`);
           got.push(gc);
         }
-        assert.deepEqual(got[0], got[1], "bit-identical for any split");
+        for (const g of got) assert.deepEqual(g, got[0], "bit-identical for any split");
       }
     }
+  }
+});
+
+test("lifForward fills a spike list that lives in engine memory, in place; repeated calls do not grow memory", async () => {
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  try {
+    const rng = new Rng(33);
+    const p: LifParams = {
+      t: 4,
+      n: 3 * 50,
+      alpha: 0.3,
+      vth: 0.3,
+      surrogate: "rect",
+      surrogateWidth: 0.5,
+      reset: "hard",
+    };
+    const before = e.bytesInUse();
+    const cur = e.allocF32(p.t * p.n);
+    cur.set(currents(rng, p.t * p.n, 0.5));
+    const spikes = e.allocU8(p.t * p.n);
+    const u = e.allocF32(p.t * p.n);
+    const list = createSpikeList(p.t * 3, 50, e);
+    const want = createSpikeList(p.t * 3, 50);
+    ref.lifForward(cur, new Uint8Array(p.t * p.n), new Float32Array(p.t * p.n), p, want);
+    e.lifForward(cur, spikes, u, p, list);
+    const peak = e.bytesInUse();
+    for (let i = 0; i < 20; i++) e.lifForward(cur, spikes, u, p, list);
+    assert.equal(e.bytesInUse(), peak, "no memory left behind by repeated calls");
+    assert.deepEqual(list.offsets, want.offsets);
+    const total = want.offsets[want.rows]!;
+    assert.deepEqual(list.idx.subarray(0, total), want.idx.subarray(0, total));
+    for (const a of [cur, spikes, u]) e.free(a);
+    freeSpikeList(list, e);
+    assert.equal(e.bytesInUse(), before);
+  } finally {
+    e.close();
   }
 });

@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ConvShape, convOutSize, type SpikeList } from "../../src/engine/api.js";
+import { type ConvShape, convOutSize, type Kernels, type SpikeList } from "../../src/engine/api.js";
+import type { SpikeKernelName } from "../../src/engine/reference-spike.js";
 import type { TypedView, WasmRuntime } from "../../src/engine/runtime.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
+import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
 import { projectRoot } from "../../src/util/paths.js";
 import type { Rng } from "../../src/util/rng.js";
 
@@ -67,48 +70,45 @@ export function denseLinearWeightGrad(s: Uint8Array, gy: Float32Array, rows: num
   return gw;
 }
 
-/** Direct conv loop over every output and tap: y[n, co, oy, ox] = b + Σ w · x (zero padding). */
-export function denseConv(x: Uint8Array, w: Float32Array, b: Float32Array | null, s: ConvShape) {
+/** Calls fn(yi, xi, wi) for every output element, input element and weight of a direct conv (zero padding). */
+function forEachConvTerm(s: ConvShape, fn: (yi: number, xi: number, wi: number) => void): void {
   const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
   const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
-  const y = new Float64Array(s.n * s.cout * ho * wo);
   for (let n = 0; n < s.n; n++)
     for (let co = 0; co < s.cout; co++)
       for (let oy = 0; oy < ho; oy++)
-        for (let ox = 0; ox < wo; ox++) {
-          let acc = b === null ? 0 : b[co]!;
+        for (let ox = 0; ox < wo; ox++)
           for (let c = 0; c < s.cin; c++)
             for (let ky = 0; ky < s.kh; ky++)
               for (let kx = 0; kx < s.kw; kx++) {
                 const iy = oy * s.strideH - s.padH + ky;
                 const ix = ox * s.strideW - s.padW + kx;
                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                acc += x[((n * s.cin + c) * s.h + iy) * s.w + ix]! * w[((co * s.cin + c) * s.kh + ky) * s.kw + kx]!;
+                fn(
+                  ((n * s.cout + co) * ho + oy) * wo + ox,
+                  ((n * s.cin + c) * s.h + iy) * s.w + ix,
+                  ((co * s.cin + c) * s.kh + ky) * s.kw + kx,
+                );
               }
-          y[((n * s.cout + co) * ho + oy) * wo + ox] = acc;
-        }
+}
+
+/** Direct conv: y[n, co, oy, ox] = b + Σ w · x. */
+export function denseConv(x: Uint8Array, w: Float32Array, b: Float32Array | null, s: ConvShape) {
+  const plane = convOutSize(s.h, s.kh, s.strideH, s.padH) * convOutSize(s.w, s.kw, s.strideW, s.padW);
+  const y = new Float64Array(s.n * s.cout * plane);
+  for (let i = 0; i < y.length; i++) y[i] = b === null ? 0 : b[Math.floor(i / plane) % s.cout]!;
+  forEachConvTerm(s, (yi, xi, wi) => {
+    y[yi]! += x[xi]! * w[wi]!;
+  });
   return y;
 }
 
 /** gw[co, c, ky, kx] = Σ gy[n, co, oy, ox] · x[n, c, iy, ix] over every output and tap. */
 export function denseConvWeightGrad(x: Uint8Array, gy: Float32Array, s: ConvShape) {
-  const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
-  const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
   const gw = new Float64Array(s.cout * s.cin * s.kh * s.kw);
-  for (let n = 0; n < s.n; n++)
-    for (let co = 0; co < s.cout; co++)
-      for (let oy = 0; oy < ho; oy++)
-        for (let ox = 0; ox < wo; ox++) {
-          const g = gy[((n * s.cout + co) * ho + oy) * wo + ox]!;
-          for (let c = 0; c < s.cin; c++)
-            for (let ky = 0; ky < s.kh; ky++)
-              for (let kx = 0; kx < s.kw; kx++) {
-                const iy = oy * s.strideH - s.padH + ky;
-                const ix = ox * s.strideW - s.padW + kx;
-                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                gw[((co * s.cin + c) * s.kh + ky) * s.kw + kx]! += g * x[((n * s.cin + c) * s.h + iy) * s.w + ix]!;
-              }
-        }
+  forEachConvTerm(s, (yi, xi, wi) => {
+    gw[wi]! += gy[yi]! * x[xi]!;
+  });
   return gw;
 }
 
@@ -153,7 +153,14 @@ export function copyOut(a: Float32Array, n: number): Float32Array {
  * staged arguments and a `parallel` that runs the range as `chunks` consecutive pieces on this thread, so the
  * kernels' handling of split ranges is exercised without a thread pool.
  */
-export async function splitRuntime(chunks: number): Promise<WasmRuntime> {
+export interface SplitRuntime extends WasmRuntime {
+  /** Views living in the runtime's memory for good (so kernels use them in place, without copies). */
+  allocF32(n: number): Float32Array;
+  allocI32(n: number): Int32Array;
+  allocU8(n: number): Uint8Array;
+}
+
+export async function splitRuntime(chunks: number): Promise<SplitRuntime> {
   const bytes = readFileSync(join(projectRoot(), "build", "razor.wasm"));
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
   const abort = () => {
@@ -170,13 +177,24 @@ export async function splitRuntime(chunks: number): Promise<WasmRuntime> {
     if (top > have) memory.grow(Math.ceil((top - have) / 65536));
     return at;
   };
+  const resident = new WeakSet<ArrayBufferLike>();
+  // Reserve before reading memory.buffer: growing replaces the buffer object.
+  const place = (bytes: number): [ArrayBufferLike, number] => {
+    const at = reserve(bytes);
+    resident.add(memory.buffer);
+    return [memory.buffer, at];
+  };
   return {
     exports,
     threads: chunks,
+    allocF32: (n) => new Float32Array(...place(4 * n), n),
+    allocI32: (n) => new Int32Array(...place(4 * n), n),
+    allocU8: (n) => new Uint8Array(...place(n), n),
     call(outputs, fn) {
       const mark = top;
       const staged = new Map<TypedView, number>();
       const ptr = (view: TypedView): number => {
+        if (resident.has(view.buffer)) return view.byteOffset;
         let at = staged.get(view);
         if (at === undefined) {
           at = reserve(view.byteLength);
@@ -209,4 +227,25 @@ export async function splitRuntime(chunks: number): Promise<WasmRuntime> {
       }
     },
   };
+}
+
+export interface KernelVariant {
+  label: string;
+  k: Pick<Kernels, SpikeKernelName>;
+  close(): void;
+}
+
+/**
+ * The wasm spike kernels four ways: the test runtime with the range in 1 and in 3 pieces, and the engine's thread
+ * pool at 1 thread and at 2 threads splitting every call (so the threaded paths run even on small shapes).
+ */
+export async function wasmVariants(): Promise<KernelVariant[]> {
+  const out: KernelVariant[] = [];
+  for (const pieces of [1, 3])
+    out.push({ label: `${pieces} piece(s)`, k: makeSpikeKernels(await splitRuntime(pieces)), close: () => {} });
+  for (const threads of [1, 2]) {
+    const e = await createWasmEngine({ threads, alwaysSplit: true });
+    out.push({ label: `engine ${threads}t`, k: e, close: () => e.close() });
+  }
+  return out;
 }

@@ -1,28 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { ConvShape, Kernels, SpikeList } from "../../src/engine/api.js";
+import type { ConvShape, SpikeList } from "../../src/engine/api.js";
 import { convOutSize } from "../../src/engine/api.js";
-import {
-  createSpikeList,
-  type SpikeKernelName,
-  spikeReferenceKernels as ref,
-} from "../../src/engine/reference-spike.js";
-import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
+import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, listOf, randomConvShape, randomF32, randomSpikes, splitRuntime } from "./spike-harness.js";
+import {
+  assertClose,
+  listOf,
+  randomConvShape,
+  randomF32,
+  randomSpikes,
+  type KernelVariant,
+  wasmVariants,
+} from "./spike-harness.js";
 
-type SpikeKernels = Pick<Kernels, SpikeKernelName>;
 const densities = [0, 0.01, 0.5, 1];
-let variants: { label: string; k: SpikeKernels }[] = [];
+let variants: KernelVariant[] = [];
 
 before(async () => {
-  variants = [
-    { label: "1 piece", k: makeSpikeKernels(await splitRuntime(1)) },
-    { label: "3 pieces", k: makeSpikeKernels(await splitRuntime(3)) },
-  ];
+  variants = await wasmVariants();
 });
 after(() => {
-  variants = [];
+  for (const v of variants) v.close();
 });
 
 function cloneList(l: SpikeList): SpikeList {
@@ -88,7 +87,7 @@ test("wasm event-driven linear equals the twin: forward bit for bit, weight grad
         assertClose(gw, wantGw, 1e-5, 1e-5, `${label} gw ${rows}x${inF}->${out} d=${d}`);
         gws.push(gw);
       }
-      assert.deepEqual(gws[0], gws[1], "weight gradient is bit-identical for any split");
+      for (const g of gws) assert.deepEqual(g, gws[0], "weight gradient is bit-identical for any split");
     }
   }
 });
@@ -126,7 +125,59 @@ test("wasm event-driven conv equals the twin: forward bit for bit, weight gradie
         assertClose(gw, wantGw, 1e-4, 1e-5, `${label} conv gw ${JSON.stringify(s)} d=${d}`);
         gws.push(gw);
       }
-      assert.deepEqual(gws[0], gws[1], "conv weight gradient is bit-identical for any split");
+      for (const g of gws) assert.deepEqual(g, gws[0], "conv weight gradient is bit-identical for any split");
     }
+  }
+});
+
+test("out-of-range indices: the twins reject them, the wasm kernels skip them without touching other memory", () => {
+  const rng = new Rng(24);
+  const rows = 3;
+  const inF = 6;
+  const out = 5;
+  const good = listOf(randomSpikes(rng, rows * inF, 0.5), rows, inF);
+  // The same list with bad entries (rowLen, -1, a huge index) spliced into row 1.
+  const idx = [
+    ...good.idx.subarray(0, good.offsets[1]!),
+    inF,
+    -1,
+    1 << 30,
+    ...good.idx.subarray(good.offsets[1]!, good.offsets[rows]!),
+  ];
+  const offsets = Int32Array.from(good.offsets, (o, r) => (r >= 2 ? o + 3 : o));
+  const bad: SpikeList = { rows, rowLen: inF, idx: Int32Array.from(idx), offsets };
+  const w = randomF32(rng, out * inF);
+  const gy = randomF32(rng, rows * out);
+  assert.throws(() => ref.linearSpikeForward(bad, w, null, new Float32Array(rows * out), out), /outside \[0, rowLen/);
+  const want = new Float32Array(rows * out);
+  ref.linearSpikeForward(good, w, null, want, out);
+  const wantGw = new Float32Array(out * inF);
+  ref.linearSpikeWeightGrad(good, gy, wantGw, out);
+  const s: ConvShape = {
+    n: rows,
+    cin: 1,
+    h: 2,
+    w: 3,
+    cout: out,
+    kh: 2,
+    kw: 2,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+  };
+  const cw = randomF32(rng, out * 4);
+  const wantConv = new Float32Array(rows * out * 3 * 4);
+  ref.conv2dSpikeForward(good, cw, null, wantConv, s);
+  for (const { label, k } of variants) {
+    const y = new Float32Array(rows * out);
+    k.linearSpikeForward(bad, w, null, y, out);
+    assert.deepEqual(y, want, label);
+    const gw = new Float32Array(out * inF);
+    k.linearSpikeWeightGrad(bad, gy, gw, out);
+    assertClose(gw, wantGw, 1e-6, 1e-6, label);
+    const yc = new Float32Array(wantConv.length);
+    k.conv2dSpikeForward(bad, cw, null, yc, s);
+    assert.deepEqual(yc, wantConv, label);
   }
 });

@@ -76,6 +76,28 @@ test("a request beyond wasm32's 4 GiB is a clear error, and the engine keeps wor
   assert.deepEqual(Array.from(a), [1, 1, 1, 1]);
 });
 
+test("arrays above 2 GiB (pointers past int32) work in place, staged and on worker threads", async () => {
+  const e = await createWasmEngine({ threads: 2, alwaysSplit: true });
+  opened.push(e);
+  // reserve (but never touch) 2.3 GB so that the next blocks sit above 2^31
+  e.runtime.allocator.alloc(2.3e9);
+  const rng = new Rng(24);
+  const a = e.allocF32(64 * 48);
+  const b = e.allocF32(48 * 40);
+  const c = e.allocF32(64 * 40);
+  assert.ok(c.byteOffset > 2 ** 31);
+  a.set(randF32(rng, a.length));
+  b.set(randF32(rng, b.length));
+  e.gemm(false, false, 64, 40, 48, 1, a, b, 0, c);
+  const { refGemm } = await import("../../src/engine/reference.js");
+  const want = new Float32Array(c.length);
+  refGemm(false, false, 64, 40, 48, 1, a, b, 0, want);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(c[i]! - want[i]!) < 1e-4, `c[${i}]`);
+  const y = new Float32Array(1000);
+  e.add(new Float32Array(1000).fill(1), new Float32Array(1000).fill(2), y);
+  assert.ok(y.every((v) => v === 3));
+});
+
 test("results are bit-identical across repeats and across 1 and 2 threads", async () => {
   const engines = [await open(1), await open(2)];
   const rng = new Rng(22);

@@ -5,22 +5,7 @@ import { createDecoder } from "../../src/events/decoders/registry.js";
 import { EventFormatError } from "../../src/events/errors.js";
 import { concatEventStreams } from "../../src/events/stream.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
-import { ev, randomChunks, sample } from "./helpers.js";
-
-/** AEDAT 2.0 fixture written from the specification: header lines, then big-endian (address, timestamp). */
-function aedat2File(headerLines: string[], pairs: [number, number][]): Uint8Array {
-  const h = new TextEncoder().encode(headerLines.map((l) => `${l}\r\n`).join(""));
-  const out = new Uint8Array(h.length + 8 * pairs.length);
-  out.set(h);
-  const dv = new DataView(out.buffer);
-  pairs.forEach(([a, t], i) => {
-    dv.setUint32(h.length + 8 * i, a >>> 0, false);
-    dv.setUint32(h.length + 8 * i + 4, t, false);
-  });
-  return out;
-}
-const dvs128 = (x: number, y: number, p: number) => (y << 8) | (x << 1) | p;
-const davis = (x: number, y: number, p: number) => (y << 22) | (x << 12) | (p << 11);
+import { aedat2File, davis, dvs128, ev, randomChunks, sample } from "./helpers.js";
 
 test("AEDAT 2.0 header-only sample: version, Davis346red chip, start time, no events", () => {
   const d = decodeEvents(sample("aedat2/tonic/sample_aedat_header.aedat"));

@@ -6,17 +6,10 @@ import { EventFormatError } from "../../src/events/errors.js";
 import { cutGestures, parseGestureLabels } from "../../src/events/gestures.js";
 import { concatEventStreams } from "../../src/events/stream.js";
 import { writeAedat31 } from "../../src/events/writers/aedat3.js";
-import { ev, hex, randomChunks, sample, streamOf } from "./helpers.js";
+import { AEDAT31_VECTOR } from "./vectors.js";
+import { ev, randomChunks, sample, streamOf } from "./helpers.js";
 import { readFileSync } from "node:fs";
 import { samplePath } from "./helpers.js";
-
-// event-formats.md §6c
-export const AEDAT31_VECTOR = hex(`
-23214145522d444154332e310d0a23466f726d61743a205241570d0a23536f7572636520313a204456533132380d0a2321454e44
-2d4845414445520d0a010001000800000004000000000000000300000003000000020000001f000a00e803000024001200dc0500
-000100fe00d0070000030001002400000020000000000000000100000001000000010000000000000000000000000000000000
-00000000000000000000000000000000000000000000010001000800000004000000010000000100000001000000010000000301
-800005000000`);
 
 test("AEDAT 3.1 hand-made vector: invalid event dropped, IMU packet skipped, TS overflow applied", () => {
   assert.equal(AEDAT31_VECTOR.length, 213);

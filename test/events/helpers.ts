@@ -62,3 +62,18 @@ export function randomChunks(bytes: Uint8Array, seed: number, max: number): Uint
   }
   return out;
 }
+
+/** AEDAT 2.0 fixture written from the specification: header lines, then big-endian (address, timestamp). */
+export function aedat2File(headerLines: string[], pairs: [number, number][]): Uint8Array {
+  const h = new TextEncoder().encode(headerLines.map((l) => `${l}\r\n`).join(""));
+  const out = new Uint8Array(h.length + 8 * pairs.length);
+  out.set(h);
+  const dv = new DataView(out.buffer);
+  pairs.forEach(([a, t], i) => {
+    dv.setUint32(h.length + 8 * i, a >>> 0, false);
+    dv.setUint32(h.length + 8 * i + 4, t, false);
+  });
+  return out;
+}
+export const dvs128 = (x: number, y: number, p: number) => (y << 8) | (x << 1) | p;
+export const davis = (x: number, y: number, p: number) => (y << 22) | (x << 12) | (p << 11);

@@ -4,12 +4,8 @@ import { decodeEvents } from "../../src/events/decode.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
 import { EventFormatError } from "../../src/events/errors.js";
 import { concatEventStreams } from "../../src/events/stream.js";
-import { hex, onCount, randomChunks, sample } from "./helpers.js";
-
-// event-formats.md §6c
-export const EVT2_VECTOR = hex(`
-252065767420322e300a252067656f6d6574727920363430783438300a2520656e640a0300008014504011dff99301230100a0
-0400008002080010`);
+import { EVT2_VECTOR } from "./vectors.js";
+import { onCount, randomChunks, sample } from "./helpers.js";
 
 function te(s: { t: Float64Array; x: Uint16Array; y: Uint16Array; p: Uint8Array }, k: number) {
   return [s.t[k], s.x[k], s.y[k], s.p[k]];

@@ -3,6 +3,9 @@
  */
 import { parseArgs } from "node:util";
 import { EVENT_FORMATS, type EventFormat } from "../../events/decoders/types.js";
+import { inspectRecording, type RecordingSummary } from "../../events/inspect.js";
+import { detectFileFormat, readEventFile } from "../../events/read-file.js";
+import { openShd } from "../../events/shd-node.js";
 import { defaultDatasetRoot, fetchDataset } from "../../data/fetch-dataset.js";
 import { datasetInfo, formatInfo } from "../../data/info.js";
 import { openData } from "../../data/open.js";
@@ -44,10 +47,11 @@ N samples per split, default 200; 'all' decodes every sample, 0 none).
   --labels FILE  ... with 'id<TAB>class' lines (ids = file names without extension; '#' lines are comments)
   --seed S       seed of CIFAR10-DVS / N-Caltech101's 9:1 split (default 0) and of the measured subset
   --json         print one JSON object`,
-  inspect: `usage: razor-snn data inspect FILE [--json] [--format F] [--first N]
+  inspect: `usage: razor-snn data inspect FILE [--json] [--format F] [--first N] [--sample I]
 
 Detects the file's format (from its content) and prints sensor size, event count, ON/OFF counts, time span and
-the first events.
+the first events. An SHD/SSC HDF5 file holds many samples: its sample count and classes are shown, and sample I
+(default 0) is inspected.
 
   --format F   skip detection: ${EVENT_FORMATS.join(", ")}
   --first N    how many first events to show (default 5)
@@ -141,9 +145,92 @@ async function info(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function inspect(_argv: string[]): Promise<number> {
-  console.error("razor-snn data inspect: waiting for the events module's inspectRecording");
-  return 2;
+async function inspect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      format: { type: "string" },
+      first: { type: "string" },
+      sample: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) {
+    console.error(`razor-snn data inspect: expected one file\n\n${HELP.inspect}`);
+    return 2;
+  }
+  const file = positionals[0]!;
+  const first = values.first === undefined ? 5 : Number(values.first);
+  if (!(Number.isInteger(first) && first >= 0)) throw new Error(`--first ${values.first}: expected a count`);
+  const format = parseFormat(values.format);
+  const detected = format === undefined ? await detectFileFormat(file) : { format, reason: "given with --format" };
+  const sample = values.sample === undefined ? 0 : Number(values.sample);
+  let summary: RecordingSummary;
+  let extra: Record<string, unknown> = {};
+  if (detected.format === "shd") {
+    // An HDF5 file holds many samples: summarise the file, then inspect one sample (--sample).
+    const h5 = await openShd(file);
+    try {
+      if (!(Number.isInteger(sample) && sample >= 0 && sample < h5.length)) {
+        throw new Error(`--sample ${values.sample}: ${file} holds samples 0..${h5.length - 1}`);
+      }
+      const perClass = new Array<number>(Math.max(h5.keys.length, 1 + Math.max(0, ...h5.labels))).fill(0);
+      for (const l of h5.labels) perClass[l]!++;
+      extra = { samples: h5.length, classes: h5.keys, perClass, sample, label: h5.labels[sample] };
+      summary = inspectRecording({ format: "shd", stream: h5.sample(sample), sensorGuessed: false, meta: {} }, first);
+    } finally {
+      h5.close();
+    }
+  } else {
+    summary = inspectRecording(await readEventFile(file, { format: detected.format }), first);
+  }
+  if (values.json) {
+    console.log(JSON.stringify({ file, detectedBy: detected.reason, ...extra, ...summary }));
+    return 0;
+  }
+  const head = Object.keys(extra).length
+    ? [
+        `HDF5 file with ${extra.samples} samples; per class: ${(extra.perClass as number[]).join(" ")}`,
+        `sample ${sample} (label ${extra.label}${h5Key(extra, Number(extra.label))}):`,
+      ]
+    : [];
+  console.log([...head, formatSummary(file, detected.reason, summary)].join("\n"));
+  return 0;
+}
+
+function h5Key(extra: Record<string, unknown>, label: number): string {
+  const keys = extra.classes as string[];
+  return keys[label] !== undefined ? `, ${keys[label]}` : "";
+}
+
+function formatSummary(file: string, reason: string, s: RecordingSummary): string {
+  const span =
+    s.tStart === null || s.tEnd === null
+      ? "no events"
+      : `${s.tStart} .. ${s.tEnd} µs (${((s.tEnd - s.tStart) / 1e6).toFixed(6)} s)`;
+  const pct = (n: number): string => (s.events > 0 ? ` (${((100 * n) / s.events).toFixed(2)} %)` : "");
+  const lines = [
+    `file        ${file}`,
+    `format      ${s.format} (${reason})`,
+    `sensor      ${s.sensor.width}x${s.sensor.height}, ${s.sensor.polarities} polarit${s.sensor.polarities === 1 ? "y" : "ies"}` +
+      `${s.sensorGuessed ? " (guessed from the largest coordinates)" : ""}`,
+    `events      ${s.events}`,
+    s.sensor.polarities === 1
+      ? "ON / OFF    - (one polarity: audio channels or a merged sensor)"
+      : `ON / OFF    ${s.on}${pct(s.on)} / ${s.off}${pct(s.off)}`,
+    `time span   ${span}`,
+  ];
+  if (s.firstEvents.length > 0) {
+    lines.push(`first ${s.firstEvents.length} events (t µs, x, y, p):`);
+    for (const e of s.firstEvents) lines.push(`  ${e.t}, ${e.x}, ${e.y}, ${e.p}`);
+  }
+  const meta = Object.entries(s.meta).filter(([, v]) => v !== undefined);
+  if (meta.length > 0) {
+    lines.push("header:");
+    for (const [k, v] of meta) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  }
+  return lines.join("\n");
 }
 
 export const command: Command = {

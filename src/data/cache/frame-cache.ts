@@ -27,7 +27,7 @@ export function frameCacheKey(sample: Sample, pipeline: FramePipeline): string {
 /** No cache: integrate every time. */
 export const directFrames: FrameSource = {
   async frames(sample, pipeline) {
-    return pipeline.toFrames(await sample.load());
+    return pipeline.toFrames(await sample.load(), sample);
   },
 };
 

@@ -23,9 +23,9 @@ export function encodeFrames(f: Frames): Uint8Array {
   }
   const body =
     dtype === 2
-      ? Uint8Array.from(f.data)
+      ? new Uint8Array(f.data)
       : dtype === 1
-        ? new Uint8Array(Uint16Array.from(f.data).buffer)
+        ? new Uint8Array(new Uint16Array(f.data).buffer)
         : new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength);
   const packed = deflateRawSync(body, { level: 1 });
   const out = new Uint8Array(HEADER + packed.length);

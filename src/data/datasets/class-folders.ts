@@ -9,10 +9,11 @@ export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
 
+/** Sub-folder names in code-unit order (Python's sorted(), so class indices match tonic and spikingjelly). */
 export function subfolders(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => !f.startsWith(".") && statSync(join(dir, f)).isDirectory())
-    .sort(naturalCompare);
+    .sort();
 }
 
 /**

@@ -2,7 +2,6 @@ import { sensorFromChipName } from "../sensors.js";
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
 import { isPrintableLine, latin1 } from "./bytes.js";
-import type { DecoderOptions } from "./types.js";
 
 const MAX_HEADER_BYTES = 4 << 20;
 const MAX_LINE_BYTES = 64 << 10;
@@ -24,10 +23,6 @@ export class Aedat2Decoder extends ChunkDecoderBase {
   private headerDone = false;
   private layout: Aedat2Layout = "dvs128";
   private nonDvsDropped = 0;
-
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
 
   protected override guessSensor(): SensorSize {
     return this.layout === "dvs128"
@@ -94,9 +89,7 @@ export class Aedat2Decoder extends ChunkDecoderBase {
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte address/timestamp pair");
     const out = this.out;
     out.reserve(n);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const T = out.t;
     const X = out.x;
     const Y = out.y;

@@ -3,7 +3,6 @@ import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
 import { i16le, i32le, latin1, u16le, u32le } from "./bytes.js";
 import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
-import type { DecoderOptions } from "./types.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
 const MAX_IOHEADER_BYTES = 16 << 20;
@@ -91,10 +90,6 @@ export class Aedat4Decoder extends ChunkDecoderBase {
   private packets = 0;
   private eventPackets = 0;
 
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
-
   streamInfo(): Aedat4StreamInfo[] {
     return this.streams;
   }
@@ -123,6 +118,10 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.streams = parseAedat4Streams(xml);
     for (const s of this.streams) if (s.type === "EVTS") this.eventStreams.add(s.id);
     const evs = this.streams.find((s) => s.type === "EVTS" && s.sizeX !== undefined && s.sizeY !== undefined);
+    const okSize = (v: number) => Number.isInteger(v) && v > 0 && v <= 65536;
+    if (evs && (!okSize(evs.sizeX!) || !okSize(evs.sizeY!))) {
+      this.fail(at, `ioheader gives an impossible event sensor size ${evs.sizeX}×${evs.sizeY}`);
+    }
     if (evs) this.headerSensor = { width: evs.sizeX!, height: evs.sizeY!, polarities: 2 } satisfies SensorSize;
     this.info.compression = AEDAT4_COMPRESSION[this.compression];
     this.info.fileDataPosition = this.dataPosition;
@@ -157,9 +156,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     r.need(vec + 4, n * 16);
     const out = this.out;
     out.reserve(n);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     let k = out.length;
     let last = this.lastT;
     for (let j = vec + 4, end = vec + 4 + 16 * n; j < end; j += 16) {

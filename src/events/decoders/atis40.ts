@@ -1,6 +1,5 @@
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
-import type { DecoderOptions } from "./types.js";
 
 /** Bytes per record of the N-MNIST / N-Caltech101 "ATIS 40-bit" format (also SLAYER .bs2). */
 export const ATIS40_RECORD_BYTES = 5;
@@ -17,10 +16,6 @@ export const ATIS40_OVERFLOW_US = 8192;
 export class Atis40Decoder extends ChunkDecoderBase {
   readonly format = "atis40" as const;
   private tOffset = 0;
-
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
 
   protected override guessSensor(): SensorSize {
     if (this.maxX < 34 && this.maxY < 34) return { width: 34, height: 34, polarities: 2 };
@@ -44,9 +39,7 @@ export class Atis40Decoder extends ChunkDecoderBase {
     const Y = out.y;
     const P = out.p;
     let k = out.length;
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     let off = this.tOffset;
     let last = this.lastT;
     let mx = this.maxX;

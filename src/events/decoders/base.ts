@@ -59,6 +59,12 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
     return this.overrideSensor ?? this.headerSensor;
   }
 
+  /** [width, height] that coordinates must stay below (65536 each when no sensor size is known). */
+  protected sensorLimits(): [number, number] {
+    const s = this.checkSensor();
+    return s ? [s.width, s.height] : [65536, 65536];
+  }
+
   protected fail(offset: number, detail: string): never {
     throw new EventFormatError(this.file, offset, detail);
   }

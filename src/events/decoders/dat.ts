@@ -1,6 +1,4 @@
-import { ChunkDecoderBase } from "./base.js";
-import { headerMeta, readPercentHeader, sensorFromPercentHeader } from "./prophesee-header.js";
-import type { DecoderOptions } from "./types.js";
+import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
  * Prophesee DAT (v2, e.g. N-CARS): `%` header, one byte event type and one byte event size (8), then 8-byte
@@ -8,27 +6,15 @@ import type { DecoderOptions } from "./types.js";
  * p = (a >> 28) & 0xF (stored as 0/1: any non-zero polarity is ON). A 32-bit timestamp that drops by more than
  * 2^31 is taken as a wrap (+2^32 µs), as expelliarmus does.
  */
-export class DatDecoder extends ChunkDecoderBase {
+export class DatDecoder extends PercentHeaderDecoder {
   readonly format = "dat" as const;
-  private headerDone = false;
   private typeDone = false;
   private wraps = 0;
   private lastRaw = 0;
 
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
-
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
-    let pos = 0;
-    if (!this.headerDone) {
-      const h = readPercentHeader(buf, final, (o, d) => this.fail(base + o, d));
-      if (h === null) return 0;
-      this.headerDone = true;
-      this.headerSensor = sensorFromPercentHeader(h.lines);
-      this.info.header = headerMeta(h.lines);
-      pos = h.length;
-    }
+    let pos = this.takeHeader(buf, base, final);
+    if (pos < 0) return 0;
     if (!this.typeDone) {
       if (buf.length - pos < 2) {
         if (final && buf.length - pos === 1) this.truncated(base + pos, "the event type/size byte pair");
@@ -47,9 +33,7 @@ export class DatDecoder extends ChunkDecoderBase {
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
     const out = this.out;
     out.reserve(n);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const T = out.t;
     const X = out.x;
     const Y = out.y;

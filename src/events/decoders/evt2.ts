@@ -1,39 +1,23 @@
-import { ChunkDecoderBase } from "./base.js";
-import { headerMeta, readPercentHeader, sensorFromPercentHeader } from "./prophesee-header.js";
-import type { DecoderOptions } from "./types.js";
+import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
  * Prophesee EVT 2.0: `%` header, then little-endian 32-bit words, type = w >> 28.
  * CD_OFF (0) / CD_ON (1): t_low = bits 27..22, x = bits 21..11, y = bits 10..0; TIME_HIGH (8): bits 27..0;
  * t = t_high · 64 + t_low µs. EXT_TRIGGER (0xA), OTHERS (0xE) and CONTINUED (0xF) are skipped.
  */
-export class Evt2Decoder extends ChunkDecoderBase {
+export class Evt2Decoder extends PercentHeaderDecoder {
   readonly format = "evt2" as const;
-  private headerDone = false;
   private tHigh = 0;
 
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
-
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
-    let pos = 0;
-    if (!this.headerDone) {
-      const h = readPercentHeader(buf, final, (o, d) => this.fail(base + o, d));
-      if (h === null) return 0;
-      this.headerDone = true;
-      this.headerSensor = sensorFromPercentHeader(h.lines);
-      this.info.header = headerMeta(h.lines);
-      pos = h.length;
-    }
+    const pos = this.takeHeader(buf, base, final);
+    if (pos < 0) return 0;
     const words = ((buf.length - pos) / 4) | 0;
     const end = pos + words * 4;
     if (final && end !== buf.length) this.truncated(base + end, "a 32-bit EVT 2.0 word");
     const out = this.out;
     out.reserve(words);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const T = out.t;
     const X = out.x;
     const Y = out.y;

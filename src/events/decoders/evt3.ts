@@ -1,15 +1,12 @@
-import { ChunkDecoderBase } from "./base.js";
-import { headerMeta, readPercentHeader, sensorFromPercentHeader } from "./prophesee-header.js";
-import type { DecoderOptions } from "./types.js";
+import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
  * Prophesee EVT 3.0: `%` header, then little-endian 16-bit words, type = w >> 12. A state machine keeps y, the
  * vector base x and polarity, and the 24-bit time (TIME_HIGH 12 MSB, TIME_LOW 12 LSB). The time wraps (+2^24 µs)
  * only when TIME_HIGH decreases; a TIME_LOW that goes back is not a wrap (event-formats.md §6).
  */
-export class Evt3Decoder extends ChunkDecoderBase {
+export class Evt3Decoder extends PercentHeaderDecoder {
   readonly format = "evt3" as const;
-  private headerDone = false;
   private y = 0;
   private baseX = 0;
   private pol = 0;
@@ -18,27 +15,14 @@ export class Evt3Decoder extends ChunkDecoderBase {
   private wraps = 0;
   readonly wordCounts = new Float64Array(16);
 
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
-
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
-    let pos = 0;
-    if (!this.headerDone) {
-      const h = readPercentHeader(buf, final, (o, d) => this.fail(base + o, d));
-      if (h === null) return 0;
-      this.headerDone = true;
-      this.headerSensor = sensorFromPercentHeader(h.lines);
-      this.info.header = headerMeta(h.lines);
-      pos = h.length;
-    }
+    const pos = this.takeHeader(buf, base, final);
+    if (pos < 0) return 0;
     const words = ((buf.length - pos) / 2) | 0;
     const end = pos + words * 2;
     if (final && end !== buf.length) this.truncated(base + end, "a 16-bit EVT 3.0 word");
     const out = this.out;
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const counts = this.wordCounts;
     let y = this.y;
     let baseX = this.baseX;
@@ -50,7 +34,7 @@ export class Evt3Decoder extends ChunkDecoderBase {
     let mx = this.maxX;
     let my = this.maxY;
     // room for the worst case of a chunk made only of VECT_12 words
-    out.reserve(Math.min(words * 12, Math.max(1024, words * 2)));
+    out.reserve(Math.min(words * 12, Math.max(1024, words)));
     let T = out.t;
     let X = out.x;
     let Y = out.y;

@@ -1,7 +1,6 @@
 import { ChunkDecoderBase } from "./base.js";
 import { latin1 } from "./bytes.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
-import type { DecoderOptions } from "./types.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
@@ -74,10 +73,6 @@ export class NpyDecoder extends ChunkDecoderBase {
   private itemsize = 0;
   private count = 0;
   private seen = 0;
-
-  constructor(opts: DecoderOptions = {}) {
-    super(opts);
-  }
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     if (buf.length < 12) {
@@ -201,9 +196,7 @@ export class NpyDecoder extends ChunkDecoderBase {
     const out = this.out;
     out.reserve(n);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const chk = this.checkSensor();
-    const W = chk ? chk.width : 65536;
-    const H = chk ? chk.height : 65536;
+    const [W, H] = this.sensorLimits();
     const rt = f.t!.read;
     const rx = f.x!.read;
     const ry = f.y?.read ?? (() => 0);

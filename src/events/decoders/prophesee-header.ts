@@ -1,5 +1,6 @@
 import type { SensorSize } from "../stream.js";
 import { sensorFromChipName } from "../sensors.js";
+import { ChunkDecoderBase } from "./base.js";
 import { isPrintableLine, latin1 } from "./bytes.js";
 
 const MAX_HEADER_BYTES = 1 << 20;
@@ -71,4 +72,20 @@ export function headerMeta(lines: string[]): Record<string, string> {
     if (m && m[1]!.toLowerCase() !== "end") out[m[1]!] = m[2]!.trim();
   }
   return out;
+}
+
+/** Base of the Prophesee decoders: consumes the `%` header once and records its sensor size and fields. */
+export abstract class PercentHeaderDecoder extends ChunkDecoderBase {
+  private headerDone = false;
+
+  /** Bytes of header taken from buf (0 once done), or -1 when the header continues past buf. */
+  protected takeHeader(buf: Uint8Array, base: number, final: boolean): number {
+    if (this.headerDone) return 0;
+    const h = readPercentHeader(buf, final, (o, d) => this.fail(base + o, d));
+    if (h === null) return -1;
+    this.headerDone = true;
+    this.headerSensor = sensorFromPercentHeader(h.lines);
+    this.info.header = headerMeta(h.lines);
+    return h.length;
+  }
 }

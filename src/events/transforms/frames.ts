@@ -180,3 +180,12 @@ export function toFrames(ev: EventStream, spec: FrameSpec, sensor: SensorSize = 
   accumulateFrames(ev, win, data, sensor);
   return { data, shape };
 }
+
+/** A stable text key of a frame specification (for caches keyed by preprocessing). */
+export function frameSpecKey(spec: FrameSpec): string {
+  const o = spec as unknown as Record<string, unknown>;
+  return `toFrames(${Object.keys(o)
+    .sort()
+    .map((k) => `${k}=${String(o[k])}`)
+    .join(",")})`;
+}

@@ -1,0 +1,104 @@
+/**
+ * The work of one spiking layer on a compact batch of frames, shared by the pruned runner and the stream:
+ * synapse → BN → pool on the kept frames only, the soft weight d, and SOP fan-out.
+ */
+import type { SpikeList } from "../engine/api.js";
+import { engine } from "../engine/current.js";
+import { Conv2d } from "../nn/conv2d.js";
+import type { Context, Seq } from "../nn/module.js";
+import type { SpikingLayer } from "../nn/spiking-layer.js";
+import { Rng } from "../util/rng.js";
+
+/** The frames a layer hands to the next: only the kept ones, compact. */
+export interface FrameBatch {
+  /** kept frame indices r = t·B + b, ascending */
+  rows: Int32Array;
+  /** dense values of the kept frames [rows.length × features] */
+  data: Float32Array;
+  /** their active positions (spiking layers' outputs); null for the network input */
+  spikes: SpikeList | null;
+  frameShape: number[];
+}
+
+export const EVAL_CTX: Context = { training: false, rng: new Rng(0) };
+
+/**
+ * Conv/Linear → BN → pool for the frames `rows` (a subset of input.rows), as one compact batch.
+ * Returns the current [rows.length × neurons-before-scaling] (an array owned by the layer's modules).
+ */
+export function synapseForward(
+  layer: SpikingLayer,
+  input: FrameBatch,
+  rows: Int32Array,
+): { rows: Int32Array; data: Float32Array } {
+  if (rows.length === 0) return { rows, data: new Float32Array(0) };
+  const inFeatures = input.frameShape.reduce((a, v) => a * v, 1);
+  const e = engine();
+  const same = rows.length === input.rows.length;
+  const data = same ? input.data : gatherRows(input, rows, inFeatures);
+  const spikes = input.spikes === null ? undefined : same ? input.spikes : gatherList(input, rows);
+  let h: Seq = { data, shape: [rows.length, 1, ...input.frameShape] };
+  if (spikes) h.spikes = spikes;
+  h = layer.synapse.forward(h, EVAL_CTX);
+  if (layer.bn) h = layer.bn.forward(h, EVAL_CTX);
+  if (layer.poolOp) {
+    h = layer.poolOp.forward(h, EVAL_CTX);
+    layer.bn?.releaseOutput();
+  }
+  if (!same) {
+    e.free(data);
+    if (spikes) e.free(spikes.idx);
+  }
+  return { rows, data: h.data };
+}
+
+/** Hands the layer's last output buffer back to its modules' pool. */
+export function releaseCurrent(layer: SpikingLayer): void {
+  if (layer.poolOp) layer.poolOp.releaseOutput();
+  else if (layer.bn) layer.bn.releaseOutput();
+  else layer.synapse.releaseOutput();
+}
+
+export function layerFanOut(layer: SpikingLayer): number {
+  return layer.synapse instanceof Conv2d ? layer.synapse.fanOut(layer.opts.inShape) : layer.opts.out;
+}
+
+/** Dense values of the frames `rows` (a subset of input.rows, ascending) as a new engine array. */
+function gatherRows(input: FrameBatch, rows: Int32Array, features: number): Float32Array {
+  const out = engine().allocF32(Math.max(1, rows.length * features));
+  let k = 0;
+  for (let j = 0; j < rows.length; j++) {
+    while (input.rows[k] !== rows[j]) k++;
+    out.set(input.data.subarray(k * features, (k + 1) * features), j * features);
+  }
+  return out;
+}
+
+/** The spike list of the frames `rows` (a subset of input.rows, ascending); idx in a new engine array. */
+function gatherList(input: FrameBatch, rows: Int32Array): SpikeList {
+  const list = input.spikes!;
+  const offsets = new Int32Array(rows.length + 1);
+  let k = 0;
+  let total = 0;
+  const src: number[] = [];
+  for (let j = 0; j < rows.length; j++) {
+    while (input.rows[k] !== rows[j]) k++;
+    src.push(k);
+    total += list.offsets[k + 1]! - list.offsets[k]!;
+    offsets[j + 1] = total;
+  }
+  const idx = engine().allocI32(Math.max(1, total));
+  for (let j = 0; j < rows.length; j++) {
+    const s = src[j]!;
+    idx.set(list.idx.subarray(list.offsets[s]!, list.offsets[s + 1]!), offsets[j]!);
+  }
+  return { rows: rows.length, rowLen: list.rowLen, idx, offsets };
+}
+
+/** Ĩ = d ⊙ I on the kept rows (M = 1 there), in the same arithmetic as the dense layer. */
+export function scaleRows(data: Float32Array, rows: Int32Array, d: Float32Array, f: number): void {
+  for (let k = 0; k < rows.length; k++) {
+    const w = d[rows[k]!]!;
+    for (let i = k * f; i < (k + 1) * f; i++) data[i] = data[i]! * w;
+  }
+}

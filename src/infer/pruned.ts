@@ -1,0 +1,314 @@
+/**
+ * Pruned inference (method.md, "Binary mask (inference)"): a frame masked at layer n is not computed in layer n or
+ * any later layer — no conv, BN, pooling or LIF work for it. Each layer works on a compact batch holding only the
+ * frames it keeps; its neurons' state decays lazily across the frames it skips (GapLif). Because a dropped frame has
+ * zero current and a LIF neuron cannot fire on zero current, this gives exactly the output of the masked dense
+ * computation (SnnModel.forward in eval mode with the same thresholds), only faster.
+ *
+ * The Razor score of layer n comes from the layer's input, so it is known before the layer's conv runs and the conv
+ * itself is skipped for dropped frames. TA's score comes from the layer's current (its T×T MLP needs all frames):
+ * a TA layer computes its conv on every frame its input kept and drops frames only from the LIF on; TA is offline
+ * only in any case.
+ */
+import { engine } from "../engine/current.js";
+import type { SnnModel } from "../models/model.js";
+import { applyGapFloor, combineMasks, thresholdMask } from "../nn/frame-gate.js";
+import type { Seq } from "../nn/module.js";
+import type { SpikingLayer } from "../nn/spiking-layer.js";
+import { GapLif } from "./gap-lif.js";
+import { EVAL_CTX, type FrameBatch, layerFanOut, releaseCurrent, scaleRows, synapseForward } from "./layer-step.js";
+
+/** What one layer did in a pruned run. */
+export interface PrunedLayerStats {
+  layer: number;
+  /** T·B */
+  frames: number;
+  /** frames this layer computed (conv / BN / pool / LIF) */
+  framesExecuted: number;
+  /** input spikes (events for the encoder) per frame [T·B]; 0 for frames not computed */
+  inputEvents: Float32Array;
+  /** output spikes of the computed frames, in total */
+  outputSpikes: number;
+  /** neurons per frame */
+  neurons: number;
+  /** synapses each input spike drives (mean, exact at conv borders) */
+  fanOut: number;
+  /** synaptic operations actually executed: Σ over computed frames of input events × fan-out */
+  sops: number;
+  /** M^n [T·B]: 1 where the layer computed the frame */
+  executed: Uint8Array;
+  /** d [T·B] of the layer's scorer (null without one) */
+  scores: Float32Array | null;
+  /** which synapse kernel ran */
+  path: "dense" | "events" | "none";
+  /** wall-clock time spent in this layer, ms */
+  ms: number;
+}
+
+export interface PrunedResult {
+  T: number;
+  B: number;
+  /** output spike counts [B × classes] summed over time */
+  counts: Float32Array;
+  /** argmax of counts per sample (ties: lowest class) */
+  predictions: Int32Array;
+  layers: PrunedLayerStats[];
+  /** wall-clock time of the whole run, ms */
+  ms: number;
+}
+
+/**
+ * Runs `model` with its current thresholds, gap floor and mask policy (set them on the model as for
+ * SnnModel.forward). The model is put in eval mode.
+ */
+export class PrunedRunner {
+  constructor(readonly model: SnnModel) {}
+
+  run(x: Seq): PrunedResult {
+    const start = performance.now();
+    const model = this.model.eval();
+    const expect = model.config.input;
+    if (x.shape.length !== 2 + expect.length || expect.some((v, i) => x.shape[2 + i] !== v)) {
+      throw new Error(`${model.config.name}: expected input [T, B, ${expect.join(", ")}], got [${x.shape.join(", ")}]`);
+    }
+    const T = x.shape[0]!;
+    const B = x.shape[1]!;
+    const frames = T * B;
+    const all = new Int32Array(frames);
+    for (let r = 0; r < frames; r++) all[r] = r;
+    let batch: FrameBatch = { rows: all, data: x.data, spikes: null, frameShape: expect.slice() };
+    let upstream: Uint8Array | null = null;
+    const stats: PrunedLayerStats[] = [];
+    const owned: FrameBatch[] = [];
+    for (const layer of model.layers) {
+      const t0 = performance.now();
+      const r = runLayer(layer, batch, upstream, T, B);
+      stats.push({ ...r.stats, ms: performance.now() - t0 });
+      batch = r.out;
+      owned.push(r.out);
+      upstream = r.mask;
+    }
+    const classes = batch.frameShape.reduce((a, v) => a * v, 1);
+    const counts = new Float32Array(B * classes);
+    const list = batch.spikes!;
+    for (let k = 0; k < batch.rows.length; k++) {
+      const b = batch.rows[k]! % B;
+      for (let j = list.offsets[k]!; j < list.offsets[k + 1]!; j++) counts[b * classes + list.idx[j]!]! += 1;
+    }
+    const predictions = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (counts[b * classes + c]! > counts[b * classes + best]!) best = c;
+      predictions[b] = best;
+    }
+    const e = engine();
+    for (const o of owned) {
+      e.free(o.data);
+      if (o.spikes) {
+        e.free(o.spikes.idx);
+      }
+    }
+    return { T, B, counts, predictions, layers: stats, ms: performance.now() - start };
+  }
+}
+
+interface LayerRun {
+  out: FrameBatch;
+  mask: Uint8Array;
+  stats: Omit<PrunedLayerStats, "ms">;
+}
+
+function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array | null, T: number, B: number): LayerRun {
+  const frames = T * B;
+  const inFeatures = input.frameShape.reduce((a, v) => a * v, 1);
+  const activity = frameActivity(input, frames, inFeatures);
+  const scorer = layer.scorer;
+  let d: Float32Array | null = null;
+  if (scorer?.source === "input") {
+    d = scorer.score(fullSpikeSeq(input, T, B, upstream), EVAL_CTX);
+  }
+  // TA scores need the current of every frame the input kept: compute it first, drop afterwards.
+  let current: { rows: Int32Array; data: Float32Array } | null = null;
+  if (scorer?.source === "current") {
+    current = synapseForward(layer, input, input.rows);
+    d = scorer.score(fullCurrentSeq(layer, current, T, B), EVAL_CTX);
+  }
+  const own = decideFrames(layer, d, activity, upstream, T, B);
+  const mask = combineMasks(upstream, own) ?? allOnes(frames);
+  const kept = keptRows(input.rows, mask);
+  if (current === null) current = synapseForward(layer, input, kept);
+  else current = selectRows(current, kept, current.data.length / Math.max(1, current.rows.length));
+  const neurons = layer.outShape.reduce((a, v) => a * v, 1);
+  if (d !== null) scaleRows(current.data, kept, d, neurons);
+  const lif = layer.lif;
+  const gap = new GapLif(B, neurons, { alpha: lif.alpha(), vth: lif.opts.vth, reset: lif.opts.reset });
+  const e = engine();
+  const out = e.allocF32(Math.max(1, kept.length * neurons));
+  const idx = e.allocI32(Math.max(1, kept.length * neurons));
+  const offsets = new Int32Array(kept.length + 1);
+  const spikes = gap.run(kept, current.data, out, idx, offsets);
+  if (kept.length > 0) releaseCurrent(layer);
+  let sops = 0;
+  const inputEvents = new Float32Array(frames);
+  const fanOut = layerFanOut(layer);
+  for (const r of kept) {
+    inputEvents[r] = activity[r]!;
+    sops += activity[r]! * fanOut;
+  }
+  return {
+    out: {
+      rows: kept,
+      data: out,
+      spikes: { rows: kept.length, rowLen: neurons, idx, offsets },
+      frameShape: layer.outShape,
+    },
+    mask,
+    stats: {
+      layer: layer.opts.index,
+      frames,
+      framesExecuted: kept.length,
+      inputEvents,
+      outputSpikes: spikes,
+      neurons,
+      fanOut,
+      sops,
+      executed: mask,
+      scores: d,
+      path: kept.length === 0 ? "none" : layer.synapse.lastPath,
+    },
+  };
+}
+
+/** m^n as SpikingLayer decides it at evaluation: mask policy, else threshold θ_n (+ gap floor), else keep all. */
+function decideFrames(
+  layer: SpikingLayer,
+  d: Float32Array | null,
+  activity: Float32Array,
+  upstream: Uint8Array | null,
+  T: number,
+  B: number,
+): Uint8Array | null {
+  if (layer.opts.index === 0) return null;
+  if (layer.maskPolicy !== null) {
+    const m = layer.maskPolicy({ layer: layer.opts.index, scores: d, activity, upstream, T, B });
+    if (m !== null && m.length !== T * B) {
+      throw new Error(`${layer.opts.name}: mask policy returned ${m.length} entries, expected T·B = ${T * B}`);
+    }
+    return m;
+  }
+  if (d === null) return null;
+  const lp = layer.opts.learnedPruning;
+  let m: Uint8Array | null = null;
+  if (layer.threshold !== null) m = thresholdMask(d, layer.threshold);
+  else if (lp) m = thresholdMask(d, lp.evalThreshold ?? 0.5);
+  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, T, B, layer.gapFloor);
+  return m;
+}
+
+/** Input spikes (or summed event counts) per frame [T·B]; 0 for frames not in the batch. */
+function frameActivity(input: FrameBatch, frames: number, features: number): Float32Array {
+  const a = new Float32Array(frames);
+  const { rows, spikes, data } = input;
+  for (let k = 0; k < rows.length; k++) {
+    if (spikes) a[rows[k]!] = spikes.offsets[k + 1]! - spikes.offsets[k]!;
+    else {
+      let s = 0;
+      for (let i = k * features; i < (k + 1) * features; i++) s += Math.abs(data[i]!);
+      a[rows[k]!] = s;
+    }
+  }
+  return a;
+}
+
+/** The batch as a full [T, B, ...] sequence of spike lists (empty rows for frames not computed), no dense data. */
+function fullSpikeSeq(input: FrameBatch, T: number, B: number, upstream: Uint8Array | null): Seq {
+  const list = input.spikes;
+  if (list === null) throw new Error("a Razor layer needs spiking input (it cannot be the first layer)");
+  const frames = T * B;
+  const offsets = new Int32Array(frames + 1);
+  let k = 0;
+  for (let r = 0; r < frames; r++) {
+    if (k < input.rows.length && input.rows[k] === r) {
+      offsets[r + 1] = offsets[r]! + (list.offsets[k + 1]! - list.offsets[k]!);
+      k++;
+    } else offsets[r + 1] = offsets[r]!;
+  }
+  const seq: Seq = {
+    data: new Float32Array(0),
+    shape: [T, B, ...input.frameShape],
+    spikes: { rows: frames, rowLen: list.rowLen, idx: list.idx, offsets },
+  };
+  if (upstream) seq.mask = upstream;
+  return seq;
+}
+
+/**
+ * The current of every frame [T, B, ...outShape]: computed rows from `current`, and for frames the input did not
+ * keep, the current of an all-zero input frame (bias through BN and pooling), as the dense model sees them.
+ */
+function fullCurrentSeq(
+  layer: SpikingLayer,
+  current: { rows: Int32Array; data: Float32Array },
+  T: number,
+  B: number,
+): Seq {
+  const frames = T * B;
+  const f = layer.outShape.reduce((a, v) => a * v, 1);
+  const full = new Float32Array(frames * f);
+  let zero: Float32Array | null = null;
+  let k = 0;
+  for (let r = 0; r < frames; r++) {
+    if (k < current.rows.length && current.rows[k] === r) {
+      full.set(current.data.subarray(k * f, (k + 1) * f), r * f);
+      k++;
+    } else {
+      zero ??= zeroFrameCurrent(layer);
+      full.set(zero, r * f);
+    }
+  }
+  return { data: full, shape: [T, B, ...layer.outShape] };
+}
+
+/** Current of one all-zero input frame through the layer's synapse, BN and pooling. */
+function zeroFrameCurrent(layer: SpikingLayer): Float32Array {
+  const inShape = layer.opts.inShape;
+  const e = engine();
+  const x = e.allocF32(inShape.reduce((a, v) => a * v, 1));
+  let h: Seq = { data: x, shape: [1, 1, ...inShape] };
+  h = layer.synapse.forward(h, EVAL_CTX);
+  if (layer.bn) h = layer.bn.forward(h, EVAL_CTX);
+  if (layer.poolOp) h = layer.poolOp.forward(h, EVAL_CTX);
+  const out = Float32Array.from(h.data);
+  e.free(x);
+  return out;
+}
+
+function allOnes(n: number): Uint8Array {
+  return new Uint8Array(n).fill(1);
+}
+
+/** The rows of `rows` where mask is 1. */
+function keptRows(rows: Int32Array, mask: Uint8Array): Int32Array {
+  let n = 0;
+  for (const r of rows) if (mask[r] === 1) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (const r of rows) if (mask[r] === 1) out[n++] = r;
+  return out;
+}
+
+/** The current rows `kept` (a subset of current.rows) as a compact copy. */
+function selectRows(
+  current: { rows: Int32Array; data: Float32Array },
+  kept: Int32Array,
+  f: number,
+): { rows: Int32Array; data: Float32Array } {
+  if (kept.length === current.rows.length) return current;
+  const out = new Float32Array(kept.length * f);
+  let k = 0;
+  for (let j = 0; j < kept.length; j++) {
+    while (current.rows[k] !== kept[j]) k++;
+    out.set(current.data.subarray(k * f, (k + 1) * f), j * f);
+  }
+  return { rows: kept, data: out };
+}

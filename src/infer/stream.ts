@@ -1,0 +1,251 @@
+/**
+ * Streaming inference: events go in as they arrive (chunks of any size), frames of the model's fixed dt are
+ * integrated, each frame's fate in each layer is decided by the causal Razor score (threshold θ_n per layer and the
+ * optional gap floor), the network is updated and a prediction comes out per frame. State is one frame of counts,
+ * each layer's membrane and the last w input frames of each Razor layer, so memory stays bounded however long the
+ * stream runs. Feeding a recording in any chunking gives the same frames and so the same result, which equals the
+ * pruned batch run (PrunedRunner) over the same frames.
+ *
+ * Not streamable, with a clear error: TA models (their T×T attention needs the whole recording), models whose
+ * frames are T bins spread over the recording, and mask policies (they see the whole [T·B] at once).
+ */
+import type { EventStream } from "../events/stream.js";
+import type { SnnModel } from "../models/model.js";
+import { thresholdMask } from "../nn/frame-gate.js";
+import type { Seq } from "../nn/module.js";
+import type { SpikingLayer } from "../nn/spiking-layer.js";
+import { type AccumulatorOptions, type CompletedFrame, FrameAccumulator } from "./frame-accumulator.js";
+import { GapLif } from "./gap-lif.js";
+import { EVAL_CTX, type FrameBatch, layerFanOut, releaseCurrent, scaleRows, synapseForward } from "./layer-step.js";
+import { engine } from "../engine/current.js";
+
+const ZERO_ROW = Int32Array.of(0);
+
+export interface StreamOptions {
+  /** frame duration in µs (default: the model config's dtMs) */
+  dtUs?: number;
+  /** spatial block size (default: the model config's downsample) */
+  downsample?: number;
+  /** grid origin in µs (default: the first event's time) */
+  tStart?: number;
+}
+
+export interface FramePrediction {
+  index: number;
+  tStart: number;
+  tEnd: number;
+  events: number;
+  /** per layer: whether the layer computed this frame */
+  computed: boolean[];
+  /** per layer: the frame's Razor score d (null where the layer has none or the frame was dropped upstream) */
+  scores: (number | null)[];
+  /** output spikes of this frame per class */
+  frameSpikes: Float32Array;
+  /** output spikes so far per class */
+  counts: Float32Array;
+  /** argmax of counts (ties: lowest class); -1 while no output spike has been seen */
+  prediction: number;
+  /** share of output spikes so far in the predicted class (0 before any) */
+  confidence: number;
+  /** synaptic operations executed for this frame */
+  sops: number;
+  /** wall-clock time to process this frame, ms */
+  latencyMs: number;
+}
+
+interface LayerState {
+  layer: SpikingLayer;
+  lif: GapLif;
+  fanOut: number;
+  /** Razor layers: the last w input frames' active positions (null = frame not computed upstream) */
+  history: (Int32Array | null)[];
+  /** consecutive frames this layer dropped (for the gap floor) */
+  dropRun: number;
+}
+
+export class EventStreamRunner {
+  private readonly acc: FrameAccumulator;
+  private readonly layers: LayerState[];
+  private readonly counts: Float32Array;
+  private readonly classes: number;
+
+  constructor(
+    readonly model: SnnModel,
+    opts: StreamOptions = {},
+  ) {
+    const cfg = model.config;
+    if (cfg.frames.mode !== "time-window" || cfg.frames.dtMs === null) {
+      throw new Error(
+        `${cfg.name}: this model's frames are ${cfg.frames.T} bins spread over each recording, so it cannot stream; ` +
+          "streaming needs frames of fixed duration (frames.mode 'time-window' with dtMs)",
+      );
+    }
+    for (const l of model.layers) {
+      if (l.scorer?.source === "current") {
+        throw new Error(`${cfg.name}: TA models cannot stream (the T×T attention needs the whole recording)`);
+      }
+      if (l.maskPolicy !== null)
+        throw new Error(`${cfg.name}: mask policies need the whole recording; use thresholds to stream`);
+    }
+    model.eval();
+    const accOpts: AccumulatorOptions = {
+      dtUs: opts.dtUs ?? cfg.frames.dtMs * 1000,
+      frameShape: cfg.input,
+      downsample: opts.downsample ?? cfg.frames.downsample,
+    };
+    if (opts.tStart !== undefined) accOpts.tStart = opts.tStart;
+    this.acc = new FrameAccumulator(accOpts);
+    this.layers = model.layers.map((layer) => {
+      const lif = layer.lif;
+      const neurons = layer.outShape.reduce((a, v) => a * v, 1);
+      const w = layer.scorer ? (layer.opts.razor?.window ?? 1) : 0;
+      return {
+        layer,
+        lif: new GapLif(1, neurons, { alpha: lif.alpha(), vth: lif.opts.vth, reset: lif.opts.reset }),
+        fanOut: layerFanOut(layer),
+        history: new Array<Int32Array | null>(w).fill(null),
+        dropRun: 0,
+      };
+    });
+    this.classes = model.layers[model.layers.length - 1]!.outShape.reduce((a, v) => a * v, 1);
+    this.counts = new Float32Array(this.classes);
+  }
+
+  /** Feeds a chunk of events; returns a prediction for every frame the chunk completed. */
+  push(chunk: EventStream): FramePrediction[] {
+    return this.acc.push(chunk).map((f) => this.step(f));
+  }
+
+  /** Ends the stream: processes the last, partial frame. */
+  flush(): FramePrediction[] {
+    const f = this.acc.flush();
+    return f === null ? [] : [this.step(f)];
+  }
+
+  private step(frame: CompletedFrame): FramePrediction {
+    const start = performance.now();
+    const e = engine();
+    const row = Int32Array.of(frame.index);
+    const input = e.allocF32(frame.counts.length);
+    input.set(frame.counts);
+    let batch: FrameBatch | null = { rows: row, data: input, spikes: null, frameShape: this.model.config.input };
+    const owned: FrameBatch[] = [];
+    const computed: boolean[] = [];
+    const scores: (number | null)[] = [];
+    let sops = 0;
+    for (const st of this.layers) {
+      const { layer } = st;
+      let d: number | null = null;
+      let keep = batch !== null;
+      if (layer.scorer) {
+        // the score exists for every frame (a frame dropped upstream counts as zero input), as in the batch model
+        st.history.shift();
+        st.history.push(batch?.spikes ? batch.spikes.idx.slice(0, batch.spikes.offsets[1]!) : null);
+        d = this.razorScore(st, layer.opts.inShape);
+        if (layer.opts.index > 0 && !this.decide(st, d)) keep = false;
+      }
+      computed.push(keep);
+      scores.push(d);
+      if (!keep || batch === null) {
+        batch = null;
+        continue;
+      }
+      const activity = batch.spikes ? batch.spikes.offsets[1]! : sum(batch.data);
+      sops += activity * st.fanOut;
+      const current = synapseForward(layer, batch, row);
+      const neurons = layer.outShape.reduce((a, v) => a * v, 1);
+      if (d !== null) scaleRows(current.data, ZERO_ROW, Float32Array.of(d), neurons);
+      const out = e.allocF32(neurons);
+      const idx = e.allocI32(Math.max(1, neurons));
+      const offsets = new Int32Array(2);
+      // GapLif indexes frames as t·B + b with B = 1: the frame index is the time step
+      st.lif.run(row, current.data, out, idx, offsets);
+      releaseCurrent(layer);
+      batch = { rows: row, data: out, spikes: { rows: 1, rowLen: neurons, idx, offsets }, frameShape: layer.outShape };
+      owned.push(batch);
+    }
+    const frameSpikes = new Float32Array(this.classes);
+    if (batch?.spikes) {
+      const l = batch.spikes;
+      for (let j = 0; j < l.offsets[1]!; j++) frameSpikes[l.idx[j]!]! += 1;
+    }
+    for (let c = 0; c < this.classes; c++) this.counts[c]! += frameSpikes[c]!;
+    e.free(input);
+    for (const o of owned) {
+      e.free(o.data);
+      e.free(o.spikes!.idx);
+    }
+    let best = -1;
+    let total = 0;
+    for (let c = 0; c < this.classes; c++) {
+      total += this.counts[c]!;
+      if (this.counts[c]! > 0 && (best < 0 || this.counts[c]! > this.counts[best]!)) best = c;
+    }
+    return {
+      index: frame.index,
+      tStart: frame.tStart,
+      tEnd: frame.tEnd,
+      events: frame.events,
+      computed,
+      scores,
+      frameSpikes,
+      counts: Float32Array.from(this.counts),
+      prediction: best,
+      confidence: best < 0 ? 0 : this.counts[best]! / total,
+      sops,
+      latencyMs: performance.now() - start,
+    };
+  }
+
+  /** d of the newest frame from the layer's window of input frames (dropped ones count as zero input). */
+  private razorScore(st: LayerState, frameShape: number[]): number {
+    const w = st.history.length;
+    const rowLen = frameShape.reduce((a, v) => a * v, 1);
+    const offsets = new Int32Array(w + 1);
+    const mask = new Uint8Array(w);
+    let total = 0;
+    st.history.forEach((h, i) => {
+      total += h?.length ?? 0;
+      offsets[i + 1] = total;
+      mask[i] = h === null ? 0 : 1;
+    });
+    const idx = new Int32Array(Math.max(1, total));
+    st.history.forEach((h, i) => {
+      if (h) idx.set(h, offsets[i]!);
+    });
+    const seq: Seq = {
+      data: new Float32Array(0),
+      shape: [w, 1, ...frameShape],
+      spikes: { rows: w, rowLen, idx, offsets },
+      mask,
+    };
+    return st.layer.scorer!.score(seq, EVAL_CTX)[w - 1]!;
+  }
+
+  /** m^n for the newest frame: θ_n, then the causal gap floor (as applyGapFloor); no threshold keeps all. */
+  private decide(st: LayerState, d: number): boolean {
+    const { layer } = st;
+    const lp = layer.opts.learnedPruning;
+    const theta = layer.threshold ?? (lp ? (lp.evalThreshold ?? 0.5) : null);
+    if (theta === null) return true;
+    let keep = thresholdMask(Float32Array.of(d), theta)[0] === 1;
+    const G = layer.gapFloor;
+    if (!keep && G !== null) {
+      if (st.dropRun >= G) keep = true;
+      else st.dropRun++;
+    }
+    if (keep) st.dropRun = 0;
+    return keep;
+  }
+}
+
+/** A stream runner for `model` (see EventStreamRunner). */
+export function createStream(model: SnnModel, opts: StreamOptions = {}): EventStreamRunner {
+  return new EventStreamRunner(model, opts);
+}
+
+function sum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}

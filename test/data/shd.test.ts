@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { directFrames } from "../../src/data/cache/frame-cache.js";
+import { WorkerFrames } from "../../src/data/frame-workers.js";
+import { BatchLoader } from "../../src/data/loader.js";
+import { openData } from "../../src/data/open.js";
+import { framePipeline } from "../../src/data/pipeline.js";
+import { sharedDataDir } from "../../src/util/paths.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "razor-shd-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const fixtures = join(sharedDataDir(), "shd", "SYNTHETIC_layout_fixture");
+const expected = JSON.parse(readFileSync(join(fixtures, "synthetic_shd_layout_f16.expected.json"), "utf8"));
+
+/** A dataset folder whose shd_train.h5 / shd_test.h5 are links to the synthetic-layout fixtures (read in place). */
+function shdRoot(): string {
+  const root = join(tmp, "shd");
+  mkdirSync(root, { recursive: true });
+  symlinkSync(join(fixtures, "synthetic_shd_layout_f16.h5"), join(root, "shd_train.h5"));
+  symlinkSync(join(fixtures, "synthetic_shd_layout_f16_gzip.h5"), join(root, "shd_test.h5"));
+  return root;
+}
+
+test("SHD: the splits are the files; labels and lengths as in the fixture; batches [T,B,1,1,700]", async () => {
+  const root = shdRoot();
+  const ds = await openData({ dataset: "shd", data: root });
+  assert.deepEqual(Object.keys(ds.splits), ["train", "test"]);
+  assert.deepEqual(
+    ds.splits.train!.map((s) => s.label),
+    expected.labels,
+  );
+  const lengths = await Promise.all(ds.splits.train!.map(async (s) => (await s.load()).t.length));
+  assert.deepEqual(lengths, expected.len);
+  assert.deepEqual(ds.sensor, { width: 700, height: 1, polarities: 1 });
+  const pipeline = framePipeline({ mode: "timeWindow", dt: 14_000, frames: 20 }, { sensor: ds.sensor });
+  const loader = new BatchLoader({ samples: ds.splits.train!, pipeline, batchSize: 8, source: directFrames });
+  const pool = new WorkerFrames(1);
+  try {
+    const viaWorker = new BatchLoader({ samples: ds.splits.train!, pipeline, batchSize: 8, source: pool });
+    const first = async (l: BatchLoader) => (await l.epoch(0).next()).value!;
+    const a = await first(loader);
+    const b = await first(viaWorker);
+    assert.deepEqual([a!.T, a!.B, a!.C, a!.H, a!.W], [20, 8, 1, 1, 700]);
+    assert.deepEqual(b!.x, a!.x);
+    assert.equal(pool.inThread, 0);
+  } finally {
+    await pool.close();
+  }
+  await assert.rejects(
+    openData({ dataset: "ssc", data: root }),
+    /ssc_train\.h5 not found.*razor-snn data download ssc/s,
+  );
+});
