@@ -71,7 +71,11 @@ export class FramesData implements LabelledData {
     const fs = this.frameSize;
     const x = new Float32Array(T * B * fs);
     const labels = new Int32Array(B);
-    const frames = await Promise.all(Array.from(indices, (i) => this.sampleFrames(i)));
+    // settle all, then report the first failure in batch order, so the same bad file always gives the same message
+    const settled = await Promise.allSettled(Array.from(indices, (i) => this.sampleFrames(i)));
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    const frames = settled.map((r) => (r as PromiseFulfilledResult<Compact>).value);
     frames.forEach((f, b) => {
       const start = this.windowStart(f.frames, o, indices[b]!);
       const steps = Math.min(T, f.frames - start);

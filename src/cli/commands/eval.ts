@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { selectEngine } from "../../train/engine-option.js";
+import { releaseEngine, selectEngine } from "../../train/engine-option.js";
 import { evalJson, evaluate } from "../../train/evaluate.js";
 import { loadCheckpointModel } from "../../train/load-model.js";
 import { framesData, openSplits } from "../../train/setup.js";
@@ -25,44 +25,54 @@ Evaluates a checkpoint with the preprocessing stored in it (sensor, framing, T, 
 export const command: Command = {
   summary: "evaluate a checkpoint: accuracy, per-class counts",
   async run(argv: string[]): Promise<number> {
-    const { values: v } = parseArgs({
-      args: argv,
-      options: {
-        checkpoint: { type: "string" },
-        dataset: { type: "string" },
-        data: { type: "string" },
-        labels: { type: "string" },
-        split: { type: "string" },
-        limit: { type: "string" },
-        batch: { type: "string" },
-        threads: { type: "string" },
-        out: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
+    try {
+      return await run(argv);
+    } finally {
+      releaseEngine();
     }
-    if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
-    await selectEngine(intOpt("threads", v.threads));
-    const { model, pre } = loadCheckpointModel(v.checkpoint);
-    const data = await evalData({ ...v, pre });
-    const result = await evaluate(model, data, { batchSize: intOpt("batch", v.batch) ?? 32 });
-    const json = { checkpoint: v.checkpoint, ...evalJson(result) };
-    if (v.out !== undefined) writeFileAtomic(v.out, `${JSON.stringify(json, null, 2)}\n`);
-    if (v.json) console.log(JSON.stringify(json));
-    else {
-      console.log(`accuracy ${(100 * result.accuracy).toFixed(2)} % (${result.correct}/${result.n}, ${result.clips} clip(s) per sample)`);
-      for (const c of result.perClass) {
-        if (c.n > 0) console.log(`  class ${c.name ?? c.class}: ${c.correct}/${c.n}`);
-      }
-    }
-    model.dispose();
-    return 0;
   },
 };
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      checkpoint: { type: "string" },
+      dataset: { type: "string" },
+      data: { type: "string" },
+      labels: { type: "string" },
+      split: { type: "string" },
+      limit: { type: "string" },
+      batch: { type: "string" },
+      threads: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
+  await selectEngine(intOpt("threads", v.threads));
+  const { model, pre } = loadCheckpointModel(v.checkpoint);
+  const data = await evalData({ ...v, pre });
+  const result = await evaluate(model, data, { batchSize: intOpt("batch", v.batch) ?? 32 });
+  const json = { checkpoint: v.checkpoint, ...evalJson(result) };
+  if (v.out !== undefined) writeFileAtomic(v.out, `${JSON.stringify(json, null, 2)}\n`);
+  if (v.json) console.log(JSON.stringify(json));
+  else {
+    console.log(
+      `accuracy ${(100 * result.accuracy).toFixed(2)} % (${result.correct}/${result.n}, ${result.clips} clip(s) per sample)`,
+    );
+    for (const c of result.perClass) {
+      if (c.n > 0) console.log(`  class ${c.name ?? c.class}: ${c.correct}/${c.n}`);
+    }
+  }
+  model.dispose();
+  return 0;
+}
 
 /** The evaluation samples: a labelled folder (all), or a named dataset's validation (else test) split. */
 export async function evalData(v: {

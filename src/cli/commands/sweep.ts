@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { selectEngine } from "../../train/engine-option.js";
+import { releaseEngine, selectEngine } from "../../train/engine-option.js";
 import { loadCheckpointModel } from "../../train/load-model.js";
 import { CONTROL_LABELS, CONTROLS } from "../../train/mask-policies.js";
 import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../train/sweep.js";
@@ -35,88 +35,106 @@ and an energy estimate. Writes OUT/sweep.json and OUT/sweep.svg.
 export const command: Command = {
   summary: "threshold sweep of a Razor/TA checkpoint beside random, stride and event-gate controls",
   async run(argv: string[]): Promise<number> {
-    const { values: v } = parseArgs({
-      args: argv,
-      options: {
-        checkpoint: { type: "string" },
-        dataset: { type: "string" },
-        data: { type: "string" },
-        labels: { type: "string" },
-        "eval-split": { type: "string" },
-        "calib-split": { type: "string" },
-        "calib-limit": { type: "string" },
-        limit: { type: "string" },
-        targets: { type: "string" },
-        "gap-floor": { type: "string" },
-        "top-k": { type: "boolean", default: false },
-        tolerance: { type: "string" },
-        seed: { type: "string" },
-        batch: { type: "string" },
-        threads: { type: "string" },
-        out: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
+    try {
+      return await run(argv);
+    } finally {
+      releaseEngine();
     }
-    if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
-    await selectEngine(intOpt("threads", v.threads));
-    const { model, pre, meta } = loadCheckpointModel(v.checkpoint);
-    if (model.config.variant === "snn") {
-      throw new Error(`${v.checkpoint} is a plain SNN: it has no frame scores to sweep (train with --model razor or ta)`);
-    }
-    const opened = await openSplits({
-      dataset: v.dataset ?? (v.labels === undefined ? pre.dataset : undefined),
-      data: v.data,
-      labels: v.labels,
-    });
-    const splits = opened.ds.splits;
-    const evalName = v["eval-split"] ?? (splits.test ? "test" : splits.valid ? "valid" : "all");
-    const calibName = v["calib-split"] ?? (evalName === "test" && splits.valid ? "valid" : "train");
-    const pick = (name: string) => {
-      const s = splits[name];
-      if (s === undefined) throw new Error(`${opened.ds.name} has no split '${name}' (has: ${Object.keys(splits).join(", ")})`);
-      return s;
-    };
-    let evalSamples = pick(evalName);
-    const limit = intOpt("limit", v.limit);
-    if (limit !== undefined) evalSamples = evalSamples.slice(0, limit);
-    const calibSamples = splits[calibName]?.slice(0, intOpt("calib-limit", v["calib-limit"]) ?? 200) ?? null;
-    const evalSet = framesData(evalSamples, opened.ds.classes, pre, { training: false, cache: true });
-    const calibSet =
-      calibSamples !== null && calibName !== evalName
-        ? framesData(calibSamples, opened.ds.classes, pre, { training: false, cache: true })
-        : null;
-    const targets = v.targets !== undefined ? v.targets.split(",").map((s) => numOpt("targets", s)!) : DEFAULT_TARGETS;
-    console.error(
-      `sweep of ${v.checkpoint} (${model.config.variant}): evaluating ${evalSamples.length} samples of '${evalName}', ` +
-        `thresholds chosen on ${calibSet !== null ? `${calibSamples!.length} samples of '${calibName}'` : "the evaluated samples"}`,
-    );
-    const result = await thresholdSweep(model, evalSet, {
-      batchSize: intOpt("batch", v.batch) ?? 32,
-      targets,
-      calibration: calibSet,
-      gapFloor: intOpt("gap-floor", v["gap-floor"]) ?? null,
-      topK: v["top-k"],
-      seed: intOpt("seed", v.seed) ?? 1,
-      tolerance: numOpt("tolerance", v.tolerance) ?? 0.02,
-      method: model.config.variant,
-      onProgress: (m) => console.error(m),
-    });
-    const outDir = v.out ?? join(v.checkpoint, "..");
-    const json = { checkpoint: v.checkpoint, evalSplit: evalName, calibSplit: calibSet ? calibName : null, training: meta.training, ...result };
-    writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileAtomic(join(outDir, "sweep.svg"), sweepSvg(result, `${model.config.name} ${model.config.variant}: accuracy vs frames dropped`));
-    if (v.json) console.log(JSON.stringify(json));
-    else console.log(sweepTable(result));
-    console.error(`wrote ${join(outDir, "sweep.json")} and ${join(outDir, "sweep.svg")}`);
-    model.dispose();
-    return 0;
   },
 };
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      checkpoint: { type: "string" },
+      dataset: { type: "string" },
+      data: { type: "string" },
+      labels: { type: "string" },
+      "eval-split": { type: "string" },
+      "calib-split": { type: "string" },
+      "calib-limit": { type: "string" },
+      limit: { type: "string" },
+      targets: { type: "string" },
+      "gap-floor": { type: "string" },
+      "top-k": { type: "boolean", default: false },
+      tolerance: { type: "string" },
+      seed: { type: "string" },
+      batch: { type: "string" },
+      threads: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
+  await selectEngine(intOpt("threads", v.threads));
+  const { model, pre, meta } = loadCheckpointModel(v.checkpoint);
+  if (model.config.variant === "snn") {
+    throw new Error(`${v.checkpoint} is a plain SNN: it has no frame scores to sweep (train with --model razor or ta)`);
+  }
+  const opened = await openSplits({
+    dataset: v.dataset ?? (v.labels === undefined ? pre.dataset : undefined),
+    data: v.data,
+    labels: v.labels,
+  });
+  const splits = opened.ds.splits;
+  const evalName = v["eval-split"] ?? (splits.test ? "test" : splits.valid ? "valid" : "all");
+  const calibName = v["calib-split"] ?? (evalName === "test" && splits.valid ? "valid" : "train");
+  const pick = (name: string) => {
+    const s = splits[name];
+    if (s === undefined)
+      throw new Error(`${opened.ds.name} has no split '${name}' (has: ${Object.keys(splits).join(", ")})`);
+    return s;
+  };
+  let evalSamples = pick(evalName);
+  const limit = intOpt("limit", v.limit);
+  if (limit !== undefined) evalSamples = evalSamples.slice(0, limit);
+  const calibSamples = splits[calibName]?.slice(0, intOpt("calib-limit", v["calib-limit"]) ?? 200) ?? null;
+  const evalSet = framesData(evalSamples, opened.ds.classes, pre, { training: false, cache: true });
+  const calibSet =
+    calibSamples !== null && calibName !== evalName
+      ? framesData(calibSamples, opened.ds.classes, pre, { training: false, cache: true })
+      : null;
+  const targets = v.targets !== undefined ? v.targets.split(",").map((s) => numOpt("targets", s)!) : DEFAULT_TARGETS;
+  console.error(
+    `sweep of ${v.checkpoint} (${model.config.variant}): evaluating ${evalSamples.length} samples of '${evalName}', ` +
+      `thresholds chosen on ${calibSet !== null ? `${calibSamples!.length} samples of '${calibName}'` : "the evaluated samples"}`,
+  );
+  const result = await thresholdSweep(model, evalSet, {
+    batchSize: intOpt("batch", v.batch) ?? 32,
+    targets,
+    calibration: calibSet,
+    gapFloor: intOpt("gap-floor", v["gap-floor"]) ?? null,
+    topK: v["top-k"],
+    seed: intOpt("seed", v.seed) ?? 1,
+    tolerance: numOpt("tolerance", v.tolerance) ?? 0.02,
+    method: model.config.variant,
+    onProgress: (m) => console.error(m),
+  });
+  const outDir = v.out ?? join(v.checkpoint, "..");
+  const json = {
+    checkpoint: v.checkpoint,
+    evalSplit: evalName,
+    calibSplit: calibSet ? calibName : null,
+    training: meta.training,
+    ...result,
+  };
+  writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileAtomic(
+    join(outDir, "sweep.svg"),
+    sweepSvg(result, `${model.config.name} ${model.config.variant}: accuracy vs frames dropped`),
+  );
+  if (v.json) console.log(JSON.stringify(json));
+  else console.log(sweepTable(result));
+  console.error(`wrote ${join(outDir, "sweep.json")} and ${join(outDir, "sweep.svg")}`);
+  model.dispose();
+  return 0;
+}
 
 /** A markdown table: per target, the pruned model and each control (accuracy at the overall drop share). */
 export function sweepTable(r: SweepResult): string {
