@@ -395,6 +395,13 @@ function scatterTaps(
   }
 }
 
+function fillPlane(at: usize, len: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let p = 0;
+  for (; p + 4 <= len; p += 4) v128.store(at + (<usize>p << 2), v);
+  for (; p < len; p++) store<f32>(at + (<usize>p << 2), value);
+}
+
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
  * packed weight [cin·kh·kw + 1, stride] (bias last); scratch [ho·wo, stride] holds one image channels-last, each
@@ -422,19 +429,27 @@ export function conv2dSpikeForward(
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
   for (let img = 0; img < n; img++) {
+    const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
+    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
+      // No spike in this image: its output is the bias, written straight out (an empty frame costs only that).
+      for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
+      continue;
+    }
     for (let p = 0; p < plane; p++) {
       const at = scratch + <usize>p * rowBytes + colBytes;
       for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
     }
     scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
-    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
+    transposeChannels(scratch, rowBytes, yImg, plane, c0, c1, true);
   }
 }
 
 /**
  * Conv weight gradient on spike lists for output channels in blocks [begin, end) of 4: gwT [cin·kh·kw, stride] and
  * scratch [ho·wo, stride] (gy of one image, channels-last) are per-column scratch; the sum is added into
- * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped.
+ * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped. With coords != 0 (from spikeCoords; stride 1
+ * only) each tap's row is updated once per image and input channel by gathering (gatherTapsStride1) instead of
+ * once per spike.
  */
 export function conv2dSpikeWeightGrad(
   idx: usize,
@@ -445,6 +460,7 @@ export function conv2dSpikeWeightGrad(
   scratch: usize,
   gw: usize,
   geo: usize,
+  coords: usize,
   begin: i32,
   end: i32,
 ): void {
@@ -467,10 +483,117 @@ export function conv2dSpikeWeightGrad(
     for (let co = c1; co < end * 4; co++) store<f32>(at + (<usize>co << 2), 0);
   }
   for (let img = 0; img < n; img++) {
-    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) continue;
+    const k0 = load<i32>(offsets + (<usize>img << 2));
+    const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
+    if (k0 == k1) continue;
     transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
-    scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
+    if (coords != 0) gatherTapsStride1(idx, coords, k0, k1, geo, gwT + colBytes, scratch + colBytes, rowBytes, nvec);
+    else scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
   }
   addTransposed(gwT, stride, gw, taps, c0, c1);
 }
 
+
+/** coords[k] = (iy << 16) | ix of each listed position (c·h·w + iy·w + ix), for the stride-1 gradient kernel. */
+export function spikeCoords(idx: usize, total: i32, h: i32, w: i32, coords: usize): void {
+  const hw = h * w;
+  for (let k = 0; k < total; k++) {
+    const rem = load<i32>(idx + (<usize>k << 2)) % hw;
+    const iy = rem / w;
+    store<i32>(coords + (<usize>k << 2), (iy << 16) | (rem - iy * w));
+  }
+}
+
+// Image `img`'s spikes, one input channel at a time (the list is sorted, so a channel's spikes are contiguous):
+// for every tap, sums the gy rows (channels-last in `pos`) of the outputs its spikes reach, 8 vectors at a time in
+// registers, then adds the sums to the tap's row of gwT once. Stride 1 only.
+function gatherTapsStride1(
+  idx: usize,
+  coords: usize,
+  k0: i32,
+  k1: i32,
+  geo: usize,
+  tapBase: usize,
+  posBase: usize,
+  rowBytes: usize,
+  nvec: i32,
+): void {
+  const h = load<i32>(geo, 8);
+  const w = load<i32>(geo, 12);
+  const kh = load<i32>(geo, 20);
+  const kw = load<i32>(geo, 24);
+  const ph = load<i32>(geo, 36);
+  const pw = load<i32>(geo, 40);
+  const ho = <u32>load<i32>(geo, 44);
+  const wo = load<i32>(geo, 48);
+  const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  let k = k0;
+  while (k < k1) {
+    const pos0 = <u32>load<i32>(idx + (<usize>k << 2));
+    if (pos0 >= inLen) {
+      k++;
+      continue;
+    }
+    const c = <i32>pos0 / hw;
+    let kEnd = k + 1;
+    while (kEnd < k1 && <u32>load<i32>(idx + (<usize>kEnd << 2)) / <u32>hw == <u32>c) kEnd++;
+    for (let ky = 0; ky < kh; ky++) {
+      const dy = ph - ky;
+      for (let kx = 0; kx < kw; kx++) {
+        const dx = pw - kx;
+        const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
+        let v = 0;
+        for (; v + 8 <= nvec; v += 8) {
+          const vb = <usize>v << 4;
+          let a0 = f32x4.splat(0);
+          let a1 = f32x4.splat(0);
+          let a2 = f32x4.splat(0);
+          let a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0);
+          let a5 = f32x4.splat(0);
+          let a6 = f32x4.splat(0);
+          let a7 = f32x4.splat(0);
+          for (let j = k; j < kEnd; j++) {
+            const yx = load<i32>(coords + (<usize>j << 2));
+            const oy = (yx >> 16) + dy;
+            const ox = (yx & 0xffff) + dx;
+            if (<u32>oy >= ho || <u32>ox >= <u32>wo) continue;
+            const src = posBase + <usize>(oy * wo + ox) * rowBytes + vb;
+            a0 = f32x4.add(a0, v128.load(src));
+            a1 = f32x4.add(a1, v128.load(src, 16));
+            a2 = f32x4.add(a2, v128.load(src, 32));
+            a3 = f32x4.add(a3, v128.load(src, 48));
+            a4 = f32x4.add(a4, v128.load(src, 64));
+            a5 = f32x4.add(a5, v128.load(src, 80));
+            a6 = f32x4.add(a6, v128.load(src, 96));
+            a7 = f32x4.add(a7, v128.load(src, 112));
+          }
+          const d = tap + vb;
+          v128.store(d, f32x4.add(v128.load(d), a0));
+          v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+          v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+          v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+          v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+          v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+          v128.store(d, f32x4.add(v128.load(d, 96), a6), 96);
+          v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
+        }
+        for (; v < nvec; v++) {
+          const vb = <usize>v << 4;
+          let a = f32x4.splat(0);
+          for (let j = k; j < kEnd; j++) {
+            const yx = load<i32>(coords + (<usize>j << 2));
+            const oy = (yx >> 16) + dy;
+            const ox = (yx & 0xffff) + dx;
+            if (<u32>oy >= ho || <u32>ox >= <u32>wo) continue;
+            a = f32x4.add(a, v128.load(posBase + <usize>(oy * wo + ox) * rowBytes + vb));
+          }
+          const d = tap + vb;
+          v128.store(d, f32x4.add(v128.load(d), a));
+        }
+      }
+    }
+    k = kEnd;
+  }
+}

@@ -13,7 +13,7 @@ import {
   SLOT_BYTES,
   Slot,
   type WorkerInit,
-  waitWhileEqual,
+  waitUntilEqual,
 } from "./thread-protocol.js";
 
 export interface WorkerHandle {
@@ -90,6 +90,12 @@ export class EngineRuntime implements WasmRuntime {
   static async create(module: WebAssembly.Module, threads: number, platform: WasmPlatform): Promise<EngineRuntime> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+    if (typeof SharedArrayBuffer === "undefined") {
+      throw new Error(
+        "the wasm engine needs shared WebAssembly memory (SharedArrayBuffer): in a browser, serve the page " +
+          "cross-origin isolated (COOP: same-origin, COEP: require-corp), or use the reference engine",
+      );
+    }
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortFromWasm } });
     const rt = new EngineRuntime(memory, instance, threads, platform.canBlock);
@@ -178,7 +184,14 @@ export class EngineRuntime implements WasmRuntime {
     if (this.closed) throw new Error("wasm engine: used after close()");
     if (tasks.length > this.threads)
       throw new RangeError(`runTasks: ${tasks.length} tasks for ${this.threads} threads`);
-    for (let t = 1; t < tasks.length; t++) this.post(t - 1, tasks[t]!);
+    // check every task before posting any, so a bad one never leaves a worker running unawaited
+    const fns = tasks.map((t) => {
+      const fn = this.exportIndex.get(t.fn);
+      if (fn === undefined) throw new Error(`wasm engine: no kernel named ${t.fn}`);
+      if (t.args.length > MAX_ARGS) throw new RangeError(`wasm engine: ${t.fn} has more than ${MAX_ARGS} args`);
+      return fn;
+    });
+    for (let t = 1; t < tasks.length; t++) this.post(t - 1, fns[t]!, tasks[t]!.args);
     let error: unknown = null;
     try {
       const first = tasks[0];
@@ -188,7 +201,7 @@ export class EngineRuntime implements WasmRuntime {
     }
     for (let t = 1; t < tasks.length; t++) {
       const slot = this.slots[t - 1]!;
-      waitWhileEqual(slot.i32, 1, this.seq[t - 1]! - 1, this.canBlock);
+      waitUntilEqual(slot.i32, 1, this.seq[t - 1]!, this.canBlock);
       if (Atomics.load(slot.i32, 4) !== 0) {
         Atomics.store(slot.i32, 4, 0);
         error ??= new Error(`wasm engine: kernel ${slot.readError()} (on worker thread ${t})`);
@@ -197,14 +210,11 @@ export class EngineRuntime implements WasmRuntime {
     if (error !== null) throw error;
   }
 
-  private post(worker: number, task: Task): void {
+  private post(worker: number, fn: number, args: readonly number[]): void {
     const slot = this.slots[worker]!;
-    const fn = this.exportIndex.get(task.fn);
-    if (fn === undefined) throw new Error(`wasm engine: no kernel named ${task.fn}`);
-    if (task.args.length > MAX_ARGS) throw new RangeError(`wasm engine: ${task.fn} has more than ${MAX_ARGS} args`);
-    slot.f64.set(task.args);
+    slot.f64.set(args);
     Atomics.store(slot.i32, 2, fn);
-    Atomics.store(slot.i32, 3, task.args.length);
+    Atomics.store(slot.i32, 3, args.length);
     const s = ++this.seq[worker]!;
     Atomics.store(slot.i32, 0, s);
     Atomics.notify(slot.i32, 0);

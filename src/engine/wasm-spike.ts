@@ -17,8 +17,8 @@ import {
 } from "./reference-spike.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 
-/** Work (roughly: float adds) below which a thread handoff costs more than it saves. */
-const MIN_WORK_PER_THREAD = 150_000;
+/** Work per thread (roughly: float adds) below which a handoff (7-65 µs) costs about what the split saves. */
+const MIN_WORK_PER_THREAD = 500_000;
 /** Neurons per work item of a LIF scan without a spike list. */
 const LIF_SEGMENT = 256;
 
@@ -159,13 +159,23 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
+      const total = listCount(list);
       const gwT = new Float32Array(taps * stride);
       const scratch = new Float32Array(ho * wo * stride);
+      // Stride 1 (and coordinates that fit 16 bits) takes the gathering kernel, which updates each tap's
+      // gradient row once per image and channel instead of once per spike.
+      const gather = s.strideH === 1 && s.strideW === 1 && s.h < 32768 && s.w < 32768;
       rt.call([gw], (ptr) => {
+        const pIdx = ptr(usedIdx(list));
         const geo = ptr(convGeometry(s, ho, wo));
-        const args = [ptr(usedIdx(list)), ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
-        const work = listCount(list) * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
-        rt.parallel("conv2dSpikeWeightGrad", args, blocks, minItems(blocks, work));
+        const args = [pIdx, ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
+        const work = total * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
+        let coords = 0;
+        if (gather) {
+          coords = ptr(new Int32Array(Math.max(1, total)));
+          x.spikeCoords!(pIdx, total, s.h, s.w, coords);
+        }
+        rt.parallel("conv2dSpikeWeightGrad", [...args, coords], blocks, minItems(blocks, work));
       });
     },
   };
