@@ -125,11 +125,16 @@ async function keptFrames(page: Page): Promise<[number, number]> {
   return [Number(m[1]), Number(m[2])];
 }
 
-/** Waits until the page has finished inference run number `n` (the model panel records it). */
-async function inferenceRun(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((k) => document.getElementById("model-panel")?.dataset.generation === String(k), n, {
-    timeout: 30_000,
-  });
+/** Waits until the page shows results for θ and no inference is running (the model panel records both). */
+async function resultsFor(page: Page, theta: string): Promise<void> {
+  await page.waitForFunction(
+    (th) => {
+      const d = document.getElementById("model-panel")?.dataset;
+      return d?.theta === th && d.busy === "0";
+    },
+    theta,
+    { timeout: 30_000 },
+  );
 }
 
 test("viewer: a checkpoint trained in the test runs in the page; moving θ changes the kept frames", {
@@ -143,7 +148,7 @@ test("viewer: a checkpoint trained in the test runs in the page; moving θ chang
   await page.setInputFiles("#open-recordings", [join(dir, "train1K.txt"), ...ids.map((id) => join(dir, `${id}.bs2`))]);
   await page.waitForFunction(() => document.querySelectorAll("#recording-list li").length === 4);
   await page.setInputFiles("#open-checkpoint", ckptPath);
-  await inferenceRun(page, 1);
+  await resultsFor(page, "0.00");
   assert.equal(await page.isVisible("#model-panel"), true);
   assert.match((await page.textContent("#model-summary"))!, /^razor · nmnist · 10 classes · T = 15 · 2 masked layers/);
   // the page's Worker runs the model on the project's own .wasm (threaded where the machine has several cores)
@@ -154,7 +159,7 @@ test("viewer: a checkpoint trained in the test runs in the page; moving θ chang
   assert.equal(await page.locator("#frames-strip canvas").count(), 15, "the model's T input frames are shown");
 
   await page.locator("#threshold").fill("0.9");
-  await inferenceRun(page, 2);
+  await resultsFor(page, "0.90");
   const [kept, total] = await keptFrames(page);
   assert.equal(total, 30);
   assert.ok(kept < 30, `θ = 0.9 drops frames (kept ${kept} of 30)`);

@@ -28,6 +28,7 @@ let labels = new Map<string, number>();
 let current = -1;
 let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
+/** completed inference runs (the model panel's data-generation) */
 let inferenceGeneration = 0;
 
 function status(text: string, error = false): void {
@@ -188,24 +189,45 @@ async function loadModel(name: string, bytes: ArrayBuffer): Promise<void> {
   status(readyText());
 }
 
-/** Runs the model on every open recording with the slider's θ; a newer run supersedes an older one. */
+/**
+ * Runs the model on every open recording with the slider's θ. One run at a time: a request while one runs is
+ * remembered, and when the run ends it starts again with the slider's latest value, so dragging the slider
+ * updates the page as fast as inference allows without queueing stale work. The model panel's `data-theta` and
+ * `data-busy` say what the shown results are for.
+ */
+let inferenceRunning = false;
+let inferenceWanted = false;
+
 async function runInference(): Promise<void> {
   if (model === null || recordings.length === 0) return;
-  const generation = ++inferenceGeneration;
-  const theta = Number(byId<HTMLInputElement>("threshold").value);
-  const thresholds = model.maskedLayers.map(() => theta);
-  status(`running ${model.name} on ${recordings.length} recording(s), θ = ${theta.toFixed(2)}…`);
-  const results: (RazorWorkerInference | undefined)[] = [];
-  for (const r of recordings) {
-    results.push(await worker.infer(r.decoded.handle, thresholds));
-    if (generation !== inferenceGeneration) return;
+  if (inferenceRunning) {
+    inferenceWanted = true;
+    return;
   }
-  recordings.forEach((r, i) => {
-    r.result = results[i];
-  });
-  select(current);
-  status(`${readyText()} · θ = ${theta.toFixed(2)}`);
-  byId("model-panel").dataset.generation = String(generation);
+  const panel = byId("model-panel");
+  inferenceRunning = true;
+  panel.dataset.busy = "1";
+  try {
+    do {
+      inferenceWanted = false;
+      const generation = ++inferenceGeneration;
+      const theta = Number(byId<HTMLInputElement>("threshold").value);
+      const thresholds = model.maskedLayers.map(() => theta);
+      status(`running ${model.name} on ${recordings.length} recording(s), θ = ${theta.toFixed(2)}…`);
+      const results: RazorWorkerInference[] = [];
+      for (const r of recordings) results.push(await worker.infer(r.decoded.handle, thresholds));
+      recordings.forEach((r, i) => {
+        r.result = results[i];
+      });
+      select(current);
+      status(`${readyText()} · θ = ${theta.toFixed(2)}`);
+      panel.dataset.generation = String(generation);
+      panel.dataset.theta = theta.toFixed(2);
+    } while (inferenceWanted);
+  } finally {
+    inferenceRunning = false;
+    panel.dataset.busy = "0";
+  }
 }
 
 async function loadSession(): Promise<void> {
@@ -243,8 +265,10 @@ byId<HTMLInputElement>("open-checkpoint").addEventListener("change", (e) => {
 });
 
 const threshold = byId<HTMLInputElement>("threshold");
-threshold.addEventListener("input", () => setText("threshold-value", Number(threshold.value).toFixed(2)));
-threshold.addEventListener("change", () => void runInference().catch((err: Error) => status(err.message, true)));
+threshold.addEventListener("input", () => {
+  setText("threshold-value", Number(threshold.value).toFixed(2));
+  void runInference().catch((err: Error) => status(err.message, true));
+});
 
 const overlay = byId("drop-overlay");
 let dragDepth = 0;
