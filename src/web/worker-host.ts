@@ -121,9 +121,9 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
       if (rec === undefined) throw new Error(`no recording with handle ${req.handle} (released?)`);
       const vm = state.model;
       // the first run after loading also warms the engine up on real input; its timings are not shown
-      if (!state.warm) runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      if (!state.warm) runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name, 1);
       state.warm = true;
-      const r = runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      const r = runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name, req.timingRuns);
       return [r, [r.frames.buffer as ArrayBuffer]];
     }
   }

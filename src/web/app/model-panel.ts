@@ -45,6 +45,7 @@ export function showResult(current: ScoredRecording, all: ScoredRecording[]): vo
   setText("time-masked", `${r.masked.ms.toFixed(1)} ms`);
   setText("time-unmasked", `${r.unmasked.ms.toFixed(1)} ms`);
   setText("time-saving", saving(r.masked.ms, r.unmasked.ms));
+  setText("timing-runs", `best of ${r.timingRuns} alternating run${r.timingRuns > 1 ? "s" : ""}`);
   setText("accuracy", accuracyText(all));
 }
 
