@@ -84,6 +84,14 @@ test("viewer: several N-MNIST samples with their label list", { skip }, async ()
   await page.click("#recording-list li:nth-child(2)");
   assert.equal(await shownEventCount(page), 5_028);
   assert.equal(await page.textContent("#rec-name"), "2.bs2 (label 0)");
+
+  // a file no decoder reads: one clear line in the status, the open recordings stay
+  const junk = join(testOutputDir(), "not-events.bin");
+  writeFileSync(junk, "not an event file");
+  await page.setInputFiles("#open-recordings", junk);
+  await page.waitForSelector("#status.error");
+  assert.match((await page.textContent("#status"))!, /^not-events\.bin at byte 0: no known header/);
+  assert.equal(await page.locator("#recording-list li").count(), 2);
   assert.deepEqual(errors, []);
   await page.close();
 });
