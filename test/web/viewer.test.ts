@@ -74,7 +74,7 @@ test("viewer: a DVS128 Gesture clip opened with the file picker shows its event 
   await page.close();
 });
 
-test("viewer: several N-MNIST samples with their label list", { skip }, async () => {
+test("viewer: N-MNIST samples with their label list, a dropped file, and an unreadable one", { skip }, async () => {
   const { page, errors } = await openPage();
   const dir = join(sharedDataDir(), "nmnist", "small");
   await page.setInputFiles("#open-recordings", [join(dir, "train1K.txt"), join(dir, "1.bs2"), join(dir, "2.bs2")]);
@@ -85,13 +85,25 @@ test("viewer: several N-MNIST samples with their label list", { skip }, async ()
   assert.equal(await shownEventCount(page), 5_028);
   assert.equal(await page.textContent("#rec-name"), "2.bs2 (label 0)");
 
+  // drag-and-drop: a third sample dropped on the page joins the list
+  const dropped = readFileSync(join(dir, "3.bs2")).toString("base64");
+  const transfer = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], "3.bs2"));
+    return dt;
+  }, dropped);
+  await page.dispatchEvent("body", "drop", { dataTransfer: transfer });
+  await page.waitForFunction(() => document.querySelectorAll("#recording-list li").length === 3);
+  assert.ok((await shownEventCount(page)) > 0);
+  assert.match((await page.textContent("#rec-name"))!, /^3\.bs2 \(label 4\)$/);
+
   // a file no decoder reads: one clear line in the status, the open recordings stay
   const junk = join(testOutputDir(), "not-events.bin");
   writeFileSync(junk, "not an event file");
   await page.setInputFiles("#open-recordings", junk);
   await page.waitForSelector("#status.error");
   assert.match((await page.textContent("#status"))!, /^not-events\.bin at byte 0: no known header/);
-  assert.equal(await page.locator("#recording-list li").count(), 2);
+  assert.equal(await page.locator("#recording-list li").count(), 3);
   assert.deepEqual(errors, []);
   await page.close();
 });
