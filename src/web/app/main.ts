@@ -6,7 +6,14 @@ import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
 import { parseLabelList, recordingId } from "./labels.js";
-import { className, type ScoredRecording, showModel, showResult } from "./model-panel.js";
+import {
+  className,
+  hasOwnThresholds,
+  type ScoredRecording,
+  showModel,
+  showResult,
+  thresholdsFor,
+} from "./model-panel.js";
 import { drawFrameStrip, eventBinFrames, isAudio, modelInputFrames, Player } from "./player.js";
 
 interface LoadedRecording extends ScoredRecording {
@@ -28,6 +35,9 @@ let labels = new Map<string, number>();
 let current = -1;
 let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
+const threshold = byId<HTMLInputElement>("threshold");
+/** whether runs use the checkpoint's θ per layer instead of the slider's one value */
+let thetaFromCheckpoint = false;
 /** completed inference runs (the model panel's data-generation) */
 let inferenceGeneration = 0;
 
@@ -186,6 +196,8 @@ async function loadModel(name: string, bytes: ArrayBuffer): Promise<void> {
   status(`loading model ${name}…`);
   model = await worker.loadModel(bytes, name, wasmUrl);
   showModel(model);
+  // a checkpoint with its own θ per layer starts with them; one slider value can then replace them
+  thetaFromCheckpoint = hasOwnThresholds(model);
   status(readyText());
 }
 
@@ -211,9 +223,9 @@ async function runInference(): Promise<void> {
     do {
       inferenceWanted = false;
       const generation = ++inferenceGeneration;
-      const theta = Number(byId<HTMLInputElement>("threshold").value);
-      const thresholds = model.maskedLayers.map(() => theta);
-      status(`running ${model.name} on ${recordings.length} recording(s), θ = ${theta.toFixed(2)}…`);
+      const { thresholds, label } = thresholdsFor(model, thetaFromCheckpoint, Number(threshold.value));
+      setText("threshold-value", label);
+      status(`running ${model.name} on ${recordings.length} recording(s), θ = ${label}…`);
       const results: RazorWorkerInference[] = [];
       // careful timing only for the recording on show; the others need predictions (accuracy) and one timing run
       for (const [i, r] of recordings.entries()) {
@@ -223,9 +235,9 @@ async function runInference(): Promise<void> {
         r.result = results[i];
       });
       select(current);
-      status(`${readyText()} · θ = ${theta.toFixed(2)}`);
+      status(`${readyText()} · θ = ${label}`);
       panel.dataset.generation = String(generation);
-      panel.dataset.theta = theta.toFixed(2);
+      panel.dataset.theta = label;
     } while (inferenceWanted);
   } finally {
     inferenceRunning = false;
@@ -267,9 +279,13 @@ byId<HTMLInputElement>("open-checkpoint").addEventListener("change", (e) => {
   });
 });
 
-const threshold = byId<HTMLInputElement>("threshold");
 threshold.addEventListener("input", () => {
+  thetaFromCheckpoint = false;
   setText("threshold-value", Number(threshold.value).toFixed(2));
+  void runInference().catch((err: Error) => status(err.message, true));
+});
+byId("threshold-checkpoint").addEventListener("click", () => {
+  thetaFromCheckpoint = true;
   void runInference().catch((err: Error) => status(err.message, true));
 });
 

@@ -20,10 +20,25 @@ export function showModel(model: RazorWorkerModel): void {
       (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)") +
       ` · engine: ${model.engine}`,
   );
-  const slider = byId<HTMLInputElement>("threshold");
   const theta = model.thresholds.length > 0 ? Math.max(...model.thresholds) : 0;
-  slider.value = String(theta);
-  setText("threshold-value", theta.toFixed(2));
+  byId<HTMLInputElement>("threshold").value = String(theta);
+  byId("threshold-checkpoint").hidden = !hasOwnThresholds(model);
+}
+
+/** True when the checkpoint stores thresholds that one slider value cannot express (they differ per layer). */
+export function hasOwnThresholds(model: RazorWorkerModel): boolean {
+  return model.thresholds.some((t) => t !== model.thresholds[0]);
+}
+
+/** The θ per masked layer for a run, and how to show it. */
+export function thresholdsFor(model: RazorWorkerModel, fromCheckpoint: boolean, slider: number) {
+  if (fromCheckpoint) {
+    return {
+      thresholds: model.thresholds.slice(),
+      label: `checkpoint: ${model.thresholds.map((t) => t.toFixed(2)).join(" / ")}`,
+    };
+  }
+  return { thresholds: model.maskedLayers.map(() => slider), label: slider.toFixed(2) };
 }
 
 /** Shows one recording's result, and accuracy and savings over all scored recordings. */
