@@ -17,12 +17,28 @@ export function showModel(model: RazorWorkerModel): void {
   setText(
     "model-summary",
     `${model.kind} · ${model.dataset} · ${model.classes} classes · T = ${model.timesteps} · ` +
-      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)"),
+      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)") +
+      ` · engine: ${model.engine}`,
   );
-  const slider = byId<HTMLInputElement>("threshold");
   const theta = model.thresholds.length > 0 ? Math.max(...model.thresholds) : 0;
-  slider.value = String(theta);
-  setText("threshold-value", theta.toFixed(2));
+  byId<HTMLInputElement>("threshold").value = String(theta);
+  byId("threshold-checkpoint").hidden = !hasOwnThresholds(model);
+}
+
+/** True when the checkpoint stores thresholds that one slider value cannot express (they differ per layer). */
+export function hasOwnThresholds(model: RazorWorkerModel): boolean {
+  return model.thresholds.some((t) => t !== model.thresholds[0]);
+}
+
+/** The θ per masked layer for a run, and how to show it. */
+export function thresholdsFor(model: RazorWorkerModel, fromCheckpoint: boolean, slider: number) {
+  if (fromCheckpoint) {
+    return {
+      thresholds: model.thresholds.slice(),
+      label: `checkpoint: ${model.thresholds.map((t) => t.toFixed(2)).join(" / ")}`,
+    };
+  }
+  return { thresholds: model.maskedLayers.map(() => slider), label: slider.toFixed(2) };
 }
 
 /** Shows one recording's result, and accuracy and savings over all scored recordings. */
@@ -44,6 +60,7 @@ export function showResult(current: ScoredRecording, all: ScoredRecording[]): vo
   setText("time-masked", `${r.masked.ms.toFixed(1)} ms`);
   setText("time-unmasked", `${r.unmasked.ms.toFixed(1)} ms`);
   setText("time-saving", saving(r.masked.ms, r.unmasked.ms));
+  setText("timing-runs", `best of ${r.timingRuns} alternating run${r.timingRuns > 1 ? "s" : ""}`);
   setText("accuracy", accuracyText(all));
 }
 
@@ -87,8 +104,11 @@ function drawHeat(r: RazorWorkerInference): void {
     for (let t = 0; t < r.timesteps; t++) {
       const s = layer.scores[t]!;
       const x = labelW + t * colW;
-      ctx.fillStyle = layer.mask[t] ? heat(s) : "#1b1d24";
+      // dropped frames keep their score colour, faded, so the scores stay readable at any θ
+      ctx.globalAlpha = layer.mask[t] ? 1 : 0.3;
+      ctx.fillStyle = heat(s);
       ctx.fillRect(x, y + 2, Math.max(1, colW - 1), rowH - 4);
+      ctx.globalAlpha = 1;
       if (!layer.mask[t]) {
         ctx.fillStyle = "#c04030";
         ctx.fillRect(x, y + rowH - 5, Math.max(1, colW - 1), 2);
