@@ -1,6 +1,10 @@
 /** razor-snn public API (Node). The browser entry is ./browser.ts. */
 export * from "./events/index.js";
 export * from "./events/node.js";
+export * from "./events/emulator/index.js";
+export * from "./events/emulator/image-files.js";
 export * from "./data/index.js";
+export * from "./data/emulated/index.js";
+export * from "./data/emulated/load.js";
 export * from "./engine/index.js";
 export * from "./util/index.js";

@@ -44,7 +44,12 @@ export class RazorWorkerClient {
     return this.call<RazorWorkerRecording>({ op: "decode", id: 0, bytes, options }, [bytes]);
   }
 
-  /** Frees the Worker's copy of a decoded recording. */
+  /** Decodes sample `index` of a multi-sample file opened with `decode` (see `RazorWorkerRecording.container`). */
+  sample(container: number, index: number): Promise<RazorWorkerRecording> {
+    return this.call<RazorWorkerRecording>({ op: "sample", id: 0, container, index }, []);
+  }
+
+  /** Frees the Worker's copy of a decoded recording (or closes a multi-sample file, given its container handle). */
   release(handle: number): Promise<void> {
     return this.call<void>({ op: "release", id: 0, handle }, []);
   }

@@ -8,7 +8,7 @@ import { DIGIT_PIXELS, type DigitImages, digitCount, digitImage } from "../../sr
 import { NmnistEmuStore, nmnistEmuKey, openNmnistEmu } from "../../src/data/emulated/load.js";
 import { loadMnistPackageDigits } from "../../src/data/emulated/mnist-package.js";
 import { emulateSaccadeRecording, NMNIST_TIMING, resolveNmnistEmuParams } from "../../src/data/emulated/nmnist-emu.js";
-import { recordingStats } from "../../src/data/emulated/recording-stats.js";
+import { pearson, recordingStats } from "../../src/data/emulated/recording-stats.js";
 import {
   isRealOverlap,
   NMNIST_SMALL_CLASS_COUNTS,
@@ -191,20 +191,6 @@ test("defaults resemble the real recordings: events per recording, ON share, thr
   const ec = emu.map((s) => s.t.length);
   assert.ok(pearson(rc, ec) > 0.7, `count correlation ${pearson(rc, ec)}`);
 });
-
-function pearson(a: number[], b: number[]): number {
-  const ma = a.reduce((x, y) => x + y, 0) / a.length;
-  const mb = b.reduce((x, y) => x + y, 0) / b.length;
-  let s = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (a[i]! - ma) * (b[i]! - mb);
-    sa += (a[i]! - ma) ** 2;
-    sb += (b[i]! - mb) ** 2;
-  }
-  return s / Math.sqrt(sa * sb);
-}
 
 test("idle gaps carry only background activity: saccade frames hold far more events than idle ones", () => {
   const digits = loadMnistPackageDigits();

@@ -1,12 +1,12 @@
 // The viewer page: opens recordings, label lists and checkpoints (picker, drag-and-drop, or the files the
 // `razor-snn view` command serves), decodes and runs models in the Worker, and wires the panels together.
-import type { RazorWorkerRecording, RazorWorkerInference, RazorWorkerModel } from "../protocol.js";
+import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRecording } from "../protocol.js";
 import { paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
 import { parseLabelList, recordingId } from "./labels.js";
-import { type ScoredRecording, showModel, showResult } from "./model-panel.js";
+import { className, type ScoredRecording, showModel, showResult } from "./model-panel.js";
 import { drawFrameStrip, eventBinFrames, isAudio, modelInputFrames, Player } from "./player.js";
 
 interface LoadedRecording extends ScoredRecording {
@@ -50,21 +50,34 @@ async function openFiles(files: { name: string; bytes: () => Promise<ArrayBuffer
     for (const [i, f] of recs.entries()) {
       status(`decoding ${f.name} (${i + 1}/${recs.length})…`);
       const decoded = await worker.decode(await f.bytes(), { fileName: f.name });
-      recordings.push({
-        name: f.name,
-        decoded,
-        index: buildTimeIndex(decoded.stream, 1000),
-        label: labels.get(recordingId(f.name)),
-        result: undefined,
-      });
+      addRecording(decoded);
+      const c = decoded.container;
+      if (c !== null) {
+        // a file of many samples (SHD/SSC): open the first few as separate recordings
+        const n = Math.min(c.samples, samplesPerFile);
+        for (let k = 1; k < n; k++) addRecording(await worker.sample(c.handle, k));
+      }
     }
     if (recs.length > 0) select(first);
     for (const f of ckpts) await loadModel(f.name, await f.bytes());
-    if (model !== null && recs.length > 0) await runInference();
+    if (model !== null && recordings.length > 0 && (recs.length > 0 || ckpts.length > 0)) await runInference();
     else if (recs.length > 0 || lists.length > 0) status(readyText());
   } catch (err) {
     status((err as Error).message, true);
   }
+}
+
+/** How many samples of a multi-sample file (SHD/SSC HDF5) the page opens. */
+const samplesPerFile = 16;
+
+function addRecording(decoded: RazorWorkerRecording): void {
+  recordings.push({
+    name: decoded.name,
+    decoded,
+    index: buildTimeIndex(decoded.stream, 1000),
+    label: decoded.container?.label ?? labels.get(recordingId(decoded.name)),
+    result: undefined,
+  });
 }
 
 function readyText(): string {
@@ -78,7 +91,13 @@ function select(i: number): void {
   const ev = r.decoded.stream;
   const on = countOn(ev.p);
   setText("rec-name", r.name + (r.label !== undefined ? ` (label ${r.label})` : ""));
-  setText("rec-format", r.decoded.format);
+  const c = r.decoded.container;
+  setText(
+    "rec-format",
+    c === null
+      ? r.decoded.format
+      : `${r.decoded.format}, sample ${c.index + 1} of ${c.samples}${c.className ? ` (${c.className})` : ""}`,
+  );
   setText(
     "rec-sensor",
     isAudio(ev)
@@ -86,7 +105,10 @@ function select(i: number): void {
       : `${ev.sensor.width}×${ev.sensor.height}${r.decoded.sensorGuessed ? " (guessed)" : ""}`,
   );
   setText("event-count", formatCount(ev.t.length));
-  setText("rec-onoff", `${formatCount(on)} / ${formatCount(ev.t.length - on)}`);
+  setText(
+    "rec-onoff",
+    ev.sensor.polarities === 1 ? "one polarity" : `${formatCount(on)} / ${formatCount(ev.t.length - on)}`,
+  );
   setText("rec-duration", formatUs(r.index.t1 - r.index.t0));
   setText("rec-decode", `${r.decoded.decodeMs.toFixed(0)} ms`);
   player.show({ stream: ev, index: r.index });
@@ -120,7 +142,18 @@ function drawFrames(): void {
     const frames = Array.from({ length: bins }, (_, k) => ({
       caption: formatUs(k * span),
       paint: (out: Uint32Array, w: number, h: number) =>
-        paintRaster(ev, r.index.t0 + k * span, r.index.t0 + (k + 1) * span, ev.sensor.width, out, w, h),
+        paintRaster(
+          ev,
+          r.index.t0 + k * span,
+          r.index.t0 + (k + 1) * span,
+          ev.sensor.width,
+          out,
+          w,
+          h,
+          undefined,
+          undefined,
+          2,
+        ),
     }));
     drawFrameStrip("Spike raster in 10 time bins", frames, 60, 140);
   } else {
@@ -139,7 +172,7 @@ function renderList(): void {
   if (recordings.length < 2) return;
   recordings.forEach((r, i) => {
     const li = document.createElement("li");
-    const pred = r.result ? ` → ${r.result.masked.predicted}` : "";
+    const pred = r.result ? ` → ${className(r.result.masked.predicted)}` : "";
     const lab = r.label !== undefined ? ` [${r.label}]` : "";
     li.textContent = `${r.name}${lab}${pred}`;
     if (i === current) li.className = "current";

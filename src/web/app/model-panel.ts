@@ -11,6 +11,7 @@ export interface ScoredRecording {
 
 export function showModel(model: RazorWorkerModel): void {
   byId("model-panel").hidden = false;
+  byId("razor-views").hidden = false;
   setText("model-name", model.name);
   const layers = model.maskedLayers.length;
   setText(
@@ -35,8 +36,8 @@ export function showResult(current: ScoredRecording, all: ScoredRecording[]): vo
   drawHeat(r);
   drawPredictions(r);
   const label = current.label !== undefined ? ` (label ${current.label})` : "";
-  setText("pred-masked", `${r.masked.predicted}${label}`);
-  setText("pred-unmasked", `${r.unmasked.predicted}`);
+  setText("pred-masked", `${className(r.masked.predicted)}${label}`);
+  setText("pred-unmasked", className(r.unmasked.predicted));
   setText("sops-masked", formatBig(r.masked.sops));
   setText("sops-unmasked", formatBig(r.unmasked.sops));
   setText("sops-saving", saving(r.masked.sops, r.unmasked.sops));
@@ -44,6 +45,11 @@ export function showResult(current: ScoredRecording, all: ScoredRecording[]): vo
   setText("time-unmasked", `${r.unmasked.ms.toFixed(1)} ms`);
   setText("time-saving", saving(r.masked.ms, r.unmasked.ms));
   setText("accuracy", accuracyText(all));
+}
+
+/** A class index, or "–" when the output never spiked. */
+export function className(cls: number): string {
+  return cls < 0 ? "–" : String(cls);
 }
 
 function saving(masked: number, unmasked: number): string {
@@ -71,13 +77,13 @@ function drawHeat(r: RazorWorkerInference): void {
   const ctx = c.getContext("2d")!;
   ctx.fillStyle = "#0a0b0f";
   ctx.fillRect(0, 0, c.width, c.height);
-  const labelW = 70;
+  const labelW = 80;
   const colW = (c.width - labelW) / r.timesteps;
-  ctx.font = "11px system-ui";
+  ctx.font = "12px system-ui";
   r.layers.forEach((layer, i) => {
     const y = i * rowH;
     ctx.fillStyle = "#8a92a6";
-    ctx.fillText(layer.name.slice(0, 10), 2, y + 16);
+    ctx.fillText(layer.name.slice(0, 10), 6, y + 16);
     for (let t = 0; t < r.timesteps; t++) {
       const s = layer.scores[t]!;
       const x = labelW + t * colW;
@@ -99,9 +105,9 @@ function drawPredictions(r: RazorWorkerInference): void {
   const ctx = c.getContext("2d")!;
   ctx.fillStyle = "#0a0b0f";
   ctx.fillRect(0, 0, c.width, c.height);
-  const labelW = 70;
+  const labelW = 80;
   const colW = (c.width - labelW) / r.timesteps;
-  ctx.font = "11px system-ui";
+  ctx.font = "12px system-ui";
   const rows: [string, Int32Array][] = [
     ["masked", r.masked.predictionOverTime],
     ["unmasked", r.unmasked.predictionOverTime],
@@ -109,14 +115,14 @@ function drawPredictions(r: RazorWorkerInference): void {
   rows.forEach(([name, pred], i) => {
     const y = 4 + i * 36;
     ctx.fillStyle = "#8a92a6";
-    ctx.fillText(name, 2, y + 18);
+    ctx.fillText(name, 6, y + 18);
     for (let t = 0; t < r.timesteps; t++) {
       const cls = pred[t]!;
       ctx.fillStyle = classColor(cls);
       ctx.fillRect(labelW + t * colW, y, Math.max(1, colW - 1), 28);
       if (colW >= 12) {
-        ctx.fillStyle = "#000";
-        ctx.fillText(String(cls), labelW + t * colW + 2, y + 18);
+        ctx.fillStyle = cls < 0 ? "#8a92a6" : "#000";
+        ctx.fillText(className(cls), labelW + t * colW + 3, y + 18);
       }
     }
   });
