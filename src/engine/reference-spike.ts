@@ -57,10 +57,10 @@ export function checkListShape(kernel: string, list: SpikeList, rows: number, ro
   need(list.idx.length >= capacity, kernel, `list.idx has ${list.idx.length} entries, expected ${capacity}`);
 }
 
-/** A LIF output list has one row per (t, rowLen-long slice of n) and room for every position. */
+/** A LIF output list has one row per (t, rowLen-long slice of n); idx needs room for the spikes (checked later). */
 export function checkLifList(p: LifParams, list: SpikeList): void {
   need(list.rowLen > 0 && p.n % list.rowLen === 0, "lifForward", `list.rowLen ${list.rowLen} must divide n ${p.n}`);
-  checkListShape("lifForward", list, (p.t * p.n) / list.rowLen, list.rowLen, p.t * p.n);
+  checkListShape("lifForward", list, (p.t * p.n) / list.rowLen, list.rowLen, 0);
 }
 
 /** Checks a filled list before an event-driven kernel reads it (offsets start at 0, never decrease, fit idx). */
@@ -219,7 +219,7 @@ function spikeIndices(spikes: Uint8Array, list: SpikeList): void {
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < rowLen; i++) {
       if (spikes[r * rowLen + i] !== 0) {
-        need(k < list.idx.length, "spikeIndices", `list.idx (${list.idx.length} entries) is too small`);
+        need(k < list.idx.length, "spikeIndices", `list.idx has ${list.idx.length} entries, too small for the spikes`);
         list.idx[k++] = i;
       }
     }

@@ -67,7 +67,11 @@ export class SnnModel {
     }
     const c: Context = { training: ctx?.training ?? this.training, rng: ctx?.rng ?? this.rng };
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h, c);
+    this.layers.forEach((layer, i) => {
+      h = layer.forward(h, c);
+      // the previous layer's dense spikes are dead once this layer has run on their list
+      if (i > 0 && c.training && !layer.needsDenseInput()) this.layers[i - 1]!.lif.releaseOutput();
+    });
     return h;
   }
 
@@ -79,9 +83,7 @@ export class SnnModel {
     const c: Context = { training: true, rng: ctx?.rng ?? this.rng };
     let g = gy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      const next = this.layers[i]!.backward(g, c);
-      if (g !== gy) this.pool.release(g.data);
-      g = next;
+      g = this.layers[i]!.backwardFrom(g, c, g !== gy);
     }
     if (g.data.length > 0) this.pool.release(g.data);
   }

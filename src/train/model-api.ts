@@ -1,9 +1,10 @@
 /**
  * What training and evaluation need from a model. The models (src/models) satisfy this structurally; a tiny
- * stand-in in the tests does too. Pruning hooks are optional: plain SNNs have none. The mask-policy and count
- * types mirror src/nn/frame-gate.ts and src/nn/spiking-layer.ts.
+ * stand-in in the tests does too (SnnModel of src/models fits as it is).
  */
+import type { MaskPolicy } from "../nn/frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
+import type { LayerCounts } from "../nn/spiking-layer.js";
 
 /** Anything JSON can carry. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -11,7 +12,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export interface TrainableModel {
   /** input [T, B, ...] (frames) -> output spikes [T, B, classes] */
   forward(x: Seq, ctx: Context): Seq;
-  backward(gy: Seq, ctx: Context): Seq;
+  /** accumulates parameter gradients from dL/d(output); what it returns is not used */
+  backward(gy: Seq, ctx: Context): unknown;
   parameters(): Param[];
   buffers(): Buffer[];
   /** the model's configuration (what built it), saved in checkpoints */
@@ -20,51 +22,17 @@ export interface TrainableModel {
   auxLoss?(): number;
 }
 
-/** What a mask policy sees for one spiking layer (index >= 1; the encoder, index 0, is never masked). */
-export interface MaskPolicyInput {
-  /** 0-based spiking-layer index */
-  layer: number;
-  /** the layer's scores d [T·B] (Razor or TA), null when it has none */
-  scores: Float32Array | null;
-  /** input spikes per frame [T·B] */
-  activity: Float32Array;
-  /** frames kept upstream M^{n-1} [T·B] (1 = kept), null when nothing was dropped upstream */
-  upstream: Uint8Array | null;
-  T: number;
-  B: number;
-}
-
-/** Returns the layer's own mask m^n [T·B] (1 = keep) or null for "keep all"; the model uses M^{n-1} ⊙ m^n. */
-export type MaskPolicy = (input: MaskPolicyInput) => Uint8Array | null;
-
-/** What one spiking layer did in the last forward. */
-export interface LayerCounts {
-  layer: number;
-  T: number;
-  B: number;
-  /** input spikes per frame [T·B] (events, for the encoder) */
-  inputEvents: Float32Array;
-  /** synapses each input spike drives */
-  fanOut: number;
-  /** output spikes per frame [T·B] */
-  outputSpikes: Float32Array;
-  neurons: number;
-  /** frames this layer computed, M^n [T·B]; null = all */
-  executed: Uint8Array | null;
-  framesExecuted: number;
-  frames: number;
-  /** Σ over executed frames of inputEvents × fanOut */
-  sops: number;
-}
+export type { MaskPolicy, MaskPolicyInput } from "../nn/frame-gate.js";
+export type { LayerCounts } from "../nn/spiking-layer.js";
 
 export interface PrunableModel extends TrainableModel {
   /** a policy deciding every maskable layer's frames (null: the model's own thresholds, or keep all) */
   setMaskPolicy(policy: MaskPolicy | null): void;
   /** per spiking layer, encoder first: counts of the last forward */
-  layerCounts(): LayerCounts[];
+  counts(): LayerCounts[];
 }
 
 export function isPrunable(m: TrainableModel): m is PrunableModel {
   const p = m as Partial<PrunableModel>;
-  return typeof p.setMaskPolicy === "function" && typeof p.layerCounts === "function";
+  return typeof p.setMaskPolicy === "function" && typeof p.counts === "function";
 }

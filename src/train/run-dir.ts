@@ -6,7 +6,7 @@
  *   log.jsonl                one JSON record per epoch
  * Every file is written atomically, so a kill at any moment leaves a consistent run to resume.
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { decodeTrainState } from "./checkpoint.js";
@@ -44,6 +44,7 @@ export class RunDir implements CheckpointSink {
   }
 
   log(record: Record<string, Json>): void {
+    mkdirSync(this.dir, { recursive: true });
     appendFileSync(this.path("log"), `${JSON.stringify(record)}\n`);
   }
 

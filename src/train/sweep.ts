@@ -71,7 +71,7 @@ export async function runPolicy(
   try {
     const r = await evaluate(model, data, {
       batchSize,
-      onBatch: (idx) => meter.add(model.layerCounts(), idx.length),
+      onBatch: (idx) => meter.add(model.counts(), idx.length),
     });
     const eff = meter.result();
     return {

@@ -99,7 +99,8 @@ export function paintFrame(
 
 /**
  * Spike raster (channel × time) for audio data: x = time over [tStart, tEnd) mapped onto `width` columns,
- * y = channel (ev.x) mapped onto `height` rows, channel 0 at the bottom. Returns the number of events painted.
+ * y = channel (ev.x) mapped onto `height` rows, channel 0 at the bottom; each spike a `dot`×`dot` square (clipped at
+ * the edges). Returns the number of events painted.
  */
 export function paintRaster(
   ev: EventStream,
@@ -111,6 +112,7 @@ export function paintRaster(
   height: number,
   color: number = defaultPalette.on,
   background: number = defaultPalette.background,
+  dot = 1,
 ): number {
   out.fill(background);
   const span = tEnd - tStart;
@@ -122,7 +124,9 @@ export function paintRaster(
     if (ti < tStart || ti >= tEnd || x[i]! >= channels) continue;
     const col = Math.floor(((ti - tStart) / span) * width);
     const row = height - 1 - Math.floor((x[i]! / channels) * height);
-    out[row * width + col] = color;
+    for (let dy = 0; dy < dot && row - dy >= 0; dy++) {
+      for (let dx = 0; dx < dot && col + dx < width; dx++) out[(row - dy) * width + col + dx] = color;
+    }
     painted++;
   }
   return painted;

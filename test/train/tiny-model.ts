@@ -77,7 +77,7 @@ export class TinyModel implements PrunableModel {
   setMaskPolicy(policy: MaskPolicy | null): void {
     this.policy = policy;
   }
-  layerCounts(): LayerCounts[] {
+  counts(): LayerCounts[] {
     return this.records;
   }
 

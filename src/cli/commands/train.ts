@@ -1,10 +1,193 @@
+import { parseArgs } from "node:util";
+import "../../engine/index.js";
+import { buildModel } from "../../models/index.js";
+import type { Variant } from "../../models/config.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
+import type { NoiseWindow } from "../../train/preprocess.js";
+import { RunDir } from "../../train/run-dir.js";
+import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../train/setup.js";
+import { train } from "../../train/trainer.js";
 import type { Command } from "../main.js";
+import { releasingEngine, selectEngine } from "../../train/engine-option.js";
 
-// Not built yet: says so instead of pretending.
+const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
+       razor-snn train --data DIR --labels FILE [--dataset NAME] --model ... --out DIR
+
+Trains a plain SNN, TA-SNN or Razor SNN. Writes OUT/last.safetensors (every epoch), OUT/best.safetensors (best
+validation accuracy), OUT/train-state.safetensors (for --resume) and OUT/log.jsonl (one record per epoch).
+
+data:
+  --dataset NAME       nmnist-small (the 1 000 samples in ../shared/data: 900 train, 100 validate), nmnist,
+                       dvs128-gesture, ncaltech101, cifar10-dvs, shd, ssc; picks the network and preprocessing
+  --data DIR           the dataset's folder, or a folder of recordings (with --labels)
+  --labels FILE        'id<TAB>class' lines; ids are file names without extension; '#' lines are comments
+  --valid N            with a single labelled folder: the last N samples validate (default: none)
+  --limit-train N, --limit-val N   use only the first N samples
+  --noise-window       place each recording at a seeded random offset inside a window twice as long, with
+                       background-activity noise (--noise-hz, default 5 events per pixel per second)
+  --no-cache           do not keep integrated frames in the disk cache
+model:
+  --model VARIANT      razor | ta | snn (default: the config's, razor)
+  --config FILE        a model config JSON (default: the dataset's bundled one, configs/<dataset>.json)
+  --set PATH=VALUE     override any config value, e.g. --set razor.K=8 --set frames.T=20 (repeatable)
+training:
+  --epochs N --batch N --lr X --loss mse|ce    (defaults from the config's "train" section)
+  --seed S             seeds the weights, shuffling and dropout (default 1)
+  --threads N          engine threads (results are bit-identical per seed AND thread count)
+  --resume             continue the run in OUT from its last completed epoch (bit-identical)
+  --quiet              no progress bars
+  --json               print the summary as JSON`;
+
 export const command: Command = {
   summary: "train a plain, TA or Razor SNN",
-  async run(): Promise<number> {
-    console.error("razor-snn train: not implemented yet");
-    return 2;
-  },
+  run: (argv: string[]) => releasingEngine(() => run(argv)),
 };
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: "string" },
+      data: { type: "string" },
+      labels: { type: "string" },
+      valid: { type: "string" },
+      "limit-train": { type: "string" },
+      "limit-val": { type: "string" },
+      "noise-window": { type: "boolean", default: false },
+      "noise-hz": { type: "string" },
+      "no-cache": { type: "boolean", default: false },
+      model: { type: "string" },
+      config: { type: "string" },
+      set: { type: "string", multiple: true },
+      out: { type: "string" },
+      epochs: { type: "string" },
+      batch: { type: "string" },
+      lr: { type: "string" },
+      loss: { type: "string" },
+      seed: { type: "string" },
+      threads: { type: "string" },
+      resume: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (v.out === undefined) throw new Error("--out DIR is required (where checkpoints and the log go)");
+  const variant = v.model as Variant | undefined;
+  if (variant !== undefined && !["razor", "ta", "snn"].includes(variant)) {
+    throw new Error(`--model ${variant}: expected razor, ta or snn`);
+  }
+  const loss = v.loss;
+  if (loss !== undefined && loss !== "mse" && loss !== "ce") throw new Error(`--loss ${loss}: expected mse or ce`);
+  const say = (s: string): void => {
+    if (!v.quiet) console.error(s);
+  };
+  const threads = await selectEngine(intOpt("threads", v.threads));
+  const seed = intOpt("seed", v.seed) ?? 1;
+  const opened = await openSplits({
+    dataset: v.dataset,
+    data: v.data,
+    labels: v.labels,
+    valid: intOpt("valid", v.valid),
+    limitTrain: intOpt("limit-train", v["limit-train"]),
+    limitVal: intOpt("limit-val", v["limit-val"]),
+  });
+  const extra: Record<string, unknown> = { seed };
+  let window: NoiseWindow | null = null;
+  if (v["noise-window"]) {
+    window = { spanUs: 0, factor: 2, noiseHz: numOpt("noise-hz", v["noise-hz"]) ?? 5, seed };
+  }
+  let config = resolveConfig(
+    { configName: opened.configName, configFile: v.config, variant, set: v.set, extra },
+    opened.ds.classes.length,
+    opened.sensor,
+    say,
+  );
+  if (window !== null) {
+    if (config.frames.mode !== "time-window") throw new Error("--noise-window needs time-window framing");
+    window.spanUs = Math.round(config.frames.T * (config.frames.dtMs ?? 0) * 1000);
+    config = resolveConfig(
+      {
+        configName: opened.configName,
+        configFile: v.config,
+        variant,
+        set: v.set,
+        extra: { ...extra, frames: { T: config.frames.T * window.factor } },
+      },
+      opened.ds.classes.length,
+      opened.sensor,
+      () => {},
+    );
+  }
+  const pre = makePreprocessing(config, opened.sensor, window);
+  // eval and sweep reopen the same data by this name (a labelled folder is given again with --data/--labels)
+  if (v.dataset !== undefined) pre.dataset = v.dataset;
+  const cache = !v["no-cache"];
+  const trainSet = framesData(opened.train, opened.ds.classes, pre, { training: true, cache });
+  const valSet =
+    opened.val.length > 0 ? framesData(opened.val, opened.ds.classes, pre, { training: false, cache }) : null;
+  say(
+    `${opened.ds.name}: ${opened.train.length} training, ${opened.val.length} validation samples; ` +
+      `${config.variant} network "${config.name}", T ${pre.T}${pre.dtUs ? ` × ${pre.dtUs / 1000} ms` : ""}, ` +
+      `${threads} thread(s)`,
+  );
+  for (const n of opened.ds.notes) say(`note: ${n}`);
+  const model = buildModel(config);
+  const summary = await train(
+    model,
+    trainSet,
+    valSet,
+    {
+      epochs: intOpt("epochs", v.epochs) ?? config.train.epochs,
+      batchSize: intOpt("batch", v.batch) ?? config.train.batch,
+      lr: numOpt("lr", v.lr) ?? config.train.lr,
+      loss: (loss as "mse" | "ce" | undefined) ?? config.train.loss,
+      seed,
+      threads,
+      lrFactor: config.train.plateauFactor,
+      lrPatience: config.train.plateauPatience,
+      weightDecay: config.train.weightDecay,
+      progress: !v.quiet,
+      describe: { dataset: opened.ds.name, variant: config.variant },
+    },
+    new RunDir(v.out, v.resume),
+    config.inference.thresholds,
+  );
+  const what = valSet !== null ? "validation" : "training";
+  const report = {
+    dataset: opened.ds.name,
+    variant: config.variant,
+    final: { ...summary.final, label: `final-epoch ${what} accuracy` },
+    best: { ...summary.best, label: `best-epoch ${what} accuracy` },
+    epochs: summary.epochs,
+    out: v.out,
+  };
+  writeFileAtomic(`${v.out}/summary.json`, `${JSON.stringify(report, null, 2)}\n`);
+  if (v.json) console.log(JSON.stringify(report));
+  else {
+    const pct = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFixed(2)} %`);
+    console.log(`final-epoch ${what} accuracy (epoch ${summary.final.epoch}): ${pct(summary.final.accuracy)}`);
+    console.log(`best-epoch ${what} accuracy (epoch ${summary.best.epoch}): ${pct(summary.best.accuracy)}`);
+    console.log(`checkpoints in ${v.out}: last.safetensors, best.safetensors; log ${v.out}/log.jsonl`);
+  }
+  model.dispose();
+  return 0;
+}
+
+export function intOpt(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} ${s}: expected a whole number`);
+  return n;
+}
+
+export function numOpt(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new Error(`--${name} ${s}: expected a number`);
+  return n;
+}

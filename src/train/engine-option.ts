@@ -1,0 +1,39 @@
+/**
+ * `--threads N` / `--engine wasm|reference`: the engine the training commands run on. The wasm engine (SIMD,
+ * worker threads) is the default; results are bit-identical per seed and thread count.
+ */
+import { availableParallelism } from "node:os";
+import { useEngine } from "../engine/current.js";
+import { createReferenceEngine, createWasmEngine } from "../engine/index.js";
+
+let closeActive: (() => void) | null = null;
+
+/** Starts the engine and returns its thread count; call `releaseEngine` when done (stops worker threads). */
+export async function selectEngine(threads: number | undefined, kind: string = "wasm"): Promise<number> {
+  releaseEngine();
+  if (kind === "reference") {
+    useEngine(createReferenceEngine());
+    return 1;
+  }
+  if (kind !== "wasm") throw new Error(`--engine ${kind}: expected wasm or reference`);
+  const n = threads ?? Math.min(2, availableParallelism());
+  if (!(n >= 1)) throw new Error(`--threads ${threads}: expected at least 1`);
+  const e = await createWasmEngine({ threads: n });
+  useEngine(e);
+  closeActive = () => e.close();
+  return e.threads;
+}
+
+export function releaseEngine(): void {
+  closeActive?.();
+  closeActive = null;
+}
+
+/** Runs a command body and stops the engine's worker threads afterwards, whatever happens. */
+export async function releasingEngine<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    releaseEngine();
+  }
+}
