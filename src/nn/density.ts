@@ -2,8 +2,7 @@
  * When a layer's input is a spike list, Linear and Conv2d use the event-driven kernels below these input densities
  * (active entries / all entries) and the dense ones above (forward + weight gradient crossovers measured on the
  * N-MNIST, Gesture and SHD layer shapes, wasm engine, 2 threads: conv 0.1–0.25, large FC 0.15–0.2, SHD-size FC above
- * 0.5; see docs/models.md). Settable, so a benchmark
- * can force either path.
+ * 0.5; see docs/models.md). Settable, so a benchmark can force either path.
  */
 import type { SpikeList } from "../engine/api.js";
 
