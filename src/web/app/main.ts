@@ -10,6 +10,8 @@ import {
   className,
   hasOwnThresholds,
   type ScoredRecording,
+  frameAtClick,
+  setPlaybackTime,
   showModel,
   showResult,
   thresholdsFor,
@@ -35,6 +37,15 @@ let labels = new Map<string, number>();
 let current = -1;
 let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
+player.onTime = setPlaybackTime;
+for (const id of ["heat-canvas", "prediction-canvas"]) {
+  const c = byId<HTMLCanvasElement>(id);
+  c.addEventListener("click", (ev) => {
+    const hit = frameAtClick(c, ev);
+    if (hit !== null) player.seek(hit.end);
+  });
+}
+
 const threshold = byId<HTMLInputElement>("threshold");
 /** whether runs use the checkpoint's θ per layer instead of the slider's one value */
 let thetaFromCheckpoint = false;
@@ -122,10 +133,11 @@ function select(i: number): void {
   );
   setText("rec-duration", formatUs(r.index.t1 - r.index.t0));
   setText("rec-decode", `${r.decoded.decodeMs.toFixed(0)} ms`);
+  // the result first, so the player's first draw puts the frame cursor on this recording's strips
+  if (r.result !== undefined) showResult(r, recordings);
   player.show({ stream: ev, index: r.index });
   drawFrames();
   renderList();
-  if (r.result !== undefined) showResult(r, recordings);
 }
 
 function countOn(p: Uint8Array): number {

@@ -33,6 +33,9 @@ export class Player {
   private readonly speed = byId<HTMLSelectElement>("speed");
   private readonly windowSelect = byId<HTMLSelectElement>("window");
 
+  /** called after every redraw with the playback time (µs of the recording) */
+  onTime: ((time: number) => void) | null = null;
+
   constructor() {
     // these canvases are read back (getImageData) on every draw; the first getContext call fixes the attributes
     this.timeline.getContext("2d", { willReadFrequently: true });
@@ -115,6 +118,14 @@ export class Player {
       `t = ${formatUs(this.time - t0)} / ${formatUs(t1 - t0)} · ${formatCount(end - start)} events in ${formatUs(win)}`,
     );
     this.drawTimelineCursor();
+    this.onTime?.(this.time);
+  }
+
+  /** Moves playback to `time` (µs of the recording) and redraws. */
+  seek(time: number): void {
+    if (this.rec === null) return;
+    this.time = Math.max(this.rec.index.t0, Math.min(this.rec.index.t1, time));
+    this.draw();
   }
 
   /** Event rate per bin, ON stacked over OFF, scaled to the busiest bin. */
