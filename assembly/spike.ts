@@ -1,5 +1,5 @@
 // Spike lists and event-driven kernels for binary spike inputs: linear and conv forward as gather-adds over the
-// active inputs, and the matching weight-gradient scatters. Pointers are byte offsets into the shared memory; the
+// active inputs (conv: each spike scattered into its output window), and the matching weight gradients. Pointers are byte offsets into the shared memory; the
 // work range [begin, end) is the trailing pair.
 //
 // Weights are first packed transposed ([in, out] or [cin·kh·kw, cout], rows padded to `stride`, a multiple of 4,
@@ -38,31 +38,39 @@ function scanRow(row: usize, len: i32, out: usize): i32 {
   return count;
 }
 
-/** Rows [begin, end): row r's active positions at idx[r·rowLen ..], its count at counts[r]. Pack with spikeListCompact. */
-export function spikeIndicesSlots(spk: usize, idx: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
-  for (let r = begin; r < end; r++) {
-    const at = <usize>r * <usize>rowLen;
-    store<i32>(counts + (<usize>r << 2), scanRow(spk + at, rowLen, idx + (at << 2)));
-  }
+// Number of nonzero bytes in a row of `len`.
+function countRow(row: usize, len: i32): i32 {
+  const zero = i8x16.splat(0);
+  let count = 0;
+  let i = 0;
+  for (; i + 16 <= len; i += 16) count += popcnt(i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero)));
+  for (; i < len; i++) count += load<u8>(row + <usize>i) != 0 ? 1 : 0;
+  return count;
 }
 
-/**
- * Packs rows written at fixed slots (row f at idx[f·rowLen ..], its count at offsets[f + 1]) into CSR: offsets
- * become running sums and each row moves down behind the previous one (a forward memmove never overtakes unread
- * rows). Returns the total number of active positions.
- */
-export function spikeListCompact(idx: usize, offsets: usize, rows: i32, rowLen: i32): i32 {
+/** Rows [begin, end) of spike bytes: counts[r] = number of active positions of row r. */
+export function spikeRowCounts(spk: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) store<i32>(counts + (<usize>r << 2), countRow(spk + <usize>r * <usize>rowLen, rowLen));
+}
+
+/** offsets[1 .. rows] hold row counts: turns them into CSR offsets (offsets[0] = 0); returns the total. */
+export function spikeOffsets(offsets: usize, rows: i32): i32 {
   let total = 0;
   store<i32>(offsets, 0);
-  for (let f = 0; f < rows; f++) {
-    const at = offsets + (<usize>(f + 1) << 2);
-    const count = load<i32>(at);
-    const from = <usize>f * <usize>rowLen;
-    if (<usize>total != from && count > 0) memory.copy(idx + (<usize>total << 2), idx + (from << 2), <usize>count << 2);
-    total += count;
+  for (let r = 1; r <= rows; r++) {
+    const at = offsets + (<usize>r << 2);
+    total += load<i32>(at);
     store<i32>(at, total);
   }
   return total;
+}
+
+/** Rows [begin, end): writes row r's active positions at idx[offsets[r] ..] (offsets from spikeOffsets). */
+export function spikeRowsFill(spk: usize, idx: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const at = idx + (<usize>load<i32>(offsets + (<usize>r << 2)) << 2);
+    scanRow(spk + <usize>r * <usize>rowLen, rowLen, at);
+  }
 }
 
 // ---- weight packing ----

@@ -236,7 +236,7 @@ export class SpikingLayer implements Module {
     if (gd !== null && this.scorer?.source === "current") this.scorer.backward(gd, g.data);
     let gh = g;
     if (this.poolOp) gh = this.passBack(this.poolOp, gh, ctx);
-    if (this.bn) gh = this.passBack(this.bn, gh, ctx);
+    if (this.bn) gh = this.bn.backwardInPlace(gh, ctx);
     gh = this.passBack(this.synapse, gh, ctx);
     if (this.dropout && this.opts.inputGrad) gh = this.passBack(this.dropout, gh, ctx);
     if (gd !== null && this.scorer?.source === "input") this.scorer.backward(gd, this.opts.inputGrad ? gh.data : null);

@@ -168,7 +168,10 @@ test("end to end: a DvsGesture.tar.gz served over HTTP is downloaded, verified, 
     });
     const batch = (await loader.epoch(0).next()).value!;
     assert.deepEqual([batch.T, batch.B, batch.C, batch.H, batch.W], [2, 4, 2, 128, 128]);
-    assert.deepEqual([...batch.y].sort((a, b) => a - b), [0, 7, 7, 10]);
+    assert.deepEqual(
+      [...batch.y].sort((a, b) => a - b),
+      [0, 7, 7, 10],
+    );
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

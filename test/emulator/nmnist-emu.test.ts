@@ -7,8 +7,13 @@ import { labelIndex, parseLabels } from "../../src/data/datasets/labels-file.js"
 import { DIGIT_PIXELS, type DigitImages, digitCount, digitImage } from "../../src/data/emulated/digits.js";
 import { NmnistEmuStore, nmnistEmuKey, openNmnistEmu } from "../../src/data/emulated/load.js";
 import { loadMnistPackageDigits } from "../../src/data/emulated/mnist-package.js";
-import { emulateSaccadeRecording, NMNIST_TIMING, resolveNmnistEmuParams } from "../../src/data/emulated/nmnist-emu.js";
-import { recordingStats } from "../../src/data/emulated/recording-stats.js";
+import {
+  emulateSaccadeRecording,
+  NMNIST_TIMING,
+  nominalDurationMs,
+  resolveNmnistEmuParams,
+} from "../../src/data/emulated/nmnist-emu.js";
+import { pearson, recordingStats } from "../../src/data/emulated/recording-stats.js";
 import {
   isRealOverlap,
   NMNIST_SMALL_CLASS_COUNTS,
@@ -192,20 +197,6 @@ test("defaults resemble the real recordings: events per recording, ON share, thr
   assert.ok(pearson(rc, ec) > 0.7, `count correlation ${pearson(rc, ec)}`);
 });
 
-function pearson(a: number[], b: number[]): number {
-  const ma = a.reduce((x, y) => x + y, 0) / a.length;
-  const mb = b.reduce((x, y) => x + y, 0) / b.length;
-  let s = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (a[i]! - ma) * (b[i]! - mb);
-    sa += (a[i]! - ma) ** 2;
-    sb += (b[i]! - mb) ** 2;
-  }
-  return s / Math.sqrt(sa * sb);
-}
-
 test("idle gaps carry only background activity: saccade frames hold far more events than idle ones", () => {
   const digits = loadMnistPackageDigits();
   const params = resolveNmnistEmuParams({ idleMs: 300 });
@@ -213,6 +204,7 @@ test("idle gaps carry only background activity: saccade frames hold far more eve
   assert.equal(timeline.saccades.length, 3);
   const moving = timeline.saccades.reduce((a, s) => a + (s.end - s.start), 0);
   assert.ok(Math.abs(timeline.duration - (moving + 3 * params.pauseMs * 1000 + 300_000)) < 1);
+  assert.ok(Math.abs(timeline.duration / 1000 - nominalDurationMs(params)) < 10);
   let inSaccade = 0;
   for (const t of events.t) if (timeline.saccades.some((s) => t > s.start && t <= s.end + 20_000)) inSaccade++;
   const idleUs = timeline.duration - moving - 3 * 20_000;

@@ -85,7 +85,10 @@ test("views stay valid when the memory grows", async () => {
 
 test("a request beyond wasm32's 4 GiB is a clear error, and the engine keeps working", async () => {
   const e = await open(1);
-  assert.throws(() => e.allocF32(2 ** 31), /cannot allocate 8589934592 bytes: wasm32 memory is limited to 4 GiB/);
+  assert.throws(
+    () => e.allocF32(2 ** 31),
+    /cannot allocate 8589934592 bytes: wasm memory is limited to 4 GiB \(wasm32 addresses\)/,
+  );
   assert.throws(() => e.allocU8(-1), /non-negative integer/);
   const a = e.allocF32(4);
   e.fill(a, 1);
@@ -247,4 +250,33 @@ test("the spike kernels run through the engine's thread pool and match the twins
   assert.deepEqual(got.spikes, want.spikes);
   assert.ok(want.spikes.some((s) => s === 1) && want.spikes.some((s) => s === 0));
   for (let i = 0; i < got.y.length; i++) assert.ok(Math.abs(got.y[i]! - want.y[i]!) < 1e-4, `linear y[${i}]`);
+});
+
+test("without shared memory: razor-single.wasm on a fixed memory, one thread, clear errors at its limits", async () => {
+  const e = await createWasmEngine({ sharedMemory: false, memoryMiB: 16 });
+  opened.push(e);
+  assert.equal(e.threads, 1);
+  assert.ok(!(e.runtime.memory.buffer instanceof SharedArrayBuffer));
+  const rng = new Rng(25);
+  const s: ConvShape = { n: 2, cin: 3, h: 9, w: 7, cout: 5, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  const x = e.allocF32(2 * 3 * 63);
+  const w = e.allocF32(5 * 27);
+  x.set(randF32(rng, x.length));
+  w.set(randF32(rng, w.length));
+  const y = e.allocF32(2 * 5 * 63);
+  e.conv2dForward(x, w, null, y, s);
+  const { refConv2dForward } = await import("../../src/engine/reference.js");
+  const want = new Float32Array(y.length);
+  refConv2dForward(x, w, null, want, s);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(y[i]! - want[i]!) < 1e-4, `y[${i}]`);
+  const size = e.memoryBytes();
+  assert.throws(() => e.allocF32(8 << 20), /limited to 16 MiB \(fixed non-shared memory: raise memoryMiB\)/);
+  assert.equal(e.memoryBytes(), size, "a fixed memory never grows");
+  x.fill(1); // earlier views are still attached
+  await assert.rejects(createWasmEngine({ sharedMemory: false, threads: 2 }), /threads need shared memory/);
+  const { loadDefaultWasm } = await import("../../src/engine/wasm-node.js");
+  await assert.rejects(
+    createWasmEngine({ sharedMemory: false, wasmSource: loadDefaultWasm("razor.wasm") }),
+    /needs razor-single\.wasm/,
+  );
 });

@@ -4,6 +4,7 @@ import "../../src/engine/index.js";
 import { engine } from "../../src/engine/current.js";
 import { loadModelConfig, listModelConfigs } from "../../src/models/config-file.js";
 import { buildModel, parseOverrides, resolveModelConfig, type Variant } from "../../src/models/index.js";
+import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
 import { dot, gradCheck, randomProjection } from "../../src/nn/gradcheck.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Rng } from "../../src/util/rng.js";
@@ -115,7 +116,9 @@ test("config overrides: nested objects, array entries, CLI strings; bad values n
 test("whole model (smooth twin): gradients of every parameter kind and variant match finite differences", () => {
   const rng = new Rng(51);
   for (const variant of variants) {
-    const cfg = resolveModelConfig({ ...tiny, variant, lif: { surrogate: "sigmoid", surrogateWidth: 1 } });
+    // the plain SNN learns its decays (PLIF) here, so "layers.i.lif.w" is checked too
+    const lif = { surrogate: "sigmoid", surrogateWidth: 1, plif: variant === "snn" };
+    const cfg = resolveModelConfig({ ...tiny, variant, lif });
     const model = buildModel(cfg, { smoothTwin: true });
     const x = input([5, 2, 2, 8, 8], rng, 0.3);
     const ctx = () => ({ training: true, rng: new Rng(7) });
@@ -132,6 +135,7 @@ test("whole model (smooth twin): gradients of every parameter kind and variant m
       );
       assert.ok(r.worst <= 1, `${variant} ${p.name}[${r.index}]: analytic ${r.analytic} vs numeric ${r.numeric}`);
     }
+    if (variant === "snn") assert.ok(model.parameters().some((p) => p.name === "layers.2.lif.w"));
     model.dispose();
   }
 });
@@ -203,11 +207,12 @@ test("training steps are deterministic and do not grow engine memory", () => {
   assert.equal(engine().bytesInUse(), before, "dispose returned everything");
 });
 
-test("the wasm engine gives the reference engine's outputs and gradients (event-driven paths included)", async () => {
+test("the wasm engine gives the reference engine's outputs and gradients (dense and event-driven paths)", async () => {
   const { createWasmEngine } = await import("../../src/engine/wasm.js");
   const { useEngine } = await import("../../src/engine/current.js");
   const reference = engine();
   const wasm = await createWasmEngine({ threads: 2 });
+  const saved = { ...eventDrivenThresholds() };
   const run = () => {
     const rng = new Rng(54);
     const model = buildModel(resolveModelConfig({ ...tiny, variant: "razor" }));
@@ -222,19 +227,28 @@ test("the wasm engine gives the reference engine's outputs and gradients (event-
     return { out, grads, paths };
   };
   try {
-    const a = run();
-    useEngine(wasm);
-    const b = run();
-    assert.deepEqual(b.paths, a.paths);
-    assert.ok(a.paths.includes("events") && a.paths.includes("dense"), `paths ${a.paths}`);
-    assert.deepEqual(b.out, a.out);
-    a.grads.forEach((g, i) => {
-      for (let j = 0; j < g.length; j++) {
-        assert.ok(Math.abs(g[j]! - b.grads[i]![j]!) <= 1e-3 * (1 + Math.abs(g[j]!)), `param ${i} entry ${j}`);
-      }
-    });
+    // 0: dense kernels everywhere; 1.01: event-driven wherever the input has a spike list
+    for (const [thr, want] of [
+      [0, "dense,dense,dense,dense"],
+      [1.01, "dense,events,dense,events"], // layer 2 takes dropout output (dense) in training
+    ] as const) {
+      setEventDrivenThresholds({ conv: thr, linear: thr });
+      useEngine(reference);
+      const a = run();
+      useEngine(wasm);
+      const b = run();
+      assert.equal(a.paths.join(","), want);
+      assert.deepEqual(b.paths, a.paths);
+      assert.deepEqual(b.out, a.out);
+      a.grads.forEach((g, i) => {
+        for (let j = 0; j < g.length; j++) {
+          assert.ok(Math.abs(g[j]! - b.grads[i]![j]!) <= 1e-3 * (1 + Math.abs(g[j]!)), `param ${i} entry ${j}`);
+        }
+      });
+    }
   } finally {
     useEngine(reference);
+    setEventDrivenThresholds(saved);
     wasm.close();
   }
 });

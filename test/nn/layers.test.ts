@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { engine } from "../../src/engine/current.js";
 import { BatchNorm } from "../../src/nn/batchnorm.js";
 import { Conv2d } from "../../src/nn/conv2d.js";
-import { setEventDrivenThresholds } from "../../src/nn/density.js";
+import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
 import { Linear } from "../../src/nn/linear.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Pool2d } from "../../src/nn/pool2d.js";
@@ -44,6 +44,7 @@ test("Conv2d and Linear: event-driven and dense paths agree on spike input, forw
   const conv = new Conv2d({ name: "c", inChannels: 4, outChannels: 6, kernel: 3, padding: 1, rng });
   const lin = new Linear({ name: "l", inFeatures: 4 * 5 * 5, outFeatures: 7, rng });
   const x = spikeSeq([3, 2, 4, 5, 5], 0.1, rng);
+  const saved = { ...eventDrivenThresholds() };
   for (const m of [conv, lin]) {
     const results: { y: Float32Array; gx: Float32Array; gw: Float32Array; gb: Float32Array; path: string }[] = [];
     for (const thr of [0, 2]) {
@@ -69,7 +70,7 @@ test("Conv2d and Linear: event-driven and dense paths agree on spike input, forw
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-4, `${key}[${i}]: ${a[i]} vs ${b[i]}`);
     }
   }
-  setEventDrivenThresholds({ conv: 0.3, linear: 0.3 });
+  setEventDrivenThresholds(saved);
 });
 
 test("Conv2d: fan-out counts each input position's synapses, borders included", () => {

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { Transform, type TransformCallback } from "node:stream";
 import * as zlib from "node:zlib";
 import { ArchiveError, entryPath } from "./safe-path.js";
-import type { ExtractResult } from "./tar.js";
+import type { ExtractProgress, ExtractResult } from "./tar.js";
 
 export interface ZipEntry {
   name: string;
@@ -40,7 +40,11 @@ export async function listZip(archive: string): Promise<ZipEntry[]> {
   }
 }
 
-export async function extractZip(archive: string, target: string): Promise<ExtractResult> {
+export async function extractZip(
+  archive: string,
+  target: string,
+  onProgress?: ExtractProgress,
+): Promise<ExtractResult> {
   const fh = await open(archive, "r");
   const result: ExtractResult = { files: 0, bytes: 0, skipped: [] };
   try {
@@ -49,6 +53,7 @@ export async function extractZip(archive: string, target: string): Promise<Extra
     const paths = entries.map((e) => entryPath(archive, target, e.name, e.recordOffset));
     const made = new Set<string>();
     for (let i = 0; i < entries.length; i++) {
+      onProgress?.(i, entries.length);
       const e = entries[i]!;
       const path = paths[i]!;
       if ((e.mode & 0xf000) === 0xa000) {
@@ -115,6 +120,7 @@ export async function extractZip(archive: string, target: string): Promise<Extra
       result.files++;
       result.bytes += e.size;
     }
+    onProgress?.(entries.length, entries.length);
   } finally {
     await fh.close();
   }
