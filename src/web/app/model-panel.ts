@@ -60,6 +60,12 @@ export function setPlaybackTime(time: number): void {
   cursorFrame = k;
   drawHeat(shown);
   drawPredictions(shown);
+  // the same frame in the strip of model input frames
+  byId("frames-strip")
+    .querySelectorAll("figure")
+    .forEach((fig, i) => {
+      fig.classList.toggle("current", i === k);
+    });
 }
 
 /** The frame under a click on either canvas, and where it ends in the recording (null outside the frames). */
