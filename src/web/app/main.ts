@@ -1,7 +1,7 @@
 // The viewer page: opens recordings, label lists and checkpoints (picker, drag-and-drop, or the files the
 // `razor-snn view` command serves), decodes and runs models in the Worker, and wires the panels together.
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRecording } from "../protocol.js";
-import { paintRaster } from "../render.js";
+import { paintChannelFrames, paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
@@ -150,7 +150,23 @@ function drawFrames(): void {
   const r = recordings[current];
   if (r === undefined) return;
   const ev = r.decoded.stream;
-  if (r.result !== undefined) {
+  if (r.result !== undefined && r.result.frameShape[2] === 1) {
+    // a channel input (audio): all T frames as one channel × frame image
+    const [t, , , f] = r.result.frameShape;
+    const frames = r.result.frames;
+    drawFrameStrip(
+      `Model input frames (T = ${t}, ${f} channels; time →, channel 0 at the bottom)`,
+      [
+        {
+          caption: `frames 0 … ${t - 1}`,
+          wide: true,
+          paint: (out, w, h) => paintChannelFrames(frames, t, f, out, w, h),
+        },
+      ],
+      Math.max(t, Math.min(1000, t * 8)),
+      Math.min(350, f),
+    );
+  } else if (r.result !== undefined) {
     const [t, , h, w] = r.result.frameShape;
     const lastMask = r.result.layers.at(-1)?.mask;
     drawFrameStrip(

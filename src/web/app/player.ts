@@ -216,7 +216,13 @@ function busiestTime(index: TimeIndex): number {
 /** One small canvas per frame, with a caption; `dropped` frames are dimmed. */
 export function drawFrameStrip(
   title: string,
-  frames: { paint: (out: Uint32Array, w: number, h: number) => void; caption: string; dropped?: boolean }[],
+  frames: {
+    paint: (out: Uint32Array, w: number, h: number) => void;
+    caption: string;
+    dropped?: boolean;
+    /** one image as wide as the strip instead of a thumbnail */
+    wide?: boolean;
+  }[],
   width: number,
   height: number,
 ): void {
@@ -226,7 +232,8 @@ export function drawFrameStrip(
   const px = new Uint32Array(width * height);
   for (const f of frames) {
     const fig = document.createElement("figure");
-    if (f.dropped) fig.className = "dropped";
+    if (f.dropped) fig.classList.add("dropped");
+    if (f.wide) fig.classList.add("wide");
     const c = document.createElement("canvas");
     c.width = width;
     c.height = height;
