@@ -18,24 +18,25 @@ export function countsToSpikeList(
   idx: Slot<"i32">,
   offsets: Slot<"i32">,
 ): SpikeList | null {
-  let total = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v === 0) continue;
-    if (!(v > 0 && Number.isInteger(v))) return null;
-    total += v;
-    if (total > maxEvents) return null;
-  }
-  const list: SpikeList = { rows, rowLen, idx: idx.atLeast(Math.max(1, total)), offsets: offsets.get(rows + 1) };
+  // one pass, writing as it goes: capacity for maxEvents up front, give up as soon as it would be exceeded
+  const out = idx.atLeast(Math.max(1, Math.min(maxEvents, data.length * 4)));
+  const off = offsets.get(rows + 1);
   let k = 0;
-  list.offsets[0] = 0;
+  off[0] = 0;
   for (let r = 0; r < rows; r++) {
     const base = r * rowLen;
     for (let i = 0; i < rowLen; i++) {
       const v = data[base + i]!;
-      for (let c = 0; c < v; c++) list.idx[k++] = i;
+      if (v === 0) continue;
+      if (v === 1) {
+        if (k >= maxEvents) return null;
+        out[k++] = i;
+        continue;
+      }
+      if (!(v > 0 && Number.isInteger(v)) || k + v > maxEvents) return null;
+      for (let c = 0; c < v; c++) out[k++] = i;
     }
-    list.offsets[r + 1] = k;
+    off[r + 1] = k;
   }
-  return list;
+  return { rows, rowLen, idx: out, offsets: off };
 }
