@@ -2,8 +2,9 @@
  * Wrappers of the wasm spiking kernels (assembly/lif.ts, assembly/spike.ts) over a WasmRuntime: same signatures
  * and checks as the TS twins in reference-spike.ts.
  *
- * Splits: LIF over neurons, spike lists over rows, event-driven linear forward over rows, weight gradients and conv forward over blocks of 4 output
- * features (each thread owns its columns, so results are bit-identical for any thread count).
+ * Splits: LIF over neurons; spike lists and event-driven linear forward over rows; weight gradients and conv
+ * forward over blocks of 4 output features (each thread owns its columns). Every result is bit-identical for any
+ * thread count.
  */
 import type { ConvShape, Kernels, SpikeList } from "./api.js";
 import {
