@@ -77,7 +77,7 @@ export class FramesData implements LabelledData {
     if (failed !== undefined) throw failed.reason;
     const frames = settled.map((r) => (r as PromiseFulfilledResult<Compact>).value);
     frames.forEach((f, b) => {
-      const start = this.windowStart(f.frames, o, indices[b]!);
+      const start = this.windowStart(f.frames, o);
       const steps = Math.min(T, f.frames - start);
       for (let t = 0; t < steps; t++) {
         const src = (start + t) * fs;
@@ -89,7 +89,7 @@ export class FramesData implements LabelledData {
     return { input: { data: x, shape: [T, B, ...this.opts.frameShape] }, labels };
   }
 
-  private windowStart(n: number, o: BatchOptions, _index: number): number {
+  private windowStart(n: number, o: BatchOptions): number {
     const spare = n - this.opts.T;
     if (spare <= 0) return 0;
     if (o.rng !== null && this.opts.randomSlice === true) return o.rng.int(spare + 1);

@@ -82,6 +82,21 @@ export function modelFrames(
 }
 
 /**
+ * Where the model's frames lie in the recording's own time: T + 1 boundaries in µs (frame k is [b[k], b[k+1])),
+ * as the preprocessing's framing places them; null when the preprocessing moves the recording in time (the noise
+ * window places it at a random offset).
+ */
+export function frameBoundaries(pre: Preprocessing, T: number, ev: EventStream): Float64Array | null {
+  if (pre.window !== null) return null;
+  const n = ev.t.length;
+  const t0 = n > 0 ? ev.t[0]! : 0;
+  // time-window frames have the checkpoint's dt; spread frames are T bins of floor(span / T), as in timeBins
+  const width =
+    pre.framing === "time-window" ? pre.dtUs! : Math.max(1, Math.floor((n > 0 ? ev.t[n - 1]! - t0 : 0) / T));
+  return Float64Array.from({ length: T + 1 }, (_, k) => t0 + k * width);
+}
+
+/**
  * Runs the model on one recording with θ per masked layer (null: keep every frame in the masked run too), and
  * without any mask: outputs per frame, scores and masks from the dense model; SOPs executed and wall-clock time
  * (best of up to `maxTimingRuns` alternating runs while they are fast) from the pruned runtime on the active engine.
@@ -145,7 +160,18 @@ export function runViewerModel(
     unmasked.sops = u.layers.reduce((a, l) => a + l.sops, 0);
     spent += m.ms + u.ms;
   }
-  return { handle, timesteps: T, layers, masked, unmasked, frames: frames.data, frameShape: frames.shape, timingRuns };
+  const frameTimes = frameBoundaries(vm.preprocessing, T, ev);
+  return {
+    handle,
+    timesteps: T,
+    layers,
+    masked,
+    unmasked,
+    frames: frames.data,
+    frameShape: frames.shape,
+    frameTimes,
+    timingRuns,
+  };
 }
 
 function denseRun(model: SnnModel, x: { data: Float32Array; shape: number[] }, classes: number): RazorWorkerRun {

@@ -81,6 +81,8 @@ export interface RazorWorkerInference {
   /** the model's input frames [T, P, H, W] for display (P, H, W in `frameShape`) */
   frames: Float32Array;
   frameShape: [number, number, number, number];
+  /** frame k covers [frameTimes[k], frameTimes[k+1]) µs of the recording; null when preprocessing moves it */
+  frameTimes: Float64Array | null;
   /** how many alternating masked/unmasked runs the times are the best of */
   timingRuns: number;
 }

@@ -59,9 +59,20 @@ export function serveRazorWorker(scope: MessageEndpoint, options: RazorWorkerOpt
     engine: null,
     options,
   };
+  // requests are answered one after another, in arrival order: an inference sent after a model load or a release
+  // sees its effect even though loading (HDF5, the engine) is asynchronous
+  let queue: Promise<unknown> = Promise.resolve();
   scope.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as RazorWorkerRequest;
-    void answer(state, req).then(
+    queue = queue
+      .then(() => reply(req))
+      .catch((err: unknown) => {
+        // the answer itself could not be sent (e.g. not cloneable): say so, and keep serving
+        scope.postMessage({ id: req.id, ok: false, error: `razor-snn worker: ${(err as Error).message}` });
+      });
+  });
+  const reply = (req: RazorWorkerRequest): Promise<void> =>
+    answer(state, req).then(
       ([result, transfer]) =>
         scope.postMessage({ id: req.id, ok: true, result } satisfies RazorWorkerResponse, transfer),
       (err: unknown) =>
@@ -71,7 +82,6 @@ export function serveRazorWorker(scope: MessageEndpoint, options: RazorWorkerOpt
           error: err instanceof Error ? err.message : String(err),
         } satisfies RazorWorkerResponse),
     );
-  });
   return state;
 }
 

@@ -69,6 +69,15 @@ test("viewer: a DVS128 Gesture clip opened with the file picker shows its event 
     return lit;
   });
   assert.ok(litPixels > 50, `event view shows events (${litPixels} lit pixels)`);
+  // Play advances the time window; Pause stops it
+  await page.click("#play");
+  await page.waitForFunction((before) => document.getElementById("time-label")?.textContent !== before, label);
+  assert.equal(await page.textContent("#play"), "❚❚ Pause");
+  await page.click("#play");
+  assert.equal(await page.textContent("#play"), "▶ Play");
+  const paused = await page.textContent("#time-label");
+  await page.waitForTimeout(200);
+  assert.equal(await page.textContent("#time-label"), paused, "paused playback stays put");
   await page.screenshot({ path: join(testOutputDir(), "viewer-gesture.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import "../../src/engine/index.js";
+import { resolveModelConfig } from "../../src/models/config.js";
+import { buildModel } from "../../src/models/index.js";
+import { encodeCheckpoint } from "../../src/train/checkpoint.js";
+import { preprocessingFor } from "../../src/train/preprocess.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 import type { MessageEndpoint } from "../../src/web/protocol.js";
 import { RazorWorkerClient } from "../../src/web/worker-client.js";
@@ -89,6 +94,52 @@ test("worker protocol: an SHD-layout HDF5 file opens as a container of labelled 
     await assert.rejects(client.sample(c.handle, expected.n), new RegExp(`sample ${expected.n} does not exist`));
     await client.release(c.handle);
     assert.equal(state.containers.size, 0);
+  } finally {
+    close();
+  }
+});
+
+test("worker protocol: requests are answered in order, so an inference sent with the model load sees the model", async () => {
+  const config = resolveModelConfig(
+    {
+      name: "tiny",
+      dataset: "nmnist",
+      variant: "razor",
+      input: [2, 34, 34],
+      classes: 10,
+      frames: { T: 4, dtMs: 50, mode: "time-window", downsample: 1 },
+      layers: [
+        { type: "conv", out: 2, kernel: 3, stride: 4, bn: false },
+        { type: "fc", out: 6, bn: false },
+        { type: "fc", out: 10, bn: false },
+      ],
+    },
+    {},
+    "tiny",
+  );
+  const ckpt = encodeCheckpoint(buildModel(config), {
+    model: config as never,
+    preprocessing: preprocessingFor(config, { width: 34, height: 34, polarities: 2 }) as never,
+    thresholds: null,
+    training: {},
+  });
+  const { client, close } = connected();
+  try {
+    const rec = await client.decode(fileBytes("nmnist", "small", "1.bs2"), { fileName: "1.bs2" });
+    const buffer = ckpt.buffer.slice(ckpt.byteOffset, ckpt.byteOffset + ckpt.byteLength) as ArrayBuffer;
+    // not awaited in between: the inference is queued behind the (asynchronous) model load
+    const [model, run] = await Promise.all([
+      client.loadModel(buffer, "tiny.safetensors", null),
+      client.infer(rec.handle, [0]),
+    ]);
+    assert.equal(model.engine, "reference (pure TS): no .wasm served");
+    assert.deepEqual(model.maskedLayers, ["layers.1"]);
+    assert.equal(run.timesteps, 4);
+    assert.equal(run.layers[0]!.kept, 4);
+    assert.equal(run.frames.length, 4 * 2 * 34 * 34);
+    assert.deepEqual([...run.frameTimes!], [893, 50_893, 100_893, 150_893, 200_893]);
+    await client.release(rec.handle);
+    await assert.rejects(client.infer(rec.handle, [0]), /no recording with handle/);
   } finally {
     close();
   }

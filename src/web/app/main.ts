@@ -1,7 +1,7 @@
 // The viewer page: opens recordings, label lists and checkpoints (picker, drag-and-drop, or the files the
 // `razor-snn view` command serves), decodes and runs models in the Worker, and wires the panels together.
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRecording } from "../protocol.js";
-import { paintRaster } from "../render.js";
+import { paintChannelFrames, paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
@@ -10,6 +10,8 @@ import {
   className,
   hasOwnThresholds,
   type ScoredRecording,
+  frameAtClick,
+  setPlaybackTime,
   showModel,
   showResult,
   thresholdsFor,
@@ -35,6 +37,15 @@ let labels = new Map<string, number>();
 let current = -1;
 let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
+player.onTime = setPlaybackTime;
+for (const id of ["heat-canvas", "prediction-canvas"]) {
+  const c = byId<HTMLCanvasElement>(id);
+  c.addEventListener("click", (ev) => {
+    const hit = frameAtClick(c, ev);
+    if (hit !== null) player.seek(hit.end);
+  });
+}
+
 const threshold = byId<HTMLInputElement>("threshold");
 /** whether runs use the checkpoint's θ per layer instead of the slider's one value */
 let thetaFromCheckpoint = false;
@@ -122,10 +133,11 @@ function select(i: number): void {
   );
   setText("rec-duration", formatUs(r.index.t1 - r.index.t0));
   setText("rec-decode", `${r.decoded.decodeMs.toFixed(0)} ms`);
+  // the result first, so the player's first draw puts the frame cursor on this recording's strips
+  if (r.result !== undefined) showResult(r, recordings);
   player.show({ stream: ev, index: r.index });
   drawFrames();
   renderList();
-  if (r.result !== undefined) showResult(r, recordings);
 }
 
 function countOn(p: Uint8Array): number {
@@ -138,7 +150,23 @@ function drawFrames(): void {
   const r = recordings[current];
   if (r === undefined) return;
   const ev = r.decoded.stream;
-  if (r.result !== undefined) {
+  if (r.result !== undefined && r.result.frameShape[2] === 1) {
+    // a channel input (audio): all T frames as one channel × frame image
+    const [t, , , f] = r.result.frameShape;
+    const frames = r.result.frames;
+    drawFrameStrip(
+      `Model input frames (T = ${t}, ${f} channels; time →, channel 0 at the bottom)`,
+      [
+        {
+          caption: `frames 0 … ${t - 1}`,
+          wide: true,
+          paint: (out, w, h) => paintChannelFrames(frames, t, f, out, w, h),
+        },
+      ],
+      Math.max(t, Math.min(1000, t * 8)),
+      Math.min(350, f),
+    );
+  } else if (r.result !== undefined) {
     const [t, , h, w] = r.result.frameShape;
     const lastMask = r.result.layers.at(-1)?.mask;
     drawFrameStrip(
