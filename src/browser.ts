@@ -5,4 +5,5 @@ export * from "./events/emulator/index.js";
 export * from "./data/emulated/index.js";
 export * from "./nn/index.js";
 export * from "./models/index.js";
+export * from "./infer/index.js";
 export * from "./web/index.js";

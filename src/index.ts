@@ -10,4 +10,5 @@ export * from "./engine/index.js";
 export * from "./nn/index.js";
 export * from "./models/index.js";
 export * from "./models/config-file.js";
+export * from "./infer/index.js";
 export * from "./util/index.js";
