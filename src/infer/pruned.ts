@@ -190,7 +190,7 @@ function decideFrames(
   let m: Uint8Array | null = null;
   if (layer.threshold !== null) m = thresholdMask(d, layer.threshold);
   else if (lp) m = thresholdMask(d, lp.evalThreshold ?? 0.5);
-  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, T, B, layer.gapFloor);
+  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, upstream, T, B, layer.gapFloor);
   return m;
 }
 

@@ -282,7 +282,7 @@ export class SpikingLayer implements Module {
       for (let r = 0; r < d.length; r++) m[r] = ctx.rng.uniform() < d[r]! ? 1 : 0;
       return m;
     } else if (binary) m = thresholdMask(d, this.opts.learnedPruning!.evalThreshold ?? 0.5);
-    if (m !== null && this.gapFloor !== null) applyGapFloor(m, T, B, this.gapFloor);
+    if (m !== null && this.gapFloor !== null) applyGapFloor(m, upstream, T, B, this.gapFloor);
     return m;
   }
 
