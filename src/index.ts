@@ -7,4 +7,8 @@ export * from "./data/index.js";
 export * from "./data/emulated/index.js";
 export * from "./data/emulated/load.js";
 export * from "./engine/index.js";
+export * from "./nn/index.js";
+export * from "./models/index.js";
+export * from "./models/config-file.js";
+export * from "./infer/index.js";
 export * from "./util/index.js";

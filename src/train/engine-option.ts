@@ -28,3 +28,12 @@ export function releaseEngine(): void {
   closeActive?.();
   closeActive = null;
 }
+
+/** Runs a command body and stops the engine's worker threads afterwards, whatever happens. */
+export async function releasingEngine<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    releaseEngine();
+  }
+}

@@ -36,9 +36,10 @@ export interface EvalOptions {
 
 export async function evaluate(model: TrainableModel, data: LabelledData, opts: EvalOptions): Promise<EvalResult> {
   const indices = opts.indices ?? Int32Array.from({ length: data.size }, (_, i) => i);
-  const k = data.numClasses;
   const clips = data.clips ?? 1;
-  const counts = new Float64Array(indices.length * k);
+  // the model's outputs decide k; the data may use fewer classes (a labels file that lists only some of them)
+  let k = 0;
+  let counts = new Float64Array(0);
   const ctx = { training: false, rng: new Rng(0) };
   let offset = 0;
   for (const idx of batchesOf(indices, opts.batchSize)) {
@@ -46,7 +47,13 @@ export async function evaluate(model: TrainableModel, data: LabelledData, opts: 
       const batch = await data.batch(idx, { rng: null, clip });
       const out = model.forward(batch.input, ctx);
       const [t, b, kk] = out.shape as [number, number, number];
-      if (kk !== k) throw new Error(`model has ${kk} outputs but the data has ${k} classes`);
+      if (k === 0) {
+        if (data.numClasses > kk) {
+          throw new Error(`the data has ${data.numClasses} classes but the model only ${kk} outputs`);
+        }
+        k = kk;
+        counts = new Float64Array(indices.length * k);
+      }
       const c = spikeCounts(out.data, t, b, kk);
       for (let i = 0; i < c.length; i++) counts[offset * k + i] += c[i];
       opts.onBatch?.(idx, clip);

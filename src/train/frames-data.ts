@@ -71,9 +71,13 @@ export class FramesData implements LabelledData {
     const fs = this.frameSize;
     const x = new Float32Array(T * B * fs);
     const labels = new Int32Array(B);
-    const frames = await Promise.all(Array.from(indices, (i) => this.sampleFrames(i)));
+    // settle all, then report the first failure in batch order, so the same bad file always gives the same message
+    const settled = await Promise.allSettled(Array.from(indices, (i) => this.sampleFrames(i)));
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    const frames = settled.map((r) => (r as PromiseFulfilledResult<Compact>).value);
     frames.forEach((f, b) => {
-      const start = this.windowStart(f.frames, o, indices[b]!);
+      const start = this.windowStart(f.frames, o);
       const steps = Math.min(T, f.frames - start);
       for (let t = 0; t < steps; t++) {
         const src = (start + t) * fs;
@@ -85,7 +89,7 @@ export class FramesData implements LabelledData {
     return { input: { data: x, shape: [T, B, ...this.opts.frameShape] }, labels };
   }
 
-  private windowStart(n: number, o: BatchOptions, _index: number): number {
+  private windowStart(n: number, o: BatchOptions): number {
     const spare = n - this.opts.T;
     if (spare <= 0) return 0;
     if (o.rng !== null && this.opts.randomSlice === true) return o.rng.int(spare + 1);

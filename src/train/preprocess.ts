@@ -6,8 +6,9 @@
  *   framing        "time-window" (frames of dt µs; can stream) or "spread" (T bins over the whole recording)
  *   T              frames the network takes
  *   downsample     sum of f×f pixel blocks (event coordinates divided by f)
- *   window         optional: each recording placed at a seeded random offset inside a window `factor` times as
- *                  long as `spanUs`, filled with background-activity noise of `noiseHz` events per pixel and second
+ *   window         optional: each recording placed at a random offset inside a window `factor` times as long as
+ *                  `spanUs`, filled with background-activity noise of `noiseHz` events per pixel and second;
+ *                  seeded per sample from (seed, sample id), so a recording always gets the same placement
  *   trainSlice     "random-consecutive": training takes a random window of T frames (DVS128 Gesture)
  *   clips          evaluation windows per sample (the 10-clip protocol)
  *
@@ -15,12 +16,14 @@
  * a smaller sensor is placed in the top-left corner of the expected one (zero padding) — documented in
  * docs/training.md. Browser-safe.
  */
-import { type EventStep, framePipeline } from "../data/pipeline.js";
+import { framePipeline } from "../data/pipeline.js";
 import type { FramePipeline } from "../data/sample.js";
 import type { FrameSpec } from "../events/transforms/frames.js";
+import { downsample } from "../events/transforms/geometry.js";
+import { backgroundNoiseWindow } from "../events/transforms/noise.js";
+import type { EventTransform } from "../events/transforms/types.js";
 import type { EventStream, SensorSize } from "../events/stream.js";
 import type { ModelConfig } from "../models/config.js";
-import { Rng } from "../util/rng.js";
 
 export interface NoiseWindow {
   /** the recordings' nominal span in µs (N-MNIST: 300 000) */
@@ -102,21 +105,27 @@ export function pipelineFor(p: Preprocessing): FramePipeline {
     height: Math.ceil(p.sensor.height / f),
     polarities: p.sensor.polarities,
   };
-  const steps: EventStep[] = [sensorCheck(p.sensor)];
-  if (p.window !== null) steps.push(noiseWindowStep(p.window, p.sensor));
-  if (f > 1) steps.push(downsampleStep(f, out));
+  const transforms: EventTransform[] = [sensorCheck(p.sensor)];
+  if (p.window !== null) transforms.push(backgroundNoiseWindow(p.window.factor * p.window.spanUs, p.window.noiseHz));
+  if (f > 1) transforms.push(downsample(f));
   let spec: FrameSpec;
   if (p.framing === "spread") spec = { mode: "timeBins", bins: p.T };
   else if (p.window !== null) spec = { mode: "timeWindow", dt: p.dtUs!, frames: p.T, tStart: 0 };
   else if (p.trainSlice === "random-consecutive") spec = { mode: "timeWindow", dt: p.dtUs! };
-  else spec = { mode: "timeWindow", dt: p.dtUs!, frames: p.T };
-  return framePipeline(spec, { sensor: out, steps });
+  // spiking audio (SHD/SSC) counts time from the stimulus start, cameras from the first event
+  else spec = { mode: "timeWindow", dt: p.dtUs!, frames: p.T, ...(p.sensor.height === 1 ? { tStart: 0 } : {}) };
+  // the noise window's offset and noise are seeded per sample from (window seed, sample id)
+  return framePipeline(spec, { sensor: out, transforms, seed: p.window?.seed ?? 0 });
 }
 
-/** Rejects recordings from a larger sensor; smaller ones are padded (their events keep their coordinates). */
-export function sensorCheck(expected: SensorSize): EventStep {
+/**
+ * Rejects recordings from a larger sensor than the network's; a smaller one is placed in the top-left corner of
+ * the expected sensor (its events keep their coordinates: zero padding).
+ */
+export function sensorCheck(expected: SensorSize): EventTransform {
   return {
-    key: { step: "sensor-check", expected },
+    name: "sensorCheck",
+    params: { width: expected.width, height: expected.height, polarities: expected.polarities },
     apply(ev: EventStream): EventStream {
       const s = ev.sensor;
       if (s.width > expected.width || s.height > expected.height) {
@@ -128,77 +137,4 @@ export function sensorCheck(expected: SensorSize): EventStep {
       return s.width === expected.width && s.height === expected.height ? ev : { ...ev, sensor: expected };
     },
   };
-}
-
-/** Sums f×f pixel blocks: x' = floor(x/f), y' = floor(y/f). */
-export function downsampleStep(f: number, out: SensorSize): EventStep {
-  return {
-    key: { step: "downsample", factor: f },
-    apply(ev: EventStream): EventStream {
-      const x = Uint16Array.from(ev.x, (v) => Math.floor(v / f));
-      const y = Uint16Array.from(ev.y, (v) => Math.floor(v / f));
-      return { t: ev.t, x, y, p: ev.p, sensor: out };
-    },
-  };
-}
-
-/**
- * Places the recording at a random offset in [0, (factor − 1)·spanUs] inside a window of factor·spanUs starting
- * at t = 0, and adds uniform background-activity noise (random pixel, polarity and time). The generator is seeded
- * from `seed` and the recording's own content, so a recording always gets the same offset and noise.
- */
-export function noiseWindowStep(w: NoiseWindow, sensor: SensorSize): EventStep {
-  return {
-    key: { step: "noise-window", ...w },
-    apply(ev: EventStream): EventStream {
-      const n = ev.t.length;
-      const t0 = n > 0 ? ev.t[0]! : 0;
-      const rng = new Rng(contentSeed(w.seed, ev));
-      const total = w.factor * w.spanUs;
-      const offset = rng.uniform() * (total - w.spanUs);
-      const pixels = sensor.width * sensor.height;
-      const noise = Math.round((w.noiseHz * pixels * total) / 1e6);
-      const t = new Float64Array(n + noise);
-      const x = new Uint16Array(n + noise);
-      const y = new Uint16Array(n + noise);
-      const p = new Uint8Array(n + noise);
-      for (let i = 0; i < n; i++) {
-        t[i] = Math.min(total - 1, ev.t[i]! - t0 + offset);
-        x[i] = ev.x[i]!;
-        y[i] = ev.y[i]!;
-        p[i] = ev.p[i]!;
-      }
-      for (let i = n; i < n + noise; i++) {
-        t[i] = Math.floor(rng.uniform() * total);
-        x[i] = rng.int(sensor.width);
-        y[i] = rng.int(sensor.height);
-        p[i] = sensor.polarities >= 2 ? rng.int(2) : 0;
-      }
-      // time order (stable: ties keep recording events first)
-      const order = Array.from({ length: n + noise }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
-      return {
-        t: Float64Array.from(order, (i) => t[i]!),
-        x: Uint16Array.from(order, (i) => x[i]!),
-        y: Uint16Array.from(order, (i) => y[i]!),
-        p: Uint8Array.from(order, (i) => p[i]!),
-        sensor,
-      };
-    },
-  };
-}
-
-function contentSeed(seed: number, ev: EventStream): number {
-  let h = (seed ^ 0x2545f491) >>> 0;
-  const n = ev.t.length;
-  const mix = (v: number): void => {
-    h = Math.imul(h ^ (v >>> 0), 0x9e3779b1) >>> 0;
-    h = (h ^ (h >>> 15)) >>> 0;
-  };
-  mix(n);
-  for (let i = 0; i < Math.min(n, 16); i++) {
-    mix(ev.t[i]!);
-    mix(ev.x[i]! * 65536 + ev.y[i]!);
-  }
-  if (n > 0) mix(ev.t[n - 1]!);
-  return h;
 }

@@ -17,6 +17,7 @@ import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
 import type { Json, TrainableModel } from "./model-api.js";
 import { Adam } from "./optimizer.js";
+import type { Tensor } from "./safetensors.js";
 import { PlateauSchedule } from "./schedule.js";
 import { derivedRng, permutation } from "./seeds.js";
 
@@ -64,7 +65,7 @@ export interface CheckpointSink {
   /** one JSON record per epoch */
   log(record: Record<string, Json>): void;
   /** the saved training state to resume from, or null */
-  loadState(): { model: Map<string, import("./safetensors.js").Tensor>; state: TrainState } | null;
+  loadState(): { model: Map<string, Tensor>; state: TrainState } | null;
 }
 
 interface RunBook {

@@ -59,9 +59,12 @@ export class RazorWorkerClient {
     return this.call<RazorWorkerModel>({ op: "loadModel", id: 0, bytes, name, wasmUrl }, [bytes]);
   }
 
-  /** Runs the loaded model on a decoded recording with the given thresholds (null: the checkpoint's). */
-  infer(handle: number, thresholds: number[] | null): Promise<RazorWorkerInference> {
-    return this.call<RazorWorkerInference>({ op: "infer", id: 0, handle, thresholds }, []);
+  /**
+   * Runs the loaded model on a decoded recording with θ per masked layer (null: keep every frame). The times are
+   * the best of up to `timingRuns` alternating runs of the pruned runtime with and without the mask.
+   */
+  infer(handle: number, thresholds: number[] | null, timingRuns = 5): Promise<RazorWorkerInference> {
+    return this.call<RazorWorkerInference>({ op: "infer", id: 0, handle, thresholds, timingRuns }, []);
   }
 
   terminate(): void {

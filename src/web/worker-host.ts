@@ -6,6 +6,9 @@
  *   serveRazorWorker(self);
  */
 import type { EventStream } from "../events/stream.js";
+import { useEngine } from "../engine/current.js";
+import { createWasmEngine } from "../engine/wasm.js";
+import { webWorkerPlatform } from "../engine/wasm-browser.js";
 import { decodeEvents } from "../events/decode.js";
 import type { EventFormat } from "../events/decoders/types.js";
 import { detectFormat } from "../events/detect.js";
@@ -30,20 +33,46 @@ export interface RazorWorkerState {
   model: ViewerModel | null;
   /** whether the loaded model has run once (timings of a first run include the engine's warm-up) */
   warm: boolean;
+  /** the engine models run on, chosen when the first model loads */
+  engine: { label: string } | null;
+  options: RazorWorkerOptions;
+}
+
+export interface RazorWorkerOptions {
+  /**
+   * URL of a worker script whose only job is `import "razor-snn/engine/wasm-worker-browser"` (bundled by the app):
+   * the wasm engine's extra threads. Without it, or without cross-origin isolation, the engine runs on one thread.
+   */
+  engineWorkerUrl?: URL;
+  /** engine threads including this Worker's own (default: the machine's cores, at most 4) */
+  threads?: number;
 }
 
 /** Installs the message handler on `scope` (the Worker's `self`). Returns the state, for tests. */
-export function serveRazorWorker(scope: MessageEndpoint): RazorWorkerState {
+export function serveRazorWorker(scope: MessageEndpoint, options: RazorWorkerOptions = {}): RazorWorkerState {
   const state: RazorWorkerState = {
     recordings: new Map(),
     containers: new Map(),
     nextHandle: 1,
     model: null,
     warm: false,
+    engine: null,
+    options,
   };
+  // requests are answered one after another, in arrival order: an inference sent after a model load or a release
+  // sees its effect even though loading (HDF5, the engine) is asynchronous
+  let queue: Promise<unknown> = Promise.resolve();
   scope.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as RazorWorkerRequest;
-    void answer(state, req).then(
+    queue = queue
+      .then(() => reply(req))
+      .catch((err: unknown) => {
+        // the answer itself could not be sent (e.g. not cloneable): say so, and keep serving
+        scope.postMessage({ id: req.id, ok: false, error: `razor-snn worker: ${(err as Error).message}` });
+      });
+  });
+  const reply = (req: RazorWorkerRequest): Promise<void> =>
+    answer(state, req).then(
       ([result, transfer]) =>
         scope.postMessage({ id: req.id, ok: true, result } satisfies RazorWorkerResponse, transfer),
       (err: unknown) =>
@@ -53,7 +82,6 @@ export function serveRazorWorker(scope: MessageEndpoint): RazorWorkerState {
           error: err instanceof Error ? err.message : String(err),
         } satisfies RazorWorkerResponse),
     );
-  });
   return state;
 }
 
@@ -89,7 +117,9 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
       return [null, []];
     }
     case "loadModel": {
+      state.engine ??= await chooseEngine(req.wasmUrl, state.options);
       const next = loadViewerModel(new Uint8Array(req.bytes), req.name);
+      next.info.engine = state.engine.label;
       state.model?.model.dispose();
       state.model = next;
       state.warm = false;
@@ -101,11 +131,33 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
       if (rec === undefined) throw new Error(`no recording with handle ${req.handle} (released?)`);
       const vm = state.model;
       // the first run after loading also warms the engine up on real input; its timings are not shown
-      if (!state.warm) runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      if (!state.warm) runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name, 1);
       state.warm = true;
-      const r = runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name);
+      const r = runViewerModel(vm, rec.stream, req.handle, req.thresholds, rec.name, req.timingRuns);
       return [r, [r.frames.buffer as ArrayBuffer]];
     }
+  }
+}
+
+/**
+ * The wasm engine when its .wasm is served (threads when the page is cross-origin isolated and the app gave the
+ * engine's worker script), else the pure-TS reference engine; the label says which and why.
+ */
+async function chooseEngine(wasmUrl: string | null, options: RazorWorkerOptions): Promise<{ label: string }> {
+  if (wasmUrl === null) return { label: "reference (pure TS): no .wasm served" };
+  const g = globalThis as { location?: { href: string }; crossOriginIsolated?: boolean; navigator?: Navigator };
+  const isolated = g.crossOriginIsolated === true && options.engineWorkerUrl !== undefined;
+  const threads = isolated ? (options.threads ?? Math.min(4, g.navigator?.hardwareConcurrency ?? 1)) : 1;
+  try {
+    const engine = await createWasmEngine({
+      wasmSource: new URL(wasmUrl, g.location?.href),
+      threads,
+      ...(threads > 1 && { platform: webWorkerPlatform(options.engineWorkerUrl) }),
+    });
+    useEngine(engine);
+    return { label: `wasm SIMD, ${threads} thread${threads > 1 ? "s" : ""}` };
+  } catch (err) {
+    return { label: `reference (pure TS): the wasm engine failed to start (${(err as Error).message})` };
   }
 }
 

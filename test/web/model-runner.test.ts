@@ -8,7 +8,7 @@ import { buildModel } from "../../src/models/index.js";
 import { encodeCheckpoint } from "../../src/train/checkpoint.js";
 import { preprocessingFor } from "../../src/train/preprocess.js";
 import { Rng } from "../../src/util/rng.js";
-import { loadViewerModel, modelFrames, runViewerModel } from "../../src/web/model-runner.js";
+import { frameBoundaries, loadViewerModel, modelFrames, runViewerModel } from "../../src/web/model-runner.js";
 
 function randomEvents(rng: Rng, n: number, w: number, h: number, spanUs: number) {
   const t = Float64Array.from({ length: n }, () => Math.floor(rng.uniform() * spanUs)).sort();
@@ -125,4 +125,21 @@ test("loadViewerModel: a safetensors file without razor-snn metadata gets a clea
   new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
   bytes.set(header, 8);
   assert.throws(() => loadViewerModel(bytes, "plain.safetensors"), /plain\.safetensors: .*not a razor-snn checkpoint/);
+});
+
+test("frameBoundaries: model frames in the recording's time, as the framing places them; null for a noise window", () => {
+  const ev = makeEventStream(
+    new Float64Array([1000, 1500, 9000]),
+    new Uint16Array(3),
+    new Uint16Array(3),
+    new Uint8Array(3),
+    { width: 8, height: 10, polarities: 2 },
+  );
+  const windowed = preprocessingFor(tinyConfig(), sensor);
+  assert.deepEqual([...frameBoundaries(windowed, 6, ev)!], [1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+  const spread = preprocessingFor(tinyConfig({ frames: { T: 4, dtMs: null, mode: "spread", downsample: 2 } }), sensor);
+  // 4 bins of floor(8000 / 4) µs from the first event, as the timeBins framing cuts them
+  assert.deepEqual([...frameBoundaries(spread, 4, ev)!], [1000, 3000, 5000, 7000, 9000]);
+  const noisy = preprocessingFor(tinyConfig(), sensor, { window: { spanUs: 6000, factor: 2, noiseHz: 5, seed: 1 } });
+  assert.equal(frameBoundaries(noisy, 6, ev), null);
 });

@@ -69,12 +69,21 @@ test("viewer: a DVS128 Gesture clip opened with the file picker shows its event 
     return lit;
   });
   assert.ok(litPixels > 50, `event view shows events (${litPixels} lit pixels)`);
+  // Play advances the time window; Pause stops it
+  await page.click("#play");
+  await page.waitForFunction((before) => document.getElementById("time-label")?.textContent !== before, label);
+  assert.equal(await page.textContent("#play"), "❚❚ Pause");
+  await page.click("#play");
+  assert.equal(await page.textContent("#play"), "▶ Play");
+  const paused = await page.textContent("#time-label");
+  await page.waitForTimeout(200);
+  assert.equal(await page.textContent("#time-label"), paused, "paused playback stays put");
   await page.screenshot({ path: join(testOutputDir(), "viewer-gesture.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test("viewer: several N-MNIST samples with their label list", { skip }, async () => {
+test("viewer: N-MNIST samples with their label list, a dropped file, and an unreadable one", { skip }, async () => {
   const { page, errors } = await openPage();
   const dir = join(sharedDataDir(), "nmnist", "small");
   await page.setInputFiles("#open-recordings", [join(dir, "train1K.txt"), join(dir, "1.bs2"), join(dir, "2.bs2")]);
@@ -84,6 +93,26 @@ test("viewer: several N-MNIST samples with their label list", { skip }, async ()
   await page.click("#recording-list li:nth-child(2)");
   assert.equal(await shownEventCount(page), 5_028);
   assert.equal(await page.textContent("#rec-name"), "2.bs2 (label 0)");
+
+  // drag-and-drop: a third sample dropped on the page joins the list
+  const dropped = readFileSync(join(dir, "3.bs2")).toString("base64");
+  const transfer = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], "3.bs2"));
+    return dt;
+  }, dropped);
+  await page.dispatchEvent("body", "drop", { dataTransfer: transfer });
+  await page.waitForFunction(() => document.querySelectorAll("#recording-list li").length === 3);
+  assert.ok((await shownEventCount(page)) > 0);
+  assert.match((await page.textContent("#rec-name"))!, /^3\.bs2 \(label 4\)$/);
+
+  // a file no decoder reads: one clear line in the status, the open recordings stay
+  const junk = join(testOutputDir(), "not-events.bin");
+  writeFileSync(junk, "not an event file");
+  await page.setInputFiles("#open-recordings", junk);
+  await page.waitForSelector("#status.error");
+  assert.match((await page.textContent("#status"))!, /^not-events\.bin at byte 0: no known header/);
+  assert.equal(await page.locator("#recording-list li").count(), 3);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -125,11 +154,16 @@ async function keptFrames(page: Page): Promise<[number, number]> {
   return [Number(m[1]), Number(m[2])];
 }
 
-/** Waits until the page has finished inference run number `n` (the model panel records it). */
-async function inferenceRun(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((k) => document.getElementById("model-panel")?.dataset.generation === String(k), n, {
-    timeout: 30_000,
-  });
+/** Waits until the page shows results for θ and no inference is running (the model panel records both). */
+async function resultsFor(page: Page, theta: string): Promise<void> {
+  await page.waitForFunction(
+    (th) => {
+      const d = document.getElementById("model-panel")?.dataset;
+      return d?.theta === th && d.busy === "0";
+    },
+    theta,
+    { timeout: 30_000 },
+  );
 }
 
 test("viewer: a checkpoint trained in the test runs in the page; moving θ changes the kept frames", {
@@ -143,16 +177,18 @@ test("viewer: a checkpoint trained in the test runs in the page; moving θ chang
   await page.setInputFiles("#open-recordings", [join(dir, "train1K.txt"), ...ids.map((id) => join(dir, `${id}.bs2`))]);
   await page.waitForFunction(() => document.querySelectorAll("#recording-list li").length === 4);
   await page.setInputFiles("#open-checkpoint", ckptPath);
-  await inferenceRun(page, 1);
+  await resultsFor(page, "0.00");
   assert.equal(await page.isVisible("#model-panel"), true);
   assert.match((await page.textContent("#model-summary"))!, /^razor · nmnist · 10 classes · T = 15 · 2 masked layers/);
+  // the page's Worker runs the model on the project's own .wasm (threaded where the machine has several cores)
+  assert.match((await page.textContent("#model-summary"))!, /engine: wasm SIMD, \d+ threads?$/);
   // the checkpoint stores no θ: every frame is kept in both masked layers
   assert.deepEqual(await keptFrames(page), [30, 30]);
   assert.match((await page.textContent("#accuracy"))!, /^\d\/4 = [\d.]+ % with mask, [\d.]+ % without$/);
   assert.equal(await page.locator("#frames-strip canvas").count(), 15, "the model's T input frames are shown");
 
   await page.locator("#threshold").fill("0.9");
-  await inferenceRun(page, 2);
+  await resultsFor(page, "0.90");
   const [kept, total] = await keptFrames(page);
   assert.equal(total, 30);
   assert.ok(kept < 30, `θ = 0.9 drops frames (kept ${kept} of 30)`);

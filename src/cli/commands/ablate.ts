@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { projectRoot } from "../../util/paths.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
+import { releasingEngine, selectEngine } from "../../train/engine-option.js";
 import { firstExperimentSpecs, pruningSpecs, type RunResult, runExperiments } from "../../train/experiments.js";
 import { CONTROL_LABELS, CONTROLS } from "../../train/mask-policies.js";
 import { sweepSvg } from "../../train/sweep-plot.js";
@@ -29,13 +29,7 @@ options:
 
 export const command: Command = {
   summary: "the method's first experiments on N-MNIST (variants, K, w, threshold) and the pruning experiment",
-  async run(argv: string[]): Promise<number> {
-    try {
-      return await run(argv);
-    } finally {
-      releaseEngine();
-    }
-  },
+  run: (argv: string[]) => releasingEngine(() => run(argv)),
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
+import { releasingEngine, selectEngine } from "../../train/engine-option.js";
 import { evalJson, evaluate } from "../../train/evaluate.js";
 import { loadCheckpointModel } from "../../train/load-model.js";
 import { framesData, openSplits } from "../../train/setup.js";
@@ -24,13 +24,7 @@ Evaluates a checkpoint with the preprocessing stored in it (sensor, framing, T, 
 
 export const command: Command = {
   summary: "evaluate a checkpoint: accuracy, per-class counts",
-  async run(argv: string[]): Promise<number> {
-    try {
-      return await run(argv);
-    } finally {
-      releaseEngine();
-    }
-  },
+  run: (argv: string[]) => releasingEngine(() => run(argv)),
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
+import { releasingEngine, selectEngine } from "../../train/engine-option.js";
 import { loadCheckpointModel } from "../../train/load-model.js";
 import { CONTROL_LABELS, CONTROLS } from "../../train/mask-policies.js";
 import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../train/sweep.js";
@@ -34,13 +34,7 @@ and an energy estimate. Writes OUT/sweep.json and OUT/sweep.svg.
 
 export const command: Command = {
   summary: "threshold sweep of a Razor/TA checkpoint beside random, stride and event-gate controls",
-  async run(argv: string[]): Promise<number> {
-    try {
-      return await run(argv);
-    } finally {
-      releaseEngine();
-    }
-  },
+  run: (argv: string[]) => releasingEngine(() => run(argv)),
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -8,7 +8,7 @@ import { RunDir } from "../../train/run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../train/setup.js";
 import { train } from "../../train/trainer.js";
 import type { Command } from "../main.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
+import { releasingEngine, selectEngine } from "../../train/engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
        razor-snn train --data DIR --labels FILE [--dataset NAME] --model ... --out DIR
@@ -40,13 +40,7 @@ training:
 
 export const command: Command = {
   summary: "train a plain, TA or Razor SNN",
-  async run(argv: string[]): Promise<number> {
-    try {
-      return await run(argv);
-    } finally {
-      releaseEngine();
-    }
-  },
+  run: (argv: string[]) => releasingEngine(() => run(argv)),
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -1,12 +1,21 @@
 // The viewer page: opens recordings, label lists and checkpoints (picker, drag-and-drop, or the files the
 // `razor-snn view` command serves), decodes and runs models in the Worker, and wires the panels together.
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRecording } from "../protocol.js";
-import { paintRaster } from "../render.js";
+import { paintChannelFrames, paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
 import { parseLabelList, recordingId } from "./labels.js";
-import { className, type ScoredRecording, showModel, showResult } from "./model-panel.js";
+import {
+  className,
+  hasOwnThresholds,
+  type ScoredRecording,
+  frameAtClick,
+  setPlaybackTime,
+  showModel,
+  showResult,
+  thresholdsFor,
+} from "./model-panel.js";
 import { drawFrameStrip, eventBinFrames, isAudio, modelInputFrames, Player } from "./player.js";
 
 interface LoadedRecording extends ScoredRecording {
@@ -28,6 +37,19 @@ let labels = new Map<string, number>();
 let current = -1;
 let model: RazorWorkerModel | null = null;
 let wasmUrl: string | null = "/razor.wasm";
+player.onTime = setPlaybackTime;
+for (const id of ["heat-canvas", "prediction-canvas"]) {
+  const c = byId<HTMLCanvasElement>(id);
+  c.addEventListener("click", (ev) => {
+    const hit = frameAtClick(c, ev);
+    if (hit !== null) player.seek(hit.end);
+  });
+}
+
+const threshold = byId<HTMLInputElement>("threshold");
+/** whether runs use the checkpoint's θ per layer instead of the slider's one value */
+let thetaFromCheckpoint = false;
+/** completed inference runs (the model panel's data-generation) */
 let inferenceGeneration = 0;
 
 function status(text: string, error = false): void {
@@ -111,10 +133,11 @@ function select(i: number): void {
   );
   setText("rec-duration", formatUs(r.index.t1 - r.index.t0));
   setText("rec-decode", `${r.decoded.decodeMs.toFixed(0)} ms`);
+  // the result first, so the player's first draw puts the frame cursor on this recording's strips
+  if (r.result !== undefined) showResult(r, recordings);
   player.show({ stream: ev, index: r.index });
   drawFrames();
   renderList();
-  if (r.result !== undefined) showResult(r, recordings);
 }
 
 function countOn(p: Uint8Array): number {
@@ -127,7 +150,23 @@ function drawFrames(): void {
   const r = recordings[current];
   if (r === undefined) return;
   const ev = r.decoded.stream;
-  if (r.result !== undefined) {
+  if (r.result !== undefined && r.result.frameShape[2] === 1) {
+    // a channel input (audio): all T frames as one channel × frame image
+    const [t, , , f] = r.result.frameShape;
+    const frames = r.result.frames;
+    drawFrameStrip(
+      `Model input frames (T = ${t}, ${f} channels; time →, channel 0 at the bottom)`,
+      [
+        {
+          caption: `frames 0 … ${t - 1}`,
+          wide: true,
+          paint: (out, w, h) => paintChannelFrames(frames, t, f, out, w, h),
+        },
+      ],
+      Math.max(t, Math.min(1000, t * 8)),
+      Math.min(350, f),
+    );
+  } else if (r.result !== undefined) {
     const [t, , h, w] = r.result.frameShape;
     const lastMask = r.result.layers.at(-1)?.mask;
     drawFrameStrip(
@@ -185,27 +224,53 @@ async function loadModel(name: string, bytes: ArrayBuffer): Promise<void> {
   status(`loading model ${name}…`);
   model = await worker.loadModel(bytes, name, wasmUrl);
   showModel(model);
+  // a checkpoint with its own θ per layer starts with them; one slider value can then replace them
+  thetaFromCheckpoint = hasOwnThresholds(model);
   status(readyText());
 }
 
-/** Runs the model on every open recording with the slider's θ; a newer run supersedes an older one. */
+/**
+ * Runs the model on every open recording with the slider's θ. One run at a time: a request while one runs is
+ * remembered, and when the run ends it starts again with the slider's latest value, so dragging the slider
+ * updates the page as fast as inference allows without queueing stale work. The model panel's `data-theta` and
+ * `data-busy` say what the shown results are for.
+ */
+let inferenceRunning = false;
+let inferenceWanted = false;
+
 async function runInference(): Promise<void> {
   if (model === null || recordings.length === 0) return;
-  const generation = ++inferenceGeneration;
-  const theta = Number(byId<HTMLInputElement>("threshold").value);
-  const thresholds = model.maskedLayers.map(() => theta);
-  status(`running ${model.name} on ${recordings.length} recording(s), θ = ${theta.toFixed(2)}…`);
-  const results: (RazorWorkerInference | undefined)[] = [];
-  for (const r of recordings) {
-    results.push(await worker.infer(r.decoded.handle, thresholds));
-    if (generation !== inferenceGeneration) return;
+  if (inferenceRunning) {
+    inferenceWanted = true;
+    return;
   }
-  recordings.forEach((r, i) => {
-    r.result = results[i];
-  });
-  select(current);
-  status(`${readyText()} · θ = ${theta.toFixed(2)}`);
-  byId("model-panel").dataset.generation = String(generation);
+  const panel = byId("model-panel");
+  inferenceRunning = true;
+  panel.dataset.busy = "1";
+  try {
+    do {
+      inferenceWanted = false;
+      const generation = ++inferenceGeneration;
+      const { thresholds, label } = thresholdsFor(model, thetaFromCheckpoint, Number(threshold.value));
+      setText("threshold-value", label);
+      status(`running ${model.name} on ${recordings.length} recording(s), θ = ${label}…`);
+      const results: RazorWorkerInference[] = [];
+      // careful timing only for the recording on show; the others need predictions (accuracy) and one timing run
+      for (const [i, r] of recordings.entries()) {
+        results.push(await worker.infer(r.decoded.handle, thresholds, i === current ? 5 : 1));
+      }
+      recordings.forEach((r, i) => {
+        r.result = results[i];
+      });
+      select(current);
+      status(`${readyText()} · θ = ${label}`);
+      panel.dataset.generation = String(generation);
+      panel.dataset.theta = label;
+    } while (inferenceWanted);
+  } finally {
+    inferenceRunning = false;
+    panel.dataset.busy = "0";
+  }
 }
 
 async function loadSession(): Promise<void> {
@@ -242,9 +307,15 @@ byId<HTMLInputElement>("open-checkpoint").addEventListener("change", (e) => {
   });
 });
 
-const threshold = byId<HTMLInputElement>("threshold");
-threshold.addEventListener("input", () => setText("threshold-value", Number(threshold.value).toFixed(2)));
-threshold.addEventListener("change", () => void runInference().catch((err: Error) => status(err.message, true)));
+threshold.addEventListener("input", () => {
+  thetaFromCheckpoint = false;
+  setText("threshold-value", Number(threshold.value).toFixed(2));
+  void runInference().catch((err: Error) => status(err.message, true));
+});
+byId("threshold-checkpoint").addEventListener("click", () => {
+  thetaFromCheckpoint = true;
+  void runInference().catch((err: Error) => status(err.message, true));
+});
 
 const overlay = byId("drop-overlay");
 let dragDepth = 0;

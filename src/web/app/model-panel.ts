@@ -17,18 +17,80 @@ export function showModel(model: RazorWorkerModel): void {
   setText(
     "model-summary",
     `${model.kind} · ${model.dataset} · ${model.classes} classes · T = ${model.timesteps} · ` +
-      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)"),
+      (layers > 0 ? `${layers} masked layer${layers > 1 ? "s" : ""}` : "no Razor mask (threshold has no effect)") +
+      ` · engine: ${model.engine}`,
   );
-  const slider = byId<HTMLInputElement>("threshold");
   const theta = model.thresholds.length > 0 ? Math.max(...model.thresholds) : 0;
-  slider.value = String(theta);
-  setText("threshold-value", theta.toFixed(2));
+  byId<HTMLInputElement>("threshold").value = String(theta);
+  byId("threshold-checkpoint").hidden = !hasOwnThresholds(model);
+}
+
+/** True when the checkpoint stores thresholds that one slider value cannot express (they differ per layer). */
+export function hasOwnThresholds(model: RazorWorkerModel): boolean {
+  return model.thresholds.some((t) => t !== model.thresholds[0]);
+}
+
+/** The θ per masked layer for a run, and how to show it. */
+export function thresholdsFor(model: RazorWorkerModel, fromCheckpoint: boolean, slider: number) {
+  if (fromCheckpoint) {
+    return {
+      thresholds: model.thresholds.slice(),
+      label: `checkpoint: ${model.thresholds.map((t) => t.toFixed(2)).join(" / ")}`,
+    };
+  }
+  return { thresholds: model.maskedLayers.map(() => slider), label: slider.toFixed(2) };
+}
+
+/** Left margin (row labels) and the width of one frame's column on the heat and prediction canvases. */
+const labelW = 80;
+function columnWidth(c: HTMLCanvasElement, T: number): number {
+  return (c.width - labelW) / T;
+}
+
+/** The result on show and the frame under the playback time (-1: none), for the cursor on both canvases. */
+let shown: RazorWorkerInference | null = null;
+let cursorFrame = -1;
+
+/** Marks the model frame that contains `time` (µs of the recording) on the heat strip and prediction rows. */
+export function setPlaybackTime(time: number): void {
+  const b = shown?.frameTimes;
+  let k = -1;
+  if (b) for (let i = 0; i + 1 < b.length; i++) if (time > b[i]! && time <= b[i + 1]!) k = i;
+  if (k === cursorFrame || shown === null) return;
+  cursorFrame = k;
+  drawHeat(shown);
+  drawPredictions(shown);
+  // the same frame in the strip of model input frames
+  byId("frames-strip")
+    .querySelectorAll("figure")
+    .forEach((fig, i) => {
+      fig.classList.toggle("current", i === k);
+    });
+}
+
+/** The frame under a click on either canvas, and where it ends in the recording (null outside the frames). */
+export function frameAtClick(c: HTMLCanvasElement, ev: MouseEvent): { frame: number; end: number } | null {
+  const b = shown?.frameTimes;
+  if (!shown || !b) return null;
+  const x = ((ev.clientX - c.getBoundingClientRect().left) / c.clientWidth) * c.width;
+  const k = Math.floor((x - labelW) / columnWidth(c, shown.timesteps));
+  return k >= 0 && k < shown.timesteps ? { frame: k, end: b[k + 1]! } : null;
+}
+
+function drawCursor(ctx: CanvasRenderingContext2D, c: HTMLCanvasElement, T: number): void {
+  if (cursorFrame < 0) return;
+  const colW = columnWidth(c, T);
+  ctx.strokeStyle = "#ffffff";
+  ctx.lineWidth = 2;
+  ctx.strokeRect(labelW + cursorFrame * colW, 1, Math.max(2, colW - 1), c.height - 2);
 }
 
 /** Shows one recording's result, and accuracy and savings over all scored recordings. */
 export function showResult(current: ScoredRecording, all: ScoredRecording[]): void {
   const r = current.result;
   if (r === undefined) return;
+  shown = r;
+  cursorFrame = -1;
   const keptTotal = r.layers.reduce((s, l) => s + l.kept, 0);
   const frameTotal = r.layers.length * r.timesteps;
   setText("kept-count", r.layers.length > 0 ? `${keptTotal} / ${frameTotal}` : `${r.timesteps} / ${r.timesteps}`);
@@ -44,6 +106,7 @@ export function showResult(current: ScoredRecording, all: ScoredRecording[]): vo
   setText("time-masked", `${r.masked.ms.toFixed(1)} ms`);
   setText("time-unmasked", `${r.unmasked.ms.toFixed(1)} ms`);
   setText("time-saving", saving(r.masked.ms, r.unmasked.ms));
+  setText("timing-runs", `best of ${r.timingRuns} alternating run${r.timingRuns > 1 ? "s" : ""}`);
   setText("accuracy", accuracyText(all));
 }
 
@@ -77,8 +140,7 @@ function drawHeat(r: RazorWorkerInference): void {
   const ctx = c.getContext("2d")!;
   ctx.fillStyle = "#0a0b0f";
   ctx.fillRect(0, 0, c.width, c.height);
-  const labelW = 80;
-  const colW = (c.width - labelW) / r.timesteps;
+  const colW = columnWidth(c, r.timesteps);
   ctx.font = "12px system-ui";
   r.layers.forEach((layer, i) => {
     const y = i * rowH;
@@ -87,8 +149,11 @@ function drawHeat(r: RazorWorkerInference): void {
     for (let t = 0; t < r.timesteps; t++) {
       const s = layer.scores[t]!;
       const x = labelW + t * colW;
-      ctx.fillStyle = layer.mask[t] ? heat(s) : "#1b1d24";
+      // dropped frames keep their score colour, faded, so the scores stay readable at any θ
+      ctx.globalAlpha = layer.mask[t] ? 1 : 0.3;
+      ctx.fillStyle = heat(s);
       ctx.fillRect(x, y + 2, Math.max(1, colW - 1), rowH - 4);
+      ctx.globalAlpha = 1;
       if (!layer.mask[t]) {
         ctx.fillStyle = "#c04030";
         ctx.fillRect(x, y + rowH - 5, Math.max(1, colW - 1), 2);
@@ -97,6 +162,7 @@ function drawHeat(r: RazorWorkerInference): void {
   });
   ctx.fillStyle = "#8a92a6";
   ctx.fillText(`frame 0 … ${r.timesteps - 1}`, labelW, c.height - 2);
+  drawCursor(ctx, c, r.timesteps);
 }
 
 /** Predicted class after each frame, with and without the mask, as two rows of class-coloured cells. */
@@ -105,8 +171,7 @@ function drawPredictions(r: RazorWorkerInference): void {
   const ctx = c.getContext("2d")!;
   ctx.fillStyle = "#0a0b0f";
   ctx.fillRect(0, 0, c.width, c.height);
-  const labelW = 80;
-  const colW = (c.width - labelW) / r.timesteps;
+  const colW = columnWidth(c, r.timesteps);
   ctx.font = "12px system-ui";
   const rows: [string, Int32Array][] = [
     ["masked", r.masked.predictionOverTime],
@@ -126,6 +191,7 @@ function drawPredictions(r: RazorWorkerInference): void {
       }
     }
   });
+  drawCursor(ctx, c, r.timesteps);
 }
 
 function heat(s: number): string {

@@ -33,6 +33,9 @@ export class Player {
   private readonly speed = byId<HTMLSelectElement>("speed");
   private readonly windowSelect = byId<HTMLSelectElement>("window");
 
+  /** called after every redraw with the playback time (µs of the recording) */
+  onTime: ((time: number) => void) | null = null;
+
   constructor() {
     // these canvases are read back (getImageData) on every draw; the first getContext call fixes the attributes
     this.timeline.getContext("2d", { willReadFrequently: true });
@@ -115,6 +118,14 @@ export class Player {
       `t = ${formatUs(this.time - t0)} / ${formatUs(t1 - t0)} · ${formatCount(end - start)} events in ${formatUs(win)}`,
     );
     this.drawTimelineCursor();
+    this.onTime?.(this.time);
+  }
+
+  /** Moves playback to `time` (µs of the recording) and redraws. */
+  seek(time: number): void {
+    if (this.rec === null) return;
+    this.time = Math.max(this.rec.index.t0, Math.min(this.rec.index.t1, time));
+    this.draw();
   }
 
   /** Event rate per bin, ON stacked over OFF, scaled to the busiest bin. */
@@ -205,7 +216,13 @@ function busiestTime(index: TimeIndex): number {
 /** One small canvas per frame, with a caption; `dropped` frames are dimmed. */
 export function drawFrameStrip(
   title: string,
-  frames: { paint: (out: Uint32Array, w: number, h: number) => void; caption: string; dropped?: boolean }[],
+  frames: {
+    paint: (out: Uint32Array, w: number, h: number) => void;
+    caption: string;
+    dropped?: boolean;
+    /** one image as wide as the strip instead of a thumbnail */
+    wide?: boolean;
+  }[],
   width: number,
   height: number,
 ): void {
@@ -215,7 +232,8 @@ export function drawFrameStrip(
   const px = new Uint32Array(width * height);
   for (const f of frames) {
     const fig = document.createElement("figure");
-    if (f.dropped) fig.className = "dropped";
+    if (f.dropped) fig.classList.add("dropped");
+    if (f.wide) fig.classList.add("wide");
     const c = document.createElement("canvas");
     c.width = width;
     c.height = height;
