@@ -6,7 +6,7 @@
  * Models: a trained checkpoint when RAZOR_BENCH_GESTURE_CKPT / RAZOR_BENCH_SHD_CKPT name one; otherwise the
  * networks with their seeded initial weights (labelled "untrained" in the rows: their masks and firing rates are not
  * a trained model's). Recordings: the 10 real DVS128 Gesture clips in ../shared/data (1.45 s, 128×128 → 32×32,
- * T = 58 frames of 25 ms), and for SHD the synthetic-layout fixture (random spikes: no real SHD file is available).
+ * frames of the config's dt), and for SHD the synthetic-layout fixture (random spikes: no real SHD file is available).
  * Timing: warm-up, then candidates interleaved, best of several rounds (background load hits all alike).
  */
 import { join } from "node:path";
@@ -69,7 +69,7 @@ async function gestureSubject(quick: boolean): Promise<Subject> {
   const dir = join(sharedDataDir(), "dvs_gesture", "slayerPytorch_binarySpikeTestFiles");
   const clips = quick ? [1, 2] : [1, 2, 3, 4];
   const f = config.input.reduce((a, v) => a * v, 1);
-  // every clip gives the same number of 25 ms frames; the batch is time-major [T, B, ...]
+  // the batch is time-major [T, B, ...], cut to the shortest clip's frame count
   const frames = [];
   for (const i of clips)
     frames.push(pipe.toFrames((await readEventFile(join(dir, `${i}.bs2`))).stream, { id: `${i}` }));
@@ -85,7 +85,7 @@ async function gestureSubject(quick: boolean): Promise<Subject> {
     trained: loaded !== null,
     input: { data: x, shape: [T, B, ...config.input] },
     samples: B,
-    data: `${B} real DVS128 Gesture clips, T=${T} × 25 ms`,
+    data: `${B} real DVS128 Gesture clips, T=${T} × ${config.frames.dtMs} ms`,
   };
 }
 
@@ -113,7 +113,7 @@ async function shdSubject(): Promise<Subject> {
     trained: loaded !== null,
     input: { data: x, shape: [T, B, ...config.input] },
     samples: B,
-    data: `${B} samples of the SYNTHETIC SHD-layout fixture (random spikes), T=${T} × 14 ms`,
+    data: `${B} samples of the SYNTHETIC SHD-layout fixture (random spikes), T=${T} × ${config.frames.dtMs} ms`,
   };
 }
 
