@@ -10,10 +10,10 @@ Inputs are random event-count frames of the given density.
     python3 bench/pytorch/gesture.py --mode infer|train --threads 2 [--variant snn|razor] [--batch 16] [--T 60]
 """
 
-import torch
-from torch import nn
-
 from snn import Lif, RazorGate, adam_for, fold, parse_args, random_counts, rate_mse, report, time_steps, unfold
+
+import torch  # noqa: E402  (snn sets the BLAS thread count before torch loads)
+from torch import nn  # noqa: E402
 
 CLASSES = 11
 

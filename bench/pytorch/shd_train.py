@@ -8,10 +8,10 @@ Inputs are random spike-count frames [T, B, 700] of the given density (no real S
     python3 bench/pytorch/shd_train.py --threads 2 [--variant snn|razor] [--batch 128] [--T 100] [--steps 5]
 """
 
-import torch
-from torch import nn
-
 from snn import Lif, RazorGate, adam_for, fold, parse_args, random_counts, rate_mse, report, sequence_dropout, time_steps, unfold
+
+import torch  # noqa: E402  (snn sets the BLAS thread count before torch loads)
+from torch import nn  # noqa: E402
 
 INPUTS, HIDDEN, CLASSES = 700, 128, 20
 

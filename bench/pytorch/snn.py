@@ -9,14 +9,30 @@ match configs/*.json.
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
 import sys
 import time
 
-import torch
-from torch import nn
+
+def _blas_threads_from_argv():
+    """Debian's PyTorch calls a separate OpenBLAS (pthread build) that ignores torch.set_num_threads and starts one
+    thread per core: give it --threads via OPENBLAS_NUM_THREADS, which it reads when it loads (before torch)."""
+    argv = sys.argv[1:]
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", _blas_threads_from_argv())
+
+import torch  # noqa: E402  (after OPENBLAS_NUM_THREADS is set)
+from torch import nn  # noqa: E402
 
 
 class SpikeRect(torch.autograd.Function):
@@ -177,6 +193,7 @@ def report(name, args, samples_per_step, wall, cpu, **extra):
                 "batch": args.batch,
                 "T": args.T,
                 "threads": torch.get_num_threads(),
+                "blas_threads": int(os.environ["OPENBLAS_NUM_THREADS"]),
                 "steps": len(wall),
                 "warmup": args.warmup,
                 "input_density": args.density,

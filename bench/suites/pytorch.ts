@@ -223,7 +223,10 @@ function pythonCandidate(
     wait,
     run: async (steps) => {
       const path = join(projectRoot(), "bench", "pytorch", script);
-      const env = wait === "" ? process.env : { ...process.env, OMP_WAIT_POLICY: wait };
+      // Debian's OpenBLAS ignores torch.set_num_threads: the same count for it (the script defaults to that too)
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+      if (wait !== "") env.OMP_WAIT_POLICY = wait;
+      else delete env.OMP_WAIT_POLICY;
       const out = await runProcess(python, [path, ...args, "--steps", String(steps)], env);
       const line = out.trim().split("\n").pop() ?? "";
       const r = JSON.parse(line) as { wall_ms_all: number[]; cpu_ms_all: number[]; threads: number };
