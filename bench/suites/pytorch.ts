@@ -398,7 +398,8 @@ function describeLayers(r: PrunedResult): string {
   const total = r.layers.reduce((a, l) => a + l.ms, 0);
   return r.layers
     .map((l) => {
-      const rate = l.outputSpikes / Math.max(1, l.framesExecuted * l.neurons);
+      const spikes = l.outputSpikes.reduce((a, v) => a + v, 0);
+      const rate = spikes / Math.max(1, l.framesExecuted * l.neurons);
       return `L${l.layer + 1} ${l.path} out-rate ${(100 * rate).toFixed(1)}% ${((100 * l.ms) / total).toFixed(0)}% of time`;
     })
     .join("; ");
