@@ -40,6 +40,7 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`,
   );
+  out.push(`<title>${esc(opts.title)}</title>`);
   out.push(`<rect width="${w}" height="${h}" fill="white"/>`);
   out.push(`<text x="${w / 2 - m.right / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
   // axes and grid

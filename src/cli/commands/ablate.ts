@@ -25,7 +25,7 @@ options:
   --noise-hz X        background noise rate for 'pruning' (default 5 per pixel per second)
   --quick             120 training / 50 validation samples, 2 epochs (a smoke run)
   --threads N
-  --out FILE          markdown results (default docs/ablation.md or docs/pruning.md); JSON and SVG beside it`;
+  --out FILE          markdown results (default docs/ablation.md or docs/pruning.md); JSON lines and SVG beside it`;
 
 export const command: Command = {
   summary: "the method's first experiments on N-MNIST (variants, K, w, threshold) and the pruning experiment",
@@ -86,13 +86,15 @@ async function run(argv: string[]): Promise<number> {
     `${epochs} epochs per run, seeds ${seeds.join(", ")}, ${threads} thread(s); ${minutes.toFixed(1)} min in all`;
   const md = which === "first" ? firstTables(results, setting) : pruningTables(results, setting);
   writeFileAtomic(out, md);
-  writeFileAtomic(out.replace(/\.md$/, ".json"), `${JSON.stringify({ setting, results }, null, 2)}\n`);
+  // JSON lines (one run per line, the setting first): machine-readable, and left alone by the formatter
+  const lines = [JSON.stringify({ setting }), ...results.map((r) => JSON.stringify(r))];
+  writeFileAtomic(out.replace(/\.md$/, ".jsonl"), `${lines.join("\n")}\n`);
   for (const r of results) {
     if (r.sweep)
       writeFileAtomic(out.replace(/\.md$/, `-${r.name.replace(/\s+/g, "-")}.svg`), sweepSvg(r.sweep, r.name));
   }
   console.log(md);
-  console.error(`wrote ${out} (+ .json, .svg plots)`);
+  console.error(`wrote ${out} (+ .jsonl, .svg plots)`);
   return 0;
 }
 
@@ -143,7 +145,15 @@ function sweepSection(r: RunResult): string[] {
       (p) =>
         `| ${pct(p.target)} | ${p.thetas
           .slice(1)
-          .map((t) => (t === null ? "-" : Number.isFinite(t) ? t.toFixed(3) : String(t)))
+          .map((t) =>
+            t === null
+              ? "-"
+              : t === Number.NEGATIVE_INFINITY
+                ? "keep all"
+                : Number.isFinite(t)
+                  ? t.toFixed(3)
+                  : "drop all",
+          )
           .join(
             ", ",
           )} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ${pct(p.pruned.accuracy)} | ${CONTROLS.map((c) => pct(p.controls[c]?.accuracy)).join(" | ")} |`,
