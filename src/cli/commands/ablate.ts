@@ -69,15 +69,13 @@ async function run(argv: string[]): Promise<number> {
     noiseHz: numOpt("noise-hz", v["noise-hz"]),
     limitTrain: v.quick ? 120 : undefined,
     limitVal: v.quick ? 50 : undefined,
-    // the first experiments sweep only the default Razor and TA runs
+    // in the first experiments only the default Razor run and TA are swept (RunSpec.sweep)
     sweepTargets: targets,
     calibSamples: 200,
     gapFloor: intOpt("gap-floor", v["gap-floor"]) ?? null,
     progress: false,
     log: (s) => console.error(s),
   });
-  if (which === "first")
-    for (const r of results) if (r.name.startsWith("razor K") || r.name.startsWith("razor w")) delete r.sweep;
   const minutes = (Date.now() - start) / 60000;
   const out = v.out ?? join(projectRoot(), "docs", which === "first" ? "ablation.md" : "pruning.md");
   const setting =
