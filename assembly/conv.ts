@@ -1,8 +1,8 @@
 // conv2d forward and backward by im2col + packed GEMM, one image at a time.
 // x [n, cin, h, w], w [cout, cin·kh·kw], y [n, cout, ho, wo]. Per image the column matrix col [cin·kh·kw, ho·wo]
-// lives in the caller's scratch (after the GEMM's packing space). Work is split by images or, for small batches,
-// by output channels (forward, weight gradient) or input channels (input gradient): every split writes disjoint
-// outputs with the same arithmetic, so results do not depend on the thread count.
+// lives in the caller's scratch (after the GEMM's packing space). Each kernel takes a range of images and a range
+// of output channels (forward, weight gradient) or input channels (input gradient), so the caller can split work
+// either way; the weight gradient accumulates into whatever gw it is given (the caller's private per-thread sums).
 import { addScalarToRow } from "./elementwise";
 import { gemmBlock, gemmScratchBytes } from "./gemm";
 

@@ -299,8 +299,10 @@ export function gemmBlock(
   const ldcBytes = <usize>ldc << 2;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    // equal k blocks of at most KC (k = 576 runs as 3 × 192, not 256 + 256 + 64 with a short, inefficient tail)
+    const kStep = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+    for (let pc = 0; pc < k; pc += kStep) {
+      const kc = min(kStep, k - pc);
       packB(transB, b, ldb, pc, kc, jc, nc, packedB);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);

@@ -3,18 +3,17 @@
 // Every neuron is computed independently and in the same f32 operation order as the TS twin, so results are
 // bit-identical for any split.
 
-// Writes base + lane for each set lane of `mask` (4 bits) at idx[count ..]; returns the new count. Branch-free:
-// every lane is stored and only the active ones advance the count (the slot region has room for all of them).
+// One step of 4 neurons at flat index k (step s): writes u and the spike bytes.
 @inline
-function appendActive(mask: i32, base: i32, idx: usize, count: i32): i32 {
-  store<i32>(idx + (<usize>count << 2), base);
-  count += mask & 1;
-  store<i32>(idx + (<usize>count << 2), base + 1);
-  count += (mask >> 1) & 1;
-  store<i32>(idx + (<usize>count << 2), base + 2);
-  count += (mask >> 2) & 1;
-  store<i32>(idx + (<usize>count << 2), base + 3);
-  return count + ((mask >> 3) & 1);
+function lifStep4(cur: usize, spk: usize, u: usize, k: usize, n: i32, s: i32, alphaV: v128, vthV: v128, hard: i32): void {
+  let h = f32x4.splat(0);
+  if (s > 0) h = resetV(v128.load(u + ((k - <usize>n) << 2)), alphaV, vthV, hard);
+  const uk = f32x4.add(h, v128.load(cur + (k << 2)));
+  v128.store(u + (k << 2), uk);
+  const fired = f32x4.gt(uk, vthV);
+  const bits = v128.and(fired, i32x4.splat(1));
+  const halves = i16x8.narrow_i32x4_u(bits, bits);
+  v128.store32_lane(spk + k, i8x16.narrow_i16x8_u(halves, halves), 0);
 }
 
 // Membrane left after step t-1 (H[t-1]) recomputed from u[t-1]: the spike is u > vth, so nothing else is stored.
@@ -33,10 +32,10 @@ function resetS(uPrev: f32, alpha: f32, vth: f32, hard: i32): f32 {
 }
 
 /**
- * LIF forward over segments [begin, end) of `segLen` neurons each (the last one may be shorter), all t steps.
- * Writes u (membrane before threshold) and spikes (0/1 bytes). When idx != 0 the segments are the rows of a
- * spike list (segLen = rowLen, n a multiple of it): row f = step·(n/segLen) + segment gets its active positions
- * written ascending at idx[f·segLen ..] and its count at counts[f]; spikeListCompact then packs them into CSR.
+ * LIF forward for neurons [begin, end) in segments of `segLen`, all t steps, time outermost within a segment (so
+ * the segment's slice of u stays in cache from one step to the next). Writes u (membrane before threshold) and
+ * spikes (0/1 bytes); the wrapper lists the spikes afterwards (spikeRowCounts / spikeRowsFill in spike.ts), which
+ * measured faster than appending positions inside this loop.
  */
 export function lifForward(
   cur: usize,
@@ -47,51 +46,26 @@ export function lifForward(
   alpha: f32,
   vth: f32,
   hard: i32,
-  idx: usize,
-  counts: usize,
   segLen: i32,
   begin: i32,
   end: i32,
 ): void {
   const alphaV = f32x4.splat(alpha);
   const vthV = f32x4.splat(vth);
-  const one = i32x4.splat(1);
-  const segsPerStep = n / segLen;
-  for (let g = begin; g < end; g++) {
-    const j0 = g * segLen;
-    const j1 = min(j0 + segLen, n);
+  for (let j0 = begin; j0 < end; j0 += segLen) {
+    const j1 = min(j0 + segLen, end);
     for (let s = 0; s < t; s++) {
       const row = <usize>s * <usize>n;
-      let count = 0;
-      const slot = idx + ((row + <usize>j0) << 2);
       let j = j0;
-      for (; j + 4 <= j1; j += 4) {
-        const k = row + <usize>j;
-        let h = f32x4.splat(0);
-        if (s > 0) h = resetV(v128.load(u + ((k - <usize>n) << 2)), alphaV, vthV, hard);
-        const uk = f32x4.add(h, v128.load(cur + (k << 2)));
-        v128.store(u + (k << 2), uk);
-        const fired = f32x4.gt(uk, vthV);
-        const bits = v128.and(fired, one);
-        const halves = i16x8.narrow_i32x4_u(bits, bits);
-        const bytes = i8x16.narrow_i16x8_u(halves, halves);
-        v128.store32_lane(spk + k, bytes, 0);
-        if (idx != 0) count = appendActive(i32x4.bitmask(fired), j - j0, slot, count);
-      }
+      for (; j + 4 <= j1; j += 4) lifStep4(cur, spk, u, row + <usize>j, n, s, alphaV, vthV, hard);
       for (; j < j1; j++) {
         const k = row + <usize>j;
         let h: f32 = 0;
         if (s > 0) h = resetS(load<f32>(u + ((k - <usize>n) << 2)), alpha, vth, hard);
         const uk = h + load<f32>(cur + (k << 2));
         store<f32>(u + (k << 2), uk);
-        const fired = uk > vth;
-        store<u8>(spk + k, fired ? 1 : 0);
-        if (idx != 0 && fired) {
-          store<i32>(slot + (<usize>count << 2), j - j0);
-          count++;
-        }
+        store<u8>(spk + k, uk > vth ? 1 : 0);
       }
-      if (idx != 0) store<i32>(counts + (<usize>(s * segsPerStep + g) << 2), count);
     }
   }
 }

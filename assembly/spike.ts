@@ -1,5 +1,5 @@
 // Spike lists and event-driven kernels for binary spike inputs: linear and conv forward as gather-adds over the
-// active inputs, and the matching weight-gradient scatters. Pointers are byte offsets into the shared memory; the
+// active inputs (conv: each spike scattered into its output window), and the matching weight gradients. Pointers are byte offsets into the shared memory; the
 // work range [begin, end) is the trailing pair.
 //
 // Weights are first packed transposed ([in, out] or [cin·kh·kw, cout], rows padded to `stride`, a multiple of 4,
@@ -38,31 +38,39 @@ function scanRow(row: usize, len: i32, out: usize): i32 {
   return count;
 }
 
-/** Rows [begin, end): row r's active positions at idx[r·rowLen ..], its count at counts[r]. Pack with spikeListCompact. */
-export function spikeIndicesSlots(spk: usize, idx: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
-  for (let r = begin; r < end; r++) {
-    const at = <usize>r * <usize>rowLen;
-    store<i32>(counts + (<usize>r << 2), scanRow(spk + at, rowLen, idx + (at << 2)));
-  }
+// Number of nonzero bytes in a row of `len`.
+function countRow(row: usize, len: i32): i32 {
+  const zero = i8x16.splat(0);
+  let count = 0;
+  let i = 0;
+  for (; i + 16 <= len; i += 16) count += popcnt(i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero)));
+  for (; i < len; i++) count += load<u8>(row + <usize>i) != 0 ? 1 : 0;
+  return count;
 }
 
-/**
- * Packs rows written at fixed slots (row f at idx[f·rowLen ..], its count at offsets[f + 1]) into CSR: offsets
- * become running sums and each row moves down behind the previous one (a forward memmove never overtakes unread
- * rows). Returns the total number of active positions.
- */
-export function spikeListCompact(idx: usize, offsets: usize, rows: i32, rowLen: i32): i32 {
+/** Rows [begin, end) of spike bytes: counts[r] = number of active positions of row r. */
+export function spikeRowCounts(spk: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) store<i32>(counts + (<usize>r << 2), countRow(spk + <usize>r * <usize>rowLen, rowLen));
+}
+
+/** offsets[1 .. rows] hold row counts: turns them into CSR offsets (offsets[0] = 0); returns the total. */
+export function spikeOffsets(offsets: usize, rows: i32): i32 {
   let total = 0;
   store<i32>(offsets, 0);
-  for (let f = 0; f < rows; f++) {
-    const at = offsets + (<usize>(f + 1) << 2);
-    const count = load<i32>(at);
-    const from = <usize>f * <usize>rowLen;
-    if (<usize>total != from && count > 0) memory.copy(idx + (<usize>total << 2), idx + (from << 2), <usize>count << 2);
-    total += count;
+  for (let r = 1; r <= rows; r++) {
+    const at = offsets + (<usize>r << 2);
+    total += load<i32>(at);
     store<i32>(at, total);
   }
   return total;
+}
+
+/** Rows [begin, end): writes row r's active positions at idx[offsets[r] ..] (offsets from spikeOffsets). */
+export function spikeRowsFill(spk: usize, idx: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const at = idx + (<usize>load<i32>(offsets + (<usize>r << 2)) << 2);
+    scanRow(spk + <usize>r * <usize>rowLen, rowLen, at);
+  }
 }
 
 // ---- weight packing ----
@@ -395,6 +403,13 @@ function scatterTaps(
   }
 }
 
+function fillPlane(at: usize, len: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let p = 0;
+  for (; p + 4 <= len; p += 4) v128.store(at + (<usize>p << 2), v);
+  for (; p < len; p++) store<f32>(at + (<usize>p << 2), value);
+}
+
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
  * packed weight [cin·kh·kw + 1, stride] (bias last); scratch [ho·wo, stride] holds one image channels-last, each
@@ -422,19 +437,27 @@ export function conv2dSpikeForward(
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
   for (let img = 0; img < n; img++) {
+    const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
+    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
+      // No spike in this image: its output is the bias, written straight out (an empty frame costs only that).
+      for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
+      continue;
+    }
     for (let p = 0; p < plane; p++) {
       const at = scratch + <usize>p * rowBytes + colBytes;
       for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
     }
     scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
-    transposeChannels(scratch, rowBytes, y + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, true);
+    transposeChannels(scratch, rowBytes, yImg, plane, c0, c1, true);
   }
 }
 
 /**
  * Conv weight gradient on spike lists for output channels in blocks [begin, end) of 4: gwT [cin·kh·kw, stride] and
  * scratch [ho·wo, stride] (gy of one image, channels-last) are per-column scratch; the sum is added into
- * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped.
+ * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped. With coords != 0 (from spikeCoords; stride 1
+ * only) each tap's row is updated once per image and input channel by gathering (gatherTapsStride1) instead of
+ * once per spike.
  */
 export function conv2dSpikeWeightGrad(
   idx: usize,
@@ -445,6 +468,7 @@ export function conv2dSpikeWeightGrad(
   scratch: usize,
   gw: usize,
   geo: usize,
+  coords: usize,
   begin: i32,
   end: i32,
 ): void {
@@ -467,10 +491,117 @@ export function conv2dSpikeWeightGrad(
     for (let co = c1; co < end * 4; co++) store<f32>(at + (<usize>co << 2), 0);
   }
   for (let img = 0; img < n; img++) {
-    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) continue;
+    const k0 = load<i32>(offsets + (<usize>img << 2));
+    const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
+    if (k0 == k1) continue;
     transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
-    scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
+    if (coords != 0) gatherTapsStride1(idx, coords, k0, k1, geo, gwT + colBytes, scratch + colBytes, rowBytes, nvec);
+    else scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
   }
   addTransposed(gwT, stride, gw, taps, c0, c1);
 }
 
+
+/** coords[k] = (iy << 16) | ix of each listed position (c·h·w + iy·w + ix), for the stride-1 gradient kernel. */
+export function spikeCoords(idx: usize, total: i32, h: i32, w: i32, coords: usize): void {
+  const hw = h * w;
+  for (let k = 0; k < total; k++) {
+    const rem = load<i32>(idx + (<usize>k << 2)) % hw;
+    const iy = rem / w;
+    store<i32>(coords + (<usize>k << 2), (iy << 16) | (rem - iy * w));
+  }
+}
+
+// Image `img`'s spikes, one input channel at a time (the list is sorted, so a channel's spikes are contiguous):
+// for every tap, sums the gy rows (channels-last in `pos`) of the outputs its spikes reach, 8 vectors at a time in
+// registers, then adds the sums to the tap's row of gwT once. Stride 1 only.
+function gatherTapsStride1(
+  idx: usize,
+  coords: usize,
+  k0: i32,
+  k1: i32,
+  geo: usize,
+  tapBase: usize,
+  posBase: usize,
+  rowBytes: usize,
+  nvec: i32,
+): void {
+  const h = load<i32>(geo, 8);
+  const w = load<i32>(geo, 12);
+  const kh = load<i32>(geo, 20);
+  const kw = load<i32>(geo, 24);
+  const ph = load<i32>(geo, 36);
+  const pw = load<i32>(geo, 40);
+  const ho = <u32>load<i32>(geo, 44);
+  const wo = load<i32>(geo, 48);
+  const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  let k = k0;
+  while (k < k1) {
+    const pos0 = <u32>load<i32>(idx + (<usize>k << 2));
+    if (pos0 >= inLen) {
+      k++;
+      continue;
+    }
+    const c = <i32>pos0 / hw;
+    let kEnd = k + 1;
+    while (kEnd < k1 && <u32>load<i32>(idx + (<usize>kEnd << 2)) / <u32>hw == <u32>c) kEnd++;
+    for (let ky = 0; ky < kh; ky++) {
+      const dy = ph - ky;
+      for (let kx = 0; kx < kw; kx++) {
+        const dx = pw - kx;
+        const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
+        let v = 0;
+        for (; v + 8 <= nvec; v += 8) {
+          const vb = <usize>v << 4;
+          let a0 = f32x4.splat(0);
+          let a1 = f32x4.splat(0);
+          let a2 = f32x4.splat(0);
+          let a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0);
+          let a5 = f32x4.splat(0);
+          let a6 = f32x4.splat(0);
+          let a7 = f32x4.splat(0);
+          for (let j = k; j < kEnd; j++) {
+            const yx = load<i32>(coords + (<usize>j << 2));
+            const oy = (yx >> 16) + dy;
+            const ox = (yx & 0xffff) + dx;
+            if (<u32>oy >= ho || <u32>ox >= <u32>wo) continue;
+            const src = posBase + <usize>(oy * wo + ox) * rowBytes + vb;
+            a0 = f32x4.add(a0, v128.load(src));
+            a1 = f32x4.add(a1, v128.load(src, 16));
+            a2 = f32x4.add(a2, v128.load(src, 32));
+            a3 = f32x4.add(a3, v128.load(src, 48));
+            a4 = f32x4.add(a4, v128.load(src, 64));
+            a5 = f32x4.add(a5, v128.load(src, 80));
+            a6 = f32x4.add(a6, v128.load(src, 96));
+            a7 = f32x4.add(a7, v128.load(src, 112));
+          }
+          const d = tap + vb;
+          v128.store(d, f32x4.add(v128.load(d), a0));
+          v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+          v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+          v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+          v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+          v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+          v128.store(d, f32x4.add(v128.load(d, 96), a6), 96);
+          v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
+        }
+        for (; v < nvec; v++) {
+          const vb = <usize>v << 4;
+          let a = f32x4.splat(0);
+          for (let j = k; j < kEnd; j++) {
+            const yx = load<i32>(coords + (<usize>j << 2));
+            const oy = (yx >> 16) + dy;
+            const ox = (yx & 0xffff) + dx;
+            if (<u32>oy >= ho || <u32>ox >= <u32>wo) continue;
+            a = f32x4.add(a, v128.load(posBase + <usize>(oy * wo + ox) * rowBytes + vb));
+          }
+          const d = tap + vb;
+          v128.store(d, f32x4.add(v128.load(d), a));
+        }
+      }
+    }
+    k = kEnd;
+  }
+}

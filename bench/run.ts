@@ -24,6 +24,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   train: async () => (await import("./suites/train.js")).suite,
   spike: async () => (await import("./suites/spike.js")).suite,
   infer: async () => (await import("./suites/infer.js")).suite,
+  pytorch: async () => (await import("./suites/pytorch.js")).suite,
 };
 
 export async function runBenchmarks(argv: string[]): Promise<number> {

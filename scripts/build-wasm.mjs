@@ -1,4 +1,7 @@
-// Compiles the AssemblyScript kernels in assembly/ to build/razor.wasm (SIMD + threads, imported shared memory).
+// Compiles the AssemblyScript kernels in assembly/ to WebAssembly with SIMD:
+// - build/razor.wasm: imports a shared memory (threads: workers instantiate the same module on the same memory);
+// - build/razor-single.wasm: imports an ordinary memory, for one thread where SharedArrayBuffer is unavailable
+//   (browser pages that are not cross-origin isolated).
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -6,27 +9,25 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const asc = require.resolve("assemblyscript/bin/asc.js");
 mkdirSync("build", { recursive: true });
-const args = [
-  asc,
-  "assembly/index.ts",
-  "--outFile",
-  "build/razor.wasm",
-  "--textFile",
-  "build/razor.wat",
-  "-O3",
-  "--noAssert",
-  "--runtime",
-  "stub",
-  "--enable",
-  "simd",
-  "--enable",
-  "threads",
-  "--importMemory",
-  "--sharedMemory",
-  "--initialMemory",
-  "64",
-  "--maximumMemory",
-  "65536",
+const common = ["assembly/index.ts", "-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--importMemory"];
+const variants = [
+  {
+    out: "build/razor.wasm",
+    flags: [
+      "--textFile",
+      "build/razor.wat",
+      "--enable",
+      "threads",
+      "--sharedMemory",
+      "--initialMemory",
+      "64",
+      "--maximumMemory",
+      "65536",
+    ],
+  },
+  { out: "build/razor-single.wasm", flags: ["--initialMemory", "64"] },
 ];
-execFileSync(process.execPath, args, { stdio: "inherit" });
-console.log("built build/razor.wasm");
+for (const v of variants) {
+  execFileSync(process.execPath, [asc, ...common, "--outFile", v.out, ...v.flags], { stdio: "inherit" });
+  console.log(`built ${v.out}`);
+}

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "../util/paths.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { ProgressBar } from "../util/progress.js";
 import { extractArchive } from "./archive/extract.js";
+import type { ExtractProgress } from "./archive/tar.js";
 import { type DownloadOptions, downloadFile } from "./download/fetch-file.js";
 import type { DatasetSpec, Resource } from "./registry.js";
 
@@ -56,7 +58,7 @@ export async function fetchDataset(
     let extractedFiles = 0;
     if (r.extract !== "none") {
       log(`${spec.name}: extracting ${r.file} into ${root}`);
-      const res = await extractArchive(dest, root, r.extract);
+      const res = await extractArchive(dest, root, r.extract, extractionBar(r, opts.progress !== false));
       extractedFiles = res.files;
       for (const s of res.skipped) log(`  skipped ${s}`);
     }
@@ -64,6 +66,28 @@ export async function fetchDataset(
     done.push({ file: r.file, status: got.alreadyPresent ? "present" : "downloaded", extractedFiles });
   }
   return done;
+}
+
+/** A progress bar for extraction (entries of a zip, compressed KiB of a tar.gz), or none. */
+function extractionBar(r: Resource, enabled: boolean): ExtractProgress | undefined {
+  if (!enabled || r.extract === "gz") return undefined;
+  let bar: ProgressBar | null = null;
+  let shown = 0;
+  let finished = false;
+  const kib = r.extract === "tar.gz";
+  return (done, total) => {
+    const d = kib ? Math.floor(done / 1024) : done;
+    const t = kib ? Math.ceil(total / 1024) : total;
+    bar ??= new ProgressBar({ label: `extract ${r.file}`, total: t, unit: kib ? "KiB" : "files" });
+    if (d > shown) {
+      bar.tick(d - shown);
+      shown = d;
+    }
+    if (d >= t && !finished) {
+      finished = true;
+      bar.finish();
+    }
+  };
 }
 
 /** Throws a message naming the missing resource, where it was expected and how to get it. */

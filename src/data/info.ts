@@ -15,6 +15,8 @@ export interface DatasetInfo {
   name: string;
   classes: string[];
   sensor: SplitDataset["sensor"];
+  /** "dataset": the dataset's fixed size; "first recording": what the first decoded file says (maybe guessed) */
+  sensorFrom: "dataset" | "first recording" | "unknown";
   splitFiles: string[];
   notes: string[];
   splits: Record<string, { samples: number; perClass: number[]; events: EventStats | null }>;
@@ -29,6 +31,7 @@ export interface InfoOptions {
 export async function datasetInfo(ds: SplitDataset, opts: InfoOptions = {}): Promise<DatasetInfo> {
   const limit = opts.eventSamples ?? 200;
   const splits: DatasetInfo["splits"] = {};
+  let sensor = ds.sensor;
   for (const [name, samples] of Object.entries(ds.splits)) {
     const perClass = new Array<number>(ds.classes.length).fill(0);
     for (const s of samples) perClass[s.label] = (perClass[s.label] ?? 0) + 1;
@@ -44,7 +47,12 @@ export async function datasetInfo(ds: SplitDataset, opts: InfoOptions = {}): Pro
           .map((i) => samples[i]!);
       }
       const counts: number[] = [];
-      for (const s of chosen) counts.push((await s.load()).t.length);
+      for (const s of chosen) {
+        const ev = await s.load();
+        counts.push(ev.t.length);
+        // a folder of recordings has no sensor of its own: report the first recording's
+        if (sensor.width === 0) sensor = ev.sensor;
+      }
       counts.sort((a, b) => a - b);
       const mid = counts.length >> 1;
       events = {
@@ -57,7 +65,8 @@ export async function datasetInfo(ds: SplitDataset, opts: InfoOptions = {}): Pro
     }
     splits[name] = { samples: samples.length, perClass, events };
   }
-  return { name: ds.name, classes: ds.classes, sensor: ds.sensor, splitFiles: ds.splitFiles, notes: ds.notes, splits };
+  const sensorFrom = ds.sensor.width > 0 ? "dataset" : sensor.width > 0 ? "first recording" : "unknown";
+  return { name: ds.name, classes: ds.classes, sensor, sensorFrom, splitFiles: ds.splitFiles, notes: ds.notes, splits };
 }
 
 /** A plain-text table of `datasetInfo`. */
@@ -65,8 +74,9 @@ export function formatInfo(info: DatasetInfo): string {
   const names = Object.keys(info.splits);
   const s = info.sensor;
   const lines = [
-    `${info.name}: ${info.classes.length} classes, sensor ${s.width > 0 ? `${s.width}x${s.height}` : "from each recording"}` +
-      `, ${s.polarities} polarit${s.polarities === 1 ? "y" : "ies"}`,
+    `${info.name}: ${info.classes.length} classes, sensor ${s.width > 0 ? `${s.width}x${s.height}` : "given by each recording"}` +
+      `, ${s.polarities} polarit${s.polarities === 1 ? "y" : "ies"}` +
+      `${info.sensorFrom === "first recording" ? " (as the first recording says; each file has its own)" : ""}`,
   ];
   for (const f of info.splitFiles) lines.push(`split defined by ${f}`);
   const w = Math.max(5, ...info.classes.map((c) => c.length));

@@ -28,26 +28,39 @@ export interface PipelinePlan {
   seed: number;
 }
 
+/**
+ * A deterministic event-to-event step of the caller's own, with its parameters as plain JSON data (`key`). Steps
+ * run before `transforms`; a pipeline with steps works in this thread only (functions cannot cross to a worker).
+ */
+export interface EventStep {
+  readonly key: unknown;
+  apply(ev: EventStream): EventStream;
+}
+
 export interface FramePipelineOptions {
   sensor?: SensorSize;
-  /** applied in order before integration (downsample, crop, denoise, backgroundNoiseWindow, ...) */
+  /** the events module's transforms, applied in order before integration (downsample, crop, denoise, ...) */
   transforms?: EventTransform[];
   seed?: number;
+  /** the caller's own deterministic steps, applied before `transforms` */
+  steps?: EventStep[];
 }
 
 export function framePipeline(frames: Integration, opts: FramePipelineOptions = {}): FramePipeline {
   const transforms = opts.transforms ?? [];
+  const steps = opts.steps ?? [];
   const plan: PipelinePlan = {
     frames,
     sensor: opts.sensor,
     transforms: transforms.map(planOf),
     seed: opts.seed ?? 0,
   };
-  const rebuildable = plan.transforms.every(canRebuild);
+  const rebuildable = steps.length === 0 && plan.transforms.every(canRebuild);
   return {
-    key: plan,
+    key: steps.length === 0 ? plan : { ...plan, steps: steps.map((s) => s.key) },
     recipe: rebuildable ? { module: import.meta.url, name: "pipelineFromPlan", args: [plan] } : undefined,
     toFrames(ev: EventStream, sample?: { id: string }) {
+      for (const s of steps) ev = s.apply(ev);
       const rng = new Rng(mixSeed(plan.seed, hashString(sample?.id ?? "")));
       for (const t of transforms) ev = t.apply(ev, rng);
       if (frames.mode === "audio") return audioFrames(ev, frames);

@@ -43,6 +43,8 @@ export class WasmAllocator {
     private readonly memory: GrowableMemory,
     base: number,
     private readonly limit: number = WASM32_MAX_BYTES,
+    /** What the limit is, for error messages. */
+    private readonly limitName: string = limit === WASM32_MAX_BYTES ? "4 GiB (wasm32 addresses)" : `${limit} bytes`,
   ) {
     this.top = alignUp(base, ALIGN);
   }
@@ -114,7 +116,7 @@ export class WasmAllocator {
     const end = start + size;
     if (end > this.limit) {
       throw new AllocatorError(
-        `cannot allocate ${requested} bytes: wasm32 memory is limited to ${this.limit / 2 ** 30} GiB ` +
+        `cannot allocate ${requested} bytes: wasm memory is limited to ${this.limitName} ` +
           `(${this.inUse} bytes in use, ${this.limit - this.top} left at the top); ` +
           "use smaller batches or free unused arrays",
       );

@@ -57,13 +57,13 @@ export function checkListShape(kernel: string, list: SpikeList, rows: number, ro
   need(list.idx.length >= capacity, kernel, `list.idx has ${list.idx.length} entries, expected ${capacity}`);
 }
 
-/** A LIF output list has one row per (t, rowLen-long slice of n) and room for every position. */
+/** A LIF output list has one row per (t, rowLen-long slice of n); idx needs room for the spikes (checked later). */
 export function checkLifList(p: LifParams, list: SpikeList): void {
   need(list.rowLen > 0 && p.n % list.rowLen === 0, "lifForward", `list.rowLen ${list.rowLen} must divide n ${p.n}`);
-  checkListShape("lifForward", list, (p.t * p.n) / list.rowLen, list.rowLen, p.t * p.n);
+  checkListShape("lifForward", list, (p.t * p.n) / list.rowLen, list.rowLen, 0);
 }
 
-/** Checks a filled list before an event-driven kernel reads it (offsets monotone, indices in range). */
+/** Checks a filled list before an event-driven kernel reads it (offsets start at 0, never decrease, fit idx). */
 export function checkFilledList(kernel: string, list: SpikeList): void {
   need(
     list.offsets.length >= list.rows + 1,
@@ -115,9 +115,14 @@ export function checkConv(
   s: ConvShape,
 ): { ho: number; wo: number } {
   checkFilledList(kernel, list);
+  for (const field of ["n", "cin", "h", "w", "cout", "kh", "kw", "strideH", "strideW", "padH", "padW"] as const) {
+    const min = field === "n" || field.startsWith("pad") ? 0 : 1;
+    const v = s[field];
+    need(Number.isInteger(v) && v >= min, kernel, `shape.${field} must be an integer >= ${min}, got ${v}`);
+  }
   const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
   const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
-  need(ho >= 1 && wo >= 1 && s.strideH >= 1 && s.strideW >= 1, kernel, "conv shape gives an empty output");
+  need(ho >= 1 && wo >= 1, kernel, `conv shape gives an empty output (${ho}x${wo})`);
   need(list.rows === s.n, kernel, `list.rows is ${list.rows}, expected n = ${s.n}`);
   need(list.rowLen === s.cin * s.h * s.w, kernel, `list.rowLen is ${list.rowLen}, expected cin·h·w`);
   need(w.length >= s.cout * s.cin * s.kh * s.kw, kernel, `weight has ${w.length} elements, expected cout·cin·kh·kw`);
@@ -214,7 +219,7 @@ function spikeIndices(spikes: Uint8Array, list: SpikeList): void {
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < rowLen; i++) {
       if (spikes[r * rowLen + i] !== 0) {
-        need(k < list.idx.length, "spikeIndices", `list.idx (${list.idx.length} entries) is too small`);
+        need(k < list.idx.length, "spikeIndices", `list.idx has ${list.idx.length} entries, too small for the spikes`);
         list.idx[k++] = i;
       }
     }

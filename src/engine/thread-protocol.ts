@@ -67,6 +67,18 @@ export function waitWhileEqual(i32: Int32Array, index: number, value: number, ca
   }
 }
 
+/** Waits until i32[index] === target (the caller waiting for a worker's `done`). */
+export function waitUntilEqual(i32: Int32Array, index: number, target: number, canBlock: boolean): void {
+  for (let spins = 0; spins < SPIN_LIMIT; spins++) {
+    if (Atomics.load(i32, index) === target) return;
+  }
+  for (;;) {
+    const now = Atomics.load(i32, index);
+    if (now === target) return;
+    if (canBlock) Atomics.wait(i32, index, now, 1000);
+  }
+}
+
 /** The worker side: instantiate the module on the shared memory and serve tasks until told to exit. */
 export function serveTasks(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, {

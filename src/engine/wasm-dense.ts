@@ -1,8 +1,9 @@
 /**
  * Wrappers of the dense wasm kernels (assembly/gemm.ts, conv.ts, pool.ts, batchnorm.ts, elementwise.ts): argument
  * checks, staging of arrays that do not live in wasm memory, and the split of work across threads. Every split
- * gives each thread disjoint outputs computed with the same arithmetic, so results are the same for any thread
- * count.
+ * but one gives each thread disjoint outputs computed with the same arithmetic, so results are the same for any
+ * thread count; the exception, the conv weight gradient split by images, adds per-thread sums in thread order and
+ * is fixed for a given thread count.
  */
 import { type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { SpikeKernelName } from "./reference-spike.js";
@@ -110,6 +111,42 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     });
   };
 
+  /**
+   * Weight gradient split by images: thread 0 accumulates its images into gw, thread t > 0 into a zeroed private
+   * buffer, and the buffers are then added to gw in thread order, so results are fixed for a given thread count.
+   * (Splitting output channels instead would make every thread repeat each image's im2col and packing.)
+   */
+  const weightGradByImages = (
+    px: number,
+    pgy: number,
+    pgw: number,
+    pgb: number,
+    s: ConvShape,
+    kk: number,
+    parts: number,
+    scratch: number[],
+  ): void => {
+    const wLen = s.cout * kk;
+    const privLen = wLen + (pgb === 0 ? 0 : s.cout);
+    const priv = rt.allocator.alloc(4 * privLen * (parts - 1));
+    try {
+      new Float32Array(rt.memory.buffer, priv, privLen * (parts - 1)).fill(0);
+      const tasks = splitRange(s.n, parts).map(([b, e], t): Task => {
+        const own = priv + 4 * privLen * (t - 1);
+        const [w, bias] = t === 0 ? [pgw, pgb] : [own, pgb === 0 ? 0 : own + 4 * wLen];
+        return { fn: "conv2dBackwardWeight", args: [px, pgy, w, bias, ...geomArgs(s), scratch[t]!, b, e, 0, s.cout] };
+      });
+      rt.runTasks(tasks);
+      for (let t = 1; t < tasks.length; t++) {
+        const own = priv + 4 * privLen * (t - 1);
+        ex.add!(pgw, own, pgw, 0, wLen);
+        if (pgb !== 0) ex.add!(pgb, own + 4 * wLen, pgb, 0, s.cout);
+      }
+    } finally {
+      rt.allocator.free(priv);
+    }
+  };
+
   return {
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
       checkInt("gemm", { m, n, k });
@@ -168,13 +205,18 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       if (s.n === 0) return;
       const outs = gb === null ? [gw] : [gw, gb];
       rt.call(outs, (ptr) => {
-        const args = [ptr(x), ptr(gy), ptr(gw), gb === null ? 0 : ptr(gb), ...geomArgs(s)];
-        // split output channels only: each thread sums all images for its rows of gw, in image order, so the
-        // result is the same for any thread count (no per-thread partial sums to combine)
+        const [px, pgy, pgw, pgb] = [ptr(x), ptr(gy), ptr(gw), gb === null ? 0 : ptr(gb)];
         const scratch = convScratch(s);
-        const parts = partsFor(2 * s.n * s.cout * kk * p, Math.ceil(s.cout / 4));
+        const flops = 2 * s.n * s.cout * kk * p;
+        const parts = partsFor(flops, s.n);
+        if (parts > 1 && s.n >= parts) {
+          weightGradByImages(px, pgy, pgw, pgb, s, kk, parts, scratch);
+          return;
+        }
+        // few images: split output channels; each thread sums all images for its rows of gw in image order
+        const args = [px, pgy, pgw, pgb, ...geomArgs(s)];
         rt.runTasks(
-          splitRange(s.cout, parts, 4).map(([b, e], t) => ({
+          splitRange(s.cout, partsFor(flops, Math.ceil(s.cout / 4)), 4).map(([b, e], t) => ({
             fn: "conv2dBackwardWeight",
             args: [...args, scratch[t]!, 0, s.n, b, e],
           })),

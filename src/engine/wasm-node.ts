@@ -5,13 +5,13 @@ import { Worker } from "node:worker_threads";
 import type { WorkerInit } from "./thread-protocol.js";
 import type { WasmPlatform, WorkerHandle } from "./wasm-runtime.js";
 
-/** build/razor.wasm of this package (dist/src/engine -> package root). */
-export function defaultWasmPath(): URL {
-  return new URL("../../../build/razor.wasm", import.meta.url);
+/** build/<file> of this package (dist/src/engine -> package root). */
+export function defaultWasmPath(file = "razor.wasm"): URL {
+  return new URL(`../../../build/${file}`, import.meta.url);
 }
 
-export function loadDefaultWasm(): Uint8Array {
-  const path = defaultWasmPath();
+export function loadDefaultWasm(file = "razor.wasm"): Uint8Array {
+  const path = defaultWasmPath(file);
   try {
     return readFileSync(path);
   } catch (err) {

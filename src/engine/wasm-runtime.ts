@@ -3,7 +3,7 @@
  * and on one worker per extra thread, an allocator over the memory, per-thread scratch space, and the task handoff.
  * No node:* imports; the platform (Node or browser) supplies worker start-up.
  */
-import { WasmAllocator } from "./allocator.js";
+import { WASM32_MAX_BYTES, WasmAllocator } from "./allocator.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 import {
   abortFromWasm,
@@ -13,7 +13,7 @@ import {
   SLOT_BYTES,
   Slot,
   type WorkerInit,
-  waitWhileEqual,
+  waitUntilEqual,
 } from "./thread-protocol.js";
 
 export interface WorkerHandle {
@@ -65,6 +65,7 @@ export class EngineRuntime implements WasmRuntime {
     instance: WebAssembly.Instance,
     readonly threads: number,
     private readonly canBlock: boolean,
+    fixed: boolean,
   ) {
     this.exportNames = Object.keys(instance.exports).filter((k) => typeof instance.exports[k] === "function");
     this.exports = {};
@@ -84,15 +85,53 @@ export class EngineRuntime implements WasmRuntime {
         },
       },
       heapBase,
+      fixed ? memory.buffer.byteLength : WASM32_MAX_BYTES,
+      fixed ? `${memory.buffer.byteLength / 2 ** 20} MiB (fixed non-shared memory: raise memoryMiB)` : undefined,
     );
   }
 
-  static async create(module: WebAssembly.Module, threads: number, platform: WasmPlatform): Promise<EngineRuntime> {
-    if (!Number.isInteger(threads) || threads < 1)
+  /**
+   * Instantiates the module. With `fixedMemoryBytes` (the razor-single.wasm build) the memory is an ordinary,
+   * non-shared one of that fixed size: it cannot grow, because growing a non-shared memory would detach every view
+   * handed out, and it allows one thread only.
+   */
+  static async create(
+    module: WebAssembly.Module,
+    threads: number,
+    platform: WasmPlatform,
+    fixedMemoryBytes?: number,
+  ): Promise<EngineRuntime> {
+    if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortFromWasm } });
-    const rt = new EngineRuntime(memory, instance, threads, platform.canBlock);
+    }
+    let memory: WebAssembly.Memory;
+    if (fixedMemoryBytes !== undefined) {
+      if (threads !== 1) throw new RangeError("threads need shared memory: a fixed, non-shared memory runs 1 thread");
+      const pages = Math.ceil(fixedMemoryBytes / PAGE);
+      if (!(pages >= 64 && pages <= 65536)) {
+        throw new RangeError(`memory size must be between 4 MiB and 4 GiB, got ${fixedMemoryBytes} bytes`);
+      }
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } else {
+      if (typeof SharedArrayBuffer === "undefined") {
+        throw new Error(
+          "the wasm engine's threaded build needs shared WebAssembly memory (SharedArrayBuffer): in a browser, " +
+            "serve the page cross-origin isolated (COOP: same-origin, COEP: require-corp), or use razor-single.wasm " +
+            "with { sharedMemory: false }",
+        );
+      }
+      memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    }
+    let instance: WebAssembly.Instance;
+    try {
+      instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortFromWasm } });
+    } catch (err) {
+      const want =
+        fixedMemoryBytes === undefined ? "razor.wasm (shared memory)" : "razor-single.wasm (non-shared memory)";
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`the wasm engine could not instantiate the kernels; this mode needs ${want}: ${why}`);
+    }
+    const rt = new EngineRuntime(memory, instance, threads, platform.canBlock, fixedMemoryBytes !== undefined);
     try {
       await rt.startWorkers(module, platform);
     } catch (err) {
@@ -178,7 +217,14 @@ export class EngineRuntime implements WasmRuntime {
     if (this.closed) throw new Error("wasm engine: used after close()");
     if (tasks.length > this.threads)
       throw new RangeError(`runTasks: ${tasks.length} tasks for ${this.threads} threads`);
-    for (let t = 1; t < tasks.length; t++) this.post(t - 1, tasks[t]!);
+    // check every task before posting any, so a bad one never leaves a worker running unawaited
+    const fns = tasks.map((t) => {
+      const fn = this.exportIndex.get(t.fn);
+      if (fn === undefined) throw new Error(`wasm engine: no kernel named ${t.fn}`);
+      if (t.args.length > MAX_ARGS) throw new RangeError(`wasm engine: ${t.fn} has more than ${MAX_ARGS} args`);
+      return fn;
+    });
+    for (let t = 1; t < tasks.length; t++) this.post(t - 1, fns[t]!, tasks[t]!.args);
     let error: unknown = null;
     try {
       const first = tasks[0];
@@ -188,7 +234,7 @@ export class EngineRuntime implements WasmRuntime {
     }
     for (let t = 1; t < tasks.length; t++) {
       const slot = this.slots[t - 1]!;
-      waitWhileEqual(slot.i32, 1, this.seq[t - 1]! - 1, this.canBlock);
+      waitUntilEqual(slot.i32, 1, this.seq[t - 1]!, this.canBlock);
       if (Atomics.load(slot.i32, 4) !== 0) {
         Atomics.store(slot.i32, 4, 0);
         error ??= new Error(`wasm engine: kernel ${slot.readError()} (on worker thread ${t})`);
@@ -197,14 +243,11 @@ export class EngineRuntime implements WasmRuntime {
     if (error !== null) throw error;
   }
 
-  private post(worker: number, task: Task): void {
+  private post(worker: number, fn: number, args: readonly number[]): void {
     const slot = this.slots[worker]!;
-    const fn = this.exportIndex.get(task.fn);
-    if (fn === undefined) throw new Error(`wasm engine: no kernel named ${task.fn}`);
-    if (task.args.length > MAX_ARGS) throw new RangeError(`wasm engine: ${task.fn} has more than ${MAX_ARGS} args`);
-    slot.f64.set(task.args);
+    slot.f64.set(args);
     Atomics.store(slot.i32, 2, fn);
-    Atomics.store(slot.i32, 3, task.args.length);
+    Atomics.store(slot.i32, 3, args.length);
     const s = ++this.seq[worker]!;
     Atomics.store(slot.i32, 0, s);
     Atomics.notify(slot.i32, 0);

@@ -2,9 +2,9 @@
  * Wrappers of the wasm spiking kernels (assembly/lif.ts, assembly/spike.ts) over a WasmRuntime: same signatures
  * and checks as the TS twins in reference-spike.ts.
  *
- * Splits: LIF over neurons (with a spike list, over the rows of the list so each row's positions come out of one
- * thread), event-driven linear forward over rows, weight gradients and conv forward over blocks of 4 output
- * features (each thread owns its columns, so results are bit-identical for any thread count).
+ * Splits: LIF over neurons; spike lists and event-driven linear forward over rows; weight gradients and conv
+ * forward over blocks of 4 output features (each thread owns its columns). Every result is bit-identical for any
+ * thread count.
  */
 import type { ConvShape, Kernels, SpikeList } from "./api.js";
 import {
@@ -17,9 +17,9 @@ import {
 } from "./reference-spike.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 
-/** Work (roughly: float adds) below which a thread handoff costs more than it saves. */
-const MIN_WORK_PER_THREAD = 150_000;
-/** Neurons per work item of a LIF scan without a spike list. */
+/** Work per thread (roughly: float adds) below which a handoff (7-65 µs) costs about what the split saves. */
+const MIN_WORK_PER_THREAD = 500_000;
+/** Neurons per block of the LIF scan: the block's slices stay in cache across time steps. */
 const LIF_SEGMENT = 256;
 
 const surrogateCode = { rect: 0, sigmoid: 1, atan: 2 } as const;
@@ -50,23 +50,19 @@ function convGeometry(s: ConvShape, ho: number, wo: number): Int32Array {
 export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName> {
   const x = rt.exports;
 
-  /** Positions of each row into list (CSR); the list's idx needs rows·rowLen slots or a temporary is used. */
-  function fillList(spikes: Uint8Array, list: SpikeList): void {
+  /**
+   * Fills `list` (CSR) from spike bytes at pSpk in two passes, so idx needs room only for the active positions:
+   * count each row (split over rows), running sums (serial), then write each row at its offset (split over rows).
+   */
+  function fillList(ptr: (view: TypedView) => number, pSpk: number, list: SpikeList): void {
     const { rows, rowLen } = list;
-    const full = rows * rowLen;
-    const idx = list.idx.length >= full ? list.idx : new Int32Array(full);
-    const outputs: TypedView[] = [idx, list.offsets];
-    const total = rt.call(outputs, (ptr) => {
-      const pIdx = ptr(idx);
-      const pOff = ptr(list.offsets);
-      rt.parallel("spikeIndicesSlots", [ptr(spikes), pIdx, pOff + 4, rowLen], rows, minItems(rows, full / 4));
-      return x.spikeListCompact!(pIdx, pOff, rows, rowLen);
-    });
-    if (idx !== list.idx) {
-      if (total > list.idx.length)
-        throw new RangeError(`spikeIndices: list.idx (${list.idx.length} entries) is too small`);
-      list.idx.set(idx.subarray(0, total));
-    }
+    const minRows = minItems(rows, (rows * rowLen) / 4);
+    const pOff = ptr(list.offsets);
+    rt.parallel("spikeRowCounts", [pSpk, pOff + 4, rowLen], rows, minRows);
+    const total = x.spikeOffsets!(pOff, rows);
+    if (total > list.idx.length)
+      throw new RangeError(`spikeIndices: list.idx has ${list.idx.length} entries, too small for ${total} spikes`);
+    rt.parallel("spikeRowsFill", [pSpk, ptr(list.idx), pOff, rowLen], rows, minRows);
   }
 
   return {
@@ -76,17 +72,11 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const hard = p.reset === "hard" ? 1 : 0;
       const outputs: TypedView[] = list === undefined ? [spikes, u] : [spikes, u, list.idx, list.offsets];
       rt.call(outputs, (ptr) => {
-        const args = [ptr(current), ptr(spikes), ptr(u), p.t, p.n, p.alpha, p.vth, hard];
-        if (list === undefined) {
-          const items = Math.ceil(p.n / LIF_SEGMENT);
-          rt.parallel("lifForward", [...args, 0, 0, LIF_SEGMENT], items, minItems(items, p.t * p.n));
-          return;
-        }
-        const pIdx = ptr(list.idx);
-        const pOff = ptr(list.offsets);
-        const items = p.n / list.rowLen;
-        rt.parallel("lifForward", [...args, pIdx, pOff + 4, list.rowLen], items, minItems(items, p.t * p.n));
-        x.spikeListCompact!(pIdx, pOff, list.rows, list.rowLen);
+        const pSpk = ptr(spikes);
+        const args = [ptr(current), pSpk, ptr(u), p.t, p.n, p.alpha, p.vth, hard, LIF_SEGMENT];
+        rt.parallel("lifForward", args, p.n, minItems(p.n, p.t * p.n));
+        // The list comes out of the same call, from the bytes just written (still warm in cache).
+        if (list !== undefined) fillList(ptr, pSpk, list);
       });
     },
 
@@ -102,7 +92,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
 
     spikeIndices(spikes, list) {
       checkSpikeIndices(spikes, list);
-      fillList(spikes, list);
+      rt.call([list.idx, list.offsets], (ptr) => fillList(ptr, ptr(spikes), list));
     },
 
     linearSpikeForward(list, w, bias, y, out) {
@@ -159,13 +149,23 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
+      const total = listCount(list);
       const gwT = new Float32Array(taps * stride);
       const scratch = new Float32Array(ho * wo * stride);
+      // Stride 1 (and coordinates that fit 16 bits) takes the gathering kernel, which updates each tap's
+      // gradient row once per image and channel instead of once per spike.
+      const gather = s.strideH === 1 && s.strideW === 1 && s.h < 32768 && s.w < 32768;
       rt.call([gw], (ptr) => {
+        const pIdx = ptr(usedIdx(list));
         const geo = ptr(convGeometry(s, ho, wo));
-        const args = [ptr(usedIdx(list)), ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
-        const work = listCount(list) * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
-        rt.parallel("conv2dSpikeWeightGrad", args, blocks, minItems(blocks, work));
+        const args = [pIdx, ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
+        const work = total * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
+        let coords = 0;
+        if (gather) {
+          coords = ptr(new Int32Array(Math.max(1, total)));
+          x.spikeCoords!(pIdx, total, s.h, s.w, coords);
+        }
+        rt.parallel("conv2dSpikeWeightGrad", [...args, coords], blocks, minItems(blocks, work));
       });
     },
   };

@@ -21,6 +21,13 @@ export interface WasmEngineOptions {
   platform?: WasmPlatform;
   /** Split every splittable call across threads, however small (for tests of the threaded paths). */
   alwaysSplit?: boolean;
+  /**
+   * false: run the razor-single.wasm build on an ordinary (non-shared) memory of fixed size `memoryMiB`, one thread;
+   * for browser pages without cross-origin isolation. Default: true where SharedArrayBuffer exists.
+   */
+  sharedMemory?: boolean;
+  /** Size of the fixed memory when `sharedMemory` is false (default 256 MiB; the shared memory grows instead). */
+  memoryMiB?: number;
 }
 
 export interface WasmEngine extends Engine {
@@ -41,11 +48,12 @@ async function nodeDefaults(): Promise<typeof import("./wasm-node.js")> {
   return import(/* @vite-ignore */ path);
 }
 
-async function compile(source: WasmEngineOptions["wasmSource"]): Promise<WebAssembly.Module> {
+async function compile(source: WasmEngineOptions["wasmSource"], shared: boolean): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (source === undefined) {
-    if (!isNode) throw new Error("createWasmEngine: pass wasmSource (URL or bytes of razor.wasm) outside Node");
-    return WebAssembly.compile((await nodeDefaults()).loadDefaultWasm() as Uint8Array<ArrayBuffer>);
+    const file = shared ? "razor.wasm" : "razor-single.wasm";
+    if (!isNode) throw new Error(`createWasmEngine: pass wasmSource (URL or bytes of ${file}) outside Node`);
+    return WebAssembly.compile((await nodeDefaults()).loadDefaultWasm(file) as Uint8Array<ArrayBuffer>);
   }
   if (typeof source === "string" || source instanceof URL) {
     const res = await fetch(source);
@@ -62,9 +70,12 @@ const singleThreaded: WasmPlatform = {
 };
 
 export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<WasmEngine> {
-  const platform = opts.platform ?? (isNode ? (await nodeDefaults()).nodePlatform : singleThreaded);
-  const module = await compile(opts.wasmSource);
-  const rt = await EngineRuntime.create(module, opts.threads ?? platform.defaultThreads, platform);
+  const shared = opts.sharedMemory ?? typeof SharedArrayBuffer !== "undefined";
+  const platform = opts.platform ?? (isNode && shared ? (await nodeDefaults()).nodePlatform : singleThreaded);
+  const module = await compile(opts.wasmSource, shared);
+  const threads = opts.threads ?? (shared ? platform.defaultThreads : 1);
+  const fixedBytes = shared ? undefined : (opts.memoryMiB ?? 256) * 2 ** 20;
+  const rt = await EngineRuntime.create(module, threads, platform, fixedBytes);
   let userBytes = 0;
   let peak = 0;
   const alloc = <T extends TypedView>(

@@ -2,6 +2,7 @@ import { createDecoder } from "./decoders/registry.js";
 import type { DecoderOptions, EventFormat } from "./decoders/types.js";
 import { detectFormat } from "./detect.js";
 import { concatEventStreams, type EventStream } from "./stream.js";
+import { sortByTime } from "./transforms/time.js";
 
 export interface DecodeOptions extends DecoderOptions {
   /** skip detection and use this format */
@@ -26,5 +27,11 @@ export function decodeEvents(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
   const { sensor, guessed } = dec.sensorInfo();
   const stream =
     b.t.length === 0 ? { ...a, sensor } : a.t.length === 0 ? { ...b, sensor } : concatEventStreams([a, b], sensor);
-  return { format, stream, sensorGuessed: guessed, meta: dec.meta() };
+  const meta = dec.meta();
+  return { format, stream: finishOrder(stream, opts, meta), sensorGuessed: guessed, meta };
+}
+
+/** Applies timeOrder "sort" to a decoded stream (a no-op for sorted streams and the other modes). */
+export function finishOrder(stream: EventStream, opts: DecoderOptions, meta: Record<string, unknown>): EventStream {
+  return opts.timeOrder === "sort" && meta.timeSorted === false ? sortByTime(stream) : stream;
 }

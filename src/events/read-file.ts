@@ -1,7 +1,7 @@
 /** Node-only file access for the decoders: detection from the first bytes, then chunked decoding. */
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import type { DecodedRecording } from "./decode.js";
+import { type DecodedRecording, finishOrder } from "./decode.js";
 import { createDecoder } from "./decoders/registry.js";
 import type { ChunkDecoder, DecoderOptions, EventFormat } from "./decoders/types.js";
 import { DETECT_HEAD_BYTES, type DetectedFormat, detectFormat } from "./detect.js";
@@ -83,5 +83,6 @@ export async function readEventFile(path: string, opts: ReadFileOptions = {}): P
   if (d === null) throw new EventFormatError(path, -1, "no decoder was created");
   const { sensor, guessed } = d.sensorInfo();
   const stream = parts.length === 0 ? emptyEventStream(sensor) : concatEventStreams(parts, sensor);
-  return { format, stream, sensorGuessed: guessed, meta: { ...d.meta(), file: basename(path) } };
+  const meta = { ...d.meta(), file: basename(path) };
+  return { format, stream: finishOrder(stream, opts, meta), sensorGuessed: guessed, meta };
 }

@@ -6,3 +6,4 @@ export * from "./frame-accumulator.js";
 export * from "./gap-lif.js";
 export * from "./pruned.js";
 export * from "./stream.js";
+export * from "./accounting.js";

@@ -14,28 +14,13 @@ import { engine } from "../engine/current.js";
 import type { SnnModel } from "../models/model.js";
 import { applyGapFloor, combineMasks, thresholdMask } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
-import type { SpikingLayer } from "../nn/spiking-layer.js";
+import type { LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
 import { GapLif } from "./gap-lif.js";
 import { EVAL_CTX, type FrameBatch, layerFanOut, releaseCurrent, scaleRows, synapseForward } from "./layer-step.js";
 
-/** What one layer did in a pruned run. */
-export interface PrunedLayerStats {
-  layer: number;
-  /** T·B */
-  frames: number;
-  /** frames this layer computed (conv / BN / pool / LIF) */
-  framesExecuted: number;
-  /** input spikes (events for the encoder) per frame [T·B]; 0 for frames not computed */
-  inputEvents: Float32Array;
-  /** output spikes of the computed frames, in total */
-  outputSpikes: number;
-  /** neurons per frame */
-  neurons: number;
-  /** synapses each input spike drives (mean, exact at conv borders) */
-  fanOut: number;
-  /** synaptic operations actually executed: Σ over computed frames of input events × fan-out */
-  sops: number;
-  /** M^n [T·B]: 1 where the layer computed the frame */
+/** What one layer did in a pruned run: the model's LayerCounts (counted on what ran) plus scores, kernel and time. */
+export interface PrunedLayerStats extends LayerCounts {
+  /** M^n [T·B]: 1 where the layer computed the frame (never null here) */
   executed: Uint8Array;
   /** d [T·B] of the layer's scorer (null without one) */
   scores: Float32Array | null;
@@ -146,7 +131,9 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
   const out = e.allocF32(Math.max(1, kept.length * neurons));
   const idx = e.allocI32(Math.max(1, kept.length * neurons));
   const offsets = new Int32Array(kept.length + 1);
-  const spikes = gap.run(kept, current.data, out, idx, offsets);
+  gap.run(kept, current.data, out, idx, offsets);
+  const outputSpikes = new Float32Array(frames);
+  for (let k = 0; k < kept.length; k++) outputSpikes[kept[k]!] = offsets[k + 1]! - offsets[k]!;
   if (kept.length > 0) releaseCurrent(layer);
   let sops = 0;
   const inputEvents = new Float32Array(frames);
@@ -165,10 +152,12 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
     mask,
     stats: {
       layer: layer.opts.index,
+      T,
+      B,
       frames,
       framesExecuted: kept.length,
       inputEvents,
-      outputSpikes: spikes,
+      outputSpikes,
       neurons,
       fanOut,
       sops,
@@ -201,7 +190,7 @@ function decideFrames(
   let m: Uint8Array | null = null;
   if (layer.threshold !== null) m = thresholdMask(d, layer.threshold);
   else if (lp) m = thresholdMask(d, lp.evalThreshold ?? 0.5);
-  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, T, B, layer.gapFloor);
+  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, upstream, T, B, layer.gapFloor);
   return m;
 }
 

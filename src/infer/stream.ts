@@ -142,7 +142,7 @@ export class EventStreamRunner {
         st.history.shift();
         st.history.push(batch?.spikes ? batch.spikes.idx.slice(0, batch.spikes.offsets[1]!) : null);
         d = this.razorScore(st, layer.opts.inShape);
-        if (layer.opts.index > 0 && !this.decide(st, d)) keep = false;
+        if (layer.opts.index > 0) keep = this.decide(st, d, keep);
       }
       computed.push(keep);
       scores.push(d);
@@ -222,20 +222,28 @@ export class EventStreamRunner {
     return st.layer.scorer!.score(seq, EVAL_CTX)[w - 1]!;
   }
 
-  /** m^n for the newest frame: θ_n, then the causal gap floor (as applyGapFloor); no threshold keeps all. */
-  private decide(st: LayerState, d: number): boolean {
+  /**
+   * Whether the layer computes the newest frame: θ_n on d, then the causal gap floor exactly as applyGapFloor
+   * (frames not computed, upstream drops included, count towards the run); no threshold keeps what reached it.
+   */
+  private decide(st: LayerState, d: number, upKept: boolean): boolean {
     const { layer } = st;
     const lp = layer.opts.learnedPruning;
     const theta = layer.threshold ?? (lp ? (lp.evalThreshold ?? 0.5) : null);
-    if (theta === null) return true;
-    let keep = thresholdMask(Float32Array.of(d), theta)[0] === 1;
+    if (theta === null) return upKept;
+    const own = thresholdMask(Float32Array.of(d), theta)[0] === 1;
     const G = layer.gapFloor;
-    if (!keep && G !== null) {
-      if (st.dropRun >= G) keep = true;
-      else st.dropRun++;
+    if (G === null) return own && upKept;
+    if (own && upKept) {
+      st.dropRun = 0;
+      return true;
     }
-    if (keep) st.dropRun = 0;
-    return keep;
+    if (upKept && st.dropRun >= G) {
+      st.dropRun = 0;
+      return true;
+    }
+    st.dropRun++;
+    return false;
   }
 }
 

@@ -1,6 +1,8 @@
 /** SnnModel: a stack of spiking layers built from a ModelConfig, with the frame-gating controls the trainer uses. */
 import type { MaskPolicy } from "../nn/frame-gate.js";
-import { type BufferPool, newPool } from "../nn/buffers.js";
+import { type BufferPool, i32Slot, newPool } from "../nn/buffers.js";
+import { eventDrivenThresholds } from "../nn/density.js";
+import { countsToSpikeList } from "../nn/event-list.js";
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
 import { type LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
@@ -17,6 +19,8 @@ export class SnnModel {
   /** random stream for dropout and sampled masks (seeded from config.seed; reseed with setRng) */
   rng: Rng;
   private readonly pool: BufferPool;
+  private readonly eventIdx = i32Slot();
+  private readonly eventOffsets = i32Slot();
 
   constructor(
     readonly config: ModelConfig,
@@ -66,9 +70,34 @@ export class SnnModel {
       throw new Error(`${this.config.name}: expected input [T, B, ${expect.join(", ")}], got [${x.shape.join(", ")}]`);
     }
     const c: Context = { training: ctx?.training ?? this.training, rng: ctx?.rng ?? this.rng };
-    let h = x;
-    for (const layer of this.layers) h = layer.forward(h, c);
+    let h = this.withEventList(x);
+    this.layers.forEach((layer, i) => {
+      h = layer.forward(h, c);
+      // the previous layer's dense spikes are dead once this layer has run on their list
+      if (i > 0 && c.training && !layer.needsDenseInput()) this.layers[i - 1]!.lif.releaseOutput();
+    });
     return h;
+  }
+
+  /**
+   * Gives count frames a spike list (each event listed once) when they are sparse enough for the encoder's
+   * event-driven kernel; input that already has a list, or is not integer counts, is left as it is.
+   */
+  private withEventList(x: Seq): Seq {
+    if (x.spikes) return x;
+    const first = this.layers[0]!.opts;
+    const threshold = first.kind === "conv" ? eventDrivenThresholds().conv : eventDrivenThresholds().linear;
+    const frames = x.shape[0]! * x.shape[1]!;
+    const rowLen = x.data.length / frames;
+    const list = countsToSpikeList(
+      x.data,
+      frames,
+      rowLen,
+      Math.floor(threshold * x.data.length),
+      this.eventIdx,
+      this.eventOffsets,
+    );
+    return list === null ? x : { ...x, spikes: list };
   }
 
   /**
@@ -79,9 +108,7 @@ export class SnnModel {
     const c: Context = { training: true, rng: ctx?.rng ?? this.rng };
     let g = gy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      const next = this.layers[i]!.backward(g, c);
-      if (g !== gy) this.pool.release(g.data);
-      g = next;
+      g = this.layers[i]!.backwardFrom(g, c, g !== gy);
     }
     if (g.data.length > 0) this.pool.release(g.data);
   }
@@ -165,6 +192,8 @@ export class SnnModel {
   /** Returns all engine memory (parameters, buffers, activations) to the engine. */
   dispose(): void {
     for (const l of this.layers) l.dispose();
+    this.eventIdx.free();
+    this.eventOffsets.free();
     this.pool.clear();
   }
 }

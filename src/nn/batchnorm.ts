@@ -102,11 +102,24 @@ export class BatchNorm implements Module {
   }
 
   backward(gy: Seq, _ctx: Context): Seq {
+    return { data: this.backwardInto(gy, this.pool.acquire(gy.data.length)), shape: gy.shape };
+  }
+
+  /**
+   * Backward writing dL/dx over gy's own buffer (saves one activation-sized array per layer; the kernels compute
+   * the channel sums first and then each gx[i] from gy[i] and x[i] alone, so the overwrite is safe — the model
+   * tests check it against finite differences on both engines).
+   */
+  backwardInPlace(gy: Seq, _ctx: Context): Seq {
+    this.backwardInto(gy, gy.data);
+    return gy;
+  }
+
+  private backwardInto(gy: Seq, gx: Float32Array): Float32Array {
     const x = this.x;
     const s = this.shape;
     if (x === null || s === null) throw new Error(`${this.opts.name}: backward before forward`);
     if (!this.trainedForward) throw new Error(`${this.opts.name}: backward needs a training-mode forward`);
-    const gx = this.pool.acquire(x.data.length);
     engine().batchNormBackward(
       gy.data,
       x.data,
@@ -118,7 +131,7 @@ export class BatchNorm implements Module {
       this.bias.grad,
       s,
     );
-    return { data: gx, shape: x.shape };
+    return gx;
   }
 
   releaseOutput(): void {

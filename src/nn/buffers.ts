@@ -28,10 +28,13 @@ export class Slot<K extends Kind> {
     return this.arr;
   }
 
-  /** An array of at least n elements; grows by half again when too small, never shrinks (for spike lists). */
+  /**
+   * An array of at least n elements, with half as much again in reserve when (re)allocated; never shrinks (spike
+   * lists, whose length varies from batch to batch).
+   */
   atLeast(n: number): ArrayOf<K> {
     if (this.arr !== null && this.arr.length >= n) return this.arr;
-    const grown = this.arr === null ? n : Math.max(n, Math.ceil(this.arr.length * 1.5));
+    const grown = Math.ceil(Math.max(n, this.arr?.length ?? 0) * 1.5);
     this.free();
     this.arr = alloc(this.kind, grown);
     return this.arr;

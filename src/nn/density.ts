@@ -1,7 +1,8 @@
 /**
  * When a layer's input is a spike list, Linear and Conv2d use the event-driven kernels below these input densities
- * (active entries / all entries) and the dense ones above. Measured by bench/… and `npm run bench` (see
- * docs/models.md); settable so a benchmark can force either path.
+ * (active entries / all entries) and the dense ones above (forward + weight gradient crossovers measured on the
+ * N-MNIST, Gesture and SHD layer shapes, wasm engine, 2 threads: conv 0.1–0.25, large FC 0.15–0.2, SHD-size FC above
+ * 0.5; see docs/models.md). Settable, so a benchmark can force either path.
  */
 import type { SpikeList } from "../engine/api.js";
 
@@ -10,7 +11,7 @@ export interface EventDrivenThresholds {
   conv: number;
 }
 
-const thresholds: EventDrivenThresholds = { linear: 0.3, conv: 0.3 };
+const thresholds: EventDrivenThresholds = { linear: 0.2, conv: 0.15 };
 
 export function eventDrivenThresholds(): Readonly<EventDrivenThresholds> {
   return thresholds;

@@ -48,20 +48,21 @@ export function thresholdMask(scores: Float32Array, theta: number): Uint8Array {
 }
 
 /**
- * Causal gap floor: per sample, never more than G consecutive dropped frames; the frame that would be the (G+1)-th
- * dropped one in a row is kept instead (in place).
+ * Causal gap floor: per sample, walking forward in time, a frame that reached the layer (kept upstream) is forced
+ * to run after G consecutive frames the layer did not compute — its own drops and frames dropped upstream alike
+ * (the floor cannot bring those back). In place on m^n; `upstream` = M^{n-1}, null when nothing was dropped.
  */
-export function applyGapFloor(m: Uint8Array, T: number, B: number, G: number): void {
+export function applyGapFloor(m: Uint8Array, upstream: Uint8Array | null, T: number, B: number, G: number): void {
   for (let b = 0; b < B; b++) {
     let run = 0;
     for (let t = 0; t < T; t++) {
       const r = t * B + b;
-      if (m[r] === 0) {
-        if (run >= G) {
-          m[r] = 1;
-          run = 0;
-        } else run++;
-      } else run = 0;
+      const upKept = upstream === null || upstream[r] !== 0;
+      if (m[r] !== 0 && upKept) run = 0;
+      else if (upKept && run >= G) {
+        m[r] = 1;
+        run = 0;
+      } else run++;
     }
   }
 }

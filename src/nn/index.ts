@@ -16,3 +16,4 @@ export * from "./reshape.js";
 export * from "./spiking-layer.js";
 export * from "./temporal-attention.js";
 export * from "./gradcheck.js";
+export * from "./event-list.js";

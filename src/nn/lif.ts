@@ -36,6 +36,7 @@ export class Lif implements Module {
   private readonly u = f32Slot();
   private readonly spikes = u8Slot();
   private readonly idx = i32Slot();
+  private readonly offsets = i32Slot();
   private readonly smoothS = f32Slot();
   private out: Float32Array | null = null;
   private params: LifParams | null = null;
@@ -95,7 +96,7 @@ export class Lif implements Module {
       rows: frames,
       rowLen: features,
       idx: this.idx.atLeast(Math.max(1, active)),
-      offsets: new Int32Array(frames + 1),
+      offsets: this.offsets.get(frames + 1),
     };
     engine().spikeIndices(spikes, list);
     result.spikes = list;
@@ -122,14 +123,29 @@ export class Lif implements Module {
     return { data: g, shape: this.inShape };
   }
 
+  /**
+   * Hands the dense output back to the pool early (its spike list stays valid); only when the smooth twin is off,
+   * since its output has no list.
+   */
+  releaseOutput(): void {
+    if (this.opts.smoothTwin) return;
+    this.pool.release(this.out);
+    this.out = null;
+  }
+
   /** Spikes per frame of the last forward ([T·B], frame r = t·B + b). */
   spikesPerFrame(): Float32Array {
     const p = this.params;
-    const out = this.out;
-    if (p === null || out === null || this.inShape === null) throw new Error("lif: no forward yet");
+    if (p === null || this.inShape === null) throw new Error("lif: no forward yet");
     const frames = this.inShape[0]! * this.inShape[1]!;
-    const f = out.length / frames;
     const counts = new Float32Array(frames);
+    const offsets = this.offsets.peek();
+    if (!this.opts.smoothTwin && offsets !== null) {
+      for (let r = 0; r < frames; r++) counts[r] = offsets[r + 1]! - offsets[r]!;
+      return counts;
+    }
+    const out = this.out!;
+    const f = out.length / frames;
     for (let r = 0; r < frames; r++) {
       let c = 0;
       for (let i = r * f; i < (r + 1) * f; i++) c += out[i]!;
@@ -152,6 +168,7 @@ export class Lif implements Module {
     this.u.free();
     this.spikes.free();
     this.idx.free();
+    this.offsets.free();
     this.smoothS.free();
     if (this.w) freeParams([this.w]);
   }

@@ -132,49 +132,61 @@ export class RazorScorer implements FrameScorer {
     const gamma = this.gamma.value[0]!;
     const eta = this.eta.value[0]!;
     const beta = this.beta.value[0]!;
-    this.norm = new Float64Array(frames);
-    this.p = new Float64Array(frames * K);
-    this.alpha = new Float64Array(frames * K);
-    this.s = new Float64Array(frames);
-    this.act = new Float64Array(frames);
+    const norms = new Float64Array(frames);
+    const P = new Float64Array(frames * K);
+    const A = new Float64Array(frames * K);
+    const S = new Float64Array(frames);
+    const act = new Float64Array(frames);
+    const eHat = this.eHat;
     const d = new Float32Array(frames);
+    // firing-rate descriptors are sparse: the sums and dots run over the non-zero channels only
+    const nz = new Int32Array(C);
     for (let r = 0; r < frames; r++) {
+      const row = r * C;
+      let n = 0;
       let sq = 0;
       let l1 = 0;
       for (let c = 0; c < C; c++) {
-        const v = f[r * C + c]!;
+        const v = f[row + c]!;
+        if (v === 0) continue;
+        nz[n++] = c;
         sq += v * v;
         l1 += Math.abs(v);
       }
       const norm = Math.sqrt(sq);
-      this.norm[r] = norm;
+      norms[r] = norm;
       let maxLogit = -Infinity;
       for (let k = 0; k < K; k++) {
         let dot = 0;
         if (norm > 0) {
-          for (let c = 0; c < C; c++) dot += f[r * C + c]! * this.eHat[k * C + c]!;
+          const e = k * C;
+          for (let j = 0; j < n; j++) dot += f[row + nz[j]!]! * eHat[e + nz[j]!]!;
           dot /= norm;
         }
-        this.p[r * K + k] = dot;
+        P[r * K + k] = dot;
         maxLogit = Math.max(maxLogit, dot / tau);
       }
       let z = 0;
       for (let k = 0; k < K; k++) {
-        const e = Math.exp(this.p[r * K + k]! / tau - maxLogit);
-        this.alpha[r * K + k] = e;
+        const e = Math.exp(P[r * K + k]! / tau - maxLogit);
+        A[r * K + k] = e;
         z += e;
       }
-      let s = 0;
+      let sr = 0;
       for (let k = 0; k < K; k++) {
-        const a = this.alpha[r * K + k]! / z;
-        this.alpha[r * K + k] = a;
-        s += a * this.p[r * K + k]!;
+        const a = A[r * K + k]! / z;
+        A[r * K + k] = a;
+        sr += a * P[r * K + k]!;
       }
-      this.s[r] = s;
-      const act = l1 / C;
-      this.act[r] = act;
-      d[r] = 1 / (1 + Math.exp(-(gamma * s + eta * Math.log(eps + act) + beta)));
+      S[r] = sr;
+      act[r] = l1 / C;
+      d[r] = 1 / (1 + Math.exp(-(gamma * sr + eta * Math.log(eps + act[r]!) + beta)));
     }
+    this.norm = norms;
+    this.p = P;
+    this.alpha = A;
+    this.s = S;
+    this.act = act;
     this.d = d;
     return d;
   }

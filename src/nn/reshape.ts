@@ -75,7 +75,9 @@ export class Dropout implements Module {
     if (keep === null) gx.set(gy.data);
     else {
       const bf = keep.length;
-      for (let i = 0; i < gy.data.length; i++) gx[i] = gy.data[i]! * keep[i % bf]!;
+      for (let o = 0; o < gy.data.length; o += bf) {
+        for (let i = 0; i < bf; i++) gx[o + i] = gy.data[o + i]! * keep[i]!;
+      }
     }
     return { data: gx, shape: this.inShape };
   }

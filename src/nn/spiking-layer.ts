@@ -205,14 +205,25 @@ export class SpikingLayer implements Module {
     else delete cur.mask;
     const out = this.lif.forward(cur, ctx);
     if (cur !== h) this.pool.release(cur.data);
+    // I itself is needed again only for the scores' gradient
+    if (d === null) (this.poolOp ?? this.bn ?? this.synapse).releaseOutput();
     return out;
   }
 
   backward(gy: Seq, ctx: Context): Seq {
+    return this.backwardFrom(gy, ctx, false);
+  }
+
+  /**
+   * backward; with `consume` the layer hands gy's buffer back to the shared pool as soon as the LIF is through
+   * with it (the model does this: it keeps one fewer gradient alive per layer).
+   */
+  backwardFrom(gy: Seq, ctx: Context, consume: boolean): Seq {
     const h = this.current;
     if (h === null) throw new Error(`${this.opts.name}: backward before forward`);
     const frames = this.dims.T * this.dims.B;
     const g = this.lif.backward(gy, ctx);
+    if (consume) this.pool.release(gy.data);
     let gd: Float32Array | null = null;
     if (this.weights !== null) {
       if (this.scores !== null) gd = frameDots(g.data, h.data, frames, this.gradMask);
@@ -225,7 +236,7 @@ export class SpikingLayer implements Module {
     if (gd !== null && this.scorer?.source === "current") this.scorer.backward(gd, g.data);
     let gh = g;
     if (this.poolOp) gh = this.passBack(this.poolOp, gh, ctx);
-    if (this.bn) gh = this.passBack(this.bn, gh, ctx);
+    if (this.bn) gh = this.bn.backwardInPlace(gh, ctx);
     gh = this.passBack(this.synapse, gh, ctx);
     if (this.dropout && this.opts.inputGrad) gh = this.passBack(this.dropout, gh, ctx);
     if (gd !== null && this.scorer?.source === "input") this.scorer.backward(gd, this.opts.inputGrad ? gh.data : null);
@@ -236,6 +247,14 @@ export class SpikingLayer implements Module {
     const r = m.backward(g, ctx);
     this.pool.release(g.data);
     return r;
+  }
+
+  /**
+   * True when backward reads the dense values of this layer's input (dense synapse kernels, dropout): otherwise
+   * the previous layer may drop its dense output once this forward is done (the spike list stays).
+   */
+  needsDenseInput(): boolean {
+    return this.dropout !== null || this.synapse.lastPath === "dense";
   }
 
   /** m^n for this layer, or null for "keep all". */
@@ -263,7 +282,7 @@ export class SpikingLayer implements Module {
       for (let r = 0; r < d.length; r++) m[r] = ctx.rng.uniform() < d[r]! ? 1 : 0;
       return m;
     } else if (binary) m = thresholdMask(d, this.opts.learnedPruning!.evalThreshold ?? 0.5);
-    if (m !== null && this.gapFloor !== null) applyGapFloor(m, T, B, this.gapFloor);
+    if (m !== null && this.gapFloor !== null) applyGapFloor(m, upstream, T, B, this.gapFloor);
     return m;
   }
 

@@ -10,6 +10,7 @@
  *   along each sample's time axis); event-count gate (the frames with the fewest input events).
  * - top-k per sample (offline only: needs the whole sequence): keeps the k highest-scoring frames of each sample.
  */
+import { applyGapFloor } from "../nn/frame-gate.js";
 import type { Rng } from "../util/rng.js";
 import type { MaskPolicy, MaskPolicyInput } from "./model-api.js";
 
@@ -47,24 +48,8 @@ export function thresholdPolicy(theta: (number | null)[], gapFloor: number | nul
   };
 }
 
-/**
- * Causal: walking forward in time, a frame that reached the layer is forced to run after `g` consecutive dropped
- * frames of its sample (frames dropped upstream count as dropped; the floor cannot bring them back).
- */
-export function applyGapFloor(m: Uint8Array, upstream: Uint8Array | null, T: number, B: number, g: number): void {
-  for (let s = 0; s < B; s++) {
-    let run = 0;
-    for (let step = 0; step < T; step++) {
-      const i = step * B + s;
-      const upKept = upstream === null || upstream[i] !== 0;
-      if (m[i] !== 0 && upKept) run = 0;
-      else if (upKept && run >= g) {
-        m[i] = 1;
-        run = 0;
-      } else run++;
-    }
-  }
-}
+// one definition of the gap floor for the model, the sweep and inference
+export { applyGapFloor };
 
 /** A control at per-layer total drop rates `rates` (indexed by spiking layer). */
 export function controlPolicy(name: ControlName, rates: number[], rng: Rng): MaskPolicy {

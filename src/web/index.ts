@@ -1,4 +1,5 @@
-/** The browser viewer's reusable parts: the Worker protocol, its host and client, time index and painting. */
+/** The browser viewer's reusable parts: the Worker protocol, host and client, model runner, time index, painting. */
+export * from "./model-runner.js";
 export * from "./protocol.js";
 export * from "./render.js";
 export * from "./timeline.js";

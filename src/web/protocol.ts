@@ -17,6 +17,18 @@ export interface RazorWorkerRecording {
   stream: EventStream;
   /** Worker-side decode time in ms */
   decodeMs: number;
+  /** set when the file holds many samples (SHD/SSC HDF5): which one this is, and the file's labels */
+  container: RazorWorkerContainer | null;
+}
+
+/** A file of many labelled samples, kept open in the Worker; `sample` decodes one. */
+export interface RazorWorkerContainer {
+  handle: number;
+  samples: number;
+  index: number;
+  /** this sample's class, and the class names when the file has them */
+  label: number;
+  className: string | null;
 }
 
 /** What the page needs to know about a loaded model. */
@@ -34,6 +46,8 @@ export interface RazorWorkerModel {
   thresholds: number[];
   /** the checkpoint's preprocessing and model config, as stored */
   config: Record<string, unknown>;
+  /** which engine runs it (e.g. "wasm SIMD, 2 threads"), set by the Worker host */
+  engine: string;
 }
 
 export interface RazorWorkerLayerTrace {
@@ -67,13 +81,18 @@ export interface RazorWorkerInference {
   /** the model's input frames [T, P, H, W] for display (P, H, W in `frameShape`) */
   frames: Float32Array;
   frameShape: [number, number, number, number];
+  /** frame k covers [frameTimes[k], frameTimes[k+1]) µs of the recording; null when preprocessing moves it */
+  frameTimes: Float64Array | null;
+  /** how many alternating masked/unmasked runs the times are the best of */
+  timingRuns: number;
 }
 
 export type RazorWorkerRequest =
   | { op: "decode"; id: number; bytes: ArrayBuffer; options: DecodeOptions }
+  | { op: "sample"; id: number; container: number; index: number }
   | { op: "release"; id: number; handle: number }
   | { op: "loadModel"; id: number; bytes: ArrayBuffer; name: string; wasmUrl: string | null }
-  | { op: "infer"; id: number; handle: number; thresholds: number[] | null };
+  | { op: "infer"; id: number; handle: number; thresholds: number[] | null; timingRuns: number };
 
 export type RazorWorkerResult = RazorWorkerRecording | RazorWorkerModel | RazorWorkerInference | null;
 

@@ -99,7 +99,8 @@ export function paintFrame(
 
 /**
  * Spike raster (channel × time) for audio data: x = time over [tStart, tEnd) mapped onto `width` columns,
- * y = channel (ev.x) mapped onto `height` rows, channel 0 at the bottom. Returns the number of events painted.
+ * y = channel (ev.x) mapped onto `height` rows, channel 0 at the bottom; each spike a `dot`×`dot` square (clipped at
+ * the edges). Returns the number of events painted.
  */
 export function paintRaster(
   ev: EventStream,
@@ -111,6 +112,7 @@ export function paintRaster(
   height: number,
   color: number = defaultPalette.on,
   background: number = defaultPalette.background,
+  dot = 1,
 ): number {
   out.fill(background);
   const span = tEnd - tStart;
@@ -122,7 +124,9 @@ export function paintRaster(
     if (ti < tStart || ti >= tEnd || x[i]! >= channels) continue;
     const col = Math.floor(((ti - tStart) / span) * width);
     const row = height - 1 - Math.floor((x[i]! / channels) * height);
-    out[row * width + col] = color;
+    for (let dy = 0; dy < dot && row - dy >= 0; dy++) {
+      for (let dx = 0; dx < dot && col + dx < width; dx++) out[(row - dy) * width + col + dx] = color;
+    }
     painted++;
   }
   return painted;
@@ -130,4 +134,38 @@ export function paintRaster(
 
 function unpack(c: number): [number, number, number] {
   return [c & 255, (c >>> 8) & 255, (c >>> 16) & 255];
+}
+
+/**
+ * Frames of a channel input (audio: [T, F]) as one image: frame t is column band t of `width / T` pixels, channel f
+ * a row (channel 0 at the bottom, F mapped onto `height` rows, summed where rows merge); brightness = value
+ * relative to the maximum.
+ */
+export function paintChannelFrames(
+  data: Float32Array,
+  T: number,
+  F: number,
+  out: Uint32Array,
+  width: number,
+  height: number,
+  color: number = defaultPalette.on,
+  background: number = defaultPalette.background,
+): void {
+  if (data.length < T * F) throw new RangeError(`channel frames have ${data.length} values, expected ${T}×${F}`);
+  const cells = new Float32Array(T * height);
+  for (let t = 0; t < T; t++) {
+    for (let f = 0; f < F; f++) cells[t * height + Math.floor((f / F) * height)]! += data[t * F + f]!;
+  }
+  let max = 0;
+  for (const v of cells) if (v > max) max = v;
+  const [r0, g0, b0] = unpack(background);
+  const [r1, g1, b1] = unpack(color);
+  for (let y = 0; y < height; y++) {
+    const row = height - 1 - y;
+    for (let x = 0; x < width; x++) {
+      const t = Math.min(T - 1, Math.floor((x / width) * T));
+      const v = max > 0 ? Math.sqrt(cells[t * height + row]! / max) : 0;
+      out[y * width + x] = rgba((r0 + (r1 - r0) * v) | 0, (g0 + (g1 - g0) * v) | 0, (b0 + (b1 - b0) * v) | 0);
+    }
+  }
 }

@@ -44,7 +44,12 @@ export class RazorWorkerClient {
     return this.call<RazorWorkerRecording>({ op: "decode", id: 0, bytes, options }, [bytes]);
   }
 
-  /** Frees the Worker's copy of a decoded recording. */
+  /** Decodes sample `index` of a multi-sample file opened with `decode` (see `RazorWorkerRecording.container`). */
+  sample(container: number, index: number): Promise<RazorWorkerRecording> {
+    return this.call<RazorWorkerRecording>({ op: "sample", id: 0, container, index }, []);
+  }
+
+  /** Frees the Worker's copy of a decoded recording (or closes a multi-sample file, given its container handle). */
   release(handle: number): Promise<void> {
     return this.call<void>({ op: "release", id: 0, handle }, []);
   }
@@ -54,9 +59,12 @@ export class RazorWorkerClient {
     return this.call<RazorWorkerModel>({ op: "loadModel", id: 0, bytes, name, wasmUrl }, [bytes]);
   }
 
-  /** Runs the loaded model on a decoded recording with the given thresholds (null: the checkpoint's). */
-  infer(handle: number, thresholds: number[] | null): Promise<RazorWorkerInference> {
-    return this.call<RazorWorkerInference>({ op: "infer", id: 0, handle, thresholds }, []);
+  /**
+   * Runs the loaded model on a decoded recording with θ per masked layer (null: keep every frame). The times are
+   * the best of up to `timingRuns` alternating runs of the pruned runtime with and without the mask.
+   */
+  infer(handle: number, thresholds: number[] | null, timingRuns = 5): Promise<RazorWorkerInference> {
+    return this.call<RazorWorkerInference>({ op: "infer", id: 0, handle, thresholds, timingRuns }, []);
   }
 
   terminate(): void {

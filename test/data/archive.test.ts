@@ -142,3 +142,20 @@ test("archives written by the system's tar (GNU/pax long names) extract the same
   assert.deepEqual(readFileSync(join(out, "d", "x".repeat(150), "f.bin")), big);
   assert.equal(readFileSync(join(out, "d", "small.txt"), "utf8"), "small");
 });
+
+test("extraction reports progress up to the total: zip entries, tar.gz compressed bytes", async () => {
+  for (const [kind, archive] of [
+    ["zip", makeZip(entries)],
+    ["tar.gz", makeTarGz(entries)],
+  ] as const) {
+    const seen: [number, number][] = [];
+    await extractArchive(write(`progress.${kind}`, archive), join(tmp, `progress-${kind}`), kind, (d, t) =>
+      seen.push([d, t]),
+    );
+    assert.ok(seen.length >= (kind === "zip" ? entries.length : 1), kind);
+    const total = kind === "zip" ? entries.length : archive.length;
+    assert.ok(seen.every(([, t]) => t === total));
+    assert.deepEqual(seen.at(-1), [total, total]);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]![0] >= seen[i - 1]![0], "never goes back");
+  }
+});

@@ -25,16 +25,39 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+/** Runs the data command in this process (spawning a CLI per case is slow on a busy machine). */
+async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { command } = await import("../../src/cli/commands/data.js");
+  let out = "";
+  let err = "";
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => {
+    out += `${a.join(" ")}\n`;
+  };
+  console.error = (...a: unknown[]) => {
+    err += `${a.join(" ")}\n`;
+  };
+  try {
+    return { code: await command.run(args), out, err };
+  } catch (e) {
+    return { code: 1, out, err: err + (e as Error).message };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
 test("data --help and every sub-command's --help exit 0 and describe it", async () => {
   const top = await cli(["data", "--help"]);
   assert.equal(top.code, 0);
   for (const sub of ["list", "download", "info", "inspect"]) {
     assert.ok(top.out.includes(sub));
-    const r = await cli(["data", sub, "--help"]);
+    const r = await inProcess([sub, "--help"]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`usage: razor-snn data ${sub}`));
   }
-  assert.equal((await cli(["data", "frobnicate"])).code, 2);
+  assert.equal((await inProcess(["frobnicate"])).code, 2);
 });
 
 test("data info on the shared N-MNIST split counts every class and measures every sample", async () => {
@@ -105,7 +128,7 @@ const INSPECT_CASES: [string, number, number | null, { t: number; x: number; y: 
 
 test("data inspect --json reproduces the reference numbers of the sample files", async () => {
   for (const [rel, events, on, first] of INSPECT_CASES) {
-    const r = await cli(["data", "inspect", join(sharedDataDir(), rel), "--json", "--first", "1"]);
+    const r = await inProcess(["inspect", join(sharedDataDir(), rel), "--json", "--first", "1"]);
     assert.equal(r.code, 0, `${rel}: ${r.err}`);
     const s = JSON.parse(r.out);
     assert.equal(s.events, events, rel);
@@ -114,7 +137,7 @@ test("data inspect --json reproduces the reference numbers of the sample files",
     assert.deepEqual(s.firstEvents, [first], rel);
   }
   const aedat4 = JSON.parse(
-    (await cli(["data", "inspect", join(sharedDataDir(), "aedat4/tonic/sample.aedat4"), "--json"])).out,
+    (await inProcess(["inspect", join(sharedDataDir(), "aedat4/tonic/sample.aedat4"), "--json"])).out,
   );
   assert.equal(aedat4.format, "aedat4");
   assert.deepEqual([aedat4.sensor.width, aedat4.sensor.height], [320, 240]);
@@ -130,7 +153,7 @@ test("data inspect prints a readable summary; SHD files show their samples; bad 
   assert.match(r.out, /time span\s+937 \.\. 305341 µs/);
   assert.match(r.out, /937, 10, 30, 1/);
   const h5 = join(sharedDataDir(), "shd/SYNTHETIC_layout_fixture/synthetic_shd_layout_f16.h5");
-  const shd = await cli(["data", "inspect", h5, "--sample", "3", "--json"]);
+  const shd = await inProcess(["inspect", h5, "--sample", "3", "--json"]);
   assert.equal(shd.code, 0, shd.err);
   const s = JSON.parse(shd.out);
   assert.equal(s.samples, 8);
@@ -140,6 +163,6 @@ test("data inspect prints a readable summary; SHD files show their samples; bad 
   assert.equal(bad.code, 1);
   assert.match(bad.err, /missing\.bin: no such file/);
   assert.doesNotMatch(bad.err, /\n\s+at /);
-  const fmt = await cli(["data", "inspect", h5, "--format", "nope"]);
+  const fmt = await inProcess(["inspect", h5, "--format", "nope"]);
   assert.match(fmt.err, /--format nope: expected one of atis40/);
 });

@@ -39,6 +39,18 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   const m = /bytes=(\d+)-/.exec(req.headers.range ?? "");
+  if (path === "/flaky.bin") {
+    // every response breaks off after 30 000 bytes
+    const start = m ? Number(m[1]) : 0;
+    res.writeHead(m ? 206 : 200, {
+      "content-length": body.length - start,
+      ...(m ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    const end = Math.min(body.length, start + 30_000);
+    if (end === body.length) res.end(body.subarray(start));
+    else res.write(body.subarray(start, end), () => setTimeout(() => res.socket?.destroy(), 10));
+    return;
+  }
   if (m) {
     const start = Number(m[1]);
     if (start >= body.length) {
@@ -51,6 +63,11 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
       "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
     });
     res.end(body.subarray(start));
+    return;
+  }
+  if (path === "/page.bin") {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end("<!DOCTYPE html><html><body>Please sign in to download</body></html>");
     return;
   }
   res.writeHead(200, { "content-length": body.length });
@@ -102,6 +119,28 @@ test("a .part left by an earlier run is resumed, through a redirect", async () =
     requests.map((q) => q.range),
     ["bytes=77777-", "bytes=77777-"],
   );
+});
+
+test("a connection that breaks again and again but advances is followed to the end", async () => {
+  files.set("/flaky.bin", payload);
+  files.set("/page.bin", payload);
+  const dest = join(tmp, "flaky", "flaky.bin");
+  const r = await downloadFile(`${base}/flaky.bin`, dest, { ...quiet, retries: 1, md5: md5(payload) });
+  assert.deepEqual(readFileSync(dest), payload);
+  assert.equal(r.attempts, Math.ceil(payload.length / 30_000));
+});
+
+test("a web page served instead of the file is recognised and the message says to fetch it by hand", async () => {
+  const dest = join(tmp, "page", "page.bin");
+  await assert.rejects(
+    downloadFile(`${base}/page.bin`, dest, { ...quiet, md5: md5(payload), page: "https://example.org/dataset" }),
+    (err: unknown) => {
+      assert.ok(err instanceof ChecksumError);
+      assert.match(err.message, /web page instead of the file.*https:\/\/example\.org\/dataset/);
+      return true;
+    },
+  );
+  assert.equal(existsSync(`${dest}.part`), false);
 });
 
 test("a checksum mismatch removes the download and says what was expected", async () => {

@@ -120,3 +120,60 @@ test("DVS128 Gesture samples load in worker threads from their refs, with the sa
     await pool.close();
   }
 });
+
+test("end to end: a DvsGesture.tar.gz served over HTTP is downloaded, verified, extracted, split and batched", async () => {
+  const { createServer } = await import("node:http");
+  const { createHash } = await import("node:crypto");
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { makeTarGz } = await import("./archive-fixtures.js");
+  const { fetchDataset } = await import("../../src/data/fetch-dataset.js");
+  const { DATASETS } = await import("../../src/data/registry.js");
+  const src = join(tmp, "e2e-src");
+  buildDataset(src);
+  const entries = readdirSync(join(src, "DvsGesture")).map((f) => ({
+    name: `DvsGesture/${f}`,
+    data: readFileSync(join(src, "DvsGesture", f)),
+  }));
+  const archive = makeTarGz(entries);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-length": archive.length });
+    res.end(archive);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const real = DATASETS["dvs128-gesture"];
+    const spec = {
+      ...real,
+      resources: [
+        {
+          ...real.resources[0]!,
+          url: `http://127.0.0.1:${(server.address() as { port: number }).port}/DvsGesture.tar.gz`,
+          md5: createHash("md5").update(archive).digest("hex"),
+        },
+      ],
+    };
+    const root = join(tmp, "e2e");
+    const got = await fetchDataset(spec, root, { progress: false, log: () => {} });
+    assert.deepEqual(
+      got.map((g) => [g.status, g.extractedFiles]),
+      [["downloaded", entries.length]],
+    );
+    const ds = await openData({ dataset: "dvs128-gesture", data: root });
+    assert.equal(ds.splits.train!.length, 4);
+    const loader = new BatchLoader({
+      samples: ds.splits.train!,
+      pipeline: framePipeline({ mode: "timeWindow", dt: 5000, frames: 2 }),
+      batchSize: 4,
+      source: directFrames,
+    });
+    const batch = (await loader.epoch(0).next()).value!;
+    assert.deepEqual([batch.T, batch.B, batch.C, batch.H, batch.W], [2, 4, 2, 128, 128]);
+    assert.deepEqual(
+      [...batch.y].sort((a, b) => a - b),
+      [0, 7, 7, 10],
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -119,6 +119,37 @@ test("leak gives exactly rate × duration ON events per still pixel", () => {
   );
 });
 
+test("hot pixels: the given share of pixels leaks at the hot rate", () => {
+  const n = 40 * 40;
+  const ev = emulateFrames(
+    { width: 40, height: 40, frames: [uniform(n, 0.4), uniform(n, 0.4)], timestamps: [0, 2e6] },
+    { ...IDEAL, leakRateHz: 1, hotPixelFraction: 0.1, hotPixelRateHz: 50, seed: 8 },
+  );
+  const on = countsPerPixel(ev, 1);
+  const hot = on.filter((c) => c >= 99).length; // 50 Hz × 2 s = 100 (99 or 100 by leak phase)
+  const normal = on.filter((c) => c === 2 || c === 1).length;
+  assert.equal(hot + normal, n);
+  assert.ok(Math.abs(hot - 160) < 4 * Math.sqrt(160 * 0.9), `${hot} hot pixels of ${n}`);
+});
+
+test("the photoreceptor low-pass delays and spreads events but keeps their number once settled", () => {
+  const i1 = stepFrom(0.5, 4.5 * 0.2); // 4 ON events
+  const seq = { width: 1, height: 1, frames: [[0.5], [i1]], timestamps: [0, 100] };
+  const fast = emulateFrames(seq, IDEAL);
+  const emu = new EventCameraEmulator(1, 1, { ...IDEAL, cutoffHz: 100 }); // time constant 1.59 ms
+  emu.pushFrame([0.5], 0);
+  emu.pushFrame([i1], 100);
+  emu.holdUntil(50_000);
+  const slow = emu.takeEvents();
+  assert.equal(fast.t.length, 4);
+  assert.equal(slow.t.length, 4);
+  for (let k = 0; k < 4; k++) assert.ok(slow.t[k]! > fast.t[k]!);
+  // level k·θ of a 4.5θ step is reached at τ·ln(4.5 / (4.5 − k)) after the step (within the sub-step resolution)
+  const tau = 1e6 / (2 * Math.PI * 100);
+  const last = tau * Math.log(4.5 / 0.5);
+  assert.ok(Math.abs(slow.t[3]! - last) < 0.35 * tau, `last event ${slow.t[3]} µs, expected ≈ ${last.toFixed(0)}`);
+});
+
 test("shot noise arrives at the configured rate and ON share", () => {
   const n = 20 * 20;
   const rate = 5;
@@ -209,7 +240,10 @@ test("bad input is refused with the frame and what was expected", () => {
   assert.throws(() => emu.pushFrame(new Float32Array(3), 0), /frame 0 has 3 values, expected 4 \(2x2\)/);
   emu.pushFrame(new Float32Array(4), 100);
   assert.throws(() => emu.pushFrame(new Float32Array(4), 100), /frame 1 at t=100 µs is not after/);
-  assert.throws(() => emu.pushFrame(Float32Array.of(0, Number.NaN, 0, 0), 200), /frame 1 pixel 1 has intensity NaN/);
+  assert.throws(() => emu.pushFrame(Float32Array.of(0.9, Number.NaN, 0, 0), 200), /frame 1 pixel 1 has intensity NaN/);
+  // a refused frame leaves no trace: the next good frame gives the events of the change from the last good one
+  emu.pushFrame(Float32Array.of(0.9, 0, 0, 0), 300);
+  assert.ok(emu.takeEvents().t.length >= 15); // log(0.91 / 0.01) / 0.2 ≈ 22 ON events at pixel 0
   assert.throws(() => new EventCameraEmulator(2, 2, { thresholdOn: 0 }), /'thresholdOn' must be > 0/);
   assert.throws(() => new EventCameraEmulator(2, 2, { hotPixelFraction: 2 }), /'hotPixelFraction' must be in \[0, 1\]/);
   assert.throws(

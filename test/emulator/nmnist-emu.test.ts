@@ -3,12 +3,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { directFrames } from "../../src/data/cache/frame-cache.js";
 import { labelIndex, parseLabels } from "../../src/data/datasets/labels-file.js";
 import { DIGIT_PIXELS, type DigitImages, digitCount, digitImage } from "../../src/data/emulated/digits.js";
 import { NmnistEmuStore, nmnistEmuKey, openNmnistEmu } from "../../src/data/emulated/load.js";
 import { loadMnistPackageDigits } from "../../src/data/emulated/mnist-package.js";
-import { emulateSaccadeRecording, NMNIST_TIMING, resolveNmnistEmuParams } from "../../src/data/emulated/nmnist-emu.js";
-import { recordingStats } from "../../src/data/emulated/recording-stats.js";
+import {
+  emulateSaccadeRecording,
+  NMNIST_TIMING,
+  nominalDurationMs,
+  resolveNmnistEmuParams,
+} from "../../src/data/emulated/nmnist-emu.js";
+import { pearson, recordingStats } from "../../src/data/emulated/recording-stats.js";
 import {
   isRealOverlap,
   NMNIST_SMALL_CLASS_COUNTS,
@@ -16,6 +22,8 @@ import {
   splitDigits,
   TEST_PER_CLASS,
 } from "../../src/data/emulated/split.js";
+import { BatchLoader } from "../../src/data/loader.js";
+import { framePipeline } from "../../src/data/pipeline.js";
 import { decodeEvents } from "../../src/events/decode.js";
 import type { EventStream } from "../../src/events/stream.js";
 import { sharedDataDir } from "../../src/util/paths.js";
@@ -192,20 +200,6 @@ test("defaults resemble the real recordings: events per recording, ON share, thr
   assert.ok(pearson(rc, ec) > 0.7, `count correlation ${pearson(rc, ec)}`);
 });
 
-function pearson(a: number[], b: number[]): number {
-  const ma = a.reduce((x, y) => x + y, 0) / a.length;
-  const mb = b.reduce((x, y) => x + y, 0) / b.length;
-  let s = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (a[i]! - ma) * (b[i]! - mb);
-    sa += (a[i]! - ma) ** 2;
-    sb += (b[i]! - mb) ** 2;
-  }
-  return s / Math.sqrt(sa * sb);
-}
-
 test("idle gaps carry only background activity: saccade frames hold far more events than idle ones", () => {
   const digits = loadMnistPackageDigits();
   const params = resolveNmnistEmuParams({ idleMs: 300 });
@@ -213,6 +207,7 @@ test("idle gaps carry only background activity: saccade frames hold far more eve
   assert.equal(timeline.saccades.length, 3);
   const moving = timeline.saccades.reduce((a, s) => a + (s.end - s.start), 0);
   assert.ok(Math.abs(timeline.duration - (moving + 3 * params.pauseMs * 1000 + 300_000)) < 1);
+  assert.ok(Math.abs(timeline.duration / 1000 - nominalDurationMs(params)) < 10);
   let inSaccade = 0;
   for (const t of events.t) if (timeline.saccades.some((s) => t > s.start && t <= s.end + 20_000)) inSaccade++;
   const idleUs = timeline.duration - moving - 3 * 20_000;
@@ -282,4 +277,36 @@ test("openNmnistEmu gives train/test samples with labels, cache identities and l
   assert.ok(ev.t.length > 1000);
   for (let k = 1; k < ev.t.length; k++) assert.ok(ev.t[k]! >= ev.t[k - 1]!);
   assert.match(ds.splits.test![3]!.identity(), /^nmnist-emu\|v\d+-[0-9a-f]{16}\|3-\d{4}$/);
+});
+
+test("N-MNIST-emu goes through the data layer's frame pipeline and batch loader", async () => {
+  const ds = await openNmnistEmu({
+    cacheRoot: join(tmp, "loader"),
+    trainCount: 4,
+    testCount: 0,
+    progress: false,
+    blockSize: 1,
+    params: { idleMs: 100 },
+  });
+  const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 21, tStart: 0 });
+  const loader = new BatchLoader({
+    samples: ds.splits.train!,
+    pipeline,
+    batchSize: 4,
+    source: directFrames,
+    shuffle: false,
+  });
+  const batches = [];
+  for await (const b of loader.epoch(0)) batches.push(b);
+  assert.equal(batches.length, 1);
+  const b = batches[0]!;
+  assert.deepEqual([b.T, b.B, b.C, b.H, b.W], [21, 4, 2, 34, 34]);
+  assert.deepEqual(Array.from(b.y), [0, 1, 2, 3]);
+  // frames differ in how much they carry: the busiest frame holds many times the events of the quietest
+  const perFrame = Array.from({ length: b.T }, (_, t) => {
+    let s = 0;
+    for (let k = t * b.B * 2 * 34 * 34; k < (t + 1) * b.B * 2 * 34 * 34; k++) s += b.x[k]!;
+    return s;
+  });
+  assert.ok(Math.max(...perFrame) > 10 * Math.max(1, Math.min(...perFrame)), perFrame.join(" "));
 });

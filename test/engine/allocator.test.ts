@@ -62,7 +62,7 @@ test("requests beyond the limit fail with a clear error and leave the allocator 
   const mem = fakeMemory(65536);
   const al = new WasmAllocator(mem, 64, 1 << 20);
   const a = al.alloc(1000);
-  assert.throws(() => al.alloc(2 << 20), /cannot allocate 2097152 bytes: wasm32 memory is limited/);
+  assert.throws(() => al.alloc(2 << 20), /cannot allocate 2097152 bytes: wasm memory is limited to 1048576 bytes/);
   assert.throws(() => al.free(a + 64), /no live allocation at byte offset/);
   al.free(a);
   assert.throws(() => al.free(a), /already freed/);

@@ -131,3 +131,22 @@ test("lifForward fills a spike list that lives in engine memory, in place; repea
     e.close();
   }
 });
+
+test("lifForward fills a list whose idx only holds the spikes (second pass), and says when it is too small", () => {
+  const rng = new Rng(34);
+  const p: LifParams = { t: 5, n: 4 * 37, alpha: 0.3, vth: 0.3, surrogate: "rect", surrogateWidth: 0.5, reset: "soft" };
+  const cur = currents(rng, p.t * p.n, 0.5);
+  const want = createSpikeList(p.t * 4, 37);
+  ref.lifForward(cur, new Uint8Array(p.t * p.n), new Float32Array(p.t * p.n), p, want);
+  const total = want.offsets[want.rows]!;
+  assert.ok(total > 0 && total < p.t * p.n);
+  for (const { label, k } of [...variants, { label: "twin", k: ref }]) {
+    const exact = { rows: want.rows, rowLen: 37, idx: new Int32Array(total), offsets: new Int32Array(want.rows + 1) };
+    const spikes = new Uint8Array(p.t * p.n);
+    k.lifForward(cur, spikes, new Float32Array(p.t * p.n), p, exact);
+    assert.deepEqual(exact.offsets, want.offsets, label);
+    assert.deepEqual(exact.idx, want.idx.subarray(0, total), label);
+    const short = { ...exact, idx: new Int32Array(total - 1) };
+    assert.throws(() => k.lifForward(cur, spikes, new Float32Array(p.t * p.n), p, short), /too small/, label);
+  }
+});

@@ -89,4 +89,9 @@ test("event-driven kernels reject lists that do not fit the shapes", () => {
   assert.throws(() => ref.linearSpikeForward(list, new Float32Array(6), null, new Float32Array(3), 2), /output/);
   const s = { n: 2, cin: 1, h: 2, w: 2, cout: 1, kh: 1, kw: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
   assert.throws(() => ref.conv2dSpikeForward(list, new Float32Array(1), null, new Float32Array(8), s), /rowLen/);
+  const fits = createSpikeList(2, 4);
+  assert.throws(
+    () => ref.conv2dSpikeForward(fits, new Float32Array(1), null, new Float32Array(8), { ...s, strideH: 0 }),
+    /shape.strideH must be an integer >= 1/,
+  );
 });

@@ -169,6 +169,9 @@ test("out-of-range indices: the twins reject them, the wasm kernels skip them wi
   const cw = randomF32(rng, out * 4);
   const wantConv = new Float32Array(rows * out * 3 * 4);
   ref.conv2dSpikeForward(good, cw, null, wantConv, s);
+  const cgy = randomF32(rng, wantConv.length);
+  const wantConvGw = new Float32Array(cw.length);
+  ref.conv2dSpikeWeightGrad(good, cgy, wantConvGw, s);
   for (const { label, k } of variants) {
     const y = new Float32Array(rows * out);
     k.linearSpikeForward(bad, w, null, y, out);
@@ -179,5 +182,8 @@ test("out-of-range indices: the twins reject them, the wasm kernels skip them wi
     const yc = new Float32Array(wantConv.length);
     k.conv2dSpikeForward(bad, cw, null, yc, s);
     assert.deepEqual(yc, wantConv, label);
+    const gwc = new Float32Array(cw.length);
+    k.conv2dSpikeWeightGrad(bad, cgy, gwc, s);
+    assertClose(gwc, wantConvGw, 1e-5, 1e-5, label);
   }
 });

@@ -134,6 +134,7 @@ const poolShapes: PoolShape[] = [
   { n: 1, c: 1, h: 7, w: 3, k: 2, stride: 3 },
   { n: 3, c: 5, h: 1, w: 1, k: 1, stride: 1 },
   { n: 2, c: 4, h: 9, w: 11, k: 2, stride: 2 },
+  { n: 1, c: 3, h: 16, w: 18, k: 2, stride: 2 },
 ];
 
 test("avg and max pooling forward and backward match the twins", async () => {

@@ -67,9 +67,28 @@ test("a long loop of training-style allocate/compute/free steps does not grow me
   assert.ok(e.peakBytes() > base);
 });
 
+test("views stay valid when the memory grows", async () => {
+  const e = await open(1);
+  const a = e.allocF32(8);
+  a.fill(7);
+  const before = e.memoryBytes();
+  const big = e.allocF32(16 << 20); // 64 MiB: forces growth
+  assert.ok(e.memoryBytes() > before);
+  e.scale(a, 2, a); // the old view, used in place after growth
+  assert.deepEqual(Array.from(a), [14, 14, 14, 14, 14, 14, 14, 14]);
+  const fresh = new Float32Array(e.runtime.memory.buffer, a.byteOffset, 8);
+  fresh[0] = 1;
+  assert.equal(a[0], 1, "old and new views see the same bytes");
+  e.free(big);
+  e.free(a);
+});
+
 test("a request beyond wasm32's 4 GiB is a clear error, and the engine keeps working", async () => {
   const e = await open(1);
-  assert.throws(() => e.allocF32(2 ** 31), /cannot allocate 8589934592 bytes: wasm32 memory is limited to 4 GiB/);
+  assert.throws(
+    () => e.allocF32(2 ** 31),
+    /cannot allocate 8589934592 bytes: wasm memory is limited to 4 GiB \(wasm32 addresses\)/,
+  );
   assert.throws(() => e.allocU8(-1), /non-negative integer/);
   const a = e.allocF32(4);
   e.fill(a, 1);
@@ -98,7 +117,7 @@ test("arrays above 2 GiB (pointers past int32) work in place, staged and on work
   assert.ok(y.every((v) => v === 3));
 });
 
-test("results are bit-identical across repeats and across 1 and 2 threads", async () => {
+test("results are bit-identical across repeats; all but the conv weight gradient also across 1 and 2 threads", async () => {
   const engines = [await open(1), await open(2)];
   const rng = new Rng(22);
   const s: ConvShape = {
@@ -145,11 +164,22 @@ test("results are bit-identical across repeats and across 1 and 2 threads", asyn
     );
     return [y, gx, gw, c, mean, inv];
   };
-  const first = run(engines[0]!);
-  for (const e of [engines[0]!, engines[1]!, engines[1]!]) {
+  const one = run(engines[0]!);
+  const two = run(engines[1]!);
+  for (const [e, want] of [
+    [engines[0]!, one],
+    [engines[1]!, two],
+  ] as const) {
     const again = run(e);
     for (const [i, arr] of again.entries())
-      assert.deepEqual(arr, first[i], `output ${i} differs (threads ${e.threads})`);
+      assert.deepEqual(arr, want[i], `output ${i} differs on a repeat (threads ${e.threads})`);
+  }
+  // every split writes disjoint outputs with the same arithmetic, except the weight gradient on 2 threads: its
+  // per-thread image sums are added in thread order, which rounds differently from one running sum
+  for (const i of [0, 1, 3, 4, 5]) assert.deepEqual(two[i], one[i], `output ${i} differs between 1 and 2 threads`);
+  assert.notDeepEqual(two[2], one[2], "the 2-thread weight gradient is expected to be split by images");
+  for (let j = 0; j < one[2]!.length; j++) {
+    assert.ok(Math.abs(two[2]![j]! - one[2]![j]!) < 1e-3 * (1 + Math.abs(one[2]![j]!)), `weight gradient ${j}`);
   }
 });
 
@@ -172,9 +202,20 @@ test("a kernel failing on a worker thread surfaces as an error naming the kernel
       ]),
     /kernel fill: .*out of bounds.*worker thread 1/,
   );
+  assert.throws(
+    () =>
+      e.runtime.runTasks([
+        { fn: "fill", args: [0, 1, 0, 0] },
+        { fn: "noSuchKernel", args: [] },
+      ]),
+    /no kernel named noSuchKernel/,
+  );
   const a = e.allocF32(3);
   e.fill(a, 2);
   assert.deepEqual(Array.from(a), [2, 2, 2]);
+  const big = e.allocF32(1 << 18);
+  e.fill(big, 3); // split across both threads again
+  assert.ok(big.every((v) => v === 3));
 });
 
 test("the spike kernels run through the engine's thread pool and match the twins", async () => {
@@ -209,4 +250,33 @@ test("the spike kernels run through the engine's thread pool and match the twins
   assert.deepEqual(got.spikes, want.spikes);
   assert.ok(want.spikes.some((s) => s === 1) && want.spikes.some((s) => s === 0));
   for (let i = 0; i < got.y.length; i++) assert.ok(Math.abs(got.y[i]! - want.y[i]!) < 1e-4, `linear y[${i}]`);
+});
+
+test("without shared memory: razor-single.wasm on a fixed memory, one thread, clear errors at its limits", async () => {
+  const e = await createWasmEngine({ sharedMemory: false, memoryMiB: 16 });
+  opened.push(e);
+  assert.equal(e.threads, 1);
+  assert.ok(!(e.runtime.memory.buffer instanceof SharedArrayBuffer));
+  const rng = new Rng(25);
+  const s: ConvShape = { n: 2, cin: 3, h: 9, w: 7, cout: 5, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  const x = e.allocF32(2 * 3 * 63);
+  const w = e.allocF32(5 * 27);
+  x.set(randF32(rng, x.length));
+  w.set(randF32(rng, w.length));
+  const y = e.allocF32(2 * 5 * 63);
+  e.conv2dForward(x, w, null, y, s);
+  const { refConv2dForward } = await import("../../src/engine/reference.js");
+  const want = new Float32Array(y.length);
+  refConv2dForward(x, w, null, want, s);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(y[i]! - want[i]!) < 1e-4, `y[${i}]`);
+  const size = e.memoryBytes();
+  assert.throws(() => e.allocF32(8 << 20), /limited to 16 MiB \(fixed non-shared memory: raise memoryMiB\)/);
+  assert.equal(e.memoryBytes(), size, "a fixed memory never grows");
+  x.fill(1); // earlier views are still attached
+  await assert.rejects(createWasmEngine({ sharedMemory: false, threads: 2 }), /threads need shared memory/);
+  const { loadDefaultWasm } = await import("../../src/engine/wasm-node.js");
+  await assert.rejects(
+    createWasmEngine({ sharedMemory: false, wasmSource: loadDefaultWasm("razor.wasm") }),
+    /needs razor-single\.wasm/,
+  );
 });

@@ -112,3 +112,22 @@ test(".npy: list descr in any field order, big-endian and float fields; bad head
   v9[6] = 9;
   assert.throws(() => decodeEvents(v9), /version 9/);
 });
+
+test("AEDAT 2.0: a 32-bit timestamp wrap continues time; a small step back is an error", () => {
+  const head = ["#!AER-DAT2.0", "# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128"];
+  const wrapped = decodeEvents(
+    aedat2File(head, [
+      [dvs128(1, 1, 1), 4294967000],
+      [dvs128(2, 2, 0), 100],
+    ]),
+  ).stream;
+  assert.deepEqual(Array.from(wrapped.t), [4294967000, 4294967296 + 100]);
+  const back = aedat2File(head, [
+    [dvs128(1, 1, 1), 5000],
+    [dvs128(2, 2, 0), 4000],
+  ]);
+  assert.throws(
+    () => decodeEvents(back),
+    (e: unknown) => e instanceof EventFormatError && /before the previous/.test(e.message),
+  );
+});

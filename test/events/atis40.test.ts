@@ -120,6 +120,11 @@ test("bad input: stray bytes, backwards time, coordinates outside an explicit se
   );
   const kept = decodeEvents(back, { timeOrder: "keep" });
   assert.equal(kept.meta.timeSorted, false);
+  assert.deepEqual(Array.from(kept.stream.t), [100, 50]);
+  const sorted = decodeEvents(back, { timeOrder: "sort" });
+  assert.equal(sorted.meta.timeSorted, false);
+  assert.deepEqual(Array.from(sorted.stream.t), [50, 100]);
+  assert.deepEqual(Array.from(sorted.stream.x), [1, 1]);
   assert.throws(
     () => decodeEvents(good, { sensor: { width: 20, height: 20, polarities: 2 } }),
     (e: unknown) => e instanceof EventFormatError && /outside the 20×20 sensor/.test(e.message),

@@ -140,3 +140,24 @@ test("coordinates outside the frame sensor are refused", () => {
     RangeError,
   );
 });
+
+test("time-based frames refuse unsorted timestamps instead of giving wrong frames", () => {
+  const s = streamOf(
+    [
+      [0, 0, 20, 1],
+      [1, 1, 10, 0],
+    ],
+    S,
+  );
+  assert.throws(() => toFrames(s, { mode: "timeBins", bins: 2 }), /non-decreasing/);
+  assert.equal(toFrames(s, { mode: "eventBins", bins: 2 }).shape[0], 2);
+});
+
+test("toFrames into a reused buffer zeroes it first and gives the same counts", () => {
+  const buf = new Float32Array(100).fill(7);
+  const a = toFrames(ten, { mode: "eventBins", bins: 2 }, S, buf);
+  const b = toFrames(ten, { mode: "eventBins", bins: 2 });
+  assert.deepEqual(Array.from(a.data), Array.from(b.data));
+  assert.equal(buf[48], 7, "values past T·P·H·W are left alone");
+  assert.throws(() => toFrames(ten, { mode: "eventBins", bins: 2 }, S, new Float32Array(10)), /48 needed/);
+});

@@ -177,3 +177,21 @@ test("audio binning: channel groups and time bins from 0, [T, 1, 1, C]", () => {
   for (const v of f.data) sum += v;
   assert.equal(sum, 3); // t 5500 is past the 5 bins
 });
+
+test("stableTimeOrder sorts like a stable comparison sort on random, nearly sorted and tied input", async () => {
+  const { stableTimeOrder } = await import("../../src/events/transforms/time.js");
+  const r = new Rng(11);
+  for (const [n, kind] of [
+    [1, "random"],
+    [33, "random"],
+    [1000, "random"],
+    [5000, "nearly"],
+    [777, "ties"],
+  ] as [number, string][]) {
+    const t = new Float64Array(n);
+    for (let i = 0; i < n; i++)
+      t[i] = kind === "random" ? r.uniform() * 1e6 : kind === "nearly" ? i * 10 + r.normal() * 30 : r.int(5);
+    const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
+    assert.deepEqual(Array.from(stableTimeOrder(t)), want, `${kind} n=${n}`);
+  }
+});

@@ -149,12 +149,16 @@ test("frame masks: threshold, causal gap floor, hierarchical combination", () =>
   assert.deepEqual(Array.from(thresholdMask(d, 0.5)), [0, 1, 1, 0]);
   // T = 7, B = 1: at most G = 2 dropped in a row
   const m = Uint8Array.from([0, 0, 0, 0, 1, 0, 0]);
-  applyGapFloor(m, 7, 1, 2);
+  applyGapFloor(m, null, 7, 1, 2);
   assert.deepEqual(Array.from(m), [0, 0, 1, 0, 1, 0, 0]);
   // B = 2 interleaved: samples are independent
   const m2 = Uint8Array.from([0, 1, 0, 0, 0, 0]);
-  applyGapFloor(m2, 3, 2, 1);
+  applyGapFloor(m2, null, 3, 2, 1);
   assert.deepEqual(Array.from(m2), [0, 1, 1, 0, 0, 1]);
+  // frames dropped upstream count as not computed; the floor keeps the next frame that reached the layer
+  const m3 = Uint8Array.from([0, 0, 0, 0, 0]);
+  applyGapFloor(m3, Uint8Array.from([1, 0, 0, 1, 1]), 5, 1, 2);
+  assert.deepEqual(Array.from(m3), [0, 0, 0, 1, 0]);
   assert.deepEqual(Array.from(combineMasks(Uint8Array.from([1, 0, 1]), Uint8Array.from([1, 1, 0]))!), [1, 0, 0]);
   assert.equal(combineMasks(null, null), null);
 });

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { engine } from "../../src/engine/current.js";
 import { BatchNorm } from "../../src/nn/batchnorm.js";
+import { i32Slot } from "../../src/nn/buffers.js";
 import { Conv2d } from "../../src/nn/conv2d.js";
-import { setEventDrivenThresholds } from "../../src/nn/density.js";
+import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
+import { countsToSpikeList } from "../../src/nn/event-list.js";
 import { Linear } from "../../src/nn/linear.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Pool2d } from "../../src/nn/pool2d.js";
@@ -44,6 +46,7 @@ test("Conv2d and Linear: event-driven and dense paths agree on spike input, forw
   const conv = new Conv2d({ name: "c", inChannels: 4, outChannels: 6, kernel: 3, padding: 1, rng });
   const lin = new Linear({ name: "l", inFeatures: 4 * 5 * 5, outFeatures: 7, rng });
   const x = spikeSeq([3, 2, 4, 5, 5], 0.1, rng);
+  const saved = { ...eventDrivenThresholds() };
   for (const m of [conv, lin]) {
     const results: { y: Float32Array; gx: Float32Array; gw: Float32Array; gb: Float32Array; path: string }[] = [];
     for (const thr of [0, 2]) {
@@ -69,7 +72,43 @@ test("Conv2d and Linear: event-driven and dense paths agree on spike input, forw
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-4, `${key}[${i}]: ${a[i]} vs ${b[i]}`);
     }
   }
-  setEventDrivenThresholds({ conv: 0.3, linear: 0.3 });
+  setEventDrivenThresholds(saved);
+});
+
+test("event-count frames as spike lists (each event listed once) give the dense results; non-counts give null", () => {
+  const rng = new Rng(10);
+  const conv = new Conv2d({ name: "c", inChannels: 2, outChannels: 3, kernel: 3, padding: 1, rng });
+  const x = randomSeq([3, 2, 2, 5, 4], rng, () => (rng.uniform() < 0.3 ? 1 + rng.int(4) : 0));
+  const list = countsToSpikeList(x.data, 6, 40, 1e9, i32Slot(), i32Slot())!;
+  assert.equal(
+    list.offsets[6],
+    x.data.reduce((a, v) => a + v, 0),
+  );
+  const saved = { ...eventDrivenThresholds() };
+  const run = (seq: Seq) => {
+    const y = Float32Array.from(conv.forward(seq, ctxOf()).data);
+    for (const p of conv.parameters()) p.grad.fill(0);
+    conv.backward({ data: y, shape: [3, 2, 3, 5, 4] }, ctxOf());
+    return [y, Float32Array.from(conv.weight.grad)];
+  };
+  try {
+    setEventDrivenThresholds({ conv: 1.01 });
+    const [ye, ge] = run({ ...x, spikes: list });
+    assert.equal(conv.lastPath, "events");
+    const [yd, gd] = run(x);
+    assert.equal(conv.lastPath, "dense");
+    for (const [a, b] of [
+      [ye!, yd!],
+      [ge!, gd!],
+    ] as const) {
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-3 * (1 + Math.abs(b[i]!)), `${i}`);
+    }
+  } finally {
+    setEventDrivenThresholds(saved);
+  }
+  const half = { ...x, data: Float32Array.from(x.data, (v) => v / 2) };
+  assert.equal(countsToSpikeList(half.data, 6, 40, 1e9, i32Slot(), i32Slot()), null);
+  assert.equal(countsToSpikeList(x.data, 6, 40, 5, i32Slot(), i32Slot()), null);
 });
 
 test("Conv2d: fan-out counts each input position's synapses, borders included", () => {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeEventStream } from "../../src/events/stream.js";
-import { defaultPalette, paintEvents, paintFrame, paintRaster, rgba } from "../../src/web/render.js";
+import {
+  defaultPalette,
+  paintChannelFrames,
+  paintEvents,
+  paintFrame,
+  paintRaster,
+  rgba,
+} from "../../src/web/render.js";
 
 const sensor = { width: 3, height: 2, polarities: 2 };
 
@@ -60,4 +67,29 @@ test("paintRaster: time maps to columns, channel to rows with channel 0 at the b
     [5, 0],
     [9, 2],
   ]);
+});
+
+test("paintChannelFrames: frame t is a column band, channels rows from the bottom; brightest = maximum", () => {
+  const T = 3;
+  const F = 4;
+  const data = new Float32Array(T * F);
+  data[0 * F + 0] = 4; // frame 0, channel 0
+  data[2 * F + 3] = 1; // frame 2, channel 3
+  const w = 6;
+  const h = 4;
+  const out = new Uint32Array(w * h);
+  const on = rgba(200, 100, 50);
+  const bg = rgba(0, 0, 0);
+  paintChannelFrames(data, T, F, out, w, h, on, bg);
+  const lit = [...out.keys()].filter((k) => out[k] !== bg).map((k) => [k % w, Math.floor(k / w)]);
+  // frame 0 → columns 0-1, channel 0 → bottom row; frame 2 → columns 4-5, channel 3 → top row
+  assert.deepEqual(lit.sort(), [
+    [0, 3],
+    [1, 3],
+    [4, 0],
+    [5, 0],
+  ]);
+  assert.equal(out[3 * w], on, "the maximum gets the full colour");
+  assert.ok((out[0 * w + 4]! & 255) < 200 && (out[0 * w + 4]! & 255) > 0, "a quarter of the maximum is dimmer");
+  assert.throws(() => paintChannelFrames(new Float32Array(5), T, F, out, w, h), /expected 3×4/);
 });

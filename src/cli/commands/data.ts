@@ -32,7 +32,7 @@ message gives the URL and where to put the file by hand; run the command again a
 
   NAME         ${DATASET_NAMES.join(", ")}
   --root DIR   the dataset's folder (default: <cache>/datasets/NAME; RAZOR_SNN_CACHE moves <cache>)
-  --retries N  attempts after a cut connection (default 5)
+  --retries N  give up after N failed attempts in a row that add nothing (default 5)
   --mirror URL fetch each file as URL/<file name> (a local copy of the archives; or set RAZOR_SNN_MIRROR)
   --quiet      no progress bar`,
   info: `usage: razor-snn data info NAME [--root DIR] [--events N|all] [--seed S] [--json]

@@ -20,7 +20,7 @@ import {
   recordingSeed,
   resolveNmnistEmuParams,
 } from "../../data/emulated/nmnist-emu.js";
-import { type RecordingStats, recordingStats } from "../../data/emulated/recording-stats.js";
+import { pearson, type RecordingStats, recordingStats } from "../../data/emulated/recording-stats.js";
 import { type EmuSplit, realRecordingDigits } from "../../data/emulated/split.js";
 import { decodeEvents } from "../../events/decode.js";
 import { EventCameraEmulator } from "../../events/emulator/emulator.js";
@@ -289,9 +289,22 @@ async function nmnistStats(v: Values): Promise<number> {
       emulateSaccadeRecording(digitImage(digits, label, index), params, recordingSeed(seed, label, index)).events,
     );
   }
-  const result = { recordings: count, real: recordingStats(real), emulated: recordingStats(emu), params };
+  const countCorrelation = pearson(
+    real.map((s) => s.t.length),
+    emu.map((s) => s.t.length),
+  );
+  const result = {
+    recordings: count,
+    real: recordingStats(real),
+    emulated: recordingStats(emu),
+    countCorrelation,
+    params,
+  };
   if (v.json) console.log(JSON.stringify(result, null, 2));
-  else console.log(formatStats(result.real, result.emulated));
+  else {
+    console.log(formatStats(result.real, result.emulated));
+    console.log(`per-recording event counts, correlation real vs emulated: ${countCorrelation.toFixed(3)}`);
+  }
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { ArchiveError } from "./safe-path.js";
-import { type ExtractResult, extractTarGz } from "./tar.js";
+import { type ExtractProgress, type ExtractResult, extractTarGz } from "./tar.js";
 import { extractZip } from "./zip.js";
 
 export type ArchiveKind = "zip" | "tar.gz" | "gz" | "none";
@@ -22,13 +22,14 @@ export async function extractArchive(
   archive: string,
   target: string,
   kind = archiveKindOf(archive),
+  onProgress?: ExtractProgress,
 ): Promise<ExtractResult> {
   await mkdir(target, { recursive: true });
   switch (kind) {
     case "zip":
-      return extractZip(archive, target);
+      return extractZip(archive, target, onProgress);
     case "tar.gz":
-      return extractTarGz(archive, target);
+      return extractTarGz(archive, target, onProgress);
     case "gz":
       return gunzipFile(archive, target);
     case "none":

@@ -3,7 +3,7 @@
  * Regular files and folders are written; links and devices are skipped (a link could point outside the target).
  */
 import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createGunzip } from "node:zlib";
 import { ArchiveError, entryPath } from "./safe-path.js";
@@ -24,8 +24,20 @@ interface Header {
   linkName: string;
 }
 
-export async function extractTarGz(archive: string, target: string): Promise<ExtractResult> {
-  return extractTarStream(archive, createReadStream(archive).pipe(createGunzip()), target);
+/** Called as extraction advances: `done` of `total` units (compressed bytes for tar.gz, entries for zip). */
+export type ExtractProgress = (done: number, total: number) => void;
+
+export async function extractTarGz(
+  archive: string,
+  target: string,
+  onProgress?: ExtractProgress,
+): Promise<ExtractResult> {
+  const source = createReadStream(archive);
+  if (onProgress) {
+    const total = (await stat(archive)).size;
+    source.on("data", () => onProgress(source.bytesRead, total));
+  }
+  return extractTarStream(archive, source.pipe(createGunzip()), target);
 }
 
 /** Extracts a tar byte stream (already decompressed) into `target`. */

@@ -15,10 +15,15 @@ export class ChecksumError extends Error {
     readonly url: string,
     readonly expected: string,
     readonly actual: string,
+    /** set when the server sent a web page instead of the file: where to get it by hand */
+    webPageFrom?: string,
   ) {
     super(
       `checksum mismatch for ${file} (from ${url}): expected md5 ${expected}, got ${actual}. ` +
-        "The damaged download was removed; run the command again to fetch it afresh.",
+        (webPageFrom
+          ? `The server sent a web page instead of the file (it may want a browser): download it by hand from ` +
+            `${webPageFrom} and save it as ${file}, then run the command again.`
+          : "The damaged download was removed; run the command again to fetch it afresh."),
     );
   }
 }

@@ -3,7 +3,7 @@
  * the same call, and in a later call that finds the .part file), checks its MD5, then renames it to `dest`, so a
  * file at `dest` is always complete.
  */
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, createWriteStream, existsSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { request as httpRequest } from "node:http";
@@ -78,8 +78,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   const retries = opts.retries ?? 5;
   let backoff = opts.backoffMs ?? 1000;
   let attempts = 0;
+  let failures = 0; // in a row without progress: a connection that keeps breaking but advances is not given up
   for (;;) {
     attempts++;
+    const before = existsSync(part) ? statSync(part).size : 0;
     try {
       await fetchInto(url, part, opts);
       break;
@@ -90,10 +92,19 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
         throw new DownloadError(url, dest, `${code} (${(err as Error).message})`, opts.page);
       }
       if (!(err instanceof RetryableError) && (code === undefined || LOCAL_FAILURE.has(code))) throw err;
-      if (attempts > retries) {
-        throw new DownloadError(url, dest, `${(err as Error).message} (gave up after ${attempts} attempts)`, opts.page);
-      }
       const have = existsSync(part) ? statSync(part).size : 0;
+      if (have > before) {
+        failures = 0;
+        backoff = opts.backoffMs ?? 1000;
+      }
+      if (++failures > retries) {
+        throw new DownloadError(
+          url,
+          dest,
+          `${(err as Error).message} (gave up after ${failures} attempts in a row without progress)`,
+          opts.page,
+        );
+      }
       log(`${basename(dest)}: ${(err as Error).message}; retrying from byte ${have} (attempt ${attempts + 1})`);
       await new Promise((r) => setTimeout(r, backoff));
       backoff *= 2;
@@ -102,12 +113,25 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   if (opts.md5 !== undefined) {
     const actual = await hashFile(part);
     if (actual !== opts.md5) {
+      const page = looksLikeWebPage(part);
       rmSync(part, { force: true });
-      throw new ChecksumError(dest, url, opts.md5, actual);
+      throw new ChecksumError(dest, url, opts.md5, actual, page ? (opts.page ?? url) : undefined);
     }
   }
   renameSync(part, dest);
   return done(dest, resumedFrom, attempts, false);
+}
+
+/** Servers that want a browser (consent pages, quotas) answer with HTML instead of the file. */
+function looksLikeWebPage(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, 512, 0);
+    return /^\s*<(!doctype html|html|head|body)/i.test(head.toString("latin1", 0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function done(path: string, resumedFrom: number, attempts: number, alreadyPresent: boolean): DownloadResult {

@@ -85,6 +85,14 @@ export const DEFAULT_NMNIST_EMU_PARAMS: Readonly<NmnistEmuParams> = Object.freez
 /** Timing of N-MNIST itself: the three saccades back to back, no idle gaps (for comparing with real recordings). */
 export const NMNIST_TIMING: Partial<NmnistEmuParams> = Object.freeze({ idleMs: 0 });
 
+/**
+ * Nominal length of a recording (ms): three saccades with their pauses plus the idle time. Individual recordings
+ * vary by the saccade jitter (a few ms); frame the data over at least this long.
+ */
+export function nominalDurationMs(params: Pick<NmnistEmuParams, "saccadeMs" | "pauseMs" | "idleMs">): number {
+  return 3 * (params.saccadeMs + params.pauseMs) + params.idleMs;
+}
+
 /** Parameters with the emulator part given partially. */
 export type NmnistEmuParamsInput = Partial<Omit<NmnistEmuParams, "emulator">> & { emulator?: Partial<EmulatorParams> };
 

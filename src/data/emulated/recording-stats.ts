@@ -88,3 +88,20 @@ export function recordingStats(recordings: EventStream[], binMs = 10, bins = 32,
     borderOnShare: borderEvents > 0 ? borderOn / borderEvents : Number.NaN,
   };
 }
+
+/** Pearson correlation of two equally long lists (NaN when either is constant). */
+export function pearson(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`pearson: lengths ${a.length} and ${b.length} differ`);
+  const n = a.length;
+  const ma = a.reduce((x, y) => x + y, 0) / n;
+  const mb = b.reduce((x, y) => x + y, 0) / n;
+  let s = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < n; i++) {
+    s += (a[i]! - ma) * (b[i]! - mb);
+    sa += (a[i]! - ma) ** 2;
+    sb += (b[i]! - mb) ** 2;
+  }
+  return s / Math.sqrt(sa * sb);
+}

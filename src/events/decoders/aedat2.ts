@@ -16,13 +16,16 @@ export type Aedat2Layout = "dvs128" | "davis";
  * Layouts: DVS128 (`p = a & 1, x = (a >> 1) & 0x7F, y = (a >> 8) & 0x7F`, the raw jAER fields; spikingjelly
  * additionally transposes and flips CIFAR10-DVS, we do not) and DAVIS240/346 (bit 31 set = APS/IMU sample,
  * dropped; `y = (a >> 22) & 0x1FF, x = (a >> 12) & 0x3FF, p = (a >> 11) & 1`, no flip).
- * No AEChip line: DVS128 is assumed and `meta.chipAssumed` says so.
+ * No AEChip line: DVS128 is assumed and `meta.chipAssumed` says so. Timestamps are a 32-bit µs counter: a drop
+ * by more than 2^31 counts as a wrap (+2^32 µs).
  */
 export class Aedat2Decoder extends ChunkDecoderBase {
   readonly format = "aedat2" as const;
   private headerDone = false;
   private layout: Aedat2Layout = "dvs128";
   private nonDvsDropped = 0;
+  private wraps = 0;
+  private lastRaw = 0;
 
   protected override guessSensor(): SensorSize {
     return this.layout === "dvs128"
@@ -101,7 +104,11 @@ export class Aedat2Decoder extends ChunkDecoderBase {
     const davis = this.layout === "davis";
     for (let j = pos; j < end; j += 8) {
       const a = (buf[j]! << 24) | (buf[j + 1]! << 16) | (buf[j + 2]! << 8) | buf[j + 3]!;
-      const t = ((buf[j + 4]! << 24) | (buf[j + 5]! << 16) | (buf[j + 6]! << 8) | buf[j + 7]!) >>> 0;
+      const raw = ((buf[j + 4]! << 24) | (buf[j + 5]! << 16) | (buf[j + 6]! << 8) | buf[j + 7]!) >>> 0;
+      // 32-bit µs counter: a drop of more than 2^31 is a wrap (after ~71 min), not time going back
+      if (raw < this.lastRaw && this.lastRaw - raw > 2147483648) this.wraps++;
+      this.lastRaw = raw;
+      const t = this.wraps * 4294967296 + raw;
       let x: number;
       let y: number;
       let p: number;

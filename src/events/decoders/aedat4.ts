@@ -1,7 +1,7 @@
 import { EventFormatError } from "../errors.js";
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
-import { i16le, i32le, latin1, u16le, u32le } from "./bytes.js";
+import { i32le, latin1, u16le, u32le } from "./bytes.js";
 import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
@@ -157,27 +157,39 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     const out = this.out;
     out.reserve(n);
     const [W, H] = this.sensorLimits();
-    let k = out.length;
+    const T = out.t;
+    const X = out.x;
+    const Y = out.y;
+    const P = out.p;
+    const k0 = out.length;
+    let k = k0;
     let last = this.lastT;
+    let mx = this.maxX;
+    let my = this.maxY;
     for (let j = vec + 4, end = vec + 4 + 16 * n; j < end; j += 16) {
-      const t = u32le(buf, j) + i32le(buf, j + 4) * 4294967296;
-      const x = i16le(buf, j + 8);
-      const y = i16le(buf, j + 10);
+      const lo = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
+      const hi = buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24);
+      const t = hi * 4294967296 + lo;
+      const x = ((buf[j + 8]! | (buf[j + 9]! << 8)) << 16) >> 16;
+      const y = ((buf[j + 10]! | (buf[j + 11]! << 8)) << 16) >> 16;
       if (t < last) {
         this.lastT = last;
         this.timeWentBack(at, t);
       }
-      if (x < 0 || y < 0) this.fail(at, `event ${k - out.length} of the packet has negative coordinates (${x}, ${y})`);
+      if (x < 0 || y < 0) this.fail(at, `event ${k - k0} of the packet has negative coordinates (${x}, ${y})`);
       if (x >= W || y >= H) this.outOfSensor(at, x, y);
       last = t;
-      if (x > this.maxX) this.maxX = x;
-      if (y > this.maxY) this.maxY = y;
-      out.t[k] = t;
-      out.x[k] = x;
-      out.y[k] = y;
-      out.p[k] = buf[j + 12]! !== 0 ? 1 : 0;
+      if (x > mx) mx = x;
+      if (y > my) my = y;
+      T[k] = t;
+      X[k] = x;
+      Y[k] = y;
+      // branch-free 0/1 (polarity is a coin flip for the branch predictor)
+      P[k] = (buf[j + 12]! + 255) >> 8;
       k++;
     }
+    this.maxX = mx;
+    this.maxY = my;
     out.length = k;
     this.lastT = last;
   }

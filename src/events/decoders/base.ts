@@ -77,7 +77,7 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
     if (this.strictTime) {
       this.fail(
         offset,
-        `timestamp ${t} µs is before the previous one (${this.lastT} µs); expected non-decreasing time (decode with timeOrder "keep" to accept)`,
+        `timestamp ${t} µs is before the previous one (${this.lastT} µs); expected non-decreasing time (decode with timeOrder "keep" or "sort" to accept)`,
       );
     }
     this.timeSorted = false;
@@ -90,7 +90,10 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
 
   push(chunk: Uint8Array): EventStream {
     if (this.ended) throw new Error("push() after end()");
-    return this.run(chunk, false);
+    // a plain Uint8Array view (not a Buffer or other subclass) keeps the hot loops monomorphic
+    const plain =
+      chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return this.run(plain, false);
   }
 
   end(): EventStream {

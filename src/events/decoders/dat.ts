@@ -61,7 +61,7 @@ export class DatDecoder extends PercentHeaderDecoder {
       T[k] = t;
       X[k] = x;
       Y[k] = y;
-      P[k] = a >>> 28 !== 0 ? 1 : 0;
+      P[k] = ((a >>> 28) + 15) >> 4; // 0 for polarity 0, else 1, without a branch
       k++;
     }
     out.length = k;

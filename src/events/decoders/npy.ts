@@ -14,43 +14,63 @@ const FIELD_NAMES: Record<"t" | "x" | "y" | "p", string[]> = {
 
 interface Field {
   offset: number;
-  /** reads the field of the record starting at `rec` */
-  read: (dv: DataView, rec: number) => number;
+  /** "i" signed, "u" unsigned (also bool), "f" float */
+  kind: "i" | "u" | "f";
+  size: number;
+  le: boolean;
   type: string;
 }
 
-function reader(type: string, at: () => number): (dv: DataView, rec: number) => number {
+function fieldOf(type: string, offset: number): Field {
   const m = /^([<>|=]?)([iufb?])(\d*)$/.exec(type);
   if (!m) throw new Error(`field type "${type}" is not a plain number`);
-  const le = m[1] !== ">";
-  const kind = m[2]!;
   const size = m[3] === "" ? 1 : Number(m[3]);
-  const o = at();
-  switch (`${kind}${size}`) {
-    case "b1":
-    case "?1":
+  const kind = m[2] === "f" ? "f" : m[2] === "i" ? "i" : "u";
+  const ok = kind === "f" ? size === 4 || size === 8 : [1, 2, 4, 8].includes(size);
+  if (!ok) throw new Error(`field type "${type}" is not supported`);
+  return { offset, kind, size, le: m[1] !== ">", type };
+}
+
+/** Reads one field of n records (record stride `stride`, first record at `start`) into `out`, column-wise. */
+function readColumn(dv: DataView, start: number, n: number, stride: number, f: Field, out: Float64Array): void {
+  const le = f.le;
+  let o = start + f.offset;
+  switch (`${f.kind}${f.size}`) {
     case "u1":
-      return (dv, r) => dv.getUint8(r + o);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getUint8(o);
+      break;
     case "i1":
-      return (dv, r) => dv.getInt8(r + o);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getInt8(o);
+      break;
     case "u2":
-      return (dv, r) => dv.getUint16(r + o, le);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getUint16(o, le);
+      break;
     case "i2":
-      return (dv, r) => dv.getInt16(r + o, le);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getInt16(o, le);
+      break;
     case "u4":
-      return (dv, r) => dv.getUint32(r + o, le);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getUint32(o, le);
+      break;
     case "i4":
-      return (dv, r) => dv.getInt32(r + o, le);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getInt32(o, le);
+      break;
     case "u8":
-      return (dv, r) => Number(dv.getBigUint64(r + o, le));
-    case "i8":
-      return (dv, r) => Number(dv.getBigInt64(r + o, le));
+    case "i8": {
+      // high word × 2^32 + low word: exact up to 2^53 without BigInt
+      const hiAt = le ? 4 : 0;
+      const loAt = le ? 0 : 4;
+      const signed = f.kind === "i";
+      for (let i = 0; i < n; i++, o += stride) {
+        const hi = signed ? dv.getInt32(o + hiAt, le) : dv.getUint32(o + hiAt, le);
+        out[i] = hi * 4294967296 + dv.getUint32(o + loAt, le);
+      }
+      break;
+    }
     case "f4":
-      return (dv, r) => dv.getFloat32(r + o, le);
-    case "f8":
-      return (dv, r) => dv.getFloat64(r + o, le);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getFloat32(o, le);
+      break;
     default:
-      throw new Error(`field type "${type}" is not supported`);
+      for (let i = 0; i < n; i++, o += stride) out[i] = dv.getFloat64(o, le);
   }
 }
 
@@ -73,6 +93,8 @@ export class NpyDecoder extends ChunkDecoderBase {
   private itemsize = 0;
   private count = 0;
   private seen = 0;
+  /** scratch columns for x, y, p */
+  private cols = new Float64Array(0);
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     if (buf.length < 12) {
@@ -170,7 +192,7 @@ export class NpyDecoder extends ChunkDecoderBase {
       if (i < 0) continue;
       const off = offsets[i]!;
       if (off < 0 || off + typeSize(types[i]!) > itemsize) throw new Error(`field ${names[i]} lies outside the record`);
-      fields[key] = { offset: off, read: reader(types[i]!, () => off), type: types[i]! };
+      fields[key] = fieldOf(types[i]!, off);
     }
     if (!fields.t || !fields.x) throw new Error(`the dtype needs at least fields t and x; it has ${names.join(", ")}`);
     this.fields = fields;
@@ -197,30 +219,49 @@ export class NpyDecoder extends ChunkDecoderBase {
     out.reserve(n);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const [W, H] = this.sensorLimits();
-    const rt = f.t!.read;
-    const rx = f.x!.read;
-    const ry = f.y?.read ?? (() => 0);
-    const rp = f.p?.read ?? (() => 0);
-    let k = out.length;
-    for (let r = pos; r < end; r += size) {
-      const t = rt(dv, r);
-      const x = rx(dv, r);
-      const y = ry(dv, r);
+    if (this.cols.length < 3 * n) this.cols = new Float64Array(Math.max(3 * n, 1024));
+    const xs = this.cols.subarray(0, n);
+    const ys = this.cols.subarray(n, 2 * n);
+    const ps = this.cols.subarray(2 * n, 3 * n);
+    const k0 = out.length;
+    const ts = out.t.subarray(k0, k0 + n);
+    readColumn(dv, pos, n, size, f.t!, ts);
+    readColumn(dv, pos, n, size, f.x!, xs);
+    if (f.y) readColumn(dv, pos, n, size, f.y, ys);
+    else ys.fill(0);
+    if (f.p) readColumn(dv, pos, n, size, f.p, ps);
+    else ps.fill(0);
+    const X = out.x;
+    const Y = out.y;
+    const P = out.p;
+    let last = this.lastT;
+    let mx = this.maxX;
+    let my = this.maxY;
+    for (let i = 0; i < n; i++) {
+      const t = ts[i]!;
+      const x = xs[i]!;
+      const y = ys[i]!;
+      const r = pos + i * size;
       if (!Number.isFinite(t)) this.fail(base + r + f.t!.offset, `timestamp ${t} is not a finite number`);
       if (!(x >= 0 && y >= 0 && x < 65536 && y < 65536) || x !== Math.floor(x) || y !== Math.floor(y)) {
         this.fail(base + r, `coordinates (x ${x}, y ${y}) are not integers in 0..65535`);
       }
-      if (t < this.lastT) this.timeWentBack(base + r, t);
+      if (t < last) {
+        this.lastT = last;
+        this.timeWentBack(base + r, t);
+      }
       if (x >= W || y >= H) this.outOfSensor(base + r, x, y);
-      this.lastT = t;
-      if (x > this.maxX) this.maxX = x;
-      if (y > this.maxY) this.maxY = y;
-      out.t[k] = t;
-      out.x[k] = x;
-      out.y[k] = y;
-      out.p[k] = rp(dv, r) > 0 ? 1 : 0;
-      k++;
+      last = t;
+      if (x > mx) mx = x;
+      if (y > my) my = y;
+      X[k0 + i] = x;
+      Y[k0 + i] = y;
+      P[k0 + i] = ps[i]! > 0 ? 1 : 0;
     }
+    const k = k0 + n;
+    this.lastT = last;
+    this.maxX = mx;
+    this.maxY = my;
     out.length = k;
     this.seen += n;
     return end;

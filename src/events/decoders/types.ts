@@ -23,9 +23,11 @@ export interface DecoderOptions {
   sensor?: SensorSize;
   /**
    * "strict" (default): a timestamp smaller than the previous one is an EventFormatError.
-   * "keep": keep events in file order (the stream is then not sorted; `meta.timeSorted` says so).
+   * "keep": keep events in file order (the stream may then be unsorted; `meta.timeSorted` says so).
+   * "sort": accept, then sort by time (stable) so the stream is usable; `meta.timeSorted` reports the file's order.
+   * ChunkDecoder itself treats "sort" like "keep"; decodeEvents and readEventFile sort at the end.
    */
-  timeOrder?: "strict" | "keep";
+  timeOrder?: "strict" | "keep" | "sort";
 }
 
 /** A decoder fed with chunks of any size: each push returns the events completed by those bytes. */

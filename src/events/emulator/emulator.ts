@@ -28,6 +28,8 @@ export class EventCameraEmulator {
   /** starting offset of each pixel inside its leak cycle, as a fraction of its ON threshold */
   private readonly leakPhase: Float64Array;
   private readonly ref: Float64Array;
+  /** the previous frame's scaled input values (NaN before the first frame) */
+  private readonly rawPrev: Float64Array;
   /** log intensity of the input at the previous and the current frame */
   private readonly inputPrev: Float64Array;
   private readonly inputCur: Float64Array;
@@ -60,6 +62,7 @@ export class EventCameraEmulator {
     this.leakPerUs = new Float64Array(n);
     this.leakPhase = new Float64Array(n);
     this.ref = new Float64Array(n);
+    this.rawPrev = new Float64Array(n).fill(Number.NaN);
     this.inputPrev = new Float64Array(n);
     this.inputCur = new Float64Array(n);
     this.prevLog = new Float64Array(n);
@@ -156,12 +159,19 @@ export class EventCameraEmulator {
           ? 1 / 65535
           : 1;
     const { darkLevel, inputGamma } = this.params;
+    const { rawPrev, inputPrev } = this;
     for (let i = 0; i < this.n; i++) {
       const v = frame[i]! * scale;
+      if (v === rawPrev[i]) {
+        out[i] = inputPrev[i]!; // unchanged pixel (still background, say): skip the log
+        continue;
+      }
       if (!(v >= 0) || v === Number.POSITIVE_INFINITY) {
+        rawPrev.fill(Number.NaN); // the frame is refused: forget the values already taken from it
         throw new RangeError(`emulator: frame ${this.frames} pixel ${i} has intensity ${frame[i]}, expected >= 0`);
       }
       out[i] = Math.log((inputGamma === 1 ? v : v ** inputGamma) + darkLevel);
+      rawPrev[i] = v;
     }
   }
 

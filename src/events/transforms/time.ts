@@ -2,24 +2,70 @@ import type { Rng } from "../../util/rng.js";
 import { type EventStream, sliceByTime } from "../stream.js";
 import { checkPositive, type EventTransform, needRng } from "./types.js";
 
+/**
+ * Stable ascending order of `t` as an index array: insertion sort of 32-element blocks, then bottom-up merges on
+ * typed arrays. Fast on nearly sorted input (jittered timestamps), O(n log n) in general.
+ */
+export function stableTimeOrder(t: Float64Array): Int32Array {
+  const n = t.length;
+  let a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const RUN = 32;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(n, lo + RUN);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = a[i]!;
+      const tv = t[v]!;
+      let j = i - 1;
+      while (j >= lo && t[a[j]!]! > tv) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+      a[j + 1] = v;
+    }
+  }
+  let b = new Int32Array(n);
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      // already in order across the boundary: copy (the common case for nearly sorted input)
+      if (mid >= hi || t[a[mid - 1]!]! <= t[a[mid]!]!) {
+        b.set(a.subarray(lo, hi), lo);
+        continue;
+      }
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = t[a[j]!]! < t[a[i]!]! ? a[j++]! : a[i++]!;
+      while (i < mid) b[k++] = a[i++]!;
+      while (j < hi) b[k++] = a[j++]!;
+    }
+    const tmp = a;
+    a = b;
+    b = tmp;
+  }
+  return a;
+}
+
 /** Reorders events by time (stable: equal times keep their order). Returns the stream itself when already sorted. */
 export function sortByTime(ev: EventStream): EventStream {
   const n = ev.t.length;
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) if (ev.t[i]! < ev.t[i - 1]!) sorted = false;
   if (sorted) return ev;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => ev.t[a]! - ev.t[b]! || a - b);
+  const idx = stableTimeOrder(ev.t);
   const t = new Float64Array(n);
   const x = new Uint16Array(n);
   const y = new Uint16Array(n);
   const p = new Uint8Array(n);
-  idx.forEach((i, k) => {
+  for (let k = 0; k < n; k++) {
+    const i = idx[k]!;
     t[k] = ev.t[i]!;
     x[k] = ev.x[i]!;
     y[k] = ev.y[i]!;
     p[k] = ev.p[i]!;
-  });
+  }
   return { t, x, y, p, sensor: ev.sensor };
 }
 

@@ -4,7 +4,7 @@ import type { EventStream } from "../../events/stream.js";
 import { frameWindows } from "../../events/transforms/frames.js";
 import { defaultPalette, paintEvents, paintFrame, paintRaster, rgba } from "../render.js";
 import { eventIndexAt, type TimeIndex } from "../timeline.js";
-import { blit, byId, formatUs, setText } from "./dom.js";
+import { blit, byId, formatCount, formatUs, setText } from "./dom.js";
 
 const sliderSteps = 1000;
 
@@ -33,7 +33,13 @@ export class Player {
   private readonly speed = byId<HTMLSelectElement>("speed");
   private readonly windowSelect = byId<HTMLSelectElement>("window");
 
+  /** called after every redraw with the playback time (µs of the recording) */
+  onTime: ((time: number) => void) | null = null;
+
   constructor() {
+    // these canvases are read back (getImageData) on every draw; the first getContext call fixes the attributes
+    this.timeline.getContext("2d", { willReadFrequently: true });
+    this.rasterCanvas.getContext("2d", { willReadFrequently: true });
     this.slider.addEventListener("input", () => {
       if (this.rec === null) return;
       const { t0, t1 } = this.rec.index;
@@ -59,7 +65,7 @@ export class Player {
     }
     this.slider.disabled = false;
     this.playButton.disabled = false;
-    this.time = rec.index.t1;
+    this.time = busiestTime(rec.index);
     this.drawTimelineBase();
     this.draw();
   }
@@ -69,7 +75,7 @@ export class Player {
     const chosen = Number(this.windowSelect.value);
     if (chosen > 0) return chosen;
     if (this.rec === null) return 10_000;
-    return Math.max(1000, (this.rec.index.t1 - this.rec.index.t0) / 50);
+    return Math.max(50, (this.rec.index.t1 - this.rec.index.t0) / 50);
   }
 
   setPlaying(on: boolean): void {
@@ -109,9 +115,17 @@ export class Player {
     this.slider.value = String(Math.round(((this.time - t0) / Math.max(1, t1 - t0)) * sliderSteps));
     setText(
       "time-label",
-      `t = ${formatUs(this.time - t0)} / ${formatUs(t1 - t0)} · ${end - start} events in ${formatUs(win)}`,
+      `t = ${formatUs(this.time - t0)} / ${formatUs(t1 - t0)} · ${formatCount(end - start)} events in ${formatUs(win)}`,
     );
     this.drawTimelineCursor();
+    this.onTime?.(this.time);
+  }
+
+  /** Moves playback to `time` (µs of the recording) and redraws. */
+  seek(time: number): void {
+    if (this.rec === null) return;
+    this.time = Math.max(this.rec.index.t0, Math.min(this.rec.index.t1, time));
+    this.draw();
   }
 
   /** Event rate per bin, ON stacked over OFF, scaled to the busiest bin. */
@@ -119,12 +133,16 @@ export class Player {
   private drawTimelineBase(): void {
     const rec = this.rec!;
     const c = this.timeline;
-    const ctx = c.getContext("2d")!;
+    const ctx = c.getContext("2d", { willReadFrequently: true })!;
     const w = c.width;
     const h = c.height;
     ctx.fillStyle = "#0a0b0f";
     ctx.fillRect(0, 0, w, h);
-    const { on, off, bins } = rec.index;
+    const { bins } = rec.index;
+    // one polarity (audio): every event counts as ON
+    const single = rec.stream.sensor.polarities === 1;
+    const on = single ? rec.index.on.map((v, b) => v + rec.index.off[b]!) : rec.index.on;
+    const off = single ? new Uint32Array(bins) : rec.index.off;
     let max = 1;
     for (let b = 0; b < bins; b++) max = Math.max(max, on[b]! + off[b]!);
     const colW = w / bins;
@@ -157,11 +175,23 @@ export class Player {
   private drawRasterBase(): void {
     const rec = this.rec!;
     const c = this.rasterCanvas;
-    c.height = Math.min(700, Math.max(50, rec.stream.sensor.width));
+    c.height = Math.min(350, Math.max(50, rec.stream.sensor.width));
     const px = new Uint32Array(c.width * c.height);
-    paintRaster(rec.stream, rec.index.t0, rec.index.t1, rec.stream.sensor.width, px, c.width, c.height);
+    const { background, on } = defaultPalette;
+    paintRaster(
+      rec.stream,
+      rec.index.t0,
+      rec.index.t1,
+      rec.stream.sensor.width,
+      px,
+      c.width,
+      c.height,
+      on,
+      background,
+      2,
+    );
     blit(c, px);
-    this.rasterBase = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+    this.rasterBase = c.getContext("2d", { willReadFrequently: true })!.getImageData(0, 0, c.width, c.height);
   }
 
   private drawRasterCursor(): void {
@@ -176,10 +206,23 @@ export class Player {
   }
 }
 
+/** The end of the busiest bin: a starting point that shows something. */
+function busiestTime(index: TimeIndex): number {
+  let best = 0;
+  for (let b = 1; b < index.bins; b++) if (index.on[b]! + index.off[b]! > index.on[best]! + index.off[best]!) best = b;
+  return Math.min(index.t1, index.t0 + (best + 1) * index.binUs);
+}
+
 /** One small canvas per frame, with a caption; `dropped` frames are dimmed. */
 export function drawFrameStrip(
   title: string,
-  frames: { paint: (out: Uint32Array, w: number, h: number) => void; caption: string; dropped?: boolean }[],
+  frames: {
+    paint: (out: Uint32Array, w: number, h: number) => void;
+    caption: string;
+    dropped?: boolean;
+    /** one image as wide as the strip instead of a thumbnail */
+    wide?: boolean;
+  }[],
   width: number,
   height: number,
 ): void {
@@ -189,7 +232,8 @@ export function drawFrameStrip(
   const px = new Uint32Array(width * height);
   for (const f of frames) {
     const fig = document.createElement("figure");
-    if (f.dropped) fig.className = "dropped";
+    if (f.dropped) fig.classList.add("dropped");
+    if (f.wide) fig.classList.add("wide");
     const c = document.createElement("canvas");
     c.width = width;
     c.height = height;

@@ -14,7 +14,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("../../../dist/web", import.meta.url)),
     emptyOutDir: true,
     target: "es2022",
-    sourcemap: true,
+    // no source maps: the HDF5 reader's alone would add 11 MB to dist/web
+    sourcemap: false,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 4096,
   },
