@@ -25,4 +25,9 @@ export interface WasmRuntime {
    * else run inline on the calling thread.
    */
   parallel(name: string, args: readonly number[], items: number, minPerThread?: number): void;
+  /**
+   * Runs task i on thread i (task 0 on the calling thread), each with its own arguments, and returns when all are
+   * done; at most `threads` tasks. Optional: minimal runtimes (tests) may leave it out.
+   */
+  runTasks?(tasks: readonly { fn: string; args: number[] }[]): void;
 }

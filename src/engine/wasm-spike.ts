@@ -43,6 +43,13 @@ function usedIdx(list: SpikeList): Int32Array {
   return list.idx.subarray(0, Math.max(1, listCount(list)));
 }
 
+/** [begin, end) image ranges of near-equal size. */
+function splitImages(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let p = 0; p < parts; p++) out.push([Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)]);
+  return out;
+}
+
 function convGeometry(s: ConvShape, ho: number, wo: number): Int32Array {
   return Int32Array.from([s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, ho, wo]);
 }
@@ -126,21 +133,34 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
       const wT = new Float32Array((taps + 1) * stride);
-      const scratch = new Float32Array(ho * wo * stride);
+      const work = listCount(list) * s.kh * s.kw * s.cout + 2 * y.length;
+      // Split over images when there are enough: each thread then walks only its own images' spikes for every
+      // channel (splitting channels makes every thread walk every spike). Each image is computed by one thread in
+      // the same order either way, so results do not depend on the thread count.
+      const parts = Math.min(rt.threads, s.n, Math.floor(work / MIN_WORK_PER_THREAD));
+      const byImages = rt.runTasks !== undefined && parts > 1;
+      const ranges = byImages ? splitImages(s.n, parts) : [[0, s.n] as [number, number]];
+      const scratches = ranges.map(() => new Float32Array(ho * wo * stride));
+      const geos = ranges.map(([i0, i1]) => convGeometry({ ...s, n: i1 - i0 }, ho, wo));
       rt.call([y], (ptr) => {
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
-        const args = [
-          ptr(usedIdx(list)),
-          ptr(list.offsets),
-          pWT,
-          stride,
-          ptr(scratch),
-          ptr(y),
-          ptr(convGeometry(s, ho, wo)),
-        ];
-        const work = listCount(list) * s.kh * s.kw * s.cout + 2 * y.length;
-        rt.parallel("conv2dSpikeForward", args, blocks, minItems(blocks, work));
+        const pIdx = ptr(usedIdx(list));
+        const pOff = ptr(list.offsets);
+        const pY = ptr(y);
+        if (!byImages) {
+          const args = [pIdx, pOff, pWT, stride, ptr(scratches[0]!), pY, ptr(geos[0]!)];
+          rt.parallel("conv2dSpikeForward", args, blocks, minItems(blocks, work));
+          return;
+        }
+        const imageBytes = s.cout * ho * wo * 4;
+        const tasks = ranges.map(([i0], t) => {
+          const offsetsAt = pOff + 4 * i0;
+          const outputAt = pY + i0 * imageBytes;
+          const args = [pIdx, offsetsAt, pWT, stride, ptr(scratches[t]!), outputAt, ptr(geos[t]!), 0, blocks];
+          return { fn: "conv2dSpikeForward", args };
+        });
+        rt.runTasks!(tasks);
       });
     },
 
