@@ -5,6 +5,12 @@
 import type { SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { Conv2d } from "../nn/conv2d.js";
+import {
+  type EventDrivenThresholds,
+  eventDrivenThresholds,
+  preferEvents,
+  setEventDrivenThresholds,
+} from "../nn/density.js";
 import type { Context, Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
@@ -18,6 +24,26 @@ export interface FrameBatch {
   /** their active positions (spiking layers' outputs); null for the network input */
   spikes: SpikeList | null;
   frameShape: number[];
+}
+
+const NO_DATA = new Float32Array(0);
+
+/**
+ * Inference only runs the forward kernels, whose event-driven/dense crossover lies higher than training's
+ * (forward + weight gradient): conv ≈ 30 %, linear ≈ 40 % input density (docs/spike-kernels.md tables).
+ */
+export const INFERENCE_THRESHOLDS: EventDrivenThresholds = { conv: 0.3, linear: 0.4 };
+
+/** Runs fn with the given kernel-choice thresholds ("global": leave the process-wide ones as they are). */
+export function withThresholds<R>(t: EventDrivenThresholds | "global", fn: () => R): R {
+  if (t === "global") return fn();
+  const saved = { ...eventDrivenThresholds() };
+  setEventDrivenThresholds(t);
+  try {
+    return fn();
+  } finally {
+    setEventDrivenThresholds(saved);
+  }
 }
 
 export const EVAL_CTX: Context = { training: false, rng: new Rng(0) };
@@ -35,8 +61,12 @@ export function synapseForward(
   const inFeatures = input.frameShape.reduce((a, v) => a * v, 1);
   const e = engine();
   const same = rows.length === input.rows.length;
-  const data = same ? input.data : gatherRows(input, rows, inFeatures);
   const spikes = input.spikes === null ? undefined : same ? input.spikes : gatherList(input, rows);
+  // the event-driven kernels never read the dense values: gather those only for the dense path
+  const t = eventDrivenThresholds();
+  const eventPath = preferEvents(spikes, layer.synapse instanceof Conv2d ? t.conv : t.linear);
+  const gathered = !same && !eventPath;
+  const data = same ? input.data : gathered ? gatherRows(input, rows, inFeatures) : NO_DATA;
   let h: Seq = { data, shape: [rows.length, 1, ...input.frameShape] };
   if (spikes) h.spikes = spikes;
   h = layer.synapse.forward(h, EVAL_CTX);
@@ -45,10 +75,8 @@ export function synapseForward(
     h = layer.poolOp.forward(h, EVAL_CTX);
     layer.bn?.releaseOutput();
   }
-  if (!same) {
-    e.free(data);
-    if (spikes) e.free(spikes.idx);
-  }
+  if (gathered) e.free(data);
+  if (!same && spikes) e.free(spikes.idx);
   return { rows, data: h.data };
 }
 

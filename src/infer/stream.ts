@@ -16,7 +16,16 @@ import type { Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { type AccumulatorOptions, type CompletedFrame, FrameAccumulator } from "./frame-accumulator.js";
 import { GapLif } from "./gap-lif.js";
-import { EVAL_CTX, type FrameBatch, layerFanOut, releaseCurrent, scaleRows, synapseForward } from "./layer-step.js";
+import {
+  EVAL_CTX,
+  type FrameBatch,
+  INFERENCE_THRESHOLDS,
+  layerFanOut,
+  releaseCurrent,
+  scaleRows,
+  synapseForward,
+  withThresholds,
+} from "./layer-step.js";
 import { engine } from "../engine/current.js";
 
 const ZERO_ROW = Int32Array.of(0);
@@ -113,13 +122,13 @@ export class EventStreamRunner {
 
   /** Feeds a chunk of events; returns a prediction for every frame the chunk completed. */
   push(chunk: EventStream): FramePrediction[] {
-    return this.acc.push(chunk).map((f) => this.step(f));
+    return withThresholds(INFERENCE_THRESHOLDS, () => this.acc.push(chunk).map((f) => this.step(f)));
   }
 
   /** Ends the stream: processes the last, partial frame. */
   flush(): FramePrediction[] {
     const f = this.acc.flush();
-    return f === null ? [] : [this.step(f)];
+    return f === null ? [] : [withThresholds(INFERENCE_THRESHOLDS, () => this.step(f))];
   }
 
   private step(frame: CompletedFrame): FramePrediction {

@@ -85,7 +85,7 @@ for (const variant of ["razor", "ta", "snn"] as const) {
     const expected = denseCounts(model, x);
     const expectedMasks = model.masks();
     const expectedSpikes = model.counts().map((c) => c.outputSpikes.reduce((a, v) => a + v, 0));
-    const res = new PrunedRunner(model).run(x);
+    const res = new PrunedRunner(model, { thresholds: "global" }).run(x);
     assert.deepEqual(Array.from(res.counts), Array.from(expected));
     let dropped = 0;
     res.layers.forEach((l, i) => {
@@ -113,7 +113,7 @@ test("pruned run with nothing masked equals the dense model, with dense kernels 
   const model = buildModel(loadModelConfig("nmnist", { variant: "razor", frames: { T: 6 }, seed: 5 }));
   const x = randomInput(6, 2, model.config.input, 5);
   const expected = denseCounts(model, x);
-  const res = new PrunedRunner(model).run(x);
+  const res = new PrunedRunner(model, { thresholds: "global" }).run(x);
   assert.deepEqual(Array.from(res.counts), Array.from(expected));
   for (const l of res.layers) assert.equal(l.framesExecuted, l.frames);
   model.dispose();
@@ -123,7 +123,7 @@ test("memory does not grow over repeated pruned runs", () => {
   setEventDrivenThresholds({ linear: 0.3, conv: 0.3 });
   const model = buildModel(loadModelConfig("nmnist", { variant: "razor", frames: { T: 6 }, seed: 5 }));
   const x = randomInput(6, 2, model.config.input, 6);
-  const runner = new PrunedRunner(model);
+  const runner = new PrunedRunner(model, { thresholds: "global" });
   runner.run(x);
   runner.run(x);
   const base = engine().bytesInUse();
