@@ -6,6 +6,7 @@ export * from "./batchnorm";
 export * from "./elementwise";
 export * from "./lif";
 export * from "./spike";
+export * from "./gap-lif";
 
 /** First byte after the module's static data: the engine's allocator starts above it. */
 export function heapBase(): usize {

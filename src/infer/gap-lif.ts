@@ -6,6 +6,8 @@
  * result is bit-identical to the masked dense computation.
  */
 import type { ResetMode } from "../engine/api.js";
+import { engine } from "../engine/current.js";
+import type { WasmRuntime } from "../engine/runtime.js";
 
 const f32 = Math.fround;
 
@@ -13,6 +15,8 @@ export interface GapLifParams {
   alpha: number;
   vth: number;
   reset: ResetMode;
+  /** run the wasm kernel (assembly/gap-lif.ts) when the active engine is the wasm one (default true) */
+  useWasm?: boolean;
 }
 
 export class GapLif {
@@ -23,6 +27,7 @@ export class GapLif {
   private readonly alpha: number;
   private readonly vth: number;
   private readonly hard: boolean;
+  private readonly useWasm: boolean;
 
   constructor(
     readonly B: number,
@@ -34,6 +39,7 @@ export class GapLif {
     this.alpha = f32(p.alpha);
     this.vth = f32(p.vth);
     this.hard = p.reset === "hard";
+    this.useWasm = p.useWasm ?? true;
   }
 
   /**
@@ -42,6 +48,34 @@ export class GapLif {
    * returns the number of spikes.
    */
   run(rows: Int32Array, cur: Float32Array, out: Float32Array, idx: Int32Array, offsets: Int32Array): number {
+    const e = engine();
+    const rt = (e as { runtime?: WasmRuntime }).runtime;
+    if (this.useWasm && e.name === "wasm" && rt?.exports.lifGapForward !== undefined) {
+      const { B, n, alpha, vth, hard } = this;
+      rt.call([this.u, this.lastT, out, idx, offsets], (ptr) => {
+        rt.exports.lifGapForward!(
+          ptr(cur),
+          ptr(this.u),
+          ptr(this.lastT),
+          ptr(rows),
+          rows.length,
+          B,
+          n,
+          alpha,
+          vth,
+          hard ? 1 : 0,
+          ptr(out),
+          ptr(idx),
+          ptr(offsets),
+        );
+      });
+      return offsets[rows.length]!;
+    }
+    return this.runTs(rows, cur, out, idx, offsets);
+  }
+
+  /** The plain TS version: the twin of the wasm kernel. */
+  private runTs(rows: Int32Array, cur: Float32Array, out: Float32Array, idx: Int32Array, offsets: Int32Array): number {
     const { B, n, alpha, vth, hard } = this;
     const u = this.u;
     let count = 0;
