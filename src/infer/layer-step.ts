@@ -91,28 +91,40 @@ export function layerFanOut(layer: SpikingLayer): number {
   return layer.synapse instanceof Conv2d ? layer.synapse.fanOut(layer.opts.inShape) : layer.opts.out;
 }
 
+/** Positions in `all` (ascending) of the frames `subset` (ascending, a subset of `all`). */
+export function positionsOf(all: Int32Array, subset: Int32Array): Int32Array {
+  const pos = new Int32Array(subset.length);
+  let k = 0;
+  for (let j = 0; j < subset.length; j++) {
+    while (all[k] !== subset[j]) k++;
+    pos[j] = k;
+  }
+  return pos;
+}
+
+/** Row j of out = row pos[j] of data (rows of `features` values). */
+export function copyRows(data: Float32Array, pos: Int32Array, features: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < pos.length; j++) {
+    const k = pos[j]!;
+    out.set(data.subarray(k * features, (k + 1) * features), j * features);
+  }
+  return out;
+}
+
 /** Dense values of the frames `rows` (a subset of input.rows, ascending) as a new engine array. */
 function gatherRows(input: FrameBatch, rows: Int32Array, features: number): Float32Array {
   const out = engine().allocF32(Math.max(1, rows.length * features));
-  let k = 0;
-  for (let j = 0; j < rows.length; j++) {
-    while (input.rows[k] !== rows[j]) k++;
-    out.set(input.data.subarray(k * features, (k + 1) * features), j * features);
-  }
-  return out;
+  return copyRows(input.data, positionsOf(input.rows, rows), features, out);
 }
 
 /** The spike list of the frames `rows` (a subset of input.rows, ascending); idx in a new engine array. */
 function gatherList(input: FrameBatch, rows: Int32Array): SpikeList {
   const list = input.spikes!;
   const offsets = new Int32Array(rows.length + 1);
-  let k = 0;
+  const src = positionsOf(input.rows, rows);
   let total = 0;
-  const src: number[] = [];
   for (let j = 0; j < rows.length; j++) {
-    while (input.rows[k] !== rows[j]) k++;
-    src.push(k);
-    total += list.offsets[k + 1]! - list.offsets[k]!;
+    total += list.offsets[src[j]! + 1]! - list.offsets[src[j]!]!;
     offsets[j + 1] = total;
   }
   const idx = engine().allocI32(Math.max(1, total));

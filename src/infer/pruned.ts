@@ -18,11 +18,13 @@ import type { LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
 import { GapLif } from "./gap-lif.js";
 import type { EventDrivenThresholds } from "../nn/density.js";
 import {
+  copyRows,
   EVAL_CTX,
   type FrameBatch,
   INFERENCE_THRESHOLDS,
   withThresholds,
   layerFanOut,
+  positionsOf,
   releaseCurrent,
   scaleRows,
   synapseForward,
@@ -360,11 +362,6 @@ function selectRows(
   f: number,
 ): { rows: Int32Array; data: Float32Array } {
   if (kept.length === current.rows.length) return current;
-  const out = new Float32Array(kept.length * f);
-  let k = 0;
-  for (let j = 0; j < kept.length; j++) {
-    while (current.rows[k] !== kept[j]) k++;
-    out.set(current.data.subarray(k * f, (k + 1) * f), j * f);
-  }
+  const out = copyRows(current.data, positionsOf(current.rows, kept), f, new Float32Array(kept.length * f));
   return { rows: kept, data: out };
 }

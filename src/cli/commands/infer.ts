@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { engine } from "../../engine/current.js";
 import { readEventFile } from "../../events/read-file.js";
-import type { EventStream } from "../../events/stream.js";
+import { type EventStream, sliceByIndex } from "../../events/stream.js";
 import { type EfficiencySummary, summarizeEfficiency } from "../../infer/accounting.js";
 import { PrunedRunner } from "../../infer/pruned.js";
 import { createStream, type FramePrediction } from "../../infer/stream.js";
@@ -160,15 +160,7 @@ function streamRecording(model: SnnModel, ev: EventStream, chunk: number, verbos
   const start = performance.now();
   const frames: FramePrediction[] = [];
   for (let i = 0; i < ev.t.length; i += chunk) {
-    const end = Math.min(ev.t.length, i + chunk);
-    const part = {
-      t: ev.t.subarray(i, end),
-      x: ev.x.subarray(i, end),
-      y: ev.y.subarray(i, end),
-      p: ev.p.subarray(i, end),
-      sensor: ev.sensor,
-    };
-    for (const f of s.push(part)) {
+    for (const f of s.push(sliceByIndex(ev, i, i + chunk))) {
       frames.push(f);
       if (verbose) printFrame(f);
     }
