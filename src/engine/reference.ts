@@ -11,6 +11,7 @@ import {
   type Kernels,
   type PoolShape,
 } from "./api.js";
+import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
 type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels>;
@@ -274,9 +275,10 @@ export function refBatchNormForwardEval(
 ): void {
   const total = s.n * s.c * s.hw;
   checkLen("batchNormForwardEval x", x, total);
+  const { scale, shift } = batchNormEvalAffine(gamma, beta, runningMean, runningVar, eps);
   for (let i = 0; i < total; i++) {
     const ch = Math.floor(i / s.hw) % s.c;
-    y[i] = (gamma[ch]! * (x[i]! - runningMean[ch]!)) / Math.sqrt(runningVar[ch]! + eps) + beta[ch]!;
+    y[i] = Math.fround(x[i]! * scale[ch]!) + shift[ch]!;
   }
 }
 

@@ -14,13 +14,17 @@ import {
 import type { Context, Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
+import { denseFromList, GapLif, type GapLifParams } from "./gap-lif.js";
 
 /** The frames a layer hands to the next: only the kept ones, compact. */
 export interface FrameBatch {
   /** kept frame indices r = t·B + b, ascending */
   rows: Int32Array;
-  /** dense values of the kept frames [rows.length × features] */
-  data: Float32Array;
+  /**
+   * dense values of the kept frames [rows.length × features]; null for spiking layers' outputs, whose dense 0/1
+   * values are made from the spike list only where a dense kernel needs them
+   */
+  data: Float32Array | null;
   /** their active positions (spiking layers' outputs); null for the network input */
   spikes: SpikeList | null;
   frameShape: number[];
@@ -49,13 +53,34 @@ export function withThresholds<R>(t: EventDrivenThresholds | "global", fn: () =>
 export const EVAL_CTX: Context = { training: false, rng: new Rng(0) };
 
 /**
- * Conv/Linear → BN → pool for the frames `rows` (a subset of input.rows), as one compact batch.
- * Returns the current [rows.length × neurons-before-scaling] (an array owned by the layer's modules).
+ * The layer's LIF neurons over B samples. Where no pooling sits between BN and LIF, the BN map is folded into the
+ * LIF step (one pass over the current instead of two); then synapseForward must run with `foldedBn: true`.
+ */
+export function layerLif(layer: SpikingLayer, B: number, foldBn: boolean): GapLif {
+  const lif = layer.lif;
+  const neurons = layer.outShape.reduce((a, v) => a * v, 1);
+  const p: GapLifParams = { alpha: lif.alpha(), vth: lif.opts.vth, reset: lif.opts.reset };
+  if (foldBn && foldsBatchNorm(layer)) {
+    p.batchNorm = { ...layer.bn!.evalAffine(), positions: neurons / layer.opts.out };
+  }
+  return new GapLif(B, neurons, p);
+}
+
+/** True when the layer has a BN with nothing between it and the LIF neurons. */
+export function foldsBatchNorm(layer: SpikingLayer): boolean {
+  return layer.bn !== null && layer.poolOp === null;
+}
+
+/**
+ * Conv/Linear → BN → pool for the frames `rows` (a subset of input.rows), as one compact batch; with `foldedBn`,
+ * the BN of a layer where foldsBatchNorm holds is left to the LIF step. Returns the current
+ * [rows.length × neurons-before-scaling] (an array owned by the layer's modules).
  */
 export function synapseForward(
   layer: SpikingLayer,
   input: FrameBatch,
   rows: Int32Array,
+  foldedBn = false,
 ): { rows: Int32Array; data: Float32Array } {
   if (rows.length === 0) return { rows, data: new Float32Array(0) };
   const inFeatures = input.frameShape.reduce((a, v) => a * v, 1);
@@ -65,26 +90,36 @@ export function synapseForward(
   // the event-driven kernels never read the dense values: gather those only for the dense path
   const t = eventDrivenThresholds();
   const eventPath = preferEvents(spikes, layer.synapse instanceof Conv2d ? t.conv : t.linear);
-  const gathered = !same && !eventPath;
-  const data = same ? input.data : gathered ? gatherRows(input, rows, inFeatures) : NO_DATA;
+  let data: Float32Array = NO_DATA;
+  let madeDense = false;
+  if (!eventPath) {
+    if (spikes) {
+      data = denseFromList(spikes);
+      madeDense = true;
+    } else if (same) data = input.data!;
+    else {
+      data = gatherRows(input, rows, inFeatures);
+      madeDense = true;
+    }
+  }
   let h: Seq = { data, shape: [rows.length, 1, ...input.frameShape] };
   if (spikes) h.spikes = spikes;
   h = layer.synapse.forward(h, EVAL_CTX);
-  if (layer.bn) h = layer.bn.forward(h, EVAL_CTX);
+  if (layer.bn && !(foldedBn && foldsBatchNorm(layer))) h = layer.bn.forward(h, EVAL_CTX);
   if (layer.poolOp) {
     h = layer.poolOp.forward(h, EVAL_CTX);
     layer.bn?.releaseOutput();
   }
-  if (gathered) e.free(data);
+  if (madeDense) e.free(data);
   if (!same && spikes) e.free(spikes.idx);
   return { rows, data: h.data };
 }
 
-/** Hands the layer's last output buffer back to its modules' pool. */
+/** Hands the layer's last output buffers back to its modules' pools. */
 export function releaseCurrent(layer: SpikingLayer): void {
-  if (layer.poolOp) layer.poolOp.releaseOutput();
-  else if (layer.bn) layer.bn.releaseOutput();
-  else layer.synapse.releaseOutput();
+  layer.poolOp?.releaseOutput();
+  layer.bn?.releaseOutput();
+  layer.synapse.releaseOutput();
 }
 
 export function layerFanOut(layer: SpikingLayer): number {
@@ -114,7 +149,7 @@ export function copyRows(data: Float32Array, pos: Int32Array, features: number, 
 /** Dense values of the frames `rows` (a subset of input.rows, ascending) as a new engine array. */
 function gatherRows(input: FrameBatch, rows: Int32Array, features: number): Float32Array {
   const out = engine().allocF32(Math.max(1, rows.length * features));
-  return copyRows(input.data, positionsOf(input.rows, rows), features, out);
+  return copyRows(input.data!, positionsOf(input.rows, rows), features, out);
 }
 
 /** The spike list of the frames `rows` (a subset of input.rows, ascending); idx in a new engine array. */
@@ -133,12 +168,4 @@ function gatherList(input: FrameBatch, rows: Int32Array): SpikeList {
     idx.set(list.idx.subarray(list.offsets[s]!, list.offsets[s + 1]!), offsets[j]!);
   }
   return { rows: rows.length, rowLen: list.rowLen, idx, offsets };
-}
-
-/** Ĩ = d ⊙ I on the kept rows (M = 1 there), in the same arithmetic as the dense layer. */
-export function scaleRows(data: Float32Array, rows: Int32Array, d: Float32Array, f: number): void {
-  for (let k = 0; k < rows.length; k++) {
-    const w = d[rows[k]!]!;
-    for (let i = k * f; i < (k + 1) * f; i++) data[i] = data[i]! * w;
-  }
 }

@@ -15,7 +15,6 @@ import type { SnnModel } from "../models/model.js";
 import { applyGapFloor, combineMasks, thresholdMask } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
 import type { LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
-import { GapLif } from "./gap-lif.js";
 import type { EventDrivenThresholds } from "../nn/density.js";
 import {
   copyRows,
@@ -25,8 +24,8 @@ import {
   withThresholds,
   layerFanOut,
   positionsOf,
+  layerLif,
   releaseCurrent,
-  scaleRows,
   synapseForward,
 } from "./layer-step.js";
 
@@ -116,10 +115,8 @@ export class PrunedRunner {
     }
     const e = engine();
     for (const o of owned) {
-      e.free(o.data);
-      if (o.spikes) {
-        e.free(o.spikes.idx);
-      }
+      if (o.data) e.free(o.data);
+      if (o.spikes) e.free(o.spikes.idx);
     }
     return { T, B, counts, predictions, layers: stats, ms: performance.now() - start };
   }
@@ -149,25 +146,14 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
   const own = decideFrames(layer, d, activity, upstream, T, B);
   const mask = combineMasks(upstream, own) ?? allOnes(frames);
   const kept = keptRows(input.rows, mask);
-  if (current === null) current = synapseForward(layer, input, kept);
+  // BN folds into the LIF step unless TA needed the BN'ed current of every frame for its score
+  const foldBn = current === null;
+  if (current === null) current = synapseForward(layer, input, kept, foldBn);
   else current = selectRows(current, kept, current.data.length / Math.max(1, current.rows.length));
   const neurons = layer.outShape.reduce((a, v) => a * v, 1);
-  if (d !== null) scaleRows(current.data, kept, d, neurons);
-  const e = engine();
-  const out = e.allocF32(Math.max(1, kept.length * neurons));
-  const idx = e.allocI32(Math.max(1, kept.length * neurons));
-  const offsets = new Int32Array(kept.length + 1);
-  if (kept.length === frames && frames > 0) fullLif(layer, current.data, T, B * neurons, neurons, out, idx, offsets);
-  else {
-    const lif = layer.lif;
-    new GapLif(B, neurons, { alpha: lif.alpha(), vth: lif.opts.vth, reset: lif.opts.reset }).run(
-      kept,
-      current.data,
-      out,
-      idx,
-      offsets,
-    );
-  }
+  const weights = d === null ? null : Float32Array.from(kept, (r) => d[r]!);
+  const spikes = layerLif(layer, B, foldBn).run(kept, current.data, weights);
+  const { offsets } = spikes;
   const outputSpikes = new Float32Array(frames);
   for (let k = 0; k < kept.length; k++) outputSpikes[kept[k]!] = offsets[k + 1]! - offsets[k]!;
   if (kept.length > 0) releaseCurrent(layer);
@@ -179,12 +165,7 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
     sops += activity[r]! * fanOut;
   }
   return {
-    out: {
-      rows: kept,
-      data: out,
-      spikes: { rows: kept.length, rowLen: neurons, idx, offsets },
-      frameShape: layer.outShape,
-    },
+    out: { rows: kept, data: null, spikes, frameShape: layer.outShape },
     mask,
     stats: {
       layer: layer.opts.index,
@@ -202,39 +183,6 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
       path: kept.length === 0 ? "none" : layer.synapse.lastPath,
     },
   };
-}
-
-/**
- * Every frame computed: the engine's fused LIF kernel over [T, B·neurons] gives the same f32 arithmetic as GapLif
- * (nothing to skip), much faster than the TS loop, with the spike list of each (t, b) frame.
- */
-function fullLif(
-  layer: SpikingLayer,
-  current: Float32Array,
-  T: number,
-  n: number,
-  rowLen: number,
-  out: Float32Array,
-  idx: Int32Array,
-  offsets: Int32Array,
-): void {
-  const e = engine();
-  const lif = layer.lif;
-  const spikes = e.allocU8(T * n);
-  const u = e.allocF32(T * n);
-  const p = {
-    t: T,
-    n,
-    alpha: lif.alpha(),
-    vth: lif.opts.vth,
-    surrogate: lif.opts.surrogate,
-    surrogateWidth: lif.opts.surrogateWidth,
-    reset: lif.opts.reset,
-  };
-  e.lifForward(current, spikes, u, p, { rows: (T * n) / rowLen, rowLen, idx, offsets });
-  for (let i = 0; i < T * n; i++) out[i] = spikes[i]!;
-  e.free(spikes);
-  e.free(u);
 }
 
 /** m^n as SpikingLayer decides it at evaluation: mask policy, else threshold θ_n (+ gap floor), else keep all. */
@@ -271,7 +219,7 @@ function frameActivity(input: FrameBatch, frames: number, features: number): Flo
     if (spikes) a[rows[k]!] = spikes.offsets[k + 1]! - spikes.offsets[k]!;
     else {
       let s = 0;
-      for (let i = k * features; i < (k + 1) * features; i++) s += Math.abs(data[i]!);
+      for (let i = k * features; i < (k + 1) * features; i++) s += Math.abs(data![i]!);
       a[rows[k]!] = s;
     }
   }

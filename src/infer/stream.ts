@@ -15,20 +15,18 @@ import { thresholdMask } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { type AccumulatorOptions, type CompletedFrame, FrameAccumulator } from "./frame-accumulator.js";
-import { GapLif } from "./gap-lif.js";
+import type { GapLif } from "./gap-lif.js";
 import {
   EVAL_CTX,
   type FrameBatch,
   INFERENCE_THRESHOLDS,
   layerFanOut,
   releaseCurrent,
-  scaleRows,
+  layerLif,
   synapseForward,
   withThresholds,
 } from "./layer-step.js";
 import { engine } from "../engine/current.js";
-
-const ZERO_ROW = Int32Array.of(0);
 
 export interface StreamOptions {
   /** frame duration in µs (default: the model config's dtMs) */
@@ -105,12 +103,10 @@ export class EventStreamRunner {
     if (opts.tStart !== undefined) accOpts.tStart = opts.tStart;
     this.acc = new FrameAccumulator(accOpts);
     this.layers = model.layers.map((layer) => {
-      const lif = layer.lif;
-      const neurons = layer.outShape.reduce((a, v) => a * v, 1);
       const w = layer.scorer ? (layer.opts.razor?.window ?? 1) : 0;
       return {
         layer,
-        lif: new GapLif(1, neurons, { alpha: lif.alpha(), vth: lif.opts.vth, reset: lif.opts.reset }),
+        lif: layerLif(layer, 1, true),
         fanOut: layerFanOut(layer),
         history: new Array<Int32Array | null>(w).fill(null),
         dropRun: 0,
@@ -159,18 +155,13 @@ export class EventStreamRunner {
         batch = null;
         continue;
       }
-      const activity = batch.spikes ? batch.spikes.offsets[1]! : sum(batch.data);
+      const activity = batch.spikes ? batch.spikes.offsets[1]! : sum(batch.data!);
       sops += activity * st.fanOut;
-      const current = synapseForward(layer, batch, row);
-      const neurons = layer.outShape.reduce((a, v) => a * v, 1);
-      if (d !== null) scaleRows(current.data, ZERO_ROW, Float32Array.of(d), neurons);
-      const out = e.allocF32(neurons);
-      const idx = e.allocI32(Math.max(1, neurons));
-      const offsets = new Int32Array(2);
+      const current = synapseForward(layer, batch, row, true);
       // GapLif indexes frames as t·B + b with B = 1: the frame index is the time step
-      st.lif.run(row, current.data, out, idx, offsets);
+      const spikes = st.lif.run(row, current.data, d === null ? null : Float32Array.of(d));
       releaseCurrent(layer);
-      batch = { rows: row, data: out, spikes: { rows: 1, rowLen: neurons, idx, offsets }, frameShape: layer.outShape };
+      batch = { rows: row, data: null, spikes, frameShape: layer.outShape };
       owned.push(batch);
     }
     const frameSpikes = new Float32Array(this.classes);
@@ -180,10 +171,7 @@ export class EventStreamRunner {
     }
     for (let c = 0; c < this.classes; c++) this.counts[c]! += frameSpikes[c]!;
     e.free(input);
-    for (const o of owned) {
-      e.free(o.data);
-      e.free(o.spikes!.idx);
-    }
+    for (const o of owned) e.free(o.spikes!.idx);
     let best = -1;
     let total = 0;
     for (let c = 0; c < this.classes; c++) {

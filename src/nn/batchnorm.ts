@@ -3,6 +3,7 @@
  * batch as in TA-SNN), PyTorch semantics (biased variance to normalise, unbiased in the running estimate).
  * Works for BatchNorm2d ([T, B, C, H, W]) and BatchNorm1d ([T, B, F]).
  */
+import { batchNormEvalAffine, type ChannelAffine } from "../engine/batchnorm-affine.js";
 import type { BatchNormShape } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { type BufferPool, f32Slot, newPool } from "./buffers.js";
@@ -99,6 +100,12 @@ export class BatchNorm implements Module {
     const out: Seq = { data: y, shape: x.shape };
     if (x.mask) out.mask = x.mask;
     return out;
+  }
+
+  /** The per-channel map this module applies at evaluation (the engines' own arithmetic). */
+  evalAffine(): ChannelAffine {
+    const v = (b: { value: Float32Array }): Float32Array => b.value;
+    return batchNormEvalAffine(v(this.weight), v(this.bias), v(this.runningMean), v(this.runningVar), this.eps);
   }
 
   backward(gy: Seq, _ctx: Context): Seq {

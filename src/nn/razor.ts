@@ -263,9 +263,18 @@ export class RazorScorer implements FrameScorer {
     const list = x.spikes;
     for (let r = 0; r < frames; r++) {
       if (mask && mask[r] === 0) continue;
-      if (list) {
+      if (list && hw > 1) {
+        // a row's positions ascend, channel-major: each channel's count is the distance between two boundaries
+        let lo = list.offsets[r]!;
+        const end = list.offsets[r + 1]!;
+        for (let c = 0; c < C && lo < end; c++) {
+          const hi = lowerBound(list.idx, lo, end, (c + 1) * hw);
+          g[r * C + c] = hi - lo;
+          lo = hi;
+        }
+      } else if (list) {
         for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) {
-          const c = Math.floor(list.idx[k]! / hw);
+          const c = list.idx[k]!;
           g[r * C + c] = g[r * C + c]! + 1;
         }
       } else {
@@ -387,4 +396,14 @@ export class RazorScorer implements FrameScorer {
     }
     for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) this.embeddings.value[k * C + c] = centers[k]![c]!;
   }
+}
+
+/** First position in a[lo, hi) (ascending) whose value is >= v; hi if none. */
+function lowerBound(a: Int32Array, lo: number, hi: number, v: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,22 +2,30 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useEngine, engine } from "../../src/engine/index.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
-import { GapLif } from "../../src/infer/gap-lif.js";
+import { GapLif, type GapLifParams } from "../../src/infer/gap-lif.js";
 import { Rng } from "../../src/util/rng.js";
 
-test("wasm lifGapForward equals the TS GapLif over runs with gaps, both resets, odd sizes", async () => {
+test("wasm lifGapSteps equals the TS GapLif over runs with gaps, both resets, odd sizes, folded BN and row weights, split over threads", async () => {
   const previous = engine();
   const e = await createWasmEngine({ threads: 2 });
   useEngine(e);
   try {
     const rng = new Rng(5);
-    for (const [B, n, reset] of [
-      [3, 37, "soft"],
-      [1, 8, "hard"],
-      [2, 129, "soft"],
+    // [B, n, reset, BN channels folded in (0: none)]
+    for (const [B, n, reset, channels] of [
+      [3, 37, "soft", 0],
+      [1, 8, "hard", 8],
+      [2, 129, "soft", 3],
+      // large enough to split over both threads and over several neuron segments
+      [2, 40005, "hard", 5],
     ] as const) {
       const T = 11;
-      const p = { alpha: 0.3, vth: 0.3, reset };
+      const p: GapLifParams = { alpha: 0.3, vth: 0.3, reset };
+      if (channels > 0) {
+        const scale = Float32Array.from({ length: channels }, () => 0.5 + rng.uniform());
+        const shift = Float32Array.from({ length: channels }, () => rng.normal() * 0.1);
+        p.batchNorm = { scale, shift, positions: n / channels };
+      }
       const wasm = new GapLif(B, n, { ...p, useWasm: true });
       const ts = new GapLif(B, n, { ...p, useWasm: false });
       // two calls, as a stream would make: frames 0..5 then 6..10, each with random frames skipped
@@ -30,12 +38,16 @@ test("wasm lifGapForward equals the TS GapLif over runs with gaps, both resets, 
         );
         const cur = e.allocF32(Math.max(1, rows.length * n));
         for (let i = 0; i < rows.length * n; i++) cur[i] = rng.normal() * 0.4;
+        // Razor weights d per kept row on every other call
+        const weights = t0 === 0 ? null : Float32Array.from(rows, () => rng.uniform());
         const outs = [wasm, ts].map((g) => {
-          const out = e.allocF32(Math.max(1, rows.length * n));
-          const idx = e.allocI32(Math.max(1, rows.length * n));
-          const offsets = new Int32Array(rows.length + 1);
-          const count = g.run(rows, cur, out, idx, offsets);
-          return { out: Array.from(out), idx: Array.from(idx.subarray(0, count)), offsets: Array.from(offsets) };
+          const list = g.run(rows, cur, weights);
+          const out = {
+            idx: Array.from(list.idx.subarray(0, list.offsets[rows.length]!)),
+            offsets: Array.from(list.offsets),
+          };
+          e.free(list.idx);
+          return out;
         });
         assert.deepEqual(outs[0], outs[1], `B ${B} n ${n} ${reset} frames ${t0}..${t1}`);
         assert.ok(outs[1]!.idx.length > 0, "some neurons must fire");
