@@ -14,7 +14,7 @@ import { engine, useEngine } from "../../src/engine/index.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { openShd } from "../../src/events/shd-node.js";
 import { readEventFile } from "../../src/events/read-file.js";
-import { PrunedRunner } from "../../src/infer/pruned.js";
+import { type PrunedResult, PrunedRunner } from "../../src/infer/pruned.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
 import type { SnnModel } from "../../src/models/model.js";
@@ -116,6 +116,11 @@ async function shdSubject(): Promise<Subject> {
   };
 }
 
+/** SOPs of the layers after the encoder (the layers a mask can reach). */
+function maskableSops(res: PrunedResult): number {
+  return res.layers.filter((l) => l.layer > 0).reduce((a, l) => a + l.sops, 0);
+}
+
 function benchSubject(s: Subject, quick: boolean): BenchRow[] {
   const rows: BenchRow[] = [];
   const runner = new PrunedRunner(s.model);
@@ -124,18 +129,21 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
   // unmasked, fastest path (automatic kernel choice) and dense kernels only
   s.model.setThresholds(null);
   const [unmasked, dense] = bestOf([() => runner.run(s.input), () => denseRunner.run(s.input)], rounds);
+  const unmaskedRun = runner.run(s.input);
+  const weights = s.trained ? "trained" : "untrained";
   rows.push({
     model: s.name,
-    weights: s.trained ? "trained" : "untrained",
+    weights,
     quantile: 0,
     workDropped: 0,
+    sopsDropped: 0,
     msPerSample: round(unmasked! / s.samples),
     samplesPerS: round((1000 * s.samples) / unmasked!),
     speedupVsUnmasked: 1,
     eventDrivenVsDense: round(dense! / unmasked!),
-    sopsPerSample: Math.round(sops(runner, s) / s.samples),
+    sopsPerSample: Math.round(unmaskedRun.layers.reduce((a, l) => a + l.sops, 0) / s.samples),
   });
-  for (const q of quick ? [0.5] : [0.25, 0.5, 0.75]) {
+  for (const q of quick ? [0.5] : [0.25, 0.4, 0.5, 0.6, 0.75]) {
     s.model.setThresholds(quantileThresholds(s.model, s.input, q));
     const res = runner.run(s.input);
     const later = res.layers.filter((l) => l.layer > 0);
@@ -155,9 +163,10 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
     );
     rows.push({
       model: s.name,
-      weights: s.trained ? "trained" : "untrained",
+      weights,
       quantile: q,
       workDropped: round(1 - kept / frames),
+      sopsDropped: sopsDropped(res, unmaskedRun),
       msPerSample: round(ms! / s.samples),
       samplesPerS: round((1000 * s.samples) / ms!),
       speedupVsUnmasked: round(msU! / ms!),
@@ -166,11 +175,35 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
     });
   }
   s.model.setThresholds(null);
-  return rows;
+  const interpolated = (["workDropped", "sopsDropped"] as const).flatMap((measure) => {
+    const at = speedupAtHalf(rows, measure);
+    return at === null
+      ? []
+      : [{ model: s.name, weights, [measure]: 0.5, speedupVsUnmasked: round(at), interpolated: measure }];
+  });
+  return [...rows, ...interpolated];
 }
 
-function sops(runner: PrunedRunner, s: Subject): number {
-  return runner.run(s.input).layers.reduce((a, l) => a + l.sops, 0);
+/** Share of the maskable SOPs a masked run saved (0 when the unmasked run had none to save). */
+function sopsDropped(masked: PrunedResult, unmasked: PrunedResult): number {
+  const all = maskableSops(unmasked);
+  return all === 0 ? 0 : round(1 - maskableSops(masked) / all);
+}
+
+/**
+ * The speedup at exactly half the work dropped, by linear interpolation between the two measured rows around
+ * 0.5 of `measure` (frame-layers or SOPs); null when the rows do not straddle 0.5.
+ */
+function speedupAtHalf(rows: BenchRow[], measure: "workDropped" | "sopsDropped"): number | null {
+  const pts = rows
+    .map((r) => ({ x: r[measure] as number, y: r.speedupVsUnmasked as number }))
+    .sort((a, b) => a.x - b.x);
+  for (let i = 1; i < pts.length; i++) {
+    const a = pts[i - 1]!;
+    const b = pts[i]!;
+    if (a.x <= 0.5 && b.x >= 0.5 && b.x > a.x) return a.y + ((b.y - a.y) * (0.5 - a.x)) / (b.x - a.x);
+  }
+  return null;
 }
 
 const round = (v: number): number => Math.round(v * 100) / 100;
@@ -187,7 +220,9 @@ export const suite: Suite = async ({ quick }) => {
         (s) => `${s.name}: ${s.data}; ${s.trained ? "trained checkpoint" : "untrained (seeded init) weights"}`,
       ),
       "quantile q: θ_n at the q-quantile of layer n's own scores, so deeper layers drop more (hierarchical masks)",
-      "workDropped: dropped frame-layers / all frame-layers after the encoder; speedups are same-run ratios, 2 threads",
+      "workDropped: dropped frame-layers / all frame-layers after the encoder; sopsDropped: the same for SOPs (the",
+      "  event-driven kernels' work: a dropped frame with few spikes saves little); speedups are same-run ratios, 2 threads",
+      "interpolated rows: the speedup at exactly half the work dropped, between the two measured rows around 0.5",
       "targets (2-core x86-64): >= 1.6x vs unmasked at half the work dropped; event-driven >= 2x vs dense (Gesture)",
     ];
     for (const s of subjects) s.model.dispose();
