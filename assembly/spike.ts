@@ -347,21 +347,30 @@ function addRow(dst: usize, src: usize, nvec: i32): void {
   }
 }
 
+// What walkTaps does at each (spike, tap, output position): count the position's pairs, list the tap in the
+// position's bucket, or add the position's row of gy into the tap's row of the weight gradient.
+const COUNT_TAPS = 0;
+const LIST_TAPS = 1;
+const ADD_INTO_TAPS = 2;
+
 /**
- * For every spike of image `img` and every output position its window reaches, adds `nvec` vectors between a row
- * of the packed weights / weight gradient (tap (c, ky, kx), base `tapBase`) and a row of the channels-last image
- * buffer (output position, base `posBase`): forward adds tap into position, gradient adds position into tap.
+ * Walks every spike of image `img` and every output position its window reaches. COUNT_TAPS / LIST_TAPS: bucket
+ * the (spike, tap) pairs by output position (see bucketTaps; `starts`, `pairs`). ADD_INTO_TAPS: add `nvec` vectors
+ * of the channels-last row of the position (base `posBase`) into the tap's row (c, ky, kx) at base `tapBase`.
  */
-function scatterTaps(
+@inline
+function walkTaps(
   idx: usize,
   offsets: usize,
   geo: usize,
   img: i32,
+  mode: i32,
+  rowBytes: usize,
+  starts: usize,
+  pairs: usize,
   tapBase: usize,
   posBase: usize,
-  rowBytes: usize,
   nvec: i32,
-  intoTap: bool,
 ): void {
   const h = load<i32>(geo, 8);
   const w = load<i32>(geo, 12);
@@ -375,6 +384,7 @@ function scatterTaps(
   const wo = load<i32>(geo, 48);
   const hw = h * w;
   const inLen = <u32>(load<i32>(geo, 4) * hw);
+  const unit = sh == 1 && sw == 1; // the common case: no division per tap
   const k0 = load<i32>(offsets + (<usize>img << 2));
   const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
   for (let k = k0; k < k1; k++) {
@@ -388,16 +398,22 @@ function scatterTaps(
     for (let ky = 0; ky < kh; ky++) {
       const ny = iy + ph - ky;
       if (ny < 0) break;
-      const oy = ny / sh;
+      const oy = unit ? ny : ny / sh;
       if (oy * sh != ny || oy >= ho) continue;
       for (let kx = 0; kx < kw; kx++) {
         const nx = ix + pw - kx;
         if (nx < 0) break;
-        const ox = nx / sw;
+        const ox = unit ? nx : nx / sw;
         if (ox * sw != nx || ox >= wo) continue;
-        const tap = tapBase + <usize>((c * kh + ky) * kw + kx) * rowBytes;
-        const at = posBase + <usize>(oy * wo + ox) * rowBytes;
-        addRow(intoTap ? tap : at, intoTap ? at : tap, nvec);
+        const tap = (c * kh + ky) * kw + kx;
+        const p = oy * wo + ox;
+        if (mode == ADD_INTO_TAPS) addRow(tapBase + <usize>tap * rowBytes, posBase + <usize>p * rowBytes, nvec);
+        else {
+          const cursor = starts + (<usize>(p + 1) << 2);
+          const j = load<i32>(cursor);
+          if (mode == LIST_TAPS) store<i32>(pairs + (<usize>j << 2), <i32>(<usize>tap * rowBytes));
+          store<i32>(cursor, j + 1);
+        }
       }
     }
   }
@@ -412,8 +428,11 @@ function fillPlane(at: usize, len: i32, value: f32): void {
 
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
- * packed weight [cin·kh·kw + 1, stride] (bias last); scratch [ho·wo, stride] holds one image channels-last, each
- * thread in its own columns, then goes out transposed to y [n, cout, ho, wo].
+ * packed weight [cin·kh·kw + 1, stride] (bias last). Per image, the (spike, tap) pairs are first bucketed by the
+ * output position they reach (`lists`: ho·wo + 1 counts, then one entry per pair), in spike order; then each
+ * output position sums its taps' weight rows in registers, starting from the bias — the same additions in the
+ * same order as scattering spike after spike, with a third of the memory traffic. scratch [ho·wo, stride] holds
+ * one image channels-last, each thread in its own columns, and goes out transposed to y [n, cout, ho, wo].
  */
 export function conv2dSpikeForward(
   idx: usize,
@@ -421,6 +440,7 @@ export function conv2dSpikeForward(
   wT: usize,
   stride: i32,
   scratch: usize,
+  lists: usize,
   y: usize,
   geo: usize,
   begin: i32,
@@ -433,9 +453,10 @@ export function conv2dSpikeForward(
   const rowBytes = <usize>stride << 2;
   const c0 = begin * 4;
   const c1 = min(end * 4, cout);
-  const nvec = end - begin;
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
+  const starts = lists;
+  const pairs = lists + ((<usize>plane + 1) << 2);
   for (let img = 0; img < n; img++) {
     const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
     if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
@@ -443,12 +464,73 @@ export function conv2dSpikeForward(
       for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
       continue;
     }
+    bucketTaps(idx, offsets, geo, img, rowBytes, starts, pairs);
     for (let p = 0; p < plane; p++) {
-      const at = scratch + <usize>p * rowBytes + colBytes;
-      for (let v = 0; v < nvec; v++) v128.store(at + (<usize>v << 4), v128.load(biasRow + (<usize>v << 4)));
+      const j0 = load<i32>(starts + (<usize>p << 2));
+      const j1 = load<i32>(starts + (<usize>(p + 1) << 2));
+      sumTaps(pairs, j0, j1, wT + colBytes, biasRow, scratch + <usize>p * rowBytes + colBytes, end - begin);
     }
-    scatterTaps(idx, offsets, geo, img, wT + colBytes, scratch + colBytes, rowBytes, nvec, false);
     transposeChannels(scratch, rowBytes, yImg, plane, c0, c1, true);
+  }
+}
+
+/**
+ * Buckets image `img`'s (spike, tap) pairs by output position: starts[p] .. starts[p + 1] index the byte offsets
+ * (tap · rowBytes) of the weight rows that reach position p, in spike order. Counting pass, running sums, fill.
+ */
+function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, starts: usize, pairs: usize): void {
+  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  memory.fill(starts, 0, (<usize>plane + 1) << 2);
+  walkTaps(idx, offsets, geo, img, COUNT_TAPS, rowBytes, starts, pairs, 0, 0, 0);
+  // exclusive running sums, shifted one place up so that the fill pass can use starts[p + 1] as p's cursor
+  let total = 0;
+  for (let p = 0; p < plane; p++) {
+    const at = starts + (<usize>(p + 1) << 2);
+    const c = load<i32>(at);
+    store<i32>(at, total);
+    total += c;
+  }
+  walkTaps(idx, offsets, geo, img, LIST_TAPS, rowBytes, starts, pairs, 0, 0, 0);
+}
+
+// out[0 .. 4·nvec) = bias + Σ_j row(pairs[j]) for j in [j0, j1), accumulated in registers 8 vectors at a time.
+function sumTaps(pairs: usize, j0: i32, j1: i32, w: usize, bias: usize, out: usize, nvec: i32): void {
+  let v = 0;
+  for (; v + 8 <= nvec; v += 8) {
+    const o = <usize>v << 4;
+    let a0 = v128.load(bias + o);
+    let a1 = v128.load(bias + o, 16);
+    let a2 = v128.load(bias + o, 32);
+    let a3 = v128.load(bias + o, 48);
+    let a4 = v128.load(bias + o, 64);
+    let a5 = v128.load(bias + o, 80);
+    let a6 = v128.load(bias + o, 96);
+    let a7 = v128.load(bias + o, 112);
+    for (let j = j0; j < j1; j++) {
+      const r = w + <usize>load<i32>(pairs + (<usize>j << 2)) + o;
+      a0 = f32x4.add(a0, v128.load(r));
+      a1 = f32x4.add(a1, v128.load(r, 16));
+      a2 = f32x4.add(a2, v128.load(r, 32));
+      a3 = f32x4.add(a3, v128.load(r, 48));
+      a4 = f32x4.add(a4, v128.load(r, 64));
+      a5 = f32x4.add(a5, v128.load(r, 80));
+      a6 = f32x4.add(a6, v128.load(r, 96));
+      a7 = f32x4.add(a7, v128.load(r, 112));
+    }
+    v128.store(out + o, a0);
+    v128.store(out + o, a1, 16);
+    v128.store(out + o, a2, 32);
+    v128.store(out + o, a3, 48);
+    v128.store(out + o, a4, 64);
+    v128.store(out + o, a5, 80);
+    v128.store(out + o, a6, 96);
+    v128.store(out + o, a7, 112);
+  }
+  for (; v < nvec; v++) {
+    const o = <usize>v << 4;
+    let a = v128.load(bias + o);
+    for (let j = j0; j < j1; j++) a = f32x4.add(a, v128.load(w + <usize>load<i32>(pairs + (<usize>j << 2)) + o));
+    v128.store(out + o, a);
   }
 }
 
@@ -496,7 +578,7 @@ export function conv2dSpikeWeightGrad(
     if (k0 == k1) continue;
     transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
     if (coords != 0) gatherTapsStride1(idx, coords, k0, k1, geo, gwT + colBytes, scratch + colBytes, rowBytes, nvec);
-    else scatterTaps(idx, offsets, geo, img, gwT + colBytes, scratch + colBytes, rowBytes, nvec, true);
+    else walkTaps(idx, offsets, geo, img, ADD_INTO_TAPS, rowBytes, 0, 0, gwT + colBytes, scratch + colBytes, nvec);
   }
   addTransposed(gwT, stride, gw, taps, c0, c1);
 }

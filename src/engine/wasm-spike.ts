@@ -16,6 +16,7 @@ import {
   type SpikeKernelName,
 } from "./reference-spike.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
+import { splitRange } from "./wasm-runtime.js";
 
 /** Work per thread (roughly: float adds) below which a handoff (7-65 µs) costs about what the split saves. */
 const MIN_WORK_PER_THREAD = 500_000;
@@ -138,29 +139,33 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       // channel (splitting channels makes every thread walk every spike). Each image is computed by one thread in
       // the same order either way, so results do not depend on the thread count.
       const parts = Math.min(rt.threads, s.n, Math.floor(work / MIN_WORK_PER_THREAD));
-      const byImages = rt.runTasks !== undefined && parts > 1;
-      const ranges = byImages ? splitImages(s.n, parts) : [[0, s.n] as [number, number]];
-      const scratches = ranges.map(() => new Float32Array(ho * wo * stride));
-      const geos = ranges.map(([i0, i1]) => convGeometry({ ...s, n: i1 - i0 }, ho, wo));
+      const threaded = rt.runTasks !== undefined;
+      const byImages = threaded && parts > 1;
+      const channelParts =
+        threaded && !byImages ? Math.min(rt.threads, Math.floor(blocks / minItems(blocks, work))) : 1;
+      // one task per thread: [images, channel blocks], each with its own scratch and tap buckets
+      const tasks: { images: [number, number]; blocks: [number, number] }[] = byImages
+        ? splitImages(s.n, parts).map((images) => ({ images, blocks: [0, blocks] }))
+        : splitRange(blocks, Math.max(1, channelParts)).map((bl) => ({ images: [0, s.n], blocks: bl }));
+      const imageBytes = s.cout * ho * wo * 4;
       rt.call([y], (ptr) => {
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
         const pIdx = ptr(usedIdx(list));
         const pOff = ptr(list.offsets);
         const pY = ptr(y);
-        if (!byImages) {
-          const args = [pIdx, pOff, pWT, stride, ptr(scratches[0]!), pY, ptr(geos[0]!)];
-          rt.parallel("conv2dSpikeForward", args, blocks, minItems(blocks, work));
-          return;
-        }
-        const imageBytes = s.cout * ho * wo * 4;
-        const tasks = ranges.map(([i0], t) => {
-          const offsetsAt = pOff + 4 * i0;
-          const outputAt = pY + i0 * imageBytes;
-          const args = [pIdx, offsetsAt, pWT, stride, ptr(scratches[t]!), outputAt, ptr(geos[t]!), 0, blocks];
-          return { fn: "conv2dSpikeForward", args };
+        const calls = tasks.map(({ images: [i0, i1], blocks: [b0, b1] }) => {
+          // the buckets of (spike, tap) pairs by output position, sized for the task's busiest image
+          let most = 0;
+          for (let i = i0; i < i1; i++) most = Math.max(most, list.offsets[i + 1]! - list.offsets[i]!);
+          const buckets = new Int32Array(ho * wo + 1 + most * s.kh * s.kw);
+          const scratch = new Float32Array(ho * wo * stride);
+          const geo = convGeometry({ ...s, n: i1 - i0 }, ho, wo);
+          const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
+          return { fn: "conv2dSpikeForward", args: [...args, b0, b1] };
         });
-        rt.runTasks!(tasks);
+        if (calls.length === 1) x.conv2dSpikeForward!(...calls[0]!.args);
+        else rt.runTasks!(calls);
       });
     },
 
