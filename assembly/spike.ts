@@ -385,37 +385,61 @@ function walkTaps(
   const hw = h * w;
   const inLen = <u32>(load<i32>(geo, 4) * hw);
   const unit = sh == 1 && sw == 1; // the common case: no division per tap
+  const invW = 1.0 / <f64>w;
   const k0 = load<i32>(offsets + (<usize>img << 2));
   const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
+  // Positions ascend, channel-major: the channel only moves forward, so it is tracked, not divided out.
+  let c = 0;
   for (let k = k0; k < k1; k++) {
     const pos = load<i32>(idx + (<usize>k << 2));
     if (<u32>pos >= inLen) continue; // malformed list: never write outside the buffers
-    const c = pos / hw;
+    if (pos < c * hw) c = pos / hw; // out of order (malformed): start over from a division
+    while (pos >= (c + 1) * hw) c++;
     const rem = pos - c * hw;
-    const iy = rem / w;
+    // rem / w through a reciprocal (an integer division per spike costs more than the rest of the walk)
+    let iy = <i32>(<f64>rem * invW);
+    if (iy * w > rem) iy--;
+    else if ((iy + 1) * w <= rem) iy++;
     const ix = rem - iy * w;
+    if (unit) {
+      // Output oy = iy + padH - ky must lie in [0, ho): ky runs over one interval, likewise kx.
+      const ky0 = max(0, iy + ph - ho + 1);
+      const ky1 = min(kh - 1, iy + ph);
+      const kx0 = max(0, ix + pw - wo + 1);
+      const kx1 = min(kw - 1, ix + pw);
+      for (let ky = ky0; ky <= ky1; ky++) {
+        const rowP = (iy + ph - ky) * wo + ix + pw;
+        const rowTap = (c * kh + ky) * kw;
+        for (let kx = kx0; kx <= kx1; kx++) visitTap(mode, rowTap + kx, rowP - kx, rowBytes, starts, pairs, tapBase, posBase, nvec);
+      }
+      continue;
+    }
     // Output oy covers input iy through tap ky = iy + padH - oy·strideH: walk ky while that stays >= 0.
     for (let ky = 0; ky < kh; ky++) {
       const ny = iy + ph - ky;
       if (ny < 0) break;
-      const oy = unit ? ny : ny / sh;
+      const oy = ny / sh;
       if (oy * sh != ny || oy >= ho) continue;
       for (let kx = 0; kx < kw; kx++) {
         const nx = ix + pw - kx;
         if (nx < 0) break;
-        const ox = unit ? nx : nx / sw;
+        const ox = nx / sw;
         if (ox * sw != nx || ox >= wo) continue;
-        const tap = (c * kh + ky) * kw + kx;
-        const p = oy * wo + ox;
-        if (mode == ADD_INTO_TAPS) addRow(tapBase + <usize>tap * rowBytes, posBase + <usize>p * rowBytes, nvec);
-        else {
-          const cursor = starts + (<usize>(p + 1) << 2);
-          const j = load<i32>(cursor);
-          if (mode == LIST_TAPS) store<i32>(pairs + (<usize>j << 2), <i32>(<usize>tap * rowBytes));
-          store<i32>(cursor, j + 1);
-        }
+        visitTap(mode, (c * kh + ky) * kw + kx, oy * wo + ox, rowBytes, starts, pairs, tapBase, posBase, nvec);
       }
     }
+  }
+}
+
+// walkTaps' work at one (tap, output position p).
+@inline
+function visitTap(mode: i32, tap: i32, p: i32, rowBytes: usize, starts: usize, pairs: usize, tapBase: usize, posBase: usize, nvec: i32): void {
+  if (mode == ADD_INTO_TAPS) addRow(tapBase + <usize>tap * rowBytes, posBase + <usize>p * rowBytes, nvec);
+  else {
+    const cursor = starts + (<usize>(p + 1) << 2);
+    const j = load<i32>(cursor);
+    if (mode == LIST_TAPS) store<i32>(pairs + (<usize>j << 2), <i32>(<usize>tap * rowBytes));
+    store<i32>(cursor, j + 1);
   }
 }
 
@@ -429,7 +453,7 @@ function fillPlane(at: usize, len: i32, value: f32): void {
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
  * packed weight [cin·kh·kw + 1, stride] (bias last). Per image, the (spike, tap) pairs are first bucketed by the
- * output position they reach (`lists`: ho·wo + 1 counts, then one entry per pair), in spike order; then each
+ * output position they reach (`lists`, see bucketTaps), in spike order; then each
  * output position sums its taps' weight rows in registers, starting from the bias — the same additions in the
  * same order as scattering spike after spike, with a third of the memory traffic. scratch [ho·wo, stride] holds
  * one image channels-last, each thread in its own columns, and goes out transposed to y [n, cout, ho, wo].
@@ -455,8 +479,6 @@ export function conv2dSpikeForward(
   const c1 = min(end * 4, cout);
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
-  const starts = lists;
-  const pairs = lists + ((<usize>plane + 1) << 2);
   for (let img = 0; img < n; img++) {
     const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
     if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
@@ -464,7 +486,9 @@ export function conv2dSpikeForward(
       for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
       continue;
     }
-    bucketTaps(idx, offsets, geo, img, rowBytes, starts, pairs);
+    bucketTaps(idx, offsets, geo, img, rowBytes, lists);
+    const starts = lists;
+    const pairs = lists + ((<usize>(plane + 1 + load<i32>(geo, 8) * load<i32>(geo, 12))) << 2);
     for (let p = 0; p < plane; p++) {
       const j0 = load<i32>(starts + (<usize>p << 2));
       const j1 = load<i32>(starts + (<usize>(p + 1) << 2));
@@ -477,11 +501,17 @@ export function conv2dSpikeForward(
 /**
  * Buckets image `img`'s (spike, tap) pairs by output position: starts[p] .. starts[p + 1] index the byte offsets
  * (tap · rowBytes) of the weight rows that reach position p, in spike order. Counting pass, running sums, fill.
+ * `lists` holds starts (ho·wo + 1 entries), then h·w per-pixel counts (stride 1), then the pairs.
  */
-function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, starts: usize, pairs: usize): void {
+function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, lists: usize): void {
   const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  const hw = load<i32>(geo, 8) * load<i32>(geo, 12);
+  const starts = lists;
+  const pixels = lists + ((<usize>plane + 1) << 2);
+  const pairs = pixels + (<usize>hw << 2);
   memory.fill(starts, 0, (<usize>plane + 1) << 2);
-  walkTaps(idx, offsets, geo, img, COUNT_TAPS, rowBytes, starts, pairs, 0, 0, 0);
+  if (load<i32>(geo, 28) == 1 && load<i32>(geo, 32) == 1) countByWindows(idx, offsets, geo, img, starts, pixels);
+  else walkTaps(idx, offsets, geo, img, COUNT_TAPS, rowBytes, starts, pairs, 0, 0, 0);
   // exclusive running sums, shifted one place up so that the fill pass can use starts[p + 1] as p's cursor
   let total = 0;
   for (let p = 0; p < plane; p++) {
@@ -491,6 +521,48 @@ function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: 
     total += c;
   }
   walkTaps(idx, offsets, geo, img, LIST_TAPS, rowBytes, starts, pairs, 0, 0, 0);
+}
+
+/**
+ * Stride 1: the number of pairs reaching output (oy, ox) is the number of spikes (any channel) in its kh × kw input
+ * window, so count spikes per input pixel once and sum windows (instead of one increment per spike and tap).
+ * Writes the counts to starts[p + 1].
+ */
+function countByWindows(idx: usize, offsets: usize, geo: usize, img: i32, starts: usize, pixels: usize): void {
+  const h = load<i32>(geo, 8);
+  const w = load<i32>(geo, 12);
+  const kh = load<i32>(geo, 20);
+  const kw = load<i32>(geo, 24);
+  const ph = load<i32>(geo, 36);
+  const pw = load<i32>(geo, 40);
+  const ho = load<i32>(geo, 44);
+  const wo = load<i32>(geo, 48);
+  const hw = h * w;
+  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  memory.fill(pixels, 0, <usize>hw << 2);
+  const k0 = load<i32>(offsets + (<usize>img << 2));
+  const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
+  for (let k = k0; k < k1; k++) {
+    const pos = load<u32>(idx + (<usize>k << 2));
+    if (pos >= inLen) continue; // skipped by walkTaps too
+    const at = pixels + (<usize>(pos % <u32>hw) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  for (let oy = 0; oy < ho; oy++) {
+    // input rows iy = oy - ph + ky, kept inside [0, h); likewise columns
+    const iy0 = max(0, oy - ph);
+    const iy1 = min(h - 1, oy - ph + kh - 1);
+    for (let ox = 0; ox < wo; ox++) {
+      const ix0 = max(0, ox - pw);
+      const ix1 = min(w - 1, ox - pw + kw - 1);
+      let n = 0;
+      for (let iy = iy0; iy <= iy1; iy++) {
+        const row = pixels + ((<usize>iy * <usize>w) << 2);
+        for (let ix = ix0; ix <= ix1; ix++) n += load<i32>(row + (<usize>ix << 2));
+      }
+      store<i32>(starts + (<usize>(oy * wo + ox + 1) << 2), n);
+    }
+  }
 }
 
 // out[0 .. 4·nvec) = bias + Σ_j row(pairs[j]) for j in [j0, j1), accumulated in registers 8 vectors at a time.

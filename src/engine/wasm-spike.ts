@@ -158,7 +158,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
           // the buckets of (spike, tap) pairs by output position, sized for the task's busiest image
           let most = 0;
           for (let i = i0; i < i1; i++) most = Math.max(most, list.offsets[i + 1]! - list.offsets[i]!);
-          const buckets = new Int32Array(ho * wo + 1 + most * s.kh * s.kw);
+          const buckets = new Int32Array(ho * wo + 1 + s.h * s.w + most * s.kh * s.kw);
           const scratch = new Float32Array(ho * wo * stride);
           const geo = convGeometry({ ...s, n: i1 - i0 }, ho, wo);
           const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
