@@ -327,6 +327,22 @@ function copyOne(clAt: usize, plAt: usize, toPlanes: bool): void {
   else store<f32>(clAt, load<f32>(plAt));
 }
 // Geometry block (i32): n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, ho, wo.
+@unmanaged
+class ConvGeometry {
+  n: i32;
+  cin: i32;
+  h: i32;
+  w: i32;
+  cout: i32;
+  kh: i32;
+  kw: i32;
+  strideH: i32;
+  strideW: i32;
+  padH: i32;
+  padW: i32;
+  ho: i32;
+  wo: i32;
+}
 
 // dst[0 .. 4·nvec) += src[0 .. 4·nvec), four vectors per step.
 @inline
@@ -529,16 +545,9 @@ function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: 
  * Writes the counts to starts[p + 1].
  */
 function countByWindows(idx: usize, offsets: usize, geo: usize, img: i32, starts: usize, pixels: usize): void {
-  const h = load<i32>(geo, 8);
-  const w = load<i32>(geo, 12);
-  const kh = load<i32>(geo, 20);
-  const kw = load<i32>(geo, 24);
-  const ph = load<i32>(geo, 36);
-  const pw = load<i32>(geo, 40);
-  const ho = load<i32>(geo, 44);
-  const wo = load<i32>(geo, 48);
-  const hw = h * w;
-  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  const g = changetype<ConvGeometry>(geo);
+  const hw = g.h * g.w;
+  const inLen = <u32>(g.cin * hw);
   memory.fill(pixels, 0, <usize>hw << 2);
   const k0 = load<i32>(offsets + (<usize>img << 2));
   const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
@@ -548,19 +557,19 @@ function countByWindows(idx: usize, offsets: usize, geo: usize, img: i32, starts
     const at = pixels + (<usize>(pos % <u32>hw) << 2);
     store<i32>(at, load<i32>(at) + 1);
   }
-  for (let oy = 0; oy < ho; oy++) {
-    // input rows iy = oy - ph + ky, kept inside [0, h); likewise columns
-    const iy0 = max(0, oy - ph);
-    const iy1 = min(h - 1, oy - ph + kh - 1);
-    for (let ox = 0; ox < wo; ox++) {
-      const ix0 = max(0, ox - pw);
-      const ix1 = min(w - 1, ox - pw + kw - 1);
+  for (let oy = 0; oy < g.ho; oy++) {
+    // input rows iy = oy - padH + ky, kept inside [0, h); likewise columns
+    const iy0 = max(0, oy - g.padH);
+    const iy1 = min(g.h - 1, oy - g.padH + g.kh - 1);
+    for (let ox = 0; ox < g.wo; ox++) {
+      const ix0 = max(0, ox - g.padW);
+      const ix1 = min(g.w - 1, ox - g.padW + g.kw - 1);
       let n = 0;
       for (let iy = iy0; iy <= iy1; iy++) {
-        const row = pixels + ((<usize>iy * <usize>w) << 2);
+        const row = pixels + ((<usize>iy * <usize>g.w) << 2);
         for (let ix = ix0; ix <= ix1; ix++) n += load<i32>(row + (<usize>ix << 2));
       }
-      store<i32>(starts + (<usize>(oy * wo + ox + 1) << 2), n);
+      store<i32>(starts + (<usize>(oy * g.wo + ox + 1) << 2), n);
     }
   }
 }
