@@ -469,10 +469,13 @@ function fillPlane(at: usize, len: i32, value: f32): void {
 /**
  * Conv forward on spike lists (one row per image) for output channels in blocks [begin, end) of 4. wT is the
  * packed weight [cin·kh·kw + 1, stride] (bias last). Per image, the (spike, tap) pairs are first bucketed by the
- * output position they reach (`lists`, see bucketTaps), in spike order; then each
- * output position sums its taps' weight rows in registers, starting from the bias — the same additions in the
- * same order as scattering spike after spike, with a third of the memory traffic. scratch [ho·wo, stride] holds
- * one image channels-last, each thread in its own columns, and goes out transposed to y [n, cout, ho, wo].
+ * output position they reach (`lists`, see bucketTaps), in spike order; then each output position sums its taps'
+ * weight rows in registers, starting from the bias — the same additions in the same order as scattering spike after
+ * spike, with a third of the memory traffic. scratch [ho·wo, stride] holds one image channels-last, each thread in
+ * its own columns, and goes out transposed to y [n, cout, ho, wo].
+ *
+ * Inference epilogue (see convEpilogue): with scale != 0 an evaluation batch norm (packed rows [stride] of scale
+ * and shift), with pool2 != 0 then a 2×2 stride-2 average pool; y is then [n, cout, ho/2, wo/2].
  */
 export function conv2dSpikeForward(
   idx: usize,
@@ -483,34 +486,87 @@ export function conv2dSpikeForward(
   lists: usize,
   y: usize,
   geo: usize,
+  scale: usize,
+  shift: usize,
+  pool2: i32,
   begin: i32,
   end: i32,
 ): void {
-  const n = load<i32>(geo);
-  const taps = load<i32>(geo, 4) * load<i32>(geo, 20) * load<i32>(geo, 24);
-  const cout = load<i32>(geo, 16);
-  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  const g = changetype<ConvGeometry>(geo);
+  const taps = g.cin * g.kh * g.kw;
+  const plane = g.ho * g.wo;
+  const outPlane = pool2 ? (g.ho >> 1) * (g.wo >> 1) : plane;
+  const epilogue = scale != 0 || pool2 != 0;
   const rowBytes = <usize>stride << 2;
   const c0 = begin * 4;
-  const c1 = min(end * 4, cout);
+  const c1 = min(end * 4, g.cout);
+  const nvec = end - begin;
   const colBytes = <usize>c0 << 2;
   const biasRow = wT + <usize>taps * rowBytes + colBytes;
-  for (let img = 0; img < n; img++) {
-    const yImg = y + ((<usize>(img * cout) * <usize>plane) << 2);
-    if (load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2))) {
+  for (let img = 0; img < g.n; img++) {
+    const yImg = y + ((<usize>(img * g.cout) * <usize>outPlane) << 2);
+    const empty = load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2));
+    if (empty && !epilogue) {
       // No spike in this image: its output is the bias, written straight out (an empty frame costs only that).
       for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
       continue;
     }
-    bucketTaps(idx, offsets, geo, img, rowBytes, lists);
     const starts = lists;
-    const pairs = lists + ((<usize>(plane + 1 + load<i32>(geo, 8) * load<i32>(geo, 12))) << 2);
+    const pairs = lists + ((<usize>(plane + 1 + g.h * g.w)) << 2);
+    if (empty) memory.fill(starts, 0, (<usize>plane + 1) << 2);
+    else bucketTaps(idx, offsets, geo, img, rowBytes, lists);
     for (let p = 0; p < plane; p++) {
       const j0 = load<i32>(starts + (<usize>p << 2));
       const j1 = load<i32>(starts + (<usize>(p + 1) << 2));
-      sumTaps(pairs, j0, j1, wT + colBytes, biasRow, scratch + <usize>p * rowBytes + colBytes, end - begin);
+      sumTaps(pairs, j0, j1, wT + colBytes, biasRow, scratch + <usize>p * rowBytes + colBytes, nvec);
     }
-    transposeChannels(scratch, rowBytes, yImg, plane, c0, c1, true);
+    if (epilogue) convEpilogue(scratch + colBytes, rowBytes, nvec, g.ho, g.wo, scale + colBytes, shift + colBytes, scale != 0, pool2 != 0);
+    transposeChannels(scratch, rowBytes, yImg, outPlane, c0, c1, true);
+  }
+}
+
+/**
+ * In place on the channels-last image (rows of `rowBytes`, this thread's nvec vectors from `at`): batch norm
+ * x·scale + shift, then a 2×2 stride-2 average ((x00 + x10) + (x01 + x11)) · 0.25 into rows py·(wo/2) + px, which
+ * never overwrite a row still to be read. The same f32 operations in the same order as batchNormForwardEval and
+ * avgPool2x2Plane (batchnorm.ts, pool.ts), so the fused result is bit-identical to the three kernels in turn.
+ */
+function convEpilogue(at: usize, rowBytes: usize, nvec: i32, ho: i32, wo: i32, scale: usize, shift: usize, bn: bool, pool: bool): void {
+  if (!pool) {
+    for (let p = 0; p < ho * wo; p++) {
+      const row = at + <usize>p * rowBytes;
+      for (let v = 0; v < nvec; v++) {
+        const o = <usize>v << 4;
+        v128.store(row + o, f32x4.add(f32x4.mul(v128.load(row + o), v128.load(scale + o)), v128.load(shift + o)));
+      }
+    }
+    return;
+  }
+  const quarter = f32x4.splat(0.25);
+  const hp = ho >> 1;
+  const wp = wo >> 1;
+  for (let py = 0; py < hp; py++) {
+    for (let px = 0; px < wp; px++) {
+      const r00 = at + <usize>(2 * py * wo + 2 * px) * rowBytes;
+      const r10 = r00 + <usize>wo * rowBytes;
+      const out = at + <usize>(py * wp + px) * rowBytes;
+      for (let v = 0; v < nvec; v++) {
+        const o = <usize>v << 4;
+        let x00 = v128.load(r00 + o);
+        let x01 = v128.load(r00 + rowBytes + o);
+        let x10 = v128.load(r10 + o);
+        let x11 = v128.load(r10 + rowBytes + o);
+        if (bn) {
+          const sc = v128.load(scale + o);
+          const sh = v128.load(shift + o);
+          x00 = f32x4.add(f32x4.mul(x00, sc), sh);
+          x01 = f32x4.add(f32x4.mul(x01, sc), sh);
+          x10 = f32x4.add(f32x4.mul(x10, sc), sh);
+          x11 = f32x4.add(f32x4.mul(x11, sc), sh);
+        }
+        v128.store(out + o, f32x4.mul(f32x4.add(f32x4.add(x00, x10), f32x4.add(x01, x11)), quarter));
+      }
+    }
   }
 }
 

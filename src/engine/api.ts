@@ -6,6 +6,7 @@
  * Conventions: row-major; `y`/`gx` outputs are overwritten, weight-gradient outputs (`gw`, `gb`, `gGamma`, `gBeta`)
  * are accumulated (+=) so gradients over several calls add up; every output shape is given by the shape argument.
  */
+import type { ChannelAffine } from "./batchnorm-affine.js";
 
 /** conv2d geometry; x [n, cin, h, w], w [cout, cin, kh, kw], y [n, cout, ho, wo] with
  * ho = floor((h + 2 padH - kh) / strideH) + 1, wo likewise. */
@@ -76,6 +77,14 @@ export interface SpikeList {
   rowLen: number;
   idx: Int32Array;
   offsets: Int32Array;
+}
+
+/** What the event-driven conv may apply to its output before writing it (inference only). */
+export interface ConvEpilogue {
+  /** an evaluation batch norm as its per-channel map (engine/batchnorm-affine.ts) */
+  batchNorm?: ChannelAffine;
+  /** a 2×2 average pool with stride 2 (output rows and columns: floor(ho / 2), floor(wo / 2)) */
+  avgPool2?: boolean;
 }
 
 export interface AdamParams {
@@ -177,8 +186,20 @@ export interface Kernels {
   linearSpikeForward(list: SpikeList, w: Float32Array, bias: Float32Array | null, y: Float32Array, out: number): void;
   /** Event-driven weight gradient: gw[:, i] += gy[r, :] for each active i of row r. */
   linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, out: number): void;
-  /** Event-driven conv: each input spike (row = image, index = c·h·w position) scattered into its output window. */
-  conv2dSpikeForward(list: SpikeList, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): void;
+  /**
+   * Event-driven conv: each input spike (row = image, index = c·h·w position) added into its output window. With an
+   * epilogue (inference), the output then goes through an evaluation batch norm and/or a 2×2 stride-2 average
+   * pool before it is written: y is [n, cout, ho/2, wo/2] when pooled. The same f32 arithmetic as running
+   * batchNormForwardEval and avgPool2dForward afterwards.
+   */
+  conv2dSpikeForward(
+    list: SpikeList,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    s: ConvShape,
+    epilogue?: ConvEpilogue,
+  ): void;
   conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void;
 
   /** One Adam step in place on param, m, v (PyTorch semantics; weightDecay as L2 added to the gradient). */

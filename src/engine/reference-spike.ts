@@ -6,7 +6,16 @@
  * kernel), so its spikes match the wasm kernel bit for bit; a float64 scan would flip spikes that sit within
  * rounding of the threshold and the two trajectories would part.
  */
-import { type ConvShape, convOutSize, type Engine, type Kernels, type LifParams, type SpikeList } from "./api.js";
+import {
+  type ConvEpilogue,
+  type ConvShape,
+  convOutSize,
+  type Engine,
+  type Kernels,
+  type LifParams,
+  type SpikeList,
+} from "./api.js";
+import { avgPool2x2 } from "./avg-pool-2x2.js";
 
 export type SpikeKernelName =
   | "lifForward"
@@ -113,7 +122,8 @@ export function checkConv(
   w: { length: number },
   y: { length: number },
   s: ConvShape,
-): { ho: number; wo: number } {
+  epilogue?: ConvEpilogue,
+): { ho: number; wo: number; outPlane: number } {
   checkFilledList(kernel, list);
   for (const field of ["n", "cin", "h", "w", "cout", "kh", "kw", "strideH", "strideW", "padH", "padW"] as const) {
     const min = field === "n" || field.startsWith("pad") ? 0 : 1;
@@ -126,8 +136,19 @@ export function checkConv(
   need(list.rows === s.n, kernel, `list.rows is ${list.rows}, expected n = ${s.n}`);
   need(list.rowLen === s.cin * s.h * s.w, kernel, `list.rowLen is ${list.rowLen}, expected cin·h·w`);
   need(w.length >= s.cout * s.cin * s.kh * s.kw, kernel, `weight has ${w.length} elements, expected cout·cin·kh·kw`);
-  need(y.length >= s.n * s.cout * ho * wo, kernel, `output has ${y.length} elements, expected n·cout·ho·wo`);
-  return { ho, wo };
+  const bn = epilogue?.batchNorm;
+  if (bn) {
+    need(bn.scale.length >= s.cout && bn.shift.length >= s.cout, kernel, `batch norm needs ${s.cout} channels`);
+  }
+  const pooled = epilogue?.avgPool2 === true;
+  need(!pooled || (ho >= 2 && wo >= 2), kernel, `a 2×2 pool needs an output of at least 2×2, got ${ho}x${wo}`);
+  const outPlane = pooled ? Math.floor(ho / 2) * Math.floor(wo / 2) : ho * wo;
+  need(
+    y.length >= s.n * s.cout * outPlane,
+    kernel,
+    `output has ${y.length} elements, expected ${s.n * s.cout * outPlane}`,
+  );
+  return { ho, wo, outPlane };
 }
 
 /** dS/dU of the surrogate at x = U - vth (see LifParams). */
@@ -295,20 +316,47 @@ function conv2dSpikeForward(
   bias: Float32Array | null,
   y: Float32Array,
   s: ConvShape,
+  epilogue?: ConvEpilogue,
 ): void {
-  const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
+  const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s, epilogue);
   checkIndices("conv2dSpikeForward", list);
   const plane = ho * wo;
   const taps = s.cin * s.kh * s.kw;
+  const full = epilogue ? new Float32Array(s.n * s.cout * plane) : y;
   for (let n = 0; n < s.n; n++)
     for (let co = 0; co < s.cout; co++)
-      y.fill(bias === null ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
+      full.fill(bias === null ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
   forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
     for (let co = 0; co < s.cout; co++) {
       const yi = (n * s.cout + co) * plane + at;
-      y[yi] = f32(y[yi]! + w[co * taps + tap]!);
+      full[yi] = f32(full[yi]! + w[co * taps + tap]!);
     }
   });
+  if (epilogue) applyEpilogue(full, y, s.n * s.cout, ho, wo, s.cout, epilogue);
+}
+
+/** Batch norm x·scale + shift, then ((x00 + x10) + (x01 + x11))·0.25 per 2×2 window: the wasm kernels' f32 steps. */
+function applyEpilogue(
+  x: Float32Array,
+  y: Float32Array,
+  planes: number,
+  h: number,
+  w: number,
+  channels: number,
+  e: ConvEpilogue,
+): void {
+  const bn = e.batchNorm;
+  if (bn) {
+    for (let p = 0; p < planes; p++) {
+      const c = p % channels;
+      for (let i = p * h * w; i < (p + 1) * h * w; i++) x[i] = f32(f32(x[i]! * bn.scale[c]!) + bn.shift[c]!);
+    }
+  }
+  if (!e.avgPool2) {
+    y.set(x.subarray(0, planes * h * w));
+    return;
+  }
+  avgPool2x2(x, y, planes, h, w);
 }
 
 function conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void {

@@ -11,6 +11,7 @@ import {
   type Kernels,
   type PoolShape,
 } from "./api.js";
+import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
@@ -173,13 +174,23 @@ function poolOutLen(s: PoolShape): number {
   return s.n * s.c * convOutSize(s.h, s.k, s.stride, 0) * convOutSize(s.w, s.k, s.stride, 0);
 }
 
+/**
+ * In the wasm kernel's f32 steps (assembly/pool.ts), so both engines agree bit for bit: 2×2 windows with stride 2
+ * as ((x00 + x10) + (x01 + x11)) · 0.25, other windows as a running sum in tap order times 1/k² (rounded to f32).
+ */
 export function refAvgPool2dForward(x: Float32Array, y: Float32Array, s: PoolShape): void {
   checkLen("avgPool2dForward y", y, poolOutLen(s));
-  const acc = new Float64Array(poolOutLen(s));
+  const f32 = Math.fround;
+  if (s.k === 2 && s.stride === 2) {
+    avgPool2x2(x, y, s.n * s.c, s.h, s.w);
+    return;
+  }
+  y.fill(0);
   forEachPoolTap(s, (yi, xi) => {
-    acc[yi]! += x[xi]!;
+    y[yi] = f32(y[yi]! + x[xi]!);
   });
-  for (let i = 0; i < acc.length; i++) y[i] = acc[i]! / (s.k * s.k);
+  const inv = f32(1 / (s.k * s.k));
+  for (let i = 0; i < y.length; i++) y[i] = f32(y[i]! * inv);
 }
 
 export function refAvgPool2dBackward(gy: Float32Array, gx: Float32Array, s: PoolShape): void {

@@ -128,8 +128,8 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       });
     },
 
-    conv2dSpikeForward(list, w, bias, y, s) {
-      const { ho, wo } = checkConv("conv2dSpikeForward", list, w, y, s);
+    conv2dSpikeForward(list, w, bias, y, s, epilogue) {
+      const { ho, wo, outPlane } = checkConv("conv2dSpikeForward", list, w, y, s, epilogue);
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
@@ -147,7 +147,16 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const tasks: { images: [number, number]; blocks: [number, number] }[] = byImages
         ? splitImages(s.n, parts).map((images) => ({ images, blocks: [0, blocks] }))
         : splitRange(blocks, Math.max(1, channelParts)).map((bl) => ({ images: [0, s.n], blocks: bl }));
-      const imageBytes = s.cout * ho * wo * 4;
+      const imageBytes = s.cout * outPlane * 4;
+      // the batch norm's scale and shift packed like the weight rows: [stride] each
+      const bn = epilogue?.batchNorm;
+      const packed = (v: Float32Array): Float32Array => {
+        const row = new Float32Array(stride);
+        row.set(v.subarray(0, s.cout));
+        return row;
+      };
+      const scaleRow = bn ? packed(bn.scale) : null;
+      const shiftRow = bn ? packed(bn.shift) : null;
       rt.call([y], (ptr) => {
         const pWT = ptr(wT);
         x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
@@ -162,6 +171,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
           const scratch = new Float32Array(ho * wo * stride);
           const geo = convGeometry({ ...s, n: i1 - i0 }, ho, wo);
           const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
+          args.push(scaleRow ? ptr(scaleRow) : 0, shiftRow ? ptr(shiftRow) : 0, epilogue?.avgPool2 ? 1 : 0);
           return { fn: "conv2dSpikeForward", args: [...args, b0, b1] };
         });
         if (calls.length === 1) x.conv2dSpikeForward!(...calls[0]!.args);

@@ -2,7 +2,7 @@
  * The work of one spiking layer on a compact batch of frames, shared by the pruned runner and the stream:
  * synapse → BN → pool on the kept frames only, the soft weight d, and SOP fan-out.
  */
-import type { SpikeList } from "../engine/api.js";
+import type { ConvEpilogue, SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { Conv2d } from "../nn/conv2d.js";
 import {
@@ -104,15 +104,35 @@ export function synapseForward(
   }
   let h: Seq = { data, shape: [rows.length, 1, ...input.frameShape] };
   if (spikes) h.spikes = spikes;
-  h = layer.synapse.forward(h, EVAL_CTX);
-  if (layer.bn && !(foldedBn && foldsBatchNorm(layer))) h = layer.bn.forward(h, EVAL_CTX);
-  if (layer.poolOp) {
-    h = layer.poolOp.forward(h, EVAL_CTX);
-    layer.bn?.releaseOutput();
+  const bnHere = layer.bn !== null && !(foldedBn && foldsBatchNorm(layer));
+  const epilogue = eventPath ? convEpilogueFor(layer, bnHere) : null;
+  if (epilogue !== null) h = (layer.synapse as Conv2d).forwardEventsFused(h, epilogue);
+  else {
+    h = layer.synapse.forward(h, EVAL_CTX);
+    if (bnHere) h = layer.bn!.forward(h, EVAL_CTX);
+    if (layer.poolOp) {
+      h = layer.poolOp.forward(h, EVAL_CTX);
+      layer.bn?.releaseOutput();
+    }
   }
   if (madeDense) e.free(data);
   if (!same && spikes) e.free(spikes.idx);
   return { rows, data: h.data };
+}
+
+/**
+ * What an event-driven conv can do inside its kernel for this layer: the batch norm (when it runs here) and a
+ * 2×2 stride-2 average pool. Null when the layer is not a conv, has nothing to fuse, or pools another way.
+ */
+function convEpilogueFor(layer: SpikingLayer, bnHere: boolean): ConvEpilogue | null {
+  if (!(layer.synapse instanceof Conv2d)) return null;
+  const pool = layer.poolOp;
+  const avgPool2 = pool !== null && pool.opts.type === "avg" && pool.opts.kernel === 2 && pool.stride === 2;
+  if (pool !== null && !avgPool2) return null;
+  if (!bnHere && !avgPool2) return null;
+  const epilogue: ConvEpilogue = { avgPool2 };
+  if (bnHere) epilogue.batchNorm = layer.bn!.evalAffine();
+  return epilogue;
 }
 
 /** Hands the layer's last output buffers back to its modules' pools. */

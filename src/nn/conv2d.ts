@@ -1,5 +1,5 @@
 /** 2-D convolution applied to every frame of a [T, B, C, H, W] sequence (T folded into the batch). */
-import { type ConvShape, convOutSize } from "../engine/api.js";
+import { type ConvEpilogue, type ConvShape, convOutSize } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import type { Rng } from "../util/rng.js";
 import { type BufferPool, newPool } from "./buffers.js";
@@ -99,6 +99,31 @@ export class Conv2d implements Module {
       e.conv2dForward(x.data, this.weight.value, b, y, s);
     }
     this.x = x;
+    this.y = y;
+    this.shape = s;
+    const out: Seq = { data: y, shape: [x.shape[0]!, x.shape[1]!, s.cout, ho, wo] };
+    if (x.mask) out.mask = x.mask;
+    return out;
+  }
+
+  /**
+   * Inference on spike input with the following batch norm and/or 2×2 average pool done inside the event-driven
+   * kernel (one pass over the output instead of three, same f32 arithmetic): returns their output.
+   */
+  forwardEventsFused(x: Seq, epilogue: ConvEpilogue): Seq {
+    const s = this.geometry(x);
+    if (x.spikes === undefined) throw new Error(`${this.opts.name}: the fused forward needs spike input`);
+    let ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+    let wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+    if (epilogue.avgPool2) {
+      ho = Math.floor(ho / 2);
+      wo = Math.floor(wo / 2);
+    }
+    this.pool.release(this.y);
+    const y = this.pool.acquire(s.n * s.cout * ho * wo);
+    engine().conv2dSpikeForward(x.spikes, this.weight.value, this.bias?.value ?? null, y, s, epilogue);
+    this.lastPath = "events";
+    this.x = null;
     this.y = y;
     this.shape = s;
     const out: Seq = { data: y, shape: [x.shape[0]!, x.shape[1]!, s.cout, ho, wo] };

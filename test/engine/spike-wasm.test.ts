@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ConvShape, SpikeList } from "../../src/engine/api.js";
 import { convOutSize } from "../../src/engine/api.js";
+import { createReferenceEngine } from "../../src/engine/reference.js";
 import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
 import {
@@ -185,5 +186,58 @@ test("out-of-range indices: the twins reject them, the wasm kernels skip them wi
     const gwc = new Float32Array(cw.length);
     k.conv2dSpikeWeightGrad(bad, cgy, gwc, s);
     assertClose(gwc, wantConvGw, 1e-5, 1e-5, label);
+  }
+});
+
+const zeros = (n: number): Float32Array => new Float32Array(n);
+const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
+
+test("conv epilogue (batch norm, 2×2 average pool): wasm equals the twin, and the twin equals the three kernels in turn", () => {
+  const rng = new Rng(29);
+  const shapes: ConvShape[] = [
+    { n: 3, cin: 5, h: 9, w: 8, cout: 37, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+    { n: 2, cin: 3, h: 11, w: 7, cout: 6, kh: 3, kw: 2, strideH: 2, strideW: 1, padH: 1, padW: 0 },
+    { n: 4, cin: 16, h: 12, w: 12, cout: 70, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+  ];
+  for (const s of shapes) {
+    const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+    const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+    for (const d of [0, 0.1, 0.5]) {
+      const list = listOf(randomSpikes(rng, s.n * s.cin * s.h * s.w, d), s.n, s.cin * s.h * s.w);
+      const w = randomF32(rng, s.cout * s.cin * s.kh * s.kw);
+      const b = randomF32(rng, s.cout);
+      const bn = { scale: randomF32(rng, s.cout), shift: randomF32(rng, s.cout) };
+      // the three kernels in turn, on the twins
+      const conv = new Float32Array(s.n * s.cout * ho * wo);
+      ref.conv2dSpikeForward(list, w, b, conv, s);
+      const normed = new Float32Array(conv.length);
+      const denseRef = createReferenceEngine();
+      denseRef.batchNormForwardEval(
+        conv,
+        bn.scale,
+        bn.shift,
+        zeros(s.cout),
+        ones(s.cout),
+        normed,
+        { n: s.n, c: s.cout, hw: ho * wo },
+        0,
+      );
+      const pooled = new Float32Array(s.n * s.cout * Math.floor(ho / 2) * Math.floor(wo / 2));
+      denseRef.avgPool2dForward(normed, pooled, { n: s.n, c: s.cout, h: ho, w: wo, k: 2, stride: 2 });
+      for (const [label, epilogue, want] of [
+        ["bn", { batchNorm: bn }, normed],
+        ["pool", { avgPool2: true }, null],
+        ["bn+pool", { batchNorm: bn, avgPool2: true }, pooled],
+      ] as const) {
+        const twin = new Float32Array(epilogue.avgPool2 ? pooled.length : conv.length);
+        ref.conv2dSpikeForward(list, w, b, twin, s, epilogue);
+        if (want !== null) assert.deepEqual(twin, want, `twin ${label} ${JSON.stringify(s)} d=${d}`);
+        for (const { label: v, k } of variants) {
+          const y = new Float32Array(twin.length).fill(Number.NaN);
+          k.conv2dSpikeForward(list, w, b, y, s, epilogue);
+          assert.deepEqual(y, twin, `${v} ${label} ${JSON.stringify(s)} d=${d}`);
+        }
+      }
+    }
   }
 });
