@@ -1,5 +1,5 @@
 /** Node-only file access for the decoders: detection from the first bytes, then chunked decoding. */
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import { type DecodedRecording, finishOrder } from "./decode.js";
 import { createDecoder } from "./decoders/registry.js";
@@ -18,13 +18,16 @@ export interface ReadFileOptions extends DecoderOptions {
 export async function detectFileFormat(path: string): Promise<DetectedFormat> {
   const fh = await openOrExplain(path);
   try {
-    const size = (await fh.stat()).size;
-    const head = new Uint8Array(Math.min(size, DETECT_HEAD_BYTES));
-    await fh.read(head, 0, head.length, 0);
-    return detectFormat(head, { totalSize: size, fileName: path });
+    return await detectOpenFile(fh, path, (await fh.stat()).size);
   } finally {
     await fh.close();
   }
+}
+
+async function detectOpenFile(fh: FileHandle, path: string, size: number): Promise<DetectedFormat> {
+  const head = new Uint8Array(Math.min(size, DETECT_HEAD_BYTES));
+  await fh.read(head, 0, head.length, 0);
+  return detectFormat(head, { totalSize: size, fileName: path });
 }
 
 async function openOrExplain(path: string) {
@@ -45,12 +48,16 @@ export async function* streamEventFile(
   opts: ReadFileOptions = {},
   onDecoder?: (d: ChunkDecoder, format: EventFormat) => void,
 ): AsyncGenerator<EventStream> {
-  const format = opts.format ?? (await detectFileFormat(path)).format;
-  const dec = createDecoder(format, { ...opts, fileName: opts.fileName ?? path });
-  onDecoder?.(dec, format);
   const fh = await openOrExplain(path);
   try {
-    const chunk = Math.max(4096, opts.chunkBytes ?? 4 << 20);
+    const size = (await fh.stat()).size;
+    const format = opts.format ?? (await detectOpenFile(fh, path, size)).format;
+    const dec = createDecoder(format, { ...opts, fileName: opts.fileName ?? path });
+    onDecoder?.(dec, format);
+    // small files (most recordings of the small datasets) get a buffer of their own size, not the full chunk;
+    // a size of 0 may be a pipe or device whose length is unknown
+    const full = Math.max(4096, opts.chunkBytes ?? 4 << 20);
+    const chunk = size > 0 ? Math.min(size, full) : full;
     let pos = 0;
     for (;;) {
       // a fresh buffer per read: decoders may keep views of earlier chunks only through their own copies
