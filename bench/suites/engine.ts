@@ -11,41 +11,22 @@ import { createReferenceEngine } from "../../src/engine/reference.js";
 import { createWasmEngine, type WasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 import type { BenchRow, Suite } from "../run.js";
+import { median, timeInterleaved } from "../timing.js";
 
 type Run = () => void;
 
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** CPU seconds per call of the last timeInterleaved, per candidate (process-wide: includes worker threads). */
+/** CPU seconds per call of the last timeEngine, per candidate (process-wide: includes worker threads). */
 let lastCpuPerCall: number[] = [];
 
 /** Seconds per call of each candidate: warm-up, then `rounds` interleaved timing slices, median per candidate. */
-function timeInterleaved(candidates: Run[], warmupS: number, rounds: number, sliceS: number): number[] {
-  const slice = (fn: Run, seconds: number): [number, number] => {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let calls = 0;
-    let t = t0;
-    do {
-      fn();
-      calls++;
-      t = performance.now();
-    } while (t - t0 < seconds * 1000);
-    const c = process.cpuUsage(c0);
-    return [(t - t0) / 1000 / calls, (c.user + c.system) / 1e6 / calls];
-  };
-  for (const fn of candidates) slice(fn, warmupS);
-  const wall: number[][] = candidates.map(() => []);
-  const cpu: number[][] = candidates.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, fn] of candidates.entries()) {
-      const [w, c] = slice(fn, sliceS);
-      wall[i]!.push(w);
-      cpu[i]!.push(c);
-    }
-  }
-  lastCpuPerCall = cpu.map(median);
-  return wall.map(median);
+function timeEngine(candidates: Run[], warmupS: number, rounds: number, sliceS: number): number[] {
+  const t = timeInterleaved(candidates, {
+    warmupMs: warmupS * 1000 * candidates.length,
+    rounds,
+    sliceMs: sliceS * 1000,
+  });
+  lastCpuPerCall = t.cpu.map((c) => median(c) / 1000);
+  return t.wall.map((w) => median(w) / 1000);
 }
 
 function filled(e: WasmEngine, n: number, rng: Rng): Float32Array {
@@ -80,7 +61,7 @@ export const suite: Suite = async ({ quick }) => {
         const c = e.allocF32(m * n);
         return () => e.gemm(ta, tb, m, n, k, 1, a, b, 0, c);
       });
-      const [t1, t2] = timeInterleaved(runs, warmup, rounds, sliceS);
+      const [t1, t2] = timeEngine(runs, warmup, rounds, sliceS);
       const flops = 2 * m * n * k;
       rows.push({
         kernel: `gemm ${label}`,
@@ -123,7 +104,7 @@ export const suite: Suite = async ({ quick }) => {
       const cpu1: Record<string, number> = {};
       const cpu2: Record<string, number> = {};
       for (const part of ["fwd", "bwdInput", "bwdWeight"] as const) {
-        times[part] = timeInterleaved(
+        times[part] = timeEngine(
           parts.map((p) => p[part]),
           warmup,
           rounds,
@@ -168,7 +149,7 @@ export const suite: Suite = async ({ quick }) => {
     const e1 = engines[0]!;
     const wa = filled(e1, small * small, rng);
     const wc = e1.allocF32(small * small);
-    const [tRef, tWasm] = timeInterleaved(
+    const [tRef, tWasm] = timeEngine(
       [
         () => ref.gemm(false, false, small, small, small, 1, a, a, 0, c),
         () => e1.gemm(false, false, small, small, small, 1, wa, wa, 0, wc),

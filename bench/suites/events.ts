@@ -15,6 +15,7 @@ import { writeAtis40 } from "../../src/events/writers/atis40.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 import type { BenchRow, Suite } from "../run.js";
+import { median, timeInterleaved } from "../timing.js";
 
 function file(rel: string): Uint8Array {
   return new Uint8Array(readFileSync(join(sharedDataDir(), rel)));
@@ -28,24 +29,14 @@ interface Timing {
   cpu: number;
 }
 
-/** Runs fn repeatedly: warm-up, then timed rounds. */
+/** Runs fn repeatedly: warm-up, then timed rounds (medians per call). */
 function time(fn: () => unknown, quick: boolean): Timing {
-  const warm = quick ? 0.1 : 0.4;
-  const measure = quick ? 0.2 : 0.8;
-  let t0 = performance.now();
-  while (performance.now() - t0 < warm * 1000) fn();
-  const rounds: number[] = [];
-  const c0 = process.cpuUsage();
-  t0 = performance.now();
-  while (performance.now() - t0 < measure * 1000 || rounds.length < 3) {
-    const a = performance.now();
-    fn();
-    rounds.push((performance.now() - a) / 1000);
-  }
-  const c = process.cpuUsage(c0);
-  const cpu = (c.user + c.system) / 1e6 / rounds.length;
-  rounds.sort((a, b) => a - b);
-  return { wall: rounds[rounds.length >> 1]!, cpu };
+  const t = timeInterleaved([fn], {
+    warmupMs: quick ? 100 : 400,
+    rounds: 3,
+    durationMs: quick ? 200 : 800,
+  });
+  return { wall: median(t.wall[0]!) / 1000, cpu: median(t.cpu[0]!) / 1000 };
 }
 
 /** The obvious decoder one writes first (DataView, push to arrays): the baseline. */

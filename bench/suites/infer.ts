@@ -23,6 +23,7 @@ import { loadCheckpointModel } from "../../src/train/load-model.js";
 import { pipelineFor, preprocessingFor } from "../../src/train/preprocess.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 import type { BenchRow, Suite } from "../run.js";
+import { minimum, timeInterleaved } from "../timing.js";
 
 interface Subject {
   name: string;
@@ -35,16 +36,7 @@ interface Subject {
 
 /** Best wall time (ms) per candidate over `rounds` interleaved rounds after one warm-up call each. */
 function bestOf(candidates: (() => void)[], rounds: number): number[] {
-  for (const c of candidates) c();
-  const best = candidates.map(() => Infinity);
-  for (let r = 0; r < rounds; r++) {
-    candidates.forEach((c, i) => {
-      const t0 = performance.now();
-      c();
-      best[i] = Math.min(best[i]!, performance.now() - t0);
-    });
-  }
-  return best;
+  return timeInterleaved(candidates, { warmupMs: 0, rounds }).wall.map(minimum);
 }
 
 /** θ per layer at the q-quantile of each layer's scores in an unmasked pass (q = 0: keep everything). */

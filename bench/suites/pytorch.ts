@@ -26,6 +26,7 @@ import { Adam } from "../../src/train/optimizer.js";
 import { projectRoot } from "../../src/util/paths.js";
 import { Rng } from "../../src/util/rng.js";
 import type { BenchRow, Suite } from "../run.js";
+import { median } from "../timing.js";
 
 /** Per timed step: wall-clock and process CPU milliseconds. */
 interface Samples {
@@ -403,11 +404,6 @@ function describeLayers(r: PrunedResult): string {
       return `L${l.layer + 1} ${l.path} out-rate ${(100 * rate).toFixed(1)}% ${((100 * l.ms) / total).toFixed(0)}% of time`;
     })
     .join("; ");
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)]!;
 }
 
 function round(x: number): number {

@@ -9,6 +9,7 @@ import { createWasmEngine } from "../../src/engine/wasm.js";
 import type { SpikeKernelName } from "../../src/engine/reference-spike.js";
 import { Rng } from "../../src/util/rng.js";
 import type { BenchRow, Suite } from "../run.js";
+import { median, minimum, timeInterleaved } from "../timing.js";
 
 type SpikeKernels = Pick<Kernels, SpikeKernelName>;
 
@@ -43,20 +44,8 @@ interface Timing {
 
 /** Warms every candidate for >= warmSec together, then times `rounds` interleaved rounds (ms). */
 function race(candidates: (() => void)[], warmSec: number, rounds: number): Timing[] {
-  const start = performance.now();
-  while (performance.now() - start < warmSec * 1000) for (const c of candidates) c();
-  const times = candidates.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, c] of candidates.entries()) {
-      const t0 = performance.now();
-      c();
-      times[i]!.push(performance.now() - t0);
-    }
-  }
-  return times.map((t) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)]!, min: t[0]! };
-  });
+  const t = timeInterleaved(candidates, { warmupMs: warmSec * 1000, rounds });
+  return t.wall.map((w) => ({ median: median(w), min: minimum(w) }));
 }
 
 function fillSpikes(rng: Rng, b: Backend, rows: number, rowLen: number, density: number) {
