@@ -7,3 +7,4 @@ export * from "./gap-lif.js";
 export * from "./pruned.js";
 export * from "./stream.js";
 export * from "./accounting.js";
+export * from "./compare.js";

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openNmnistEmu } from "../../data/emulated/load.js";
 import { PrunedRunner } from "../../infer/pruned.js";
+import { timeMaskedVsUnmasked } from "../../infer/compare.js";
 import { loadModelConfig } from "../../models/config-file.js";
 import { buildModel } from "../../models/index.js";
 import { releaseEngine, selectEngine } from "../../train/engine-option.js";
@@ -247,29 +248,21 @@ async function inferenceSpeed(
     { rng: null },
   );
   const x = batch.input;
-  const runner = new PrunedRunner(model);
-  let unmasked = Infinity;
-  let masked = Infinity;
-  let dropped = 0;
-  for (let i = 0; i < 4; i++) {
-    model.setMaskPolicy(null);
-    const u = runner.run(x);
-    model.setMaskPolicy(thresholdPolicy(point.thetas));
-    const m = runner.run(x);
-    const later = m.layers.filter((l) => l.layer > 0);
-    dropped = 1 - later.reduce((a, l) => a + l.framesExecuted, 0) / later.reduce((a, l) => a + l.frames, 0);
-    if (i > 0) {
-      unmasked = Math.min(unmasked, u.ms);
-      masked = Math.min(masked, m.ms);
-    }
-  }
+  const { result, maskedMs, unmaskedMs } = timeMaskedVsUnmasked(
+    new PrunedRunner(model),
+    x,
+    () => model.setMaskPolicy(thresholdPolicy(point.thetas)),
+    () => model.setMaskPolicy(null),
+  );
+  const later = result.layers.filter((l) => l.layer > 0);
+  const dropped = 1 - later.reduce((a, l) => a + l.framesExecuted, 0) / later.reduce((a, l) => a + l.frames, 0);
   model.setMaskPolicy(null);
   return {
     samples: x.shape[1]!,
     dropped: round(dropped),
-    unmaskedMs: round(unmasked),
-    maskedMs: round(masked),
-    speedup: round(unmasked / masked),
+    unmaskedMs: round(unmaskedMs),
+    maskedMs: round(maskedMs),
+    speedup: round(unmaskedMs / maskedMs),
     thetas: point.thetas,
   };
 }

@@ -5,6 +5,7 @@ import { readEventFile } from "../../events/read-file.js";
 import { type EventStream, sliceByIndex } from "../../events/stream.js";
 import { type EfficiencySummary, summarizeEfficiency } from "../../infer/accounting.js";
 import { PrunedRunner } from "../../infer/pruned.js";
+import { timeMaskedVsUnmasked } from "../../infer/compare.js";
 import { createStream, type FramePrediction } from "../../infer/stream.js";
 import type { SnnModel } from "../../models/model.js";
 import { releaseEngine, selectEngine } from "../../train/engine-option.js";
@@ -122,22 +123,15 @@ function batchRecording(
   let res = runner.run(seq);
   let unmaskedMs: number | undefined;
   if (compare) {
-    // warm (V8 tiers wasm up after a few calls), then the best of 3 runs each, interleaved
     const thresholds = model.thresholds();
-    let masked = Infinity;
-    let unmasked = Infinity;
-    for (let i = 0; i < 4; i++) {
-      model.setThresholds(null);
-      const u = runner.run(seq).ms;
-      model.setThresholds(thresholds);
-      res = runner.run(seq);
-      if (i > 0) {
-        unmasked = Math.min(unmasked, u);
-        masked = Math.min(masked, res.ms);
-      }
-    }
-    res = { ...res, ms: masked };
-    unmaskedMs = unmasked;
+    const t = timeMaskedVsUnmasked(
+      runner,
+      seq,
+      () => model.setThresholds(thresholds),
+      () => model.setThresholds(null),
+    );
+    res = t.result;
+    unmaskedMs = t.unmaskedMs;
   }
   engine().free(x);
   const counts = Array.from(res.counts);
