@@ -45,6 +45,8 @@ interface VlenInfo {
  * `get_dataset_data` into an hvl_t (u32 length, u32 pointer), because its high-level API rejects float16.
  */
 export function openShdWith(h5: H5Lib, Module: Awaited<typeof H5.ready>, fsPath: string, displayName: string): ShdFile {
+  // HDF5 errors as exceptions carrying the diagnostics, instead of the library printing them to stderr
+  Module.activate_throwing_error_handler();
   const fail = (detail: string): never => {
     throw new EventFormatError(displayName, -1, detail);
   };
@@ -53,7 +55,7 @@ export function openShdWith(h5: H5Lib, Module: Awaited<typeof H5.ready>, fsPath:
       return fn();
     } catch (e) {
       if (e instanceof EventFormatError) throw e;
-      return fail(`${what}: ${(e as Error).message ?? String(e)}`);
+      return fail(`${what}: ${summarizeHdf5Error((e as Error).message ?? String(e))}`);
     }
   };
   const file = guard("cannot open as HDF5", () => new h5.File(fsPath, "r"));
@@ -183,6 +185,19 @@ export function openShdWith(h5: H5Lib, Module: Awaited<typeof H5.ready>, fsPath:
       guard("closing", () => file.close());
     },
   };
+}
+
+/**
+ * One line from an HDF5 diagnostic stack ("HDF5-DIAG: Error detected … #000: … in H5Fopen(): unable to open file
+ * … minor: Unable to open file …"): the outermost failure and the innermost reason. Other messages pass through.
+ */
+export function summarizeHdf5Error(message: string): string {
+  if (!message.includes("HDF5-DIAG")) return message;
+  const outer = /#000:[^\n]*?\(\): ([^\n]+)/.exec(message)?.[1]?.trim();
+  const minors = [...message.matchAll(/minor: ([^\n]+)/g)].map((m) => m[1]!.trim());
+  const inner = minors[minors.length - 1];
+  if (outer === undefined) return inner ?? "HDF5 error";
+  return inner === undefined || inner.toLowerCase() === outer.toLowerCase() ? outer : `${outer} (${inner})`;
 }
 
 let fileCounter = 0;

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EventFormatError } from "../../src/events/errors.js";
-import { halfToNumber, openShdBytes, SHD_SENSOR } from "../../src/events/shd.js";
+import { halfToNumber, openShdBytes, SHD_SENSOR, summarizeHdf5Error } from "../../src/events/shd.js";
 import { openShd } from "../../src/events/shd-node.js";
 import { samplePath } from "./helpers.js";
 
@@ -71,4 +72,22 @@ test("corrupt SHD files (truncated, not HDF5) give EventFormatError from the wor
   writeFileSync(p, Buffer.from("not an hdf5 file at all"));
   await assert.rejects(openShd(p), EventFormatError);
   await assert.rejects(openShd(join(tmpdir(), "does-not-exist.h5")), EventFormatError);
+});
+
+test("HDF5 failures read as one line with the library's reason, and nothing is printed", () => {
+  const src = readFileSync(samplePath(`${DIR}/synthetic_shd_layout_f16.h5`));
+  const p = join(tmpdir(), `razor-shd-head-${process.pid}.h5`);
+  writeFileSync(p, src.subarray(0, 3000));
+  // a child process: the library writes its diagnostics straight to file descriptor 2, so only a separate
+  // process shows whether it printed. trusted: opened in that thread, without the worker probe.
+  const entry = new URL("../../src/events/shd-node.js", import.meta.url).href;
+  const script = `const { openShd } = await import(${JSON.stringify(entry)});
+    try { await openShd(${JSON.stringify(p)}, { trusted: true }); } catch (e) { console.log(e.message); }`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.stderr, "");
+  assert.match(r.stdout.trim(), /^.*cannot open as HDF5: .*\(File has been truncated\)$/);
+  const stack =
+    "HDF5-DIAG: Error detected\n  #000: H5F.c line 1 in H5Fopen(): unable to open file\n    minor: Bad superblock";
+  assert.equal(summarizeHdf5Error(stack), "unable to open file (Bad superblock)");
+  assert.equal(summarizeHdf5Error("plain message"), "plain message");
 });
