@@ -17,9 +17,13 @@ export interface WasmRuntime {
   /**
    * Runs one kernel call with staged arguments: inside `fn`, `ptr(view)` gives the byte offset of a view living in
    * wasm memory, or copies a foreign view into a temporary wasm buffer (and back out after `fn` when the view is
-   * listed in `outputs`). Temporaries are freed when `fn` returns.
+   * listed in `outputs`). `temp(bytes)` gives an uninitialised block of wasm memory for kernel scratch (16-byte
+   * aligned). Temporaries are freed when `fn` returns.
    */
-  call<R>(outputs: readonly TypedView[], fn: (ptr: (view: TypedView) => number) => R): R;
+  call<R>(
+    outputs: readonly TypedView[],
+    fn: (ptr: (view: TypedView) => number, temp: (bytes: number) => number) => R,
+  ): R;
   /**
    * exports[name](...args, begin, end) over the items [0, items), split across threads when items >= 2·minPerThread,
    * else run inline on the calling thread.

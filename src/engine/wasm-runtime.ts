@@ -176,8 +176,17 @@ export class EngineRuntime implements WasmRuntime {
     return new ctor(buffer, offset, n);
   }
 
-  call<R>(outputs: readonly TypedView[], fn: (ptr: (view: TypedView) => number) => R): R {
+  call<R>(
+    outputs: readonly TypedView[],
+    fn: (ptr: (view: TypedView) => number, temp: (bytes: number) => number) => R,
+  ): R {
     const temps: { view: TypedView; offset: number }[] = [];
+    const scratch: number[] = [];
+    const temp = (bytes: number): number => {
+      const offset = this.allocator.alloc(Math.max(16, bytes));
+      scratch.push(offset);
+      return offset;
+    };
     const ptr = (v: TypedView): number => {
       if (this.owns(v)) return v.byteOffset;
       const staged = temps.find((t) => t.view === v);
@@ -190,7 +199,7 @@ export class EngineRuntime implements WasmRuntime {
       return offset;
     };
     try {
-      const r = fn(ptr);
+      const r = fn(ptr, temp);
       for (const t of temps) {
         if (!outputs.includes(t.view)) continue;
         new Uint8Array(t.view.buffer, t.view.byteOffset, t.view.byteLength).set(
@@ -200,6 +209,7 @@ export class EngineRuntime implements WasmRuntime {
       return r;
     } finally {
       for (const t of temps) this.allocator.free(t.offset);
+      for (const offset of scratch) this.allocator.free(offset);
     }
   }
 

@@ -107,10 +107,9 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       checkLinear("linearSpikeForward", list, w, y, out);
       const inF = list.rowLen;
       const stride = roundUp4(out);
-      const wT = new Float32Array((inF + 2) * stride); // + bias row + zero row for bad indices
-      rt.call([y], (ptr) => {
-        const pWT = ptr(wT);
-        x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride);
+      rt.call([y], (ptr, temp) => {
+        const pWT = temp((inF + 2) * stride * 4); // + bias row + zero row for bad indices
+        x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride, 1);
         const args = [ptr(usedIdx(list)), ptr(list.offsets), pWT, stride, ptr(y), out, inF];
         rt.parallel("linearSpikeForward", args, list.rows, minItems(list.rows, (listCount(list) + list.rows) * out));
       });
@@ -133,7 +132,6 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
-      const wT = new Float32Array((taps + 1) * stride);
       const work = listCount(list) * s.kh * s.kw * s.cout + 2 * y.length;
       // Split over images when there are enough: each thread then walks only its own images' spikes for every
       // channel (splitting channels makes every thread walk every spike). Each image is computed by one thread in
@@ -157,9 +155,9 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       };
       const scaleRow = bn ? packed(bn.scale) : null;
       const shiftRow = bn ? packed(bn.shift) : null;
-      rt.call([y], (ptr) => {
-        const pWT = ptr(wT);
-        x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride);
+      rt.call([y], (ptr, temp) => {
+        const pWT = temp((taps + 1) * stride * 4);
+        x.packTransposed!(ptr(w), s.cout, taps, bias === null ? 0 : ptr(bias), pWT, stride, 0);
         const pIdx = ptr(usedIdx(list));
         const pOff = ptr(list.offsets);
         const pY = ptr(y);

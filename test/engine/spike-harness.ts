@@ -206,7 +206,7 @@ export async function splitRuntime(chunks: number): Promise<SplitRuntime> {
         return at;
       };
       try {
-        return fn(ptr);
+        return fn(ptr, reserve);
       } finally {
         for (const view of outputs) {
           const at = staged.get(view);
