@@ -73,6 +73,49 @@ export function spikeRowsFill(spk: usize, idx: usize, offsets: usize, rowLen: i3
   }
 }
 
+// ---- lists of non-zero values (a network's input frames) ----
+
+/** Rows [begin, end) of x [rows, rowLen]: counts[r] = number of non-zero values in row r. */
+export function valueRowCounts(x: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = begin; r < end; r++) {
+    const row = x + ((<usize>r * <usize>rowLen) << 2);
+    let n = 0;
+    let i = 0;
+    for (; i + 4 <= rowLen; i += 4) n += popcnt(i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero)));
+    for (; i < rowLen; i++) n += load<f32>(row + (<usize>i << 2)) != 0 ? 1 : 0;
+    store<i32>(counts + (<usize>r << 2), n);
+  }
+}
+
+/** Rows [begin, end): the positions of row r's non-zero values at idx[offsets[r] ..] ascending, the values beside. */
+export function valueRowsFill(x: usize, idx: usize, values: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = begin; r < end; r++) {
+    const row = x + ((<usize>r * <usize>rowLen) << 2);
+    let at = load<i32>(offsets + (<usize>r << 2));
+    let i = 0;
+    for (; i + 4 <= rowLen; i += 4) {
+      let mask = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero));
+      while (mask != 0) {
+        const p = i + ctz(mask);
+        store<i32>(idx + (<usize>at << 2), p);
+        store<f32>(values + (<usize>at << 2), load<f32>(row + (<usize>p << 2)));
+        at++;
+        mask &= mask - 1;
+      }
+    }
+    for (; i < rowLen; i++) {
+      const v = load<f32>(row + (<usize>i << 2));
+      if (v != 0) {
+        store<i32>(idx + (<usize>at << 2), i);
+        store<f32>(values + (<usize>at << 2), v);
+        at++;
+      }
+    }
+  }
+}
+
 // ---- weight packing ----
 
 /**
@@ -394,6 +437,8 @@ function addRow(dst: usize, src: usize, nvec: i32): void {
 const COUNT_TAPS = 0;
 const LIST_TAPS = 1;
 const ADD_INTO_TAPS = 2;
+// LIST_TAPS for a list with values: each bucket entry is two i32, the tap's row offset and the spike's index k
+const LIST_TAPS_VALUES = 3;
 
 /**
  * Walks every spike of image `img` and every output position its window reaches. COUNT_TAPS / LIST_TAPS: bucket
@@ -452,7 +497,7 @@ function walkTaps(
       for (let ky = ky0; ky <= ky1; ky++) {
         const rowP = (iy + ph - ky) * wo + ix + pw;
         const rowTap = (c * kh + ky) * kw;
-        for (let kx = kx0; kx <= kx1; kx++) visitTap(mode, rowTap + kx, rowP - kx, rowBytes, starts, pairs, tapBase, posBase, nvec);
+        for (let kx = kx0; kx <= kx1; kx++) visitTap(mode, rowTap + kx, rowP - kx, k, rowBytes, starts, pairs, tapBase, posBase, nvec);
       }
       continue;
     }
@@ -467,20 +512,24 @@ function walkTaps(
         if (nx < 0) break;
         const ox = nx / sw;
         if (ox * sw != nx || ox >= wo) continue;
-        visitTap(mode, (c * kh + ky) * kw + kx, oy * wo + ox, rowBytes, starts, pairs, tapBase, posBase, nvec);
+        visitTap(mode, (c * kh + ky) * kw + kx, oy * wo + ox, k, rowBytes, starts, pairs, tapBase, posBase, nvec);
       }
     }
   }
 }
 
-// walkTaps' work at one (tap, output position p).
+// walkTaps' work at one (tap, output position p) of spike k.
 @inline
-function visitTap(mode: i32, tap: i32, p: i32, rowBytes: usize, starts: usize, pairs: usize, tapBase: usize, posBase: usize, nvec: i32): void {
+function visitTap(mode: i32, tap: i32, p: i32, k: i32, rowBytes: usize, starts: usize, pairs: usize, tapBase: usize, posBase: usize, nvec: i32): void {
   if (mode == ADD_INTO_TAPS) addRow(tapBase + <usize>tap * rowBytes, posBase + <usize>p * rowBytes, nvec);
   else {
     const cursor = starts + (<usize>(p + 1) << 2);
     const j = load<i32>(cursor);
     if (mode == LIST_TAPS) store<i32>(pairs + (<usize>j << 2), <i32>(<usize>tap * rowBytes));
+    if (mode == LIST_TAPS_VALUES) {
+      store<i32>(pairs + (<usize>j << 3), <i32>(<usize>tap * rowBytes));
+      store<i32>(pairs + (<usize>j << 3), k, 4);
+    }
     store<i32>(cursor, j + 1);
   }
 }
@@ -500,6 +549,10 @@ function fillPlane(at: usize, len: i32, value: f32): void {
  * spike, with a third of the memory traffic. scratch [ho·wo, stride] holds one image channels-last, each thread in
  * its own columns, and goes out transposed to y [n, cout, ho, wo].
  *
+ * With values != 0 (one f32 per list entry: event counts) each entry adds value · row and the sum starts at zero,
+ * the bias added last: the dense conv2dForward's result for the same input, bit for bit, while cin·kh·kw fits one
+ * GEMM depth panel (256).
+ *
  * Inference epilogue (see convEpilogue): with scale != 0 an evaluation batch norm (packed rows [stride] of scale
  * and shift), with pool2 != 0 then a 2×2 stride-2 average pool; y is then [n, cout, ho/2, wo/2].
  */
@@ -512,6 +565,7 @@ export function conv2dSpikeForward(
   lists: usize,
   y: usize,
   geo: usize,
+  values: usize,
   scale: usize,
   shift: usize,
   pool2: i32,
@@ -532,7 +586,7 @@ export function conv2dSpikeForward(
   for (let img = 0; img < g.n; img++) {
     const yImg = y + ((<usize>(img * g.cout) * <usize>outPlane) << 2);
     const empty = load<i32>(offsets + (<usize>img << 2)) == load<i32>(offsets + (<usize>(img + 1) << 2));
-    if (empty && !epilogue) {
+    if (empty && !epilogue && values == 0) {
       // No spike in this image: its output is the bias, written straight out (an empty frame costs only that).
       for (let co = c0; co < c1; co++) fillPlane(yImg + ((<usize>co * <usize>plane) << 2), plane, load<f32>(biasRow + (<usize>(co - c0) << 2)));
       continue;
@@ -540,11 +594,13 @@ export function conv2dSpikeForward(
     const starts = lists;
     const pairs = lists + ((<usize>(plane + 1 + g.h * g.w)) << 2);
     if (empty) memory.fill(starts, 0, (<usize>plane + 1) << 2);
-    else bucketTaps(idx, offsets, geo, img, rowBytes, lists);
+    else bucketTaps(idx, offsets, geo, img, rowBytes, lists, values != 0);
     for (let p = 0; p < plane; p++) {
       const j0 = load<i32>(starts + (<usize>p << 2));
       const j1 = load<i32>(starts + (<usize>(p + 1) << 2));
-      sumTaps(pairs, j0, j1, wT + colBytes, biasRow, scratch + <usize>p * rowBytes + colBytes, nvec);
+      const out = scratch + <usize>p * rowBytes + colBytes;
+      if (values == 0) sumTaps(pairs, j0, j1, wT + colBytes, biasRow, out, nvec);
+      else sumValueTaps(pairs, j0, j1, values, wT + colBytes, biasRow, out, nvec);
     }
     if (epilogue) convEpilogue(scratch + colBytes, rowBytes, nvec, g.ho, g.wo, scale + colBytes, shift + colBytes, scale != 0, pool2 != 0);
     transposeChannels(scratch, rowBytes, yImg, outPlane, c0, c1, true);
@@ -601,7 +657,7 @@ function convEpilogue(at: usize, rowBytes: usize, nvec: i32, ho: i32, wo: i32, s
  * (tap · rowBytes) of the weight rows that reach position p, in spike order. Counting pass, running sums, fill.
  * `lists` holds starts (ho·wo + 1 entries), then h·w per-pixel counts (stride 1), then the pairs.
  */
-function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, lists: usize): void {
+function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, lists: usize, valued: bool): void {
   const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
   const hw = load<i32>(geo, 8) * load<i32>(geo, 12);
   const starts = lists;
@@ -618,7 +674,8 @@ function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: 
     store<i32>(at, total);
     total += c;
   }
-  walkTaps(idx, offsets, geo, img, LIST_TAPS, rowBytes, starts, pairs, 0, 0, 0);
+  if (valued) walkTaps(idx, offsets, geo, img, LIST_TAPS_VALUES, rowBytes, starts, pairs, 0, 0, 0);
+  else walkTaps(idx, offsets, geo, img, LIST_TAPS, rowBytes, starts, pairs, 0, 0, 0);
 }
 
 /**
@@ -653,6 +710,44 @@ function countByWindows(idx: usize, offsets: usize, geo: usize, img: i32, starts
       }
       store<i32>(starts + (<usize>(oy * g.wo + ox + 1) << 2), n);
     }
+  }
+}
+
+/**
+ * out[0 .. 4·nvec) = (Σ_j x_j · row_j) + bias over the bucket's (row offset, spike k) entries j in [j0, j1), with
+ * x_j = values[k]: the sum starts at zero and runs in spike order, as the dense conv's GEMM runs over k = (c, ky, kx)
+ * (its zero inputs add nothing), and the bias comes last, as there.
+ */
+function sumValueTaps(pairs: usize, j0: i32, j1: i32, values: usize, w: usize, bias: usize, out: usize, nvec: i32): void {
+  let v = 0;
+  for (; v + 4 <= nvec; v += 4) {
+    const o = <usize>v << 4;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    for (let j = j0; j < j1; j++) {
+      const e = pairs + (<usize>j << 3);
+      const r = w + <usize>load<i32>(e) + o;
+      const x = v128.load32_splat(values + (<usize>load<i32>(e, 4) << 2));
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(r), x));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(r, 16), x));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(r, 32), x));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(r, 48), x));
+    }
+    v128.store(out + o, f32x4.add(a0, v128.load(bias + o)));
+    v128.store(out + o, f32x4.add(a1, v128.load(bias + o, 16)), 16);
+    v128.store(out + o, f32x4.add(a2, v128.load(bias + o, 32)), 32);
+    v128.store(out + o, f32x4.add(a3, v128.load(bias + o, 48)), 48);
+  }
+  for (; v < nvec; v++) {
+    const o = <usize>v << 4;
+    let a = f32x4.splat(0);
+    for (let j = j0; j < j1; j++) {
+      const e = pairs + (<usize>j << 3);
+      a = f32x4.add(a, f32x4.mul(v128.load(w + <usize>load<i32>(e) + o), v128.load32_splat(values + (<usize>load<i32>(e, 4) << 2))));
+    }
+    v128.store(out + o, f32x4.add(a, v128.load(bias + o)));
   }
 }
 

@@ -77,6 +77,11 @@ export interface SpikeList {
   rowLen: number;
   idx: Int32Array;
   offsets: Int32Array;
+  /**
+   * the value of each listed position (e.g. event counts of a network's input frames); absent: every listed
+   * position is 1 (spikes). Only conv2dSpikeForward takes values; the other event-driven kernels refuse them.
+   */
+  values?: Float32Array;
 }
 
 /** What the event-driven conv may apply to its output before writing it (inference only). */
@@ -187,7 +192,9 @@ export interface Kernels {
   /** Event-driven weight gradient: gw[:, i] += gy[r, :] for each active i of row r. */
   linearSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, out: number): void;
   /**
-   * Event-driven conv: each input spike (row = image, index = c·h·w position) added into its output window. With an
+   * Event-driven conv: each input spike (row = image, index = c·h·w position) added into its output window. A list
+   * with values gives the dense conv2dForward's result for the same input bit for bit (the sum over the listed
+   * inputs in position order from zero, then the bias) where cin·kh·kw <= 256 (one GEMM depth panel). With an
    * epilogue (inference), the output then goes through an evaluation batch norm and/or a 2×2 stride-2 average
    * pool before it is written: y is [n, cout, ho/2, wo/2] when pooled. The same f32 arithmetic as running
    * batchNormForwardEval and avgPool2dForward afterwards.

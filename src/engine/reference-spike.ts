@@ -82,6 +82,8 @@ export function checkFilledList(kernel: string, list: SpikeList): void {
   need(list.offsets[0] === 0, kernel, "list.offsets[0] must be 0");
   const total = list.offsets[list.rows]!;
   need(total >= 0 && total <= list.idx.length, kernel, `list.offsets[rows] = ${total} exceeds idx length`);
+  if (list.values)
+    need(list.values.length >= total, kernel, `list.values has ${list.values.length} entries, expected ${total}`);
   for (let r = 0; r < list.rows; r++) {
     if (list.offsets[r + 1]! < list.offsets[r]!) need(false, kernel, `list.offsets decreases at row ${r}`);
   }
@@ -105,6 +107,7 @@ export function checkLinear(
   y: { length: number },
   out: number,
 ): void {
+  need(list.values === undefined, kernel, "takes spike lists only (this list has values)");
   checkFilledList(kernel, list);
   need(Number.isInteger(out) && out >= 0, kernel, `out must be an integer >= 0, got ${out}`);
   need(
@@ -125,6 +128,11 @@ export function checkConv(
   epilogue?: ConvEpilogue,
 ): { ho: number; wo: number; outPlane: number } {
   checkFilledList(kernel, list);
+  need(
+    list.values === undefined || kernel === "conv2dSpikeForward",
+    kernel,
+    "takes spike lists only (this list has values)",
+  );
   for (const field of ["n", "cin", "h", "w", "cout", "kh", "kw", "strideH", "strideW", "padH", "padW"] as const) {
     const min = field === "n" || field.startsWith("pad") ? 0 : 1;
     const v = s[field];
@@ -289,7 +297,7 @@ function forEachSpikeTap(
   s: ConvShape,
   ho: number,
   wo: number,
-  fn: (n: number, tap: number, at: number) => void,
+  fn: (n: number, tap: number, at: number, k: number) => void,
 ): void {
   for (let n = 0; n < s.n; n++) {
     for (let k = list.offsets[n]!; k < list.offsets[n + 1]!; k++) {
@@ -303,7 +311,7 @@ function forEachSpikeTap(
         for (let kx = 0; kx < s.kw; kx++) {
           const nx = ix + s.padW - kx;
           if (nx < 0 || nx % s.strideW !== 0 || nx / s.strideW >= wo) continue;
-          fn(n, (c * s.kh + ky) * s.kw + kx, (ny / s.strideH) * wo + nx / s.strideW);
+          fn(n, (c * s.kh + ky) * s.kw + kx, (ny / s.strideH) * wo + nx / s.strideW, k);
         }
       }
     }
@@ -323,15 +331,21 @@ function conv2dSpikeForward(
   const plane = ho * wo;
   const taps = s.cin * s.kh * s.kw;
   const full = epilogue ? new Float32Array(s.n * s.cout * plane) : y;
+  const values = list.values;
+  // spikes: from the bias, + w per spike; values (dense conv's order): from zero, + x·w per entry, then the bias
   for (let n = 0; n < s.n; n++)
     for (let co = 0; co < s.cout; co++)
-      full.fill(bias === null ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
-  forEachSpikeTap(list, s, ho, wo, (n, tap, at) => {
+      full.fill(bias === null || values ? 0 : bias[co]!, (n * s.cout + co) * plane, (n * s.cout + co + 1) * plane);
+  forEachSpikeTap(list, s, ho, wo, (n, tap, at, k) => {
     for (let co = 0; co < s.cout; co++) {
       const yi = (n * s.cout + co) * plane + at;
-      full[yi] = f32(full[yi]! + w[co * taps + tap]!);
+      const add = values ? f32(w[co * taps + tap]! * values[k]!) : w[co * taps + tap]!;
+      full[yi] = f32(full[yi]! + add);
     }
   });
+  if (values && bias !== null) {
+    for (let i = 0; i < s.n * s.cout * plane; i++) full[i] = f32(full[i]! + bias[Math.floor(i / plane) % s.cout]!);
+  }
   if (epilogue) applyEpilogue(full, y, s.n * s.cout, ho, wo, s.cout, epilogue);
 }
 

@@ -165,10 +165,12 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
           // the buckets of (spike, tap) pairs by output position, sized for the task's busiest image
           let most = 0;
           for (let i = i0; i < i1; i++) most = Math.max(most, list.offsets[i + 1]! - list.offsets[i]!);
-          const buckets = new Int32Array(ho * wo + 1 + s.h * s.w + most * s.kh * s.kw);
+          const perPair = list.values ? 2 : 1; // a list with values keeps each entry's index beside its tap
+          const buckets = new Int32Array(ho * wo + 1 + s.h * s.w + perPair * most * s.kh * s.kw);
           const scratch = new Float32Array(ho * wo * stride);
           const geo = convGeometry({ ...s, n: i1 - i0 }, ho, wo);
           const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
+          args.push(list.values ? ptr(list.values) : 0);
           args.push(scaleRow ? ptr(scaleRow) : 0, shiftRow ? ptr(shiftRow) : 0, epilogue?.avgPool2 ? 1 : 0);
           return { fn: "conv2dSpikeForward", args: [...args, b0, b1] };
         });

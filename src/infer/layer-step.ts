@@ -15,6 +15,7 @@ import type { Context, Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
 import { denseFromList, GapLif, type GapLifParams } from "./gap-lif.js";
+import { freeList, valueList } from "./value-list.js";
 
 /** The frames a layer hands to the next: only the kept ones, compact. */
 export interface FrameBatch {
@@ -25,7 +26,10 @@ export interface FrameBatch {
    * values are made from the spike list only where a dense kernel needs them
    */
   data: Float32Array | null;
-  /** their active positions (spiking layers' outputs); null for the network input */
+  /**
+   * their active positions (spiking layers' outputs); for the network input, its non-zero values as a list with
+   * values when the first layer can run on them (inputBatch), else null
+   */
   spikes: SpikeList | null;
   frameShape: number[];
 }
@@ -93,17 +97,17 @@ export function synapseForward(
   let data: Float32Array = NO_DATA;
   let madeDense = false;
   if (!eventPath) {
-    if (spikes) {
+    if (same && input.data !== null) data = input.data;
+    else if (spikes) {
       data = denseFromList(spikes);
       madeDense = true;
-    } else if (same) data = input.data!;
-    else {
+    } else {
       data = gatherRows(input, rows, inFeatures);
       madeDense = true;
     }
   }
   let h: Seq = { data, shape: [rows.length, 1, ...input.frameShape] };
-  if (spikes) h.spikes = spikes;
+  if (spikes && eventPath) h.spikes = spikes;
   const bnHere = layer.bn !== null && !(foldedBn && foldsBatchNorm(layer));
   const epilogue = eventPath ? convEpilogueFor(layer, bnHere) : null;
   if (epilogue !== null) h = (layer.synapse as Conv2d).forwardEventsFused(h, epilogue);
@@ -116,7 +120,7 @@ export function synapseForward(
     }
   }
   if (madeDense) e.free(data);
-  if (!same && spikes) e.free(spikes.idx);
+  if (!same && spikes) freeList(spikes);
   return { rows, data: h.data };
 }
 
@@ -133,6 +137,31 @@ function convEpilogueFor(layer: SpikingLayer, bnHere: boolean): ConvEpilogue | n
   const epilogue: ConvEpilogue = { avgPool2 };
   if (bnHere) epilogue.batchNorm = layer.bn!.evalAffine();
   return epilogue;
+}
+
+/** Input depth above which the GEMM splits its sum (so a list with values would no longer match it bit for bit). */
+const MAX_VALUE_DEPTH = 256;
+
+/**
+ * The network input as the first layer's batch: frames [rows × features] (event counts), and, when the first
+ * layer is a conv whose depth cin·kh·kw allows it, their non-zero values as a list (the event-driven conv on it
+ * equals the dense conv bit for bit). Free with freeInputBatch.
+ */
+export function inputBatch(
+  first: SpikingLayer,
+  data: Float32Array,
+  rows: Int32Array,
+  frameShape: number[],
+): FrameBatch {
+  const conv = first.synapse;
+  const depth = conv instanceof Conv2d ? conv.opts.inChannels * conv.kernel * conv.kernel : Infinity;
+  const features = frameShape.reduce((a, v) => a * v, 1);
+  const spikes = depth <= MAX_VALUE_DEPTH ? valueList(data, rows.length, features) : null;
+  return { rows, data, spikes, frameShape };
+}
+
+export function freeInputBatch(b: FrameBatch): void {
+  if (b.spikes) freeList(b.spikes);
 }
 
 /** Hands the layer's last output buffers back to its modules' pools. */
@@ -183,9 +212,13 @@ function gatherList(input: FrameBatch, rows: Int32Array): SpikeList {
     offsets[j + 1] = total;
   }
   const idx = engine().allocI32(Math.max(1, total));
+  const values = list.values ? engine().allocF32(Math.max(1, total)) : null;
   for (let j = 0; j < rows.length; j++) {
     const s = src[j]!;
     idx.set(list.idx.subarray(list.offsets[s]!, list.offsets[s + 1]!), offsets[j]!);
+    values?.set(list.values!.subarray(list.offsets[s]!, list.offsets[s + 1]!), offsets[j]!);
   }
-  return { rows: rows.length, rowLen: list.rowLen, idx, offsets };
+  const gathered: SpikeList = { rows: rows.length, rowLen: list.rowLen, idx, offsets };
+  if (values) gathered.values = values;
+  return gathered;
 }

@@ -20,6 +20,8 @@ import {
   copyRows,
   EVAL_CTX,
   type FrameBatch,
+  freeInputBatch,
+  inputBatch,
   INFERENCE_THRESHOLDS,
   withThresholds,
   layerFanOut,
@@ -88,7 +90,8 @@ export class PrunedRunner {
     const frames = T * B;
     const all = new Int32Array(frames);
     for (let r = 0; r < frames; r++) all[r] = r;
-    let batch: FrameBatch = { rows: all, data: x.data, spikes: null, frameShape: expect.slice() };
+    const input = inputBatch(model.layers[0]!, x.data, all, expect.slice());
+    let batch = input;
     let upstream: Uint8Array | null = null;
     const stats: PrunedLayerStats[] = [];
     const owned: FrameBatch[] = [];
@@ -118,6 +121,7 @@ export class PrunedRunner {
       if (o.data) e.free(o.data);
       if (o.spikes) e.free(o.spikes.idx);
     }
+    freeInputBatch(input);
     return { T, B, counts, predictions, layers: stats, ms: performance.now() - start };
   }
 }
@@ -216,7 +220,12 @@ function frameActivity(input: FrameBatch, frames: number, features: number): Flo
   const a = new Float32Array(frames);
   const { rows, spikes, data } = input;
   for (let k = 0; k < rows.length; k++) {
-    if (spikes) a[rows[k]!] = spikes.offsets[k + 1]! - spikes.offsets[k]!;
+    if (spikes?.values) {
+      // the network input as a list of its non-zero event counts
+      let s = 0;
+      for (let j = spikes.offsets[k]!; j < spikes.offsets[k + 1]!; j++) s += Math.abs(spikes.values[j]!);
+      a[rows[k]!] = s;
+    } else if (spikes) a[rows[k]!] = spikes.offsets[k + 1]! - spikes.offsets[k]!;
     else {
       let s = 0;
       for (let i = k * features; i < (k + 1) * features; i++) s += Math.abs(data![i]!);
@@ -229,7 +238,7 @@ function frameActivity(input: FrameBatch, frames: number, features: number): Flo
 /** The batch as a full [T, B, ...] sequence of spike lists (empty rows for frames not computed), no dense data. */
 function fullSpikeSeq(input: FrameBatch, T: number, B: number, upstream: Uint8Array | null): Seq {
   const list = input.spikes;
-  if (list === null) throw new Error("a Razor layer needs spiking input (it cannot be the first layer)");
+  if (list === null || list.values) throw new Error("a Razor layer needs spiking input (it cannot be the first layer)");
   const frames = T * B;
   const offsets = new Int32Array(frames + 1);
   let k = 0;

@@ -22,6 +22,8 @@ import {
   INFERENCE_THRESHOLDS,
   layerFanOut,
   releaseCurrent,
+  freeInputBatch,
+  inputBatch,
   layerLif,
   synapseForward,
   withThresholds,
@@ -133,7 +135,8 @@ export class EventStreamRunner {
     const row = Int32Array.of(frame.index);
     const input = e.allocF32(frame.counts.length);
     input.set(frame.counts);
-    let batch: FrameBatch | null = { rows: row, data: input, spikes: null, frameShape: this.model.config.input };
+    const first = inputBatch(this.model.layers[0]!, input, row, this.model.config.input);
+    let batch: FrameBatch | null = first;
     const owned: FrameBatch[] = [];
     const computed: boolean[] = [];
     const scores: (number | null)[] = [];
@@ -145,7 +148,8 @@ export class EventStreamRunner {
       if (layer.scorer) {
         // the score exists for every frame (a frame dropped upstream counts as zero input), as in the batch model
         st.history.shift();
-        st.history.push(batch?.spikes ? batch.spikes.idx.slice(0, batch.spikes.offsets[1]!) : null);
+        const spiking = batch?.spikes && batch.spikes.values === undefined ? batch.spikes : null;
+        st.history.push(spiking ? spiking.idx.slice(0, spiking.offsets[1]!) : null);
         d = this.razorScore(st, layer.opts.inShape);
         if (layer.opts.index > 0) keep = this.decide(st, d, keep);
       }
@@ -155,7 +159,7 @@ export class EventStreamRunner {
         batch = null;
         continue;
       }
-      const activity = batch.spikes ? batch.spikes.offsets[1]! : sum(batch.data!);
+      const activity = batch.data !== null ? sum(batch.data) : batch.spikes!.offsets[1]!;
       sops += activity * st.fanOut;
       const current = synapseForward(layer, batch, row, true);
       // GapLif indexes frames as t·B + b with B = 1: the frame index is the time step
@@ -170,6 +174,7 @@ export class EventStreamRunner {
       for (let j = 0; j < l.offsets[1]!; j++) frameSpikes[l.idx[j]!]! += 1;
     }
     for (let c = 0; c < this.classes; c++) this.counts[c]! += frameSpikes[c]!;
+    freeInputBatch(first);
     e.free(input);
     for (const o of owned) e.free(o.spikes!.idx);
     let best = -1;

@@ -4,6 +4,7 @@ import type { ConvShape, SpikeList } from "../../src/engine/api.js";
 import { convOutSize } from "../../src/engine/api.js";
 import { createReferenceEngine } from "../../src/engine/reference.js";
 import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 import {
   assertClose,
@@ -239,5 +240,59 @@ test("conv epilogue (batch norm, 2×2 average pool): wasm equals the twin, and t
         }
       }
     }
+  }
+});
+
+test("conv on a list with values (event counts) equals the dense wasm conv of the same input, bit for bit", async () => {
+  const rng = new Rng(37);
+  const dense = await createWasmEngine({ threads: 2 });
+  try {
+    const shapes: ConvShape[] = [
+      { n: 5, cin: 2, h: 12, w: 11, cout: 37, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+      { n: 3, cin: 2, h: 9, w: 10, cout: 16, kh: 5, kw: 3, strideH: 2, strideW: 1, padH: 2, padW: 1 },
+      { n: 2, cin: 28, h: 6, w: 6, cout: 8, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, // depth 252
+    ];
+    for (const s of shapes) {
+      const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+      const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+      for (const d of [0, 0.05, 0.3, 1]) {
+        const rowLen = s.cin * s.h * s.w;
+        // counts 1..4 at density d, and some negative values: the equality does not depend on the sign
+        const x = new Float32Array(s.n * rowLen);
+        for (let i = 0; i < x.length; i++) if (rng.uniform() < d) x[i] = rng.uniform() < 0.9 ? 1 + rng.int(4) : -0.5;
+        const list = listOf(
+          Uint8Array.from(x, (v) => (v !== 0 ? 1 : 0)),
+          s.n,
+          rowLen,
+        );
+        list.values = Float32Array.from(list.idx.subarray(0, list.offsets[s.n]!), (p, k) => {
+          let row = 0;
+          while (list.offsets[row + 1]! <= k) row++;
+          return x[row * rowLen + p]!;
+        });
+        const w = randomF32(rng, s.cout * s.cin * s.kh * s.kw);
+        const b = randomF32(rng, s.cout);
+        const want = dense.allocF32(s.n * s.cout * ho * wo);
+        const xe = dense.allocF32(x.length);
+        xe.set(x);
+        dense.conv2dForward(xe, w, b, want, s);
+        const twin = new Float32Array(want.length);
+        ref.conv2dSpikeForward(list, w, b, twin, s);
+        assert.deepEqual(twin, Float32Array.from(want), `twin ${JSON.stringify(s)} d=${d}`);
+        for (const { label, k } of variants) {
+          const y = new Float32Array(want.length).fill(Number.NaN);
+          k.conv2dSpikeForward(list, w, b, y, s);
+          assert.deepEqual(y, twin, `${label} ${JSON.stringify(s)} d=${d}`);
+        }
+        dense.free(want);
+        dense.free(xe);
+      }
+    }
+    // lists with values are for the conv forward only
+    const list = listOf(new Uint8Array([1, 0, 1, 0]), 1, 4);
+    list.values = new Float32Array([2, 3]);
+    assert.throws(() => ref.linearSpikeForward(list, new Float32Array(8), null, new Float32Array(2), 2), /values/);
+  } finally {
+    dense.close();
   }
 });
