@@ -14,7 +14,8 @@ import { engine, useEngine } from "../../src/engine/index.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { openShd } from "../../src/events/shd-node.js";
 import { readEventFile } from "../../src/events/read-file.js";
-import { type PrunedResult, PrunedRunner } from "../../src/infer/pruned.js";
+import { frameLayersDropped, sopsDropped } from "../../src/infer/compare.js";
+import { PrunedRunner } from "../../src/infer/pruned.js";
 import { createStream } from "../../src/infer/stream.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
@@ -133,11 +134,6 @@ async function streamRow(model: SnnModel, trained: boolean, quick: boolean): Pro
   };
 }
 
-/** SOPs of the layers after the encoder (the layers a mask can reach). */
-function maskableSops(res: PrunedResult): number {
-  return res.layers.filter((l) => l.layer > 0).reduce((a, l) => a + l.sops, 0);
-}
-
 function benchSubject(s: Subject, quick: boolean): BenchRow[] {
   const rows: BenchRow[] = [];
   const runner = new PrunedRunner(s.model);
@@ -163,9 +159,6 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
   for (const q of quick ? [0.5] : [0.25, 0.4, 0.5, 0.6, 0.75]) {
     s.model.setThresholds(quantileThresholds(s.model, s.input, q));
     const res = runner.run(s.input);
-    const later = res.layers.filter((l) => l.layer > 0);
-    const frames = later.reduce((a, l) => a + l.frames, 0);
-    const kept = later.reduce((a, l) => a + l.framesExecuted, 0);
     const [ms, msU] = bestOf(
       [
         () => runner.run(s.input),
@@ -182,8 +175,8 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
       model: s.name,
       weights,
       quantile: q,
-      workDropped: round(1 - kept / frames),
-      sopsDropped: sopsDropped(res, unmaskedRun),
+      workDropped: round(frameLayersDropped(res)),
+      sopsDropped: round(sopsDropped(res, unmaskedRun)),
       msPerSample: round(ms! / s.samples),
       samplesPerS: round((1000 * s.samples) / ms!),
       speedupVsUnmasked: round(msU! / ms!),
@@ -199,12 +192,6 @@ function benchSubject(s: Subject, quick: boolean): BenchRow[] {
       : [{ model: s.name, weights, [measure]: 0.5, speedupVsUnmasked: round(at), interpolated: measure }];
   });
   return [...rows, ...interpolated];
-}
-
-/** Share of the maskable SOPs a masked run saved (0 when the unmasked run had none to save). */
-function sopsDropped(masked: PrunedResult, unmasked: PrunedResult): number {
-  const all = maskableSops(unmasked);
-  return all === 0 ? 0 : round(1 - maskableSops(masked) / all);
 }
 
 /**
