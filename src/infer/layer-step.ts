@@ -1,6 +1,8 @@
 /**
  * The work of one spiking layer on a compact batch of frames, shared by the pruned runner and the stream:
- * synapse → BN → pool on the kept frames only, the soft weight d, and SOP fan-out.
+ * synapse → BN → pool on the kept frames only (BN and a 2×2 average pool inside the event-driven conv where they
+ * follow it), the layer's LIF neurons (with BN folded in where nothing sits between), the network input as a list
+ * of its non-zero values for a conv encoder, and SOP fan-out.
  */
 import type { ConvEpilogue, SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
