@@ -20,14 +20,27 @@ function appendBits(mask: i32, base: i32, out: usize, count: i32): i32 {
   return count;
 }
 
-// Active positions of one row of `len` bytes written ascending at out; returns how many.
-function scanRow(row: usize, len: i32, out: usize): i32 {
+// For each 4-bit mask, the positions of its set bits (padding 0): one v128 per mask.
+const NIBBLE_POSITIONS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 0, 1, 2, 0, 3, 0, 0, 0, 0, 3, 0, 0, 1, 3, 0, 0, 0, 1, 3, 0, 2, 3, 0, 0, 0, 2, 3, 0, 1, 2, 3, 0, 0, 1, 2, 3], 16);
+
+// Active positions of one row of `len` bytes written ascending at out; returns how many. `limit` is the room at out
+// (the row's count): while 16 entries fit, each nibble of a chunk's mask is written branch-free as one v128 of
+// positions (some lanes past the count, overwritten next), else bit by bit.
+function scanRow(row: usize, len: i32, out: usize, limit: i32): i32 {
   const zero = i8x16.splat(0);
   let count = 0;
   let i = 0;
   for (; i + 16 <= len; i += 16) {
     const mask = i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero));
-    if (mask != 0) count = appendBits(mask, i, out, count);
+    if (mask == 0) continue;
+    if (count + 16 <= limit) {
+      for (let q = 0; q < 4; q++) {
+        const nib = (mask >> (q << 2)) & 15;
+        const pos = i32x4.add(v128.load(NIBBLE_POSITIONS + (<usize>nib << 4)), i32x4.splat(i + (q << 2)));
+        v128.store(out + (<usize>count << 2), pos);
+        count += popcnt(nib);
+      }
+    } else count = appendBits(mask, i, out, count);
   }
   for (; i < len; i++) {
     if (load<u8>(row + <usize>i) != 0) {
@@ -69,7 +82,8 @@ export function spikeOffsets(offsets: usize, rows: i32): i32 {
 export function spikeRowsFill(spk: usize, idx: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
   for (let r = begin; r < end; r++) {
     const at = idx + (<usize>load<i32>(offsets + (<usize>r << 2)) << 2);
-    scanRow(spk + <usize>r * <usize>rowLen, rowLen, at);
+    const room = load<i32>(offsets + (<usize>(r + 1) << 2)) - load<i32>(offsets + (<usize>r << 2));
+    scanRow(spk + <usize>r * <usize>rowLen, rowLen, at, room);
   }
 }
 
