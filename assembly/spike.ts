@@ -461,18 +461,20 @@ function walkTaps(
   posBase: usize,
   nvec: i32,
 ): void {
-  const h = load<i32>(geo, 8);
-  const w = load<i32>(geo, 12);
-  const kh = load<i32>(geo, 20);
-  const kw = load<i32>(geo, 24);
-  const sh = load<i32>(geo, 28);
-  const sw = load<i32>(geo, 32);
-  const ph = load<i32>(geo, 36);
-  const pw = load<i32>(geo, 40);
-  const ho = load<i32>(geo, 44);
-  const wo = load<i32>(geo, 48);
+  // locals: the loop below stores to memory, so fields read through `g` would be reloaded every time
+  const g = changetype<ConvGeometry>(geo);
+  const h = g.h;
+  const w = g.w;
+  const kh = g.kh;
+  const kw = g.kw;
+  const sh = g.strideH;
+  const sw = g.strideW;
+  const ph = g.padH;
+  const pw = g.padW;
+  const ho = g.ho;
+  const wo = g.wo;
   const hw = h * w;
-  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  const inLen = <u32>(g.cin * hw);
   const unit = sh == 1 && sw == 1; // the common case: no division per tap
   const invW = 1.0 / <f64>w;
   const k0 = load<i32>(offsets + (<usize>img << 2));
@@ -660,13 +662,14 @@ function convEpilogue(at: usize, rowBytes: usize, nvec: i32, ho: i32, wo: i32, s
  * `lists` holds starts (ho·wo + 1 entries), then h·w per-pixel counts (stride 1), then the pairs.
  */
 function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, lists: usize, valued: bool): void {
-  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
-  const hw = load<i32>(geo, 8) * load<i32>(geo, 12);
+  const g = changetype<ConvGeometry>(geo);
+  const plane = g.ho * g.wo;
+  const hw = g.h * g.w;
   const starts = lists;
   const pixels = lists + ((<usize>plane + 1) << 2);
   const pairs = pixels + (<usize>hw << 2);
   memory.fill(starts, 0, (<usize>plane + 1) << 2);
-  if (load<i32>(geo, 28) == 1 && load<i32>(geo, 32) == 1) countByWindows(idx, offsets, geo, img, starts, pixels);
+  if (g.strideH == 1 && g.strideW == 1) countByWindows(idx, offsets, geo, img, starts, pixels);
   else walkTaps(idx, offsets, geo, img, COUNT_TAPS, rowBytes, starts, pairs, 0, 0, 0);
   // exclusive running sums, shifted one place up so that the fill pass can use starts[p + 1] as p's cursor
   let total = 0;
@@ -803,10 +806,11 @@ export function conv2dSpikeWeightGrad(
   begin: i32,
   end: i32,
 ): void {
-  const n = load<i32>(geo);
-  const taps = load<i32>(geo, 4) * load<i32>(geo, 20) * load<i32>(geo, 24);
-  const cout = load<i32>(geo, 16);
-  const plane = load<i32>(geo, 44) * load<i32>(geo, 48);
+  const g = changetype<ConvGeometry>(geo);
+  const n = g.n;
+  const taps = g.cin * g.kh * g.kw;
+  const cout = g.cout;
+  const plane = g.ho * g.wo;
   const rowBytes = <usize>stride << 2;
   const c0 = begin * 4;
   const c1 = min(end * 4, cout);
@@ -857,16 +861,17 @@ function gatherTapsStride1(
   rowBytes: usize,
   nvec: i32,
 ): void {
-  const h = load<i32>(geo, 8);
-  const w = load<i32>(geo, 12);
-  const kh = load<i32>(geo, 20);
-  const kw = load<i32>(geo, 24);
-  const ph = load<i32>(geo, 36);
-  const pw = load<i32>(geo, 40);
-  const ho = <u32>load<i32>(geo, 44);
-  const wo = load<i32>(geo, 48);
+  const g = changetype<ConvGeometry>(geo);
+  const h = g.h;
+  const w = g.w;
+  const kh = g.kh;
+  const kw = g.kw;
+  const ph = g.padH;
+  const pw = g.padW;
+  const ho = <u32>g.ho;
+  const wo = g.wo;
   const hw = h * w;
-  const inLen = <u32>(load<i32>(geo, 4) * hw);
+  const inLen = <u32>(g.cin * hw);
   let k = k0;
   while (k < k1) {
     const pos0 = <u32>load<i32>(idx + (<usize>k << 2));
