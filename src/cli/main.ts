@@ -2,10 +2,7 @@
  * The `razor-snn` command: dispatches to one module per sub-command (src/cli/commands/<name>.ts).
  * Errors reach the user as one clear line; RAZOR_SNN_DEBUG=1 shows the stack.
  */
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from "./command.js";
 
 const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.js")).command,
@@ -17,7 +14,6 @@ const commands: Record<string, () => Promise<Command>> = {
   infer: async () => (await import("./commands/infer.js")).command,
   emulate: async () => (await import("./commands/emulate.js")).command,
   view: async () => (await import("./commands/view.js")).command,
-  bench: async () => (await import("./commands/bench.js")).command,
 };
 
 async function usage(): Promise<string> {

@@ -1,10 +1,10 @@
 /**
  * Efficiency of inference runs, counted on what actually ran: frames computed per layer, SOPs, firing rates and
- * the energy ESTIMATE of train/efficiency.ts (0.9 pJ per accumulate, 4.6 pJ per multiply-accumulate for the
+ * the energy ESTIMATE of infer/efficiency.ts (0.9 pJ per accumulate, 4.6 pJ per multiply-accumulate for the
  * encoder, 45 nm figures; an estimate, not a measurement).
  */
 import type { LayerCounts } from "../nn/spiking-layer.js";
-import { type Efficiency, EfficiencyMeter } from "../train/efficiency.js";
+import { type Efficiency, EfficiencyMeter } from "./efficiency.js";
 
 export interface EfficiencySummary {
   /** synaptic operations executed */

@@ -5,7 +5,7 @@
  */
 import type { Seq } from "../nn/module.js";
 import type { Rng } from "../util/rng.js";
-import type { Json } from "./model-api.js";
+import type { Json } from "../util/json.js";
 
 export interface Batch {
   /** [T, B, ...] input frames */

@@ -5,7 +5,7 @@
 import { Rng } from "../util/rng.js";
 import { batchesOf, type LabelledData } from "./data-api.js";
 import { argmaxRows, spikeCounts } from "./loss.js";
-import type { TrainableModel } from "./model-api.js";
+import type { TrainableModel } from "../models/model-api.js";
 
 export interface ClassCount {
   class: number;

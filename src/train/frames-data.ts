@@ -10,7 +10,7 @@
  */
 import type { FramePipeline, Frames, Sample } from "../data/sample.js";
 import type { Batch, BatchOptions, LabelledData } from "./data-api.js";
-import type { Json } from "./model-api.js";
+import type { Json } from "../util/json.js";
 
 export interface FrameSourceLike {
   frames(sample: Sample, pipeline: FramePipeline): Promise<Frames>;

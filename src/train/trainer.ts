@@ -5,21 +5,17 @@
  * Browser-safe: files are written through the `sink` (run-dir.ts gives the Node one).
  */
 import { ProgressBar } from "../util/progress.js";
-import {
-  type CheckpointMeta,
-  encodeCheckpoint,
-  encodeTrainState,
-  loadModelTensors,
-  type TrainState,
-} from "./checkpoint.js";
+import { type CheckpointMeta, encodeCheckpoint, loadModelTensors } from "../checkpoint/checkpoint.js";
 import { batchesOf, type LabelledData } from "./data-api.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
-import type { Json, TrainableModel } from "./model-api.js";
+import type { TrainableModel } from "../models/model-api.js";
+import type { Json } from "../util/json.js";
 import { Adam } from "./optimizer.js";
-import type { Tensor } from "./safetensors.js";
+import type { Tensor } from "../checkpoint/safetensors.js";
 import { PlateauSchedule } from "./schedule.js";
 import { derivedRng, permutation } from "./seeds.js";
+import { encodeTrainState, type TrainState } from "./train-state.js";
 
 export interface TrainOptions {
   epochs: number;

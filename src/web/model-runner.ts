@@ -12,8 +12,8 @@ import type { ModelConfig } from "../models/config.js";
 import { resolveModelConfig } from "../models/config.js";
 import type { SnnModel } from "../models/model.js";
 import { PrunedRunner } from "../infer/pruned.js";
-import { decodeCheckpoint, loadModelTensors } from "../train/checkpoint.js";
-import { type Preprocessing, parsePreprocessing, pipelineFor } from "../train/preprocess.js";
+import { decodeCheckpoint, loadModelTensors } from "../checkpoint/checkpoint.js";
+import { type Preprocessing, parsePreprocessing, pipelineFor } from "../checkpoint/preprocess.js";
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRun } from "./protocol.js";
 
 export interface ViewerModel {
@@ -51,7 +51,7 @@ export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
 
 /**
  * The model's input frames for a recording, [T, C, H, W] (or [T, 1, 1, F] for [F] inputs): the checkpoint's own
- * preprocessing pipeline (train/preprocess.ts: sensor check, noise window, downsampling, framing), so the page
+ * preprocessing pipeline (checkpoint/preprocess.ts: sensor check, noise window, downsampling, framing), so the page
  * sees exactly the frames training and evaluation make. A pipeline that yields more than T frames (random
  * consecutive training slices) is cut to the first T; fewer are padded with empty frames.
  */

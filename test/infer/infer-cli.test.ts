@@ -8,9 +8,9 @@ import { after, test } from "node:test";
 import "../../src/engine/index.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
-import { encodeCheckpoint } from "../../src/train/checkpoint.js";
-import { writeBytesAtomic } from "../../src/train/checkpoint-file.js";
-import { preprocessingFor } from "../../src/train/preprocess.js";
+import { encodeCheckpoint } from "../../src/checkpoint/checkpoint.js";
+import { writeBytesAtomic } from "../../src/checkpoint/checkpoint-file.js";
+import { preprocessingFor } from "../../src/checkpoint/preprocess.js";
 import { projectRoot, sharedDataDir } from "../../src/util/paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "razor-infer-"));

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildModel } from "../../src/models/index.js";
-import { releaseEngine, selectEngine } from "../../src/train/engine-option.js";
+import { releaseEngine, selectEngine } from "../../src/cli/engine-option.js";
 import { evaluate } from "../../src/train/evaluate.js";
-import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../src/train/setup.js";
+import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../src/experiments/setup.js";
 import { train } from "../../src/train/trainer.js";
 
 test("Razor SNN on the 900/100 N-MNIST split reaches >= 75 % validation accuracy in 3 epochs", async () => {

@@ -10,12 +10,12 @@ import { test } from "node:test";
 import type { Sample } from "../../src/data/sample.js";
 import { openShd } from "../../src/events/shd-node.js";
 import { buildModel } from "../../src/models/index.js";
-import { releaseEngine, selectEngine } from "../../src/train/engine-option.js";
+import { releaseEngine, selectEngine } from "../../src/cli/engine-option.js";
 import { evaluate } from "../../src/train/evaluate.js";
-import { loadCheckpointModel } from "../../src/train/load-model.js";
-import { RunDir } from "../../src/train/run-dir.js";
-import { framesData, makePreprocessing, resolveConfig } from "../../src/train/setup.js";
-import { thresholdSweep } from "../../src/train/sweep.js";
+import { loadCheckpointModel } from "../../src/checkpoint/load-model.js";
+import { RunDir } from "../../src/cli/run-dir.js";
+import { framesData, makePreprocessing, resolveConfig } from "../../src/experiments/setup.js";
+import { thresholdSweep } from "../../src/experiments/sweep.js";
 import { train } from "../../src/train/trainer.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 

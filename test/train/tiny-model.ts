@@ -6,7 +6,9 @@
  * output 0. Masks are hierarchical, as in the real models.
  */
 import type { Buffer, Context, Param, Seq } from "../../src/nn/module.js";
-import type { LayerCounts, MaskPolicy, PrunableModel } from "../../src/train/model-api.js";
+import type { PrunableModel } from "../../src/models/model-api.js";
+import type { MaskPolicy } from "../../src/nn/frame-gate.js";
+import type { LayerCounts } from "../../src/nn/spiking-layer.js";
 import { Rng } from "../../src/util/rng.js";
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));

@@ -5,8 +5,8 @@ import { makeEventStream } from "../../src/events/stream.js";
 import { toFrames } from "../../src/events/transforms/frames.js";
 import { type ModelConfig, resolveModelConfig } from "../../src/models/config.js";
 import { buildModel } from "../../src/models/index.js";
-import { encodeCheckpoint } from "../../src/train/checkpoint.js";
-import { preprocessingFor } from "../../src/train/preprocess.js";
+import { encodeCheckpoint } from "../../src/checkpoint/checkpoint.js";
+import { preprocessingFor } from "../../src/checkpoint/preprocess.js";
 import { Rng } from "../../src/util/rng.js";
 import { frameBoundaries, loadViewerModel, modelFrames, runViewerModel } from "../../src/web/model-runner.js";
 

@@ -11,10 +11,10 @@ import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
 import type { ModelConfig } from "../../src/models/config.js";
 import type { Batch, LabelledData } from "../../src/train/data-api.js";
-import type { Json } from "../../src/train/model-api.js";
+import type { Json } from "../../src/util/json.js";
 import { type CheckpointSink, train } from "../../src/train/trainer.js";
 import { sharedDataDir } from "../../src/util/paths.js";
-import { preprocessingFor } from "../../src/train/preprocess.js";
+import { preprocessingFor } from "../../src/checkpoint/preprocess.js";
 import { modelFrames } from "../../src/web/model-runner.js";
 
 const nmnistSensor = { width: 34, height: 34, polarities: 2 };

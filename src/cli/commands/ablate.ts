@@ -3,12 +3,12 @@ import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { projectRoot } from "../../util/paths.js";
-import { releasingEngine, selectEngine } from "../../train/engine-option.js";
-import { firstExperimentSpecs, pruningSpecs, type RunResult, runExperiments } from "../../train/experiments.js";
-import { CONTROL_LABELS, CONTROLS } from "../../train/mask-policies.js";
-import { sweepSvg } from "../../train/sweep-plot.js";
-import type { Command } from "../main.js";
-import { intOpt, numOpt } from "./train.js";
+import { releasingEngine, selectEngine } from "../engine-option.js";
+import { firstExperimentSpecs, pruningSpecs, type RunResult, runExperiments } from "../../experiments/experiments.js";
+import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
+import { sweepSvg } from "../../experiments/sweep-plot.js";
+import type { Command } from "../command.js";
+import { intOpt, numOpt } from "../options.js";
 
 const HELP = `usage: razor-snn ablate [first|pruning] [options]
 

@@ -10,7 +10,7 @@ import { defaultDatasetRoot, fetchDataset } from "../../data/fetch-dataset.js";
 import { datasetInfo, formatInfo } from "../../data/info.js";
 import { openData } from "../../data/open.js";
 import { DATASET_NAMES, DATASETS, datasetSpec } from "../../data/registry.js";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 const USAGE = `usage: razor-snn data <sub-command> [options]
 

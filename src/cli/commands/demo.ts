@@ -6,18 +6,18 @@ import { PrunedRunner } from "../../infer/pruned.js";
 import { frameLayersDropped, sopsDropped, timeMaskedVsUnmasked } from "../../infer/compare.js";
 import { loadModelConfig } from "../../models/config-file.js";
 import { buildModel } from "../../models/index.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
+import { releaseEngine, selectEngine } from "../engine-option.js";
 import type { LabelledData } from "../../train/data-api.js";
-import type { Json } from "../../train/model-api.js";
-import { makePreprocessing, framesData } from "../../train/setup.js";
-import { RUN_FILES, RunDir } from "../../train/run-dir.js";
-import { thresholdPolicy } from "../../train/mask-policies.js";
-import { type SweepResult, thresholdSweep } from "../../train/sweep.js";
-import { sweepSvg } from "../../train/sweep-plot.js";
+import type { Json } from "../../util/json.js";
+import { makePreprocessing, framesData } from "../../experiments/setup.js";
+import { RUN_FILES, RunDir } from "../run-dir.js";
+import { thresholdPolicy } from "../../experiments/mask-policies.js";
+import { type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
+import { sweepSvg } from "../../experiments/sweep-plot.js";
 import { train } from "../../train/trainer.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import type { Command } from "../main.js";
-import { intOpt } from "./train.js";
+import type { Command } from "../command.js";
+import { intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn demo [options]
 

@@ -32,7 +32,7 @@ import { writeAtis40 } from "../../events/writers/atis40.js";
 import { writeNpyEvents } from "../../events/writers/npy.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { sharedDataDir } from "../../util/paths.js";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 type OutputFormat = "bin" | "aedat" | "npy";
 

@@ -1,12 +1,12 @@
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { releasingEngine, selectEngine } from "../../train/engine-option.js";
+import { releasingEngine, selectEngine } from "../engine-option.js";
 import { evalJson, evaluate } from "../../train/evaluate.js";
-import { loadCheckpointModel } from "../../train/load-model.js";
-import { framesData, openSplits } from "../../train/setup.js";
-import type { Command } from "../main.js";
-import { intOpt } from "./train.js";
+import { loadCheckpointModel } from "../../checkpoint/load-model.js";
+import { framesData, openSplits } from "../../experiments/setup.js";
+import type { Command } from "../command.js";
+import { intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn eval --checkpoint FILE [--dataset NAME] [--data DIR] [--labels FILE] [options]
 
@@ -75,7 +75,7 @@ export async function evalData(v: {
   labels?: string;
   split?: string;
   limit?: string;
-  pre: import("../../train/preprocess.js").Preprocessing;
+  pre: import("../../checkpoint/preprocess.js").Preprocessing;
 }) {
   const dataset = v.dataset ?? (v.labels === undefined ? v.pre.dataset : undefined);
   const opened = await openSplits({ dataset, data: v.data, labels: v.labels });

@@ -8,12 +8,12 @@ import { PrunedRunner } from "../../infer/pruned.js";
 import { timeMaskedVsUnmasked } from "../../infer/compare.js";
 import { createStream, type FramePrediction } from "../../infer/stream.js";
 import type { SnnModel } from "../../models/model.js";
-import { releaseEngine, selectEngine } from "../../train/engine-option.js";
-import { loadCheckpointModel } from "../../train/load-model.js";
-import { pipelineFor } from "../../train/preprocess.js";
+import { releaseEngine, selectEngine } from "../engine-option.js";
+import { loadCheckpointModel } from "../../checkpoint/load-model.js";
+import { pipelineFor } from "../../checkpoint/preprocess.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import type { Command } from "../main.js";
-import { intOpt } from "./train.js";
+import type { Command } from "../command.js";
+import { intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn infer --checkpoint FILE RECORDING... [options]
 

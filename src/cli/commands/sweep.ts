@@ -2,14 +2,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import { releasingEngine, selectEngine } from "../../train/engine-option.js";
-import { loadCheckpointModel } from "../../train/load-model.js";
-import { CONTROL_LABELS, CONTROLS } from "../../train/mask-policies.js";
-import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../train/sweep.js";
-import { sweepSvg } from "../../train/sweep-plot.js";
-import { framesData, openSplits } from "../../train/setup.js";
-import type { Command } from "../main.js";
-import { intOpt, numOpt } from "./train.js";
+import { releasingEngine, selectEngine } from "../engine-option.js";
+import { loadCheckpointModel } from "../../checkpoint/load-model.js";
+import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
+import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
+import { sweepSvg } from "../../experiments/sweep-plot.js";
+import { framesData, openSplits } from "../../experiments/setup.js";
+import type { Command } from "../command.js";
+import { intOpt, numOpt } from "../options.js";
 
 const HELP = `usage: razor-snn sweep --checkpoint FILE [--dataset NAME | --data DIR --labels FILE] [options]
 

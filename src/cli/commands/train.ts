@@ -3,12 +3,13 @@ import "../../engine/index.js";
 import { buildModel } from "../../models/index.js";
 import type { Variant } from "../../models/config.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import type { NoiseWindow } from "../../train/preprocess.js";
-import { RunDir } from "../../train/run-dir.js";
-import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../train/setup.js";
+import type { NoiseWindow } from "../../checkpoint/preprocess.js";
+import { RunDir } from "../run-dir.js";
+import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import { train } from "../../train/trainer.js";
-import type { Command } from "../main.js";
-import { releasingEngine, selectEngine } from "../../train/engine-option.js";
+import type { Command } from "../command.js";
+import { intOpt, numOpt } from "../options.js";
+import { releasingEngine, selectEngine } from "../engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
        razor-snn train --data DIR --labels FILE [--dataset NAME] --model ... --out DIR
@@ -176,18 +177,4 @@ async function run(argv: string[]): Promise<number> {
   }
   model.dispose();
   return 0;
-}
-
-export function intOpt(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} ${s}: expected a whole number`);
-  return n;
-}
-
-export function numOpt(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isFinite(n)) throw new Error(`--${name} ${s}: expected a number`);
-  return n;
 }

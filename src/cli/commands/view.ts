@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { startViewerServer } from "../../web/server.js";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 const help = `usage: razor-snn view [--checkpoint FILE] [--labels FILE] [RECORDING...] [--port N]
 

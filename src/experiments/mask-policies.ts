@@ -12,7 +12,7 @@
  */
 import { applyGapFloor } from "../nn/frame-gate.js";
 import type { Rng } from "../util/rng.js";
-import type { MaskPolicy, MaskPolicyInput } from "./model-api.js";
+import type { MaskPolicy, MaskPolicyInput } from "../nn/frame-gate.js";
 
 export type ControlName = "random" | "stride" | "gate";
 export const CONTROLS: ControlName[] = ["random", "stride", "gate"];

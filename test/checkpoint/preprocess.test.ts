@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { readEventFile } from "../../src/events/read-file.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
-import { parsePreprocessing, pipelineFor, preprocessingFor } from "../../src/train/preprocess.js";
+import { parsePreprocessing, pipelineFor, preprocessingFor } from "../../src/checkpoint/preprocess.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 
 const file = join(sharedDataDir(), "nmnist", "small", "1.bs2");

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeCheckpoint, encodeCheckpoint, loadModelTensors } from "../../src/train/checkpoint.js";
-import { decodeSafeTensors, encodeSafeTensors, type Tensor } from "../../src/train/safetensors.js";
-import { TinyModel } from "./tiny-model.js";
+import { decodeCheckpoint, encodeCheckpoint, loadModelTensors } from "../../src/checkpoint/checkpoint.js";
+import { decodeSafeTensors, encodeSafeTensors, type Tensor } from "../../src/checkpoint/safetensors.js";
+import { TinyModel } from "../train/tiny-model.js";
 
 test("safetensors layout: 8-byte LE header length, JSON header with offsets, raw LE data", () => {
   const tensors = new Map<string, Tensor>([

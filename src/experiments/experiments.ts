@@ -9,12 +9,12 @@
  */
 import type { Variant } from "../models/config.js";
 import { buildModel } from "../models/index.js";
-import type { LabelledData } from "./data-api.js";
-import { evaluate } from "./evaluate.js";
-import type { NoiseWindow } from "./preprocess.js";
+import type { LabelledData } from "../train/data-api.js";
+import { evaluate } from "../train/evaluate.js";
+import type { NoiseWindow } from "../checkpoint/preprocess.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "./setup.js";
 import { type SweepResult, thresholdSweep } from "./sweep.js";
-import { type TrainSummary, train } from "./trainer.js";
+import { type TrainSummary, train } from "../train/trainer.js";
 
 export interface RunSpec {
   name: string;

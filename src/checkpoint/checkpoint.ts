@@ -6,14 +6,12 @@
  *   razor_snn.preprocessing  sensor size, framing mode, dt or T, downsampling
  *   razor_snn.thresholds     θ per maskable layer (or "null")
  *   razor_snn.training       what produced it (epoch, accuracies, seed, ...)
- * The training state for `--resume` is a second file of the same format: the model tensors plus the Adam moments
- * (`optimizer.exp_avg.<param>`, `optimizer.exp_avg_sq.<param>`) and the step, learning rate, schedule and epoch.
+ * The training state for `--resume` (src/train/train-state.ts) is a second file of the same format.
  * Browser-safe; file I/O is in checkpoint-file.ts.
  */
 import type { Buffer, Param } from "../nn/module.js";
-import type { Json, TrainableModel } from "./model-api.js";
-import type { AdamState } from "./optimizer.js";
-import type { PlateauState } from "./schedule.js";
+import type { TrainableModel } from "../models/model-api.js";
+import type { Json } from "../util/json.js";
 import { decodeSafeTensors, encodeSafeTensors, type SafeTensors, type Tensor } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "1";
@@ -24,16 +22,6 @@ export interface CheckpointMeta {
   /** θ per spiking layer (null entries: layers without a threshold), or null */
   thresholds: (number | null)[] | null;
   training: Json;
-}
-
-export interface TrainState {
-  /** epochs completed */
-  epoch: number;
-  lr: number;
-  adam: AdamState;
-  schedule: PlateauState;
-  /** run bookkeeping (seed, threads, best epoch, history) */
-  run: Json;
 }
 
 /** PyTorch stores BN's batch counter as int64. */
@@ -56,7 +44,7 @@ export function modelTensors(model: { parameters(): Param[]; buffers(): Buffer[]
   return out;
 }
 
-function metaStrings(meta: CheckpointMeta): Record<string, string> {
+export function metaStrings(meta: CheckpointMeta): Record<string, string> {
   return {
     "razor_snn.format": CHECKPOINT_FORMAT,
     "razor_snn.model": JSON.stringify(meta.model),
@@ -68,25 +56,6 @@ function metaStrings(meta: CheckpointMeta): Record<string, string> {
 
 export function encodeCheckpoint(model: TrainableModel, meta: CheckpointMeta): Uint8Array {
   return encodeSafeTensors(modelTensors(model), metaStrings(meta));
-}
-
-export function encodeTrainState(model: TrainableModel, meta: CheckpointMeta, state: TrainState): Uint8Array {
-  const tensors = modelTensors(model);
-  for (const [name, mv] of state.adam.moments) {
-    const shape = [mv.m.length];
-    tensors.set(`optimizer.exp_avg.${name}`, { dtype: "F32", shape, data: mv.m });
-    tensors.set(`optimizer.exp_avg_sq.${name}`, { dtype: "F32", shape, data: mv.v });
-  }
-  const strings = metaStrings(meta);
-  strings["razor_snn.train_state"] = JSON.stringify({
-    epoch: state.epoch,
-    lr: state.lr,
-    step: state.adam.step,
-    // Infinity is not JSON: keep the plateau best as a string
-    schedule: { best: String(state.schedule.best), badEpochs: state.schedule.badEpochs },
-    run: state.run,
-  });
-  return encodeSafeTensors(tensors, strings);
 }
 
 export interface LoadedCheckpoint {
@@ -121,36 +90,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
     training: parse("razor_snn.training"),
   };
   return { meta, tensors: raw.tensors, raw };
-}
-
-export function decodeTrainState(bytes: Uint8Array, source: string): LoadedCheckpoint & { state: TrainState } {
-  const ck = decodeCheckpoint(bytes, source);
-  const s = ck.raw.metadata["razor_snn.train_state"];
-  if (s === undefined) throw new Error(`${source}: not a training-state file (no razor_snn.train_state)`);
-  const j = JSON.parse(s) as {
-    epoch: number;
-    lr: number;
-    step: number;
-    schedule: { best: string; badEpochs: number };
-    run: Json;
-  };
-  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
-  for (const [name, t] of ck.tensors) {
-    if (!name.startsWith("optimizer.exp_avg.")) continue;
-    const p = name.slice("optimizer.exp_avg.".length);
-    const v = ck.tensors.get(`optimizer.exp_avg_sq.${p}`);
-    if (v === undefined) throw new Error(`${source}: optimizer.exp_avg_sq.${p} is missing`);
-    moments.set(p, { m: t.data as Float32Array, v: v.data as Float32Array });
-  }
-  for (const name of [...ck.tensors.keys()]) if (name.startsWith("optimizer.")) ck.tensors.delete(name);
-  const state: TrainState = {
-    epoch: j.epoch,
-    lr: j.lr,
-    adam: { step: j.step, moments },
-    schedule: { best: Number(j.schedule.best), badEpochs: j.schedule.badEpochs },
-    run: j.run,
-  };
-  return { ...ck, state };
 }
 
 /**

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/engine/index.js";
-import { EfficiencyMeter } from "../../src/train/efficiency.js";
-import { applyGapFloor, controlPolicy, thresholdPolicy, topKPolicy } from "../../src/train/mask-policies.js";
-import type { MaskPolicyInput } from "../../src/train/model-api.js";
-import { sweepSvg } from "../../src/train/sweep-plot.js";
-import { chooseThresholds, runPolicy, thresholdForDrops, thresholdSweep } from "../../src/train/sweep.js";
+import { EfficiencyMeter } from "../../src/infer/efficiency.js";
+import { applyGapFloor, controlPolicy, thresholdPolicy, topKPolicy } from "../../src/experiments/mask-policies.js";
+import type { MaskPolicyInput } from "../../src/nn/frame-gate.js";
+import { sweepSvg } from "../../src/experiments/sweep-plot.js";
+import { chooseThresholds, runPolicy, thresholdForDrops, thresholdSweep } from "../../src/experiments/sweep.js";
 import { train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
-import { SyntheticData } from "./synthetic-data.js";
-import { TinyModel } from "./tiny-model.js";
+import { SyntheticData } from "../train/synthetic-data.js";
+import { TinyModel } from "../train/tiny-model.js";
 
 const noSink = { saveEpoch() {}, log() {}, loadState: () => null };
 

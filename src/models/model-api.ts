@@ -6,9 +6,6 @@ import type { MaskPolicy } from "../nn/frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
 import type { LayerCounts } from "../nn/spiking-layer.js";
 
-/** Anything JSON can carry. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 export interface TrainableModel {
   /** input [T, B, ...] (frames) -> output spikes [T, B, classes] */
   forward(x: Seq, ctx: Context): Seq;
@@ -21,9 +18,6 @@ export interface TrainableModel {
   /** extra loss the model adds itself (e.g. the keep-rate target of learned pruning), for reporting */
   auxLoss?(): number;
 }
-
-export type { MaskPolicy, MaskPolicyInput } from "../nn/frame-gate.js";
-export type { LayerCounts } from "../nn/spiking-layer.js";
 
 export interface PrunableModel extends TrainableModel {
   /** a policy deciding every maskable layer's frames (null: the model's own thresholds, or keep all) */

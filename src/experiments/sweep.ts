@@ -4,12 +4,13 @@
  * per-layer drop rates Razor actually reached on the evaluation data (random frames, fixed stride, event-count
  * gate). Optional: the causal gap floor and per-sample top-k (offline only).
  */
-import type { LabelledData } from "./data-api.js";
-import { type Efficiency, EfficiencyMeter, layerDropShares } from "./efficiency.js";
-import { evaluate } from "./evaluate.js";
+import type { LabelledData } from "../train/data-api.js";
+import { type Efficiency, EfficiencyMeter, layerDropShares } from "../infer/efficiency.js";
+import { evaluate } from "../train/evaluate.js";
 import { CONTROLS, type ControlName, controlPolicy, thresholdPolicy, topKPolicy } from "./mask-policies.js";
-import type { MaskPolicy, PrunableModel } from "./model-api.js";
-import { derivedRng } from "./seeds.js";
+import type { PrunableModel } from "../models/model-api.js";
+import type { MaskPolicy } from "../nn/frame-gate.js";
+import { derivedRng } from "../train/seeds.js";
 
 export interface PolicyRun {
   accuracy: number;

@@ -9,9 +9,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import { decodeTrainState } from "./checkpoint.js";
-import type { Json } from "./model-api.js";
-import type { CheckpointSink } from "./trainer.js";
+import { decodeTrainState } from "../train/train-state.js";
+import type { Json } from "../util/json.js";
+import type { CheckpointSink } from "../train/trainer.js";
 
 export const RUN_FILES = {
   last: "last.safetensors",

@@ -10,9 +10,9 @@ import type { Sample, SplitDataset } from "../data/sample.js";
 import type { SensorSize } from "../events/stream.js";
 import { type ModelConfig, parseOverrides, type Variant } from "../models/config.js";
 import { loadModelConfig } from "../models/config-file.js";
-import { FramesData } from "./frames-data.js";
-import type { Json } from "./model-api.js";
-import { type NoiseWindow, type Preprocessing, pipelineFor, preprocessingFor } from "./preprocess.js";
+import { FramesData } from "../train/frames-data.js";
+import type { Json } from "../util/json.js";
+import { type NoiseWindow, type Preprocessing, pipelineFor, preprocessingFor } from "../checkpoint/preprocess.js";
 
 export interface DataArgs {
   dataset?: string;
