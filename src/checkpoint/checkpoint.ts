@@ -15,6 +15,8 @@ import type { Json } from "../util/json.js";
 import { decodeSafeTensors, encodeSafeTensors, type SafeTensors, type Tensor } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "1";
+/** metadata key of the training state (src/train/train-state.ts) */
+export const TRAIN_STATE_KEY = "razor_snn.train_state";
 
 export interface CheckpointMeta {
   model: Json;
@@ -82,22 +84,48 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
       throw new Error(`${source}: checkpoint metadata ${key} is not JSON`);
     }
   };
-  const thresholds = parse("razor_snn.thresholds");
   const meta: CheckpointMeta = {
     model: parse("razor_snn.model"),
     preprocessing: parse("razor_snn.preprocessing"),
-    thresholds: Array.isArray(thresholds) ? (thresholds as (number | null)[]) : null,
+    thresholds: parseThresholds(parse("razor_snn.thresholds"), source),
     training: parse("razor_snn.training"),
   };
+  const known = new Set([...Object.keys(metaStrings(meta)), TRAIN_STATE_KEY]);
+  for (const key of Object.keys(md)) {
+    if (key.startsWith("razor_snn.") && !known.has(key)) {
+      throw new Error(`${source}: unknown checkpoint metadata ${key} (this version writes ${[...known].join(", ")})`);
+    }
+  }
   return { meta, tensors: raw.tensors, raw };
 }
 
+/** θ per layer: null, or an array whose entries are null or a score threshold in [0, 1]. */
+function parseThresholds(v: Json, source: string): (number | null)[] | null {
+  if (v === null) return null;
+  const ok = (x: Json): boolean => x === null || (typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1);
+  if (!Array.isArray(v) || !v.every(ok)) {
+    throw new Error(
+      `${source}: razor_snn.thresholds must be null or a list of null / numbers in [0, 1] (got ${JSON.stringify(v).slice(0, 80)})`,
+    );
+  }
+  return v as (number | null)[];
+}
+
 /**
- * Copies checkpoint tensors into the model's parameters and buffers; every model tensor must be present with the
- * same shape (a mismatch names the tensor, so a checkpoint of another network fails clearly).
+ * Copies checkpoint tensors into the model's parameters and buffers. The checkpoint must hold exactly the model's
+ * tensors: same names (a missing or extra tensor is named, so a checkpoint of another network or variant fails
+ * clearly), same shapes, F32 values (I64 for BN's batch counter) and no NaN or infinity.
  */
 export function loadModelTensors(model: TrainableModel, tensors: Map<string, Tensor>, source: string): void {
   const targets: { name: string; value: Float32Array; shape: number[] }[] = [...model.parameters(), ...model.buffers()];
+  const expected = new Set(targets.map((t) => t.name));
+  const extra = [...tensors.keys()].filter((name) => !expected.has(name));
+  if (extra.length > 0) {
+    throw new Error(
+      `${source}: tensor${extra.length > 1 ? "s" : ""} ${extra.map((n) => `'${n}'`).join(", ")} in the checkpoint ` +
+        "are not part of the model its metadata describes (another variant or network?)",
+    );
+  }
   for (const t of targets) {
     const src = tensors.get(t.name);
     if (src === undefined) throw new Error(`${source}: tensor '${t.name}' of the model is missing from the checkpoint`);
@@ -107,7 +135,26 @@ export function loadModelTensors(model: TrainableModel, tensors: Map<string, Ten
         `${source}: tensor '${t.name}' has shape [${src.shape}] in the checkpoint, the model [${t.shape}]`,
       );
     }
-    if (src.data instanceof BigInt64Array) for (let i = 0; i < count; i++) t.value[i] = Number(src.data[i]);
-    else t.value.set(src.data as Float32Array);
+    const wanted = isInt64Buffer(t.name) ? "I64" : "F32";
+    if (src.dtype !== wanted) {
+      throw new Error(`${source}: tensor '${t.name}' is ${src.dtype} in the checkpoint, expected ${wanted}`);
+    }
+    if (src.data instanceof BigInt64Array) {
+      for (let i = 0; i < count; i++) {
+        const v = src.data[i]!;
+        if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+          throw new Error(`${source}: tensor '${t.name}' holds ${v} at index ${i}, expected a count >= 0`);
+        }
+        t.value[i] = Number(v);
+      }
+    } else {
+      const data = src.data as Float32Array;
+      for (let i = 0; i < count; i++) {
+        if (!Number.isFinite(data[i]!)) {
+          throw new Error(`${source}: tensor '${t.name}' holds ${data[i]} at index ${i} (a diverged or corrupt model)`);
+        }
+      }
+      t.value.set(data);
+    }
   }
 }

@@ -23,7 +23,7 @@ import { downsample } from "../events/transforms/geometry.js";
 import { backgroundNoiseWindow } from "../events/transforms/noise.js";
 import type { EventTransform } from "../events/transforms/types.js";
 import type { EventStream, SensorSize } from "../events/stream.js";
-import type { ModelConfig } from "../models/config.js";
+import { LIMITS, type ModelConfig } from "../models/config.js";
 
 export interface NoiseWindow {
   /** the recordings' nominal span in µs (N-MNIST: 300 000) */
@@ -72,28 +72,67 @@ export function preprocessingFor(
   };
 }
 
-/** Reads preprocessing back from a checkpoint's metadata, checking the fields it needs. */
+/**
+ * Reads preprocessing back from a checkpoint's metadata, checking every field before anything is allocated from it
+ * (a corrupt T or sensor size fails here, naming the field, not deep inside a typed-array constructor).
+ */
 export function parsePreprocessing(v: unknown, source: string): Preprocessing {
   const p = v as Partial<Preprocessing> | null;
   const bad = (what: string): never => {
     throw new Error(`${source}: checkpoint preprocessing lacks ${what}`);
+  };
+  const wrong = (field: string, expected: string, got: unknown): never => {
+    throw new Error(`${source}: checkpoint preprocessing.${field} must be ${expected} (got ${JSON.stringify(got)})`);
+  };
+  const intIn = (field: string, x: unknown, lo: number, hi: number): number => {
+    if (!(typeof x === "number" && Number.isInteger(x) && x >= lo && x <= hi))
+      wrong(field, `a whole number in [${lo}, ${hi}]`, x);
+    return x as number;
   };
   if (p === null || typeof p !== "object") return bad("everything (no razor_snn.preprocessing object)");
   if (p.sensor === undefined) bad("the sensor size");
   if (p.framing !== "time-window" && p.framing !== "spread") bad("the framing mode");
   if (typeof p.T !== "number") bad("T");
   if (p.input === undefined) bad("the input frame shape");
+  const sensor = p.sensor as Partial<SensorSize> | null;
+  if (sensor === null || typeof sensor !== "object") return wrong("sensor", "{width, height, polarities}", sensor);
+  // event coordinates are 16-bit
+  intIn("sensor.width", sensor.width, 1, 65535);
+  intIn("sensor.height", sensor.height, 1, 65535);
+  intIn("sensor.polarities", sensor.polarities, 1, 2);
+  intIn("T", p.T, 1, LIMITS.T);
+  if (!Array.isArray(p.input) || (p.input.length !== 1 && p.input.length !== 3))
+    wrong("input", "[C, H, W] or [F]", p.input);
+  for (const [i, x] of p.input!.entries()) intIn(`input[${i}]`, x, 1, LIMITS.side);
+  if (p.input!.reduce((a, b) => a * b, 1) > LIMITS.frameSize)
+    wrong("input", `at most ${LIMITS.frameSize} values`, p.input);
+  const dtUs = p.dtUs ?? null;
+  if (p.framing === "time-window" && !(typeof dtUs === "number" && Number.isFinite(dtUs) && dtUs > 0)) {
+    wrong("dtUs", "a duration > 0 in µs for time-window framing", dtUs);
+  }
+  const downsample = intIn("downsample", p.downsample ?? 1, 1, 65535);
+  const clips = intIn("clips", p.clips ?? 1, 1, 1000);
+  const w = p.window ?? null;
+  if (w !== null) {
+    const finite = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
+    if (typeof w !== "object" || ![w.spanUs, w.factor, w.noiseHz, w.seed].every(finite) || !(w.factor >= 1)) {
+      wrong("window", "null or {spanUs, factor >= 1, noiseHz, seed} of finite numbers", w);
+    }
+  }
+  const trainSlice = p.trainSlice ?? "first";
+  if (trainSlice !== "first" && trainSlice !== "random-consecutive")
+    wrong("trainSlice", '"first" or "random-consecutive"', trainSlice);
   return {
-    dataset: p.dataset ?? "unknown",
-    sensor: p.sensor!,
+    dataset: typeof p.dataset === "string" ? p.dataset : "unknown",
+    sensor: sensor as SensorSize,
     framing: p.framing!,
-    dtUs: p.dtUs ?? null,
+    dtUs,
     T: p.T!,
-    downsample: p.downsample ?? 1,
+    downsample,
     input: p.input!,
-    window: p.window ?? null,
-    trainSlice: p.trainSlice ?? "first",
-    clips: p.clips ?? 1,
+    window: w,
+    trainSlice,
+    clips,
   };
 }
 

@@ -101,6 +101,7 @@ export function decodeSafeTensors(bytes: Uint8Array, source = "safetensors"): Sa
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, Tensor>();
   let metadata: Record<string, string> = {};
+  const spans: { name: string; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") {
       metadata = parseMetadata(entry, source);
@@ -130,9 +131,38 @@ export function decodeSafeTensors(bytes: Uint8Array, source = "safetensors"): Sa
         `tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values within the ${dataLen} data bytes`,
       );
     }
+    spans.push({ name, begin, end });
     tensors.set(name, { dtype, shape: shape as number[], data: readLE(view, dataStart + begin, count, dtype) });
   }
+  checkSpans(spans, dataLen, dataStart, source);
   return { tensors, metadata };
+}
+
+/**
+ * The format's own rule: tensor byte ranges, in order, tile the data from 0 to its end — no gap, no overlap (two
+ * names aliasing the same bytes) and no trailing bytes after the last tensor.
+ */
+function checkSpans(
+  spans: { name: string; begin: number; end: number }[],
+  dataLen: number,
+  dataStart: number,
+  source: string,
+): void {
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  for (const s of spans) {
+    if (s.begin !== pos) {
+      const what = s.begin < pos ? "overlaps the tensor before it" : `leaves bytes ${pos}..${s.begin} unused`;
+      throw new SafeTensorsError(source, `tensor ${s.name}: data_offsets [${s.begin}, ${s.end}] ${what}`);
+    }
+    pos = s.end;
+  }
+  if (pos !== dataLen) {
+    throw new SafeTensorsError(
+      source,
+      `${dataLen - pos} trailing bytes at offset ${dataStart + pos} after the last tensor (the data must end there)`,
+    );
+  }
 }
 
 function parseMetadata(entry: unknown, source: string): Record<string, string> {

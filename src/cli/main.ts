@@ -53,5 +53,11 @@ function reportError(err: unknown): void {
     return;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  console.error(`razor-snn: ${msg}`);
+  // one line, whatever produced the message (Node's option parser writes several)
+  const line = msg
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .join(" ");
+  console.error(`razor-snn: ${line}`);
 }

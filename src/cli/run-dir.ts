@@ -6,9 +6,9 @@
  *   log.jsonl                one JSON record per epoch
  * Every file is written atomically, so a kill at any moment leaves a consistent run to resume.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { removeStaleTempFiles, writeFileAtomic } from "../util/atomic-write.js";
 import { decodeTrainState } from "../train/train-state.js";
 import type { Json } from "../util/json.js";
 import type { CheckpointSink } from "../train/trainer.js";
@@ -18,6 +18,7 @@ export const RUN_FILES = {
   best: "best.safetensors",
   state: "train-state.safetensors",
   log: "log.jsonl",
+  summary: "summary.json",
 } as const;
 
 export class RunDir implements CheckpointSink {
@@ -30,6 +31,9 @@ export class RunDir implements CheckpointSink {
         `${dir} already holds a training run (${RUN_FILES.state}); pass --resume to continue it or choose another --out`,
       );
     }
+    checkWritable(dir);
+    // a run killed between write and rename left these; the files they were meant to replace are intact
+    removeStaleTempFiles(dir, Object.values(RUN_FILES));
   }
 
   path(name: keyof typeof RUN_FILES): string {
@@ -44,8 +48,11 @@ export class RunDir implements CheckpointSink {
   }
 
   log(record: Record<string, Json>): void {
-    mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.path("log"), `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.path("log"), `${JSON.stringify(record)}\n`);
+    } catch (err) {
+      throw new Error(`cannot write ${this.path("log")}: ${(err as Error).message}`);
+    }
   }
 
   loadState(): ReturnType<CheckpointSink["loadState"]> {
@@ -72,5 +79,18 @@ export class RunDir implements CheckpointSink {
         }
       });
     writeFileAtomic(p, kept.length > 0 ? `${kept.join("\n")}\n` : "");
+  }
+}
+
+/** Fails before any training when the run folder cannot be created or written (not after the first epoch). */
+function checkWritable(dir: string): void {
+  const probe = join(dir, `.write-check.${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`--out ${dir}: cannot write there (${e.code ?? e.message})`);
   }
 }

@@ -201,6 +201,7 @@ function validate(c: ModelConfig, source: string): void {
   const oneOf = (field: string, v: unknown, options: readonly unknown[]): void => {
     if (!options.includes(v)) fail(field, `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`, v);
   };
+  checkKeys(c, fail);
   if (typeof c.name !== "string") fail("name", "a string", c.name);
   oneOf("variant", c.variant, ["snn", "ta", "razor"]);
   if (!Array.isArray(c.input) || (c.input.length !== 1 && c.input.length !== 3)) {
@@ -208,10 +209,18 @@ function validate(c: ModelConfig, source: string): void {
   }
   c.input.forEach((v, i) => {
     posInt(`input[${i}]`, v);
+    if (v > LIMITS.side) fail(`input[${i}]`, `at most ${LIMITS.side}`, v);
   });
+  const frameSize = c.input.reduce((a, b) => a * b, 1);
+  if (frameSize > LIMITS.frameSize) fail("input", `at most ${LIMITS.frameSize} values per frame`, c.input);
   posInt("classes", c.classes);
+  if (c.classes > LIMITS.width) fail("classes", `at most ${LIMITS.width}`, c.classes);
   if (!isPlainObject(c.frames)) fail("frames", "an object", c.frames);
   posInt("frames.T", c.frames.T);
+  if (c.frames.T > LIMITS.T) fail("frames.T", `at most ${LIMITS.T}`, c.frames.T);
+  if (c.frames.trainSlice !== undefined)
+    oneOf("frames.trainSlice", c.frames.trainSlice, ["first", "random-consecutive"]);
+  if (c.frames.testClips !== undefined) posInt("frames.testClips", c.frames.testClips);
   oneOf("frames.mode", c.frames.mode, ["time-window", "spread"]);
   if (c.frames.mode === "time-window") num("frames.dtMs", c.frames.dtMs, 1e-6);
   posInt("frames.downsample", c.frames.downsample);
@@ -222,6 +231,7 @@ function validate(c: ModelConfig, source: string): void {
     if (!isPlainObject(l)) fail(f, "an object", l);
     oneOf(`${f}.type`, l.type, ["conv", "fc"]);
     posInt(`${f}.out`, l.out);
+    if (l.out > LIMITS.width) fail(`${f}.out`, `at most ${LIMITS.width}`, l.out);
     if (typeof l.bn !== "boolean") fail(`${f}.bn`, "true or false", l.bn);
     if (l.type === "conv") {
       if (!spatial) fail(`${f}.type`, '"fc" after an fc layer or for [F] input', l.type);
@@ -238,6 +248,7 @@ function validate(c: ModelConfig, source: string): void {
     }
     if (l.dropout !== undefined) num(`${f}.dropout`, l.dropout, 0, 0.999);
   });
+  checkShapes(c, fail);
   if (c.layers[c.layers.length - 1]!.out !== c.classes) {
     fail(`layers[${c.layers.length - 1}].out`, `the number of classes (${c.classes})`, c.layers.at(-1)!.out);
   }
@@ -271,7 +282,81 @@ function validate(c: ModelConfig, source: string): void {
     });
   }
   if (c.inference.gapFloor !== null) posInt("inference.gapFloor", c.inference.gapFloor);
-  num("train.lr", c.train.lr, 0);
+  num("train.lr", c.train.lr, 1e-12);
   posInt("train.batch", c.train.batch);
+  posInt("train.epochs", c.train.epochs);
   num("seed", c.seed);
+}
+
+/**
+ * Sizes beyond which a config cannot be a real network of this project (and would only exhaust memory before
+ * failing): they bound everything a checkpoint's metadata can make the loader allocate.
+ */
+export const LIMITS = {
+  /** one input dimension (event coordinates are 16-bit) */
+  side: 65535,
+  /** values in one input frame: 2 × 2048 × 2048 */
+  frameSize: 2 * 2048 * 2048,
+  /** frames per sample */
+  T: 100000,
+  /** channels or features of one layer */
+  width: 65536,
+  /** weights of one layer (2^28 float32 = 1 GiB, a quarter of the wasm32 memory) */
+  weights: 2 ** 28,
+};
+
+type Fail = (field: string, expected: string, got: unknown) => never;
+
+const LAYER_KEYS = ["type", "out", "kernel", "stride", "padding", "bias", "bn", "pool", "dropout"];
+// frames.resize: a note on how recordings of other sizes are fitted (N-Caltech101), read by no code
+const FRAME_KEYS = ["T", "dtMs", "mode", "downsample", "trainSlice", "testClips", "resize"];
+const TOP_KEYS = ["name", "dataset", "input", "classes", "frames", "layers", ...Object.keys(COMMON_DEFAULTS)];
+
+/** Every key must be one the project reads: a typo (or `--set nosuch.key=5`) is an error, not silently ignored. */
+function checkKeys(c: ModelConfig, fail: Fail): void {
+  const only = (field: string, obj: unknown, keys: readonly string[]): void => {
+    if (!isPlainObject(obj)) return;
+    for (const k of Object.keys(obj)) {
+      if (!keys.includes(k))
+        fail(`${field === "" ? "" : `${field}.`}${k}`, `one of the known keys (${keys.join(", ")})`, obj[k]);
+    }
+  };
+  only("", c, TOP_KEYS);
+  only("frames", c.frames, FRAME_KEYS);
+  for (const section of ["lif", "ta", "razor", "inference"] as const) {
+    only(section, c[section], Object.keys(COMMON_DEFAULTS[section]));
+  }
+  // train.split: the split protocol, as a note (CIFAR10-DVS has no official split)
+  only("train", c.train, [...Object.keys(COMMON_DEFAULTS.train), "split"]);
+  only("razor.learnedPruning", c.razor?.learnedPruning, ["lambda", "rho", "evalThreshold"]);
+  if (Array.isArray(c.layers)) {
+    c.layers.forEach((l, i) => {
+      only(`layers[${i}]`, l, LAYER_KEYS);
+      only(`layers[${i}].pool`, l?.pool, ["type", "kernel"]);
+    });
+  }
+}
+
+/** Follows the frame shape through every layer: each output is non-empty and no layer's weights exceed the limit. */
+function checkShapes(c: ModelConfig, fail: Fail): void {
+  let shape = c.input.slice();
+  c.layers.forEach((l, i) => {
+    const f = `layers[${i}]`;
+    const fanIn = shape.reduce((a, b) => a * b, 1);
+    if (l.type === "conv") {
+      const k = l.kernel ?? 3;
+      const stride = l.stride ?? 1;
+      const pad = l.padding ?? Math.floor(k / 2);
+      const side = (n: number): number => Math.floor((n + 2 * pad - k) / stride) + 1;
+      const [cin, h, w] = shape as [number, number, number];
+      if (cin * k * k * l.out > LIMITS.weights) fail(`${f}.out`, `small enough for ${LIMITS.weights} weights`, l.out);
+      shape = [l.out, side(h), side(w)];
+      if (l.pool) shape = [l.out, Math.floor(shape[1]! / l.pool.kernel), Math.floor(shape[2]! / l.pool.kernel)];
+      if (shape[1]! < 1 || shape[2]! < 1) fail(f, `a layer whose output is not empty (input ${h}×${w})`, l);
+    } else {
+      if (fanIn * l.out > LIMITS.weights)
+        fail(`${f}.out`, `small enough for ${LIMITS.weights} weights (fan-in ${fanIn})`, l.out);
+      shape = [l.out];
+    }
+  });
 }

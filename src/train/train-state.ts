@@ -9,6 +9,7 @@ import {
   type LoadedCheckpoint,
   metaStrings,
   modelTensors,
+  TRAIN_STATE_KEY,
 } from "../checkpoint/checkpoint.js";
 import { encodeSafeTensors } from "../checkpoint/safetensors.js";
 import type { TrainableModel } from "../models/model-api.js";
@@ -34,7 +35,7 @@ export function encodeTrainState(model: TrainableModel, meta: CheckpointMeta, st
     tensors.set(`optimizer.exp_avg_sq.${name}`, { dtype: "F32", shape, data: mv.v });
   }
   const strings = metaStrings(meta);
-  strings["razor_snn.train_state"] = JSON.stringify({
+  strings[TRAIN_STATE_KEY] = JSON.stringify({
     epoch: state.epoch,
     lr: state.lr,
     step: state.adam.step,
@@ -47,21 +48,16 @@ export function encodeTrainState(model: TrainableModel, meta: CheckpointMeta, st
 
 export function decodeTrainState(bytes: Uint8Array, source: string): LoadedCheckpoint & { state: TrainState } {
   const ck = decodeCheckpoint(bytes, source);
-  const s = ck.raw.metadata["razor_snn.train_state"];
+  const s = ck.raw.metadata[TRAIN_STATE_KEY];
   if (s === undefined) throw new Error(`${source}: not a training-state file (no razor_snn.train_state)`);
-  const j = JSON.parse(s) as {
-    epoch: number;
-    lr: number;
-    step: number;
-    schedule: { best: string; badEpochs: number };
-    run: Json;
-  };
+  const j = parseTrainState(s, source);
   const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   for (const [name, t] of ck.tensors) {
     if (!name.startsWith("optimizer.exp_avg.")) continue;
     const p = name.slice("optimizer.exp_avg.".length);
     const v = ck.tensors.get(`optimizer.exp_avg_sq.${p}`);
     if (v === undefined) throw new Error(`${source}: optimizer.exp_avg_sq.${p} is missing`);
+    if (t.dtype !== "F32" || v.dtype !== "F32") throw new Error(`${source}: optimizer moments of ${p} must be F32`);
     moments.set(p, { m: t.data as Float32Array, v: v.data as Float32Array });
   }
   for (const name of [...ck.tensors.keys()]) if (name.startsWith("optimizer.")) ck.tensors.delete(name);
@@ -73,4 +69,36 @@ export function decodeTrainState(bytes: Uint8Array, source: string): LoadedCheck
     run: j.run,
   };
   return { ...ck, state };
+}
+
+interface SavedTrainState {
+  epoch: number;
+  lr: number;
+  step: number;
+  schedule: { best: string; badEpochs: number };
+  run: Json;
+}
+
+/** The `razor_snn.train_state` JSON, every field checked (a bad field is named). */
+function parseTrainState(text: string, source: string): SavedTrainState {
+  const bad = (field: string, expected: string): never => {
+    throw new Error(`${source}: ${TRAIN_STATE_KEY}.${field} must be ${expected}`);
+  };
+  let j: Partial<SavedTrainState>;
+  try {
+    j = JSON.parse(text) as Partial<SavedTrainState>;
+  } catch {
+    return bad("", "JSON");
+  }
+  if (j === null || typeof j !== "object") return bad("", "an object");
+  const count = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  if (!count(j.epoch)) bad("epoch", "a whole number >= 0");
+  if (!(typeof j.lr === "number" && Number.isFinite(j.lr) && j.lr > 0)) bad("lr", "a number > 0");
+  if (!count(j.step)) bad("step", "a whole number >= 0");
+  if (j.schedule === null || typeof j.schedule !== "object" || typeof j.schedule.best !== "string") {
+    bad("schedule", "{best, badEpochs}");
+  }
+  if (!count(j.schedule!.badEpochs)) bad("schedule.badEpochs", "a whole number >= 0");
+  if (j.run === null || typeof j.run !== "object" || Array.isArray(j.run)) bad("run", "an object");
+  return j as SavedTrainState;
 }

@@ -67,6 +67,8 @@ export interface CheckpointSink {
 interface RunBook {
   seed: number;
   threads: number;
+  /** what must not change on --resume (runFingerprint) */
+  fingerprint?: Json;
   bestEpoch: number;
   bestAccuracy: number | null;
   history: EpochRecord[];
@@ -83,7 +85,15 @@ export async function train(
   const params = model.parameters();
   const adam = new Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
   const schedule = new PlateauSchedule(opts.lrFactor ?? 0.1, opts.lrPatience ?? 5);
-  let book: RunBook = { seed: opts.seed, threads: opts.threads, bestEpoch: 0, bestAccuracy: null, history: [] };
+  const fingerprint = runFingerprint(model, trainSet, valSet, opts);
+  let book: RunBook = {
+    seed: opts.seed,
+    threads: opts.threads,
+    fingerprint,
+    bestEpoch: 0,
+    bestAccuracy: null,
+    history: [],
+  };
   let startEpoch = 0;
 
   const saved = sink.loadState();
@@ -91,6 +101,18 @@ export async function train(
     const run = saved.state.run as unknown as RunBook;
     if (run.seed !== opts.seed) {
       throw new Error(`cannot resume: the saved run used seed ${run.seed}, this one ${opts.seed}`);
+    }
+    if (run.fingerprint === undefined) {
+      throw new Error(
+        "cannot resume: the saved run records no settings to check against (written by an older version)",
+      );
+    }
+    const changed = firstDifference(run.fingerprint, fingerprint, "");
+    if (changed !== null) {
+      throw new Error(
+        `cannot resume: ${changed.path} was ${JSON.stringify(changed.saved)} in the saved run, ` +
+          `${JSON.stringify(changed.now)} now (resume with the same model, config, data and training options)`,
+      );
     }
     if (run.threads !== opts.threads) {
       // allowed, but results then differ from an uninterrupted run
@@ -239,4 +261,54 @@ function checkpointMeta(
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
+}
+
+/**
+ * Everything a resumed run must share with the saved one (the epoch count may grow): the model config, the data
+ * (preprocessing, sizes, classes) and the optimiser settings. Compared field by field on --resume.
+ */
+function runFingerprint(
+  model: TrainableModel,
+  trainSet: LabelledData,
+  valSet: LabelledData | null,
+  opts: TrainOptions,
+): Json {
+  return JSON.parse(
+    JSON.stringify({
+      model: model.config ?? null,
+      data: {
+        preprocessing: trainSet.preprocessing,
+        trainSamples: trainSet.size,
+        validationSamples: valSet?.size ?? 0,
+        classes: trainSet.classNames ?? trainSet.numClasses,
+      },
+      batchSize: opts.batchSize,
+      lr: opts.lr,
+      loss: opts.loss,
+      weightDecay: opts.weightDecay ?? 0,
+      lrFactor: opts.lrFactor ?? 0.1,
+      lrPatience: opts.lrPatience ?? 5,
+    }),
+  ) as Json;
+}
+
+/** The first field (as a path like `model.layers[1].out`) where two JSON values differ, or null. */
+function firstDifference(saved: Json, now: Json, path: string): { path: string; saved: Json; now: Json } | null {
+  const name = path === "" ? "the run's settings" : path;
+  if (saved === null || now === null || typeof saved !== "object" || typeof now !== "object") {
+    return saved === now ? null : { path: name, saved, now };
+  }
+  if (Array.isArray(saved) || Array.isArray(now)) {
+    if (!Array.isArray(saved) || !Array.isArray(now) || saved.length !== now.length) return { path: name, saved, now };
+    for (let i = 0; i < saved.length; i++) {
+      const d = firstDifference(saved[i]!, now[i]!, `${path}[${i}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    const d = firstDifference(saved[key] ?? null, now[key] ?? null, path === "" ? key : `${path}.${key}`);
+    if (d !== null) return d;
+  }
+  return null;
 }

@@ -85,6 +85,7 @@ export async function evalData(v: {
   }
   if (samples.length === 0) throw new Error(`${opened.ds.name}: no samples to evaluate`);
   const limit = intOpt("limit", v.limit);
+  if (limit === 0) throw new Error("--limit 0: expected at least 1 sample");
   if (limit !== undefined) samples = samples.slice(0, limit);
   return framesData(samples, opened.ds.classes, v.pre, { training: false, cache: true });
 }

@@ -87,6 +87,12 @@ async function run(argv: string[]): Promise<number> {
   const say = (s: string): void => {
     if (!v.quiet) console.error(s);
   };
+  const epochs = intOpt("epochs", v.epochs);
+  if (epochs === 0) throw new Error("--epochs 0: expected at least 1 epoch");
+  const lr = numOpt("lr", v.lr);
+  if (lr !== undefined && !(lr > 0)) throw new Error(`--lr ${v.lr}: expected a learning rate > 0`);
+  // a folder that cannot be written fails now, not after the first epoch
+  const runDir = new RunDir(v.out, v.resume);
   const threads = await selectEngine(intOpt("threads", v.threads));
   const seed = intOpt("seed", v.seed) ?? 1;
   const opened = await openSplits({
@@ -143,9 +149,9 @@ async function run(argv: string[]): Promise<number> {
     trainSet,
     valSet,
     {
-      epochs: intOpt("epochs", v.epochs) ?? config.train.epochs,
+      epochs: epochs ?? config.train.epochs,
       batchSize: intOpt("batch", v.batch) ?? config.train.batch,
-      lr: numOpt("lr", v.lr) ?? config.train.lr,
+      lr: lr ?? config.train.lr,
       loss: (loss as "mse" | "ce" | undefined) ?? config.train.loss,
       seed,
       threads,
@@ -155,7 +161,7 @@ async function run(argv: string[]): Promise<number> {
       progress: !v.quiet,
       describe: { dataset: opened.ds.name, variant: config.variant },
     },
-    new RunDir(v.out, v.resume),
+    runDir,
     config.inference.thresholds,
   );
   const what = valSet !== null ? "validation" : "training";
