@@ -1,9 +1,9 @@
 /** The data layer (Node): datasets, splits, download, frame cache, batch loader. */
 export * from "./archive/extract.js";
 export { ArchiveError } from "./archive/safe-path.js";
-export * from "./augment.js";
 export * from "./cache/canonical-json.js";
 export * from "./cache/frame-cache.js";
+export * from "./data-api.js";
 export * from "./datasets/cifar10-dvs.js";
 export * from "./datasets/dvs-gesture.js";
 export * from "./datasets/labels-file.js";
@@ -14,14 +14,14 @@ export * from "./datasets/shd.js";
 export { ChecksumError, hashFile } from "./download/checksum.js";
 export * from "./download/fetch-file.js";
 export * from "./fetch-dataset.js";
+export * from "./frames-data.js";
 export * from "./frame-workers.js";
 export * from "./info.js";
-export * from "./loader.js";
 export * from "./open.js";
 export * from "./pipeline.js";
 export * from "./recording-sample.js";
 export * from "./registry.js";
 export type { FramePipeline, Recipe, Sample, SampleRef, SplitDataset } from "./sample.js";
 export * from "./sample-ref.js";
-export { hashString } from "./seeds.js";
+export { derivedRng, hashString, permutation } from "./seeds.js";
 export * from "./transform-plan.js";

@@ -5,7 +5,7 @@
  *
  * Random transforms (noise window, jitter, drop, random slice) get a generator seeded from (plan seed, sample id):
  * each sample is transformed the same way every time, so their result can be cached; per-epoch randomness
- * belongs in the loader's frame-level `augment`. Browser-safe.
+ * comes from FramesData's batch generator (the random training window). Browser-safe.
  */
 import type { EventStream, SensorSize } from "../events/stream.js";
 import { type AudioBinning, audioFrames } from "../events/transforms/audio.js";
@@ -13,7 +13,7 @@ import { type FrameSpec, toFrames } from "../events/transforms/frames.js";
 import type { EventTransform } from "../events/transforms/types.js";
 import { Rng } from "../util/rng.js";
 import type { FramePipeline } from "./sample.js";
-import { hashString, mixSeed } from "./seeds.js";
+import { sampleTransformSeed } from "./seeds.js";
 import { canRebuild, planOf, rebuildTransform, type TransformPlan } from "./transform-plan.js";
 
 /** How events become frames: a frame-integration spec, or audio binning ([T, 1, 1, channels]). */
@@ -61,7 +61,7 @@ export function framePipeline(frames: Integration, opts: FramePipelineOptions = 
     recipe: rebuildable ? { module: import.meta.url, name: "pipelineFromPlan", args: [plan] } : undefined,
     toFrames(ev: EventStream, sample?: { id: string }) {
       for (const s of steps) ev = s.apply(ev);
-      const rng = new Rng(mixSeed(plan.seed, hashString(sample?.id ?? "")));
+      const rng = new Rng(sampleTransformSeed(plan.seed, sample?.id ?? ""));
       for (const t of transforms) ev = t.apply(ev, rng);
       if (frames.mode === "audio") return audioFrames(ev, frames);
       return toFrames(ev, frames, opts.sensor ?? ev.sensor);

@@ -9,7 +9,7 @@
  */
 import type { Variant } from "../models/config.js";
 import { buildModel } from "../models/index.js";
-import type { LabelledData } from "../train/data-api.js";
+import type { LabelledData } from "../data/data-api.js";
 import { evaluate } from "../train/evaluate.js";
 import type { NoiseWindow } from "../checkpoint/preprocess.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "./setup.js";

@@ -10,7 +10,7 @@ import type { Sample, SplitDataset } from "../data/sample.js";
 import type { SensorSize } from "../events/stream.js";
 import { type ModelConfig, parseOverrides, type Variant } from "../models/config.js";
 import { loadModelConfig } from "../models/config-file.js";
-import { FramesData } from "../train/frames-data.js";
+import { FramesData } from "../data/frames-data.js";
 import type { Json } from "../util/json.js";
 import { type NoiseWindow, type Preprocessing, pipelineFor, preprocessingFor } from "../checkpoint/preprocess.js";
 

@@ -4,13 +4,13 @@
  * per-layer drop rates Razor actually reached on the evaluation data (random frames, fixed stride, event-count
  * gate). Optional: the causal gap floor and per-sample top-k (offline only).
  */
-import type { LabelledData } from "../train/data-api.js";
+import type { LabelledData } from "../data/data-api.js";
 import { type Efficiency, EfficiencyMeter, layerDropShares } from "../infer/efficiency.js";
 import { evaluate } from "../train/evaluate.js";
 import { CONTROLS, type ControlName, controlPolicy, thresholdPolicy, topKPolicy } from "./mask-policies.js";
 import type { PrunableModel } from "../models/model-api.js";
 import type { MaskPolicy } from "../nn/frame-gate.js";
-import { derivedRng } from "../train/seeds.js";
+import { derivedRng } from "../data/seeds.js";
 
 export interface PolicyRun {
   accuracy: number;

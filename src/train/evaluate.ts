@@ -3,7 +3,7 @@
  * per sample (the 10-clip protocol for DVS data) the spike counts of all clips are summed before the argmax.
  */
 import { Rng } from "../util/rng.js";
-import { batchesOf, type LabelledData } from "./data-api.js";
+import { batchesOf, type LabelledData } from "../data/data-api.js";
 import { argmaxRows, spikeCounts } from "./loss.js";
 import type { TrainableModel } from "../models/model-api.js";
 

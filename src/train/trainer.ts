@@ -1,12 +1,14 @@
 /**
  * The training loop: seeded shuffles, Adam with a plateau schedule, validation every epoch, a checkpoint and a
  * log record every epoch, and bit-identical resumption. Every random draw is derived from (seed, epoch, batch)
- * (seeds.ts), so a run resumed from the state saved after epoch e continues exactly as the uninterrupted one.
+ * (src/data/seeds.ts), so a run resumed from the state saved after epoch e continues exactly as the uninterrupted one.
  * Browser-safe: files are written through the `sink` (run-dir.ts gives the Node one).
  */
 import { ProgressBar } from "../util/progress.js";
 import { type CheckpointMeta, encodeCheckpoint, loadModelTensors } from "../checkpoint/checkpoint.js";
-import { batchesOf, type LabelledData } from "./data-api.js";
+import type { LabelledData } from "../data/data-api.js";
+import { epochBatches } from "../data/frames-data.js";
+import { derivedRng } from "../data/seeds.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
 import type { TrainableModel } from "../models/model-api.js";
@@ -14,7 +16,6 @@ import type { Json } from "../util/json.js";
 import { Adam } from "./optimizer.js";
 import type { Tensor } from "../checkpoint/safetensors.js";
 import { PlateauSchedule } from "./schedule.js";
-import { derivedRng, permutation } from "./seeds.js";
 import { encodeTrainState, type TrainState } from "./train-state.js";
 
 export interface TrainOptions {
@@ -185,7 +186,6 @@ async function trainEpoch(
   epoch: number,
 ): Promise<Omit<EpochRecord, "valAccuracy" | "lr">> {
   const start = Date.now();
-  const order = permutation(data.size, derivedRng(opts.seed, epoch, 0));
   const bar = new ProgressBar({
     label: `epoch ${epoch + 1}/${opts.epochs}`,
     total: data.size,
@@ -195,10 +195,7 @@ async function trainEpoch(
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
-  let batchNo = 0;
-  for (const idx of batchesOf(order, opts.batchSize)) {
-    batchNo++;
-    const batch = await data.batch(idx, { rng: derivedRng(opts.seed, epoch, batchNo, 1), epoch });
+  for await (const { batchNo, batch } of epochBatches(data, epoch, { batchSize: opts.batchSize, seed: opts.seed })) {
     const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
     adam.zeroGrad();
     const out = model.forward(batch.input, ctx);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { directFrames } from "../../src/data/cache/frame-cache.js";
 import { openDvsGesture } from "../../src/data/datasets/dvs-gesture.js";
-import { BatchLoader } from "../../src/data/loader.js";
+import { epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { openData } from "../../src/data/open.js";
 import { framePipeline } from "../../src/data/pipeline.js";
 import { makeEventStream } from "../../src/events/stream.js";
@@ -81,11 +81,22 @@ test("DVS128 Gesture: warming the loader decodes each recording once", async () 
     },
   }));
   const pipeline = framePipeline({ mode: "timeWindow", dt: 5000, frames: 2 });
-  const loader = new BatchLoader({ samples, pipeline, batchSize: 2, source: directFrames, memory: true, seed: 3 });
-  await loader.warm();
+  const classes = Array.from({ length: 11 }, (_, i) => `g${i}`);
+  const data = new FramesData({
+    samples,
+    classes,
+    pipeline,
+    source: directFrames,
+    T: 2,
+    frameShape: [2, 128, 128],
+    preprocessing: {},
+  });
+  await data.warm();
   assert.equal(decodes, 4);
   let total = 0;
-  for await (const b of loader.epoch(0)) total += b.x.reduce((s, v) => s + v, 0);
+  for await (const { batch } of epochBatches(data, 0, { batchSize: 2, seed: 3 })) {
+    total += batch.input.data.reduce((s, v) => s + v, 0);
+  }
   assert.equal(decodes, 4, "epochs after warm() come from memory");
   // 10 ms windows from each gesture's first event: 10 + 10 + 10 + 10 events
   assert.equal(total, 40);
@@ -160,16 +171,19 @@ test("end to end: a DvsGesture.tar.gz served over HTTP is downloaded, verified, 
     );
     const ds = await openData({ dataset: "dvs128-gesture", data: root });
     assert.equal(ds.splits.train!.length, 4);
-    const loader = new BatchLoader({
+    const data = new FramesData({
       samples: ds.splits.train!,
+      classes: ds.classes,
       pipeline: framePipeline({ mode: "timeWindow", dt: 5000, frames: 2 }),
-      batchSize: 4,
       source: directFrames,
+      T: 2,
+      frameShape: [2, 128, 128],
+      preprocessing: {},
     });
-    const batch = (await loader.epoch(0).next()).value!;
-    assert.deepEqual([batch.T, batch.B, batch.C, batch.H, batch.W], [2, 4, 2, 128, 128]);
+    const { batch } = (await epochBatches(data, 0, { batchSize: 4, seed: 0 }).next()).value!;
+    assert.deepEqual(batch.input.shape, [2, 4, 2, 128, 128]);
     assert.deepEqual(
-      [...batch.y].sort((a, b) => a - b),
+      [...batch.labels].sort((a, b) => a - b),
       [0, 7, 7, 10],
     );
   } finally {

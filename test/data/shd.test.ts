@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { directFrames } from "../../src/data/cache/frame-cache.js";
+import { directFrames, type FrameSource } from "../../src/data/cache/frame-cache.js";
 import { WorkerFrames } from "../../src/data/frame-workers.js";
-import { BatchLoader } from "../../src/data/loader.js";
+import { epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { openData } from "../../src/data/open.js";
 import { framePipeline } from "../../src/data/pipeline.js";
 import { sharedDataDir } from "../../src/util/paths.js";
@@ -36,15 +36,24 @@ test("SHD: the splits are the files; labels and lengths as in the fixture; batch
   assert.deepEqual(lengths, expected.len);
   assert.deepEqual(ds.sensor, { width: 700, height: 1, polarities: 1 });
   const pipeline = framePipeline({ mode: "timeWindow", dt: 14_000, frames: 20 }, { sensor: ds.sensor });
-  const loader = new BatchLoader({ samples: ds.splits.train!, pipeline, batchSize: 8, source: directFrames });
   const pool = new WorkerFrames(1);
+  const first = async (source: FrameSource) => {
+    const data = new FramesData({
+      samples: ds.splits.train!,
+      classes: ds.classes,
+      pipeline,
+      source,
+      T: 20,
+      frameShape: [1, 1, 700],
+      preprocessing: {},
+    });
+    return (await epochBatches(data, 0, { batchSize: 8, seed: 0 }).next()).value!.batch;
+  };
   try {
-    const viaWorker = new BatchLoader({ samples: ds.splits.train!, pipeline, batchSize: 8, source: pool });
-    const first = async (l: BatchLoader) => (await l.epoch(0).next()).value!;
-    const a = await first(loader);
-    const b = await first(viaWorker);
-    assert.deepEqual([a!.T, a!.B, a!.C, a!.H, a!.W], [20, 8, 1, 1, 700]);
-    assert.deepEqual(b!.x, a!.x);
+    const a = await first(directFrames);
+    const b = await first(pool);
+    assert.deepEqual(a.input.shape, [20, 8, 1, 1, 700]);
+    assert.deepEqual(b.input.data, a.input.data);
     assert.equal(pool.inThread, 0);
   } finally {
     await pool.close();

@@ -22,7 +22,7 @@ import {
   splitDigits,
   TEST_PER_CLASS,
 } from "../../src/data/emulated/split.js";
-import { BatchLoader } from "../../src/data/loader.js";
+import { epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { framePipeline } from "../../src/data/pipeline.js";
 import { decodeEvents } from "../../src/events/decode.js";
 import type { EventStream } from "../../src/events/stream.js";
@@ -289,23 +289,26 @@ test("N-MNIST-emu goes through the data layer's frame pipeline and batch loader"
     params: { idleMs: 100 },
   });
   const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 21, tStart: 0 });
-  const loader = new BatchLoader({
+  const data = new FramesData({
     samples: ds.splits.train!,
+    classes: Array.from({ length: 10 }, (_, i) => String(i)),
     pipeline,
-    batchSize: 4,
     source: directFrames,
-    shuffle: false,
+    T: 21,
+    frameShape: [2, 34, 34],
+    preprocessing: {},
   });
   const batches = [];
-  for await (const b of loader.epoch(0)) batches.push(b);
+  for await (const { batch } of epochBatches(data, 0, { batchSize: 4, seed: 0, shuffle: false })) batches.push(batch);
   assert.equal(batches.length, 1);
   const b = batches[0]!;
-  assert.deepEqual([b.T, b.B, b.C, b.H, b.W], [21, 4, 2, 34, 34]);
-  assert.deepEqual(Array.from(b.y), [0, 1, 2, 3]);
+  assert.deepEqual(b.input.shape, [21, 4, 2, 34, 34]);
+  assert.deepEqual(Array.from(b.labels), [0, 1, 2, 3]);
   // frames differ in how much they carry: the busiest frame holds many times the events of the quietest
-  const perFrame = Array.from({ length: b.T }, (_, t) => {
+  const B = 4;
+  const perFrame = Array.from({ length: 21 }, (_, t) => {
     let s = 0;
-    for (let k = t * b.B * 2 * 34 * 34; k < (t + 1) * b.B * 2 * 34 * 34; k++) s += b.x[k]!;
+    for (let k = t * B * 2 * 34 * 34; k < (t + 1) * B * 2 * 34 * 34; k++) s += b.input.data[k]!;
     return s;
   });
   assert.ok(Math.max(...perFrame) > 10 * Math.max(1, Math.min(...perFrame)), perFrame.join(" "));

@@ -3,7 +3,7 @@
  * the features of block c are active, other frames hold only sparse background noise (the frames a pruner should
  * drop). Deterministic per seed.
  */
-import type { Batch, BatchOptions, LabelledData } from "../../src/train/data-api.js";
+import type { Batch, BatchOptions, LabelledData } from "../../src/data/data-api.js";
 import { Rng } from "../../src/util/rng.js";
 
 export class SyntheticData implements LabelledData {

@@ -10,7 +10,7 @@ import { decodeEvents } from "../../src/events/decode.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
 import type { ModelConfig } from "../../src/models/config.js";
-import type { Batch, LabelledData } from "../../src/train/data-api.js";
+import type { Batch, LabelledData } from "../../src/data/data-api.js";
 import type { Json } from "../../src/util/json.js";
 import { type CheckpointSink, train } from "../../src/train/trainer.js";
 import { sharedDataDir } from "../../src/util/paths.js";

@@ -7,7 +7,7 @@ import { frameLayersDropped, sopsDropped, timeMaskedVsUnmasked } from "../../inf
 import { loadModelConfig } from "../../models/config-file.js";
 import { buildModel } from "../../models/index.js";
 import { releaseEngine, selectEngine } from "../engine-option.js";
-import type { LabelledData } from "../../train/data-api.js";
+import type { LabelledData } from "../../data/data-api.js";
 import type { Json } from "../../util/json.js";
 import { makePreprocessing, framesData } from "../../experiments/setup.js";
 import { RUN_FILES, RunDir } from "../run-dir.js";

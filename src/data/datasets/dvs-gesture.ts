@@ -4,7 +4,7 @@
  * recording is cut into its labelled gestures (t_start <= t < t_end, label = class - 1). Node only.
  *
  * A recording (up to 70 MB) holds about 11 gestures: decoded recordings are kept in a small LRU so that the
- * gestures of one recording, visited together (BatchLoader.warm does), decode it once.
+ * gestures of one recording, visited together (FramesData.warm does), decode it once.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

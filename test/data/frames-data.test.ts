@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { canonicalJson } from "../../src/data/cache/canonical-json.js";
 import { decodeFrames, encodeFrames } from "../../src/data/cache/frame-codec.js";
-import { FrameCache, directFrames, frameCacheKey } from "../../src/data/cache/frame-cache.js";
+import { FrameCache, type FrameSource, directFrames, frameCacheKey } from "../../src/data/cache/frame-cache.js";
 import { openNmnistSmall } from "../../src/data/datasets/nmnist.js";
-import { BatchLoader } from "../../src/data/loader.js";
+import { type EpochOptions, epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { framePipeline } from "../../src/data/pipeline.js";
 import { fileSample } from "../../src/data/recording-sample.js";
 import type { Frames, Sample } from "../../src/data/sample.js";
@@ -15,7 +15,7 @@ import { toFrames } from "../../src/events/transforms/frames.js";
 import { makeEventStream } from "../../src/events/stream.js";
 import { writeAtis40 } from "../../src/events/writers/atis40.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "razor-loader-"));
+const tmp = mkdtempSync(join(tmpdir(), "razor-frames-data-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const sensor = { width: 34, height: 34, polarities: 2 };
 
@@ -111,74 +111,85 @@ function syntheticSamples(
   return { samples, pipeline };
 }
 
-async function collect(loader: BatchLoader, epoch: number): Promise<{ x: number[]; y: number[]; ids: string[] }[]> {
+type Opts = Omit<ConstructorParameters<typeof FramesData>[0], "classes" | "preprocessing">;
+
+function framesData(o: Opts, classes = 3): FramesData {
+  return new FramesData({ classes: Array.from({ length: classes }, (_, i) => `c${i}`), preprocessing: {}, ...o });
+}
+
+type Plain = { x: number[]; y: number[]; ids: string[] };
+
+async function collect(data: FramesData, epoch: number, opts: EpochOptions): Promise<Plain[]> {
   const out = [];
-  for await (const b of loader.epoch(epoch)) out.push({ x: Array.from(b.x), y: Array.from(b.y), ids: b.ids });
+  for await (const { indices, batch } of epochBatches(data, epoch, opts)) {
+    out.push({
+      x: Array.from(batch.input.data),
+      y: Array.from(batch.labels),
+      ids: Array.from(indices, (i) => data.sampleId(i)),
+    });
+  }
   return out;
 }
 
 test("batches are time-major [T,B,C,H,W] with the right labels; the order is a permutation", async () => {
   const { samples, pipeline } = syntheticSamples(10, 3);
-  const loader = new BatchLoader({ samples, pipeline, batchSize: 4, source: directFrames, seed: 1 });
-  assert.equal(loader.batchesPerEpoch, 3);
+  const data = framesData({ samples, pipeline, source: directFrames, T: 3, frameShape: [1, 1, 2] });
   const seen: string[] = [];
   let batches = 0;
-  for await (const b of loader.epoch(0)) {
+  for await (const { indices, batch } of epochBatches(data, 0, { batchSize: 4, seed: 1 })) {
     batches++;
-    assert.deepEqual([b.T, b.C, b.H, b.W], [3, 1, 1, 2]);
-    assert.equal(b.x.length, b.T * b.B * 2);
-    for (let bi = 0; bi < b.B; bi++) {
-      const i = Number(b.ids[bi]!.slice(1));
-      assert.equal(b.y[bi], i % 3);
-      for (let t = 0; t < b.T; t++) {
-        const at = (t * b.B + bi) * 2;
-        assert.deepEqual([b.x[at], b.x[at + 1]], [i * 100 + t, i * 100 + t], `x[t=${t}, b=${bi}]`);
+    const [T, B, C, H, W] = batch.input.shape as number[];
+    assert.deepEqual([T, C, H, W], [3, 1, 1, 2]);
+    assert.equal(B, indices.length);
+    const x = batch.input.data;
+    assert.equal(x.length, T! * B! * 2);
+    for (let bi = 0; bi < B!; bi++) {
+      const i = indices[bi]!;
+      assert.equal(batch.labels[bi], i % 3);
+      for (let t = 0; t < T!; t++) {
+        const at = (t * B! + bi) * 2;
+        assert.deepEqual([x[at], x[at + 1]], [i * 100 + t, i * 100 + t], `x[t=${t}, b=${bi}]`);
       }
     }
-    seen.push(...b.ids);
+    seen.push(...Array.from(indices, (i) => data.sampleId(i)));
   }
   assert.equal(batches, 3);
   assert.deepEqual([...seen].sort(), samples.map((s) => s.id).sort());
-  const dropped = new BatchLoader({ samples, pipeline, batchSize: 4, source: directFrames, dropLast: true });
-  assert.equal((await collect(dropped, 0)).length, 2);
+  assert.equal((await collect(data, 0, { batchSize: 4, seed: 1, dropLast: true })).length, 2);
+  assert.equal((await collect(data, 0, { batchSize: 5, seed: 1, dropLast: true })).length, 2, "nothing to drop");
+  assert.throws(
+    () => framesData({ samples, pipeline, source: directFrames, T: 3, frameShape: [1, 1, 2] }, 2),
+    /s2: label 2 is not one of the 2 classes/,
+  );
 });
 
 test("the same seed gives bit-identical epochs whatever the prefetch depth; seeds and epochs differ", async () => {
   const { samples, pipeline } = syntheticSamples(23, 4);
-  const augment = (f: Frames, rng: import("../../src/util/rng.js").Rng): Frames => {
-    // a random consecutive slice of 2 frames, as training windows do
-    const [T, C, H, W] = f.shape;
-    const start = rng.int(T - 1);
-    const chw = C * H * W;
-    return { data: f.data.slice(start * chw, (start + 2) * chw), shape: [2, C, H, W] };
-  };
-  const make = (seed: number, prefetch: number): BatchLoader =>
-    new BatchLoader({
-      samples,
-      pipeline,
-      batchSize: 5,
-      source: directFrames,
-      seed,
-      prefetch,
-      augment,
-      memory: prefetch > 2,
-    });
-  const a = await collect(make(42, 0), 3);
-  const b = await collect(make(42, 6), 3);
+  // training takes a random window of 2 of the 4 frames, drawn from the batch's derived generator
+  const make = (): FramesData =>
+    framesData({ samples, pipeline, source: directFrames, T: 2, frameShape: [1, 1, 2], randomSlice: true });
+  const opts = (seed: number, prefetch: number): EpochOptions => ({ batchSize: 5, seed, prefetch });
+  const a = await collect(make(), 3, opts(42, 0));
+  const b = await collect(make(), 3, opts(42, 6));
   assert.deepEqual(b, a);
-  const again = make(42, 2);
-  await collect(again, 0);
-  assert.deepEqual(await collect(again, 3), a, "an epoch does not depend on the epochs before it");
-  assert.notDeepEqual(await collect(make(43, 2), 3), a);
-  assert.notDeepEqual(await collect(make(42, 2), 4), a);
-  const unshuffled = new BatchLoader({ samples, pipeline, batchSize: 5, source: directFrames, shuffle: false });
+  // frame t = 0 of every sample: its window's start
+  const starts = new Set(a.flatMap((batch) => batch.ids.map((_, b) => batch.x[b * 2]! % 100)));
+  assert.deepEqual([...starts].sort(), [0, 1, 2], "windows start at every frame that fits");
+  const again = make();
+  await collect(again, 0, opts(42, 2));
+  assert.deepEqual(await collect(again, 3, opts(42, 2)), a, "an epoch does not depend on the epochs before it");
+  assert.notDeepEqual(await collect(make(), 3, opts(43, 2)), a);
+  assert.notDeepEqual(await collect(make(), 4, opts(42, 2)), a);
+  const unshuffled = await collect(make(), 9, { batchSize: 5, seed: 0, shuffle: false, training: false });
   assert.deepEqual(
-    (await collect(unshuffled, 9)).flatMap((x) => x.ids),
+    unshuffled.flatMap((x) => x.ids),
     samples.map((s) => s.id),
   );
+  // the evaluation view takes each recording's first frames
+  assert.deepEqual(unshuffled[0]!.x.slice(0, 10), [0, 0, 100, 100, 200, 200, 300, 300, 400, 400]);
 });
 
-test("unequal frame counts are an error unless `steps` pads or cuts them", async () => {
+test("samples are padded with empty frames or cut to T; another frame size is an error naming the sample", async () => {
   const { samples, pipeline } = syntheticSamples(2, 3);
   const short = {
     ...pipeline,
@@ -188,28 +199,27 @@ test("unequal frame counts are an error unless `steps` pads or cuts them", async
       return ev.t[0] === 1 ? { data: f.data.slice(0, 2), shape: [1, 1, 1, 2] as Frames["shape"] } : f;
     },
   };
-  const strict = new BatchLoader({ samples, pipeline: short, batchSize: 2, source: directFrames, shuffle: false });
-  await assert.rejects(collect(strict, 0), /sample s1 has 1 frames, s0 has 3/);
-  const padded = new BatchLoader({
-    samples,
-    pipeline: short,
-    batchSize: 2,
-    source: directFrames,
-    shuffle: false,
-    steps: 2,
-  });
-  const [batch] = await collect(padded, 0);
+  const padded = framesData({ samples, pipeline: short, source: directFrames, T: 2, frameShape: [1, 1, 2] });
+  const [batch] = await collect(padded, 0, { batchSize: 2, seed: 0, shuffle: false, training: false });
   // [T=2, B=2, 2]: sample 0 keeps frames 0,1; sample 1 has frame 0 then an empty frame.
   assert.deepEqual(batch!.x, [0, 0, 100, 100, 1, 1, 0, 0]);
+  const wrong = framesData({ samples, pipeline, source: directFrames, T: 2, frameShape: [2, 1, 1] });
+  await assert.rejects(
+    collect(wrong, 0, { batchSize: 2, seed: 0, shuffle: false }),
+    /sample s0: frames of 1×1×2 but the model takes 2×1×1/,
+  );
 });
 
-test("the loader reads the real N-MNIST small split through the disk cache, same batches cold and warm", async () => {
+test("the batcher reads the real N-MNIST small split through the disk cache, same batches cold and warm", async () => {
   const ds = openNmnistSmall();
   const samples = ds.splits.valid!.slice(0, 24);
   const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 15 }, { sensor });
   const cache = new FrameCache(join(tmp, "nmnist-cache"));
-  const run = async (): Promise<{ x: number[]; y: number[]; ids: string[] }[]> =>
-    collect(new BatchLoader({ samples, pipeline, batchSize: 8, source: cache, seed: 5 }), 0);
+  const run = async (): Promise<Plain[]> =>
+    collect(framesData({ samples, pipeline, source: cache, T: 15, frameShape: [2, 34, 34] }, 10), 0, {
+      batchSize: 8,
+      seed: 5,
+    });
   const cold = await run();
   assert.equal(cache.misses, 24);
   const warm = await run();
@@ -233,9 +243,11 @@ test("worker threads make the same frames and batches as this thread; samples wi
   const samples = ds.splits.train!.slice(0, 20);
   const pipeline = framePipeline({ mode: "timeWindow", dt: 20_000, frames: 15 }, { sensor });
   const pool = new WorkerFrames(2);
+  const data = (source: FrameSource): FramesData =>
+    framesData({ samples, pipeline, source, T: 15, frameShape: [2, 34, 34] }, 10);
   try {
-    const viaWorkers = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: pool, seed: 9 }), 1);
-    const here = await collect(new BatchLoader({ samples, pipeline, batchSize: 6, source: directFrames, seed: 9 }), 1);
+    const viaWorkers = await collect(data(pool), 1, { batchSize: 6, seed: 9 });
+    const here = await collect(data(directFrames), 1, { batchSize: 6, seed: 9 });
     assert.deepEqual(viaWorkers, here);
     assert.equal(pool.inThread, 0);
     const { samples: synthetic, pipeline: noRecipe } = syntheticSamples(2, 2);
@@ -248,30 +260,20 @@ test("worker threads make the same frames and batches as this thread; samples wi
   }
 });
 
-test("randomFrameSlice picks every possible start, keeps consecutive frames, and passes short recordings", async () => {
-  const { randomFrameSlice } = await import("../../src/data/augment.js");
-  const { Rng } = await import("../../src/util/rng.js");
-  const T = 6;
-  const f: Frames = { data: Float32Array.from({ length: T * 2 }, (_, i) => Math.floor(i / 2)), shape: [T, 1, 1, 2] };
-  const slice = randomFrameSlice(4);
-  const rng = new Rng(1);
-  const starts = new Set<number>();
-  for (let k = 0; k < 200; k++) {
-    const s = slice(f, rng);
-    assert.deepEqual(s.shape, [4, 1, 1, 2]);
-    const first = s.data[0]!;
-    assert.deepEqual(Array.from(s.data), [
-      first,
-      first,
-      first + 1,
-      first + 1,
-      first + 2,
-      first + 2,
-      first + 3,
-      first + 3,
-    ]);
-    starts.add(first);
-  }
-  assert.deepEqual([...starts].sort(), [0, 1, 2]);
-  assert.equal(randomFrameSlice(8)(f, rng), f);
+test("a batch that fails is reported in its turn, after the batches before it, whatever the prefetch", async () => {
+  const { samples, pipeline } = syntheticSamples(6, 2);
+  const data = framesData({ samples, pipeline, source: directFrames, T: 2, frameShape: [1, 1, 2] });
+  const failing = Object.assign(Object.create(data) as FramesData, {
+    batch(indices: Int32Array, o: Parameters<FramesData["batch"]>[1]) {
+      if (indices.includes(4)) throw new Error("sample s4: broken");
+      return data.batch(indices, o);
+    },
+  });
+  const seen: number[] = [];
+  await assert.rejects(async () => {
+    for await (const b of epochBatches(failing, 0, { batchSize: 2, seed: 0, shuffle: false, prefetch: 3 })) {
+      seen.push(b.batchNo);
+    }
+  }, /sample s4: broken/);
+  assert.deepEqual(seen, [1, 2]);
 });

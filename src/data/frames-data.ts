@@ -7,20 +7,23 @@
  * evaluation, to a random window of T consecutive frames for training when `randomSlice` is on (DVS128 Gesture);
  * with `clips` > 1 evaluation takes that many evenly spaced windows (the 10-clip protocol). A shorter recording is
  * padded with empty frames.
+ *
+ * The one batcher of the project: the trainer and evaluation call `batch` with index lists they order
+ * themselves; `epochBatches` walks an epoch the way the trainer does (same seeded order, same per-batch
+ * generators) for anyone else who wants batches.
  */
-import type { FramePipeline, Frames, Sample } from "../data/sample.js";
-import type { Batch, BatchOptions, LabelledData } from "./data-api.js";
+import type { FramePipeline, Frames, Sample } from "./sample.js";
+import type { FrameSource } from "./cache/frame-cache.js";
+import { type Batch, type BatchOptions, batchesOf, type LabelledData } from "./data-api.js";
+import { derivedRng, permutation } from "./seeds.js";
 import type { Json } from "../util/json.js";
-
-export interface FrameSourceLike {
-  frames(sample: Sample, pipeline: FramePipeline): Promise<Frames>;
-}
 
 export interface FramesDataOptions {
   samples: Sample[];
   classes: string[];
   pipeline: FramePipeline;
-  source: FrameSourceLike;
+  /** where frames come from: a FrameCache (disk), WorkerFrames (threads) or directFrames */
+  source: FrameSource;
   /** frames per sample fed to the model */
   T: number;
   /** expected frame shape [C, H, W] (a mismatch names the sample) */
@@ -89,6 +92,18 @@ export class FramesData implements LabelledData {
     return { input: { data: x, shape: [T, B, ...this.opts.frameShape] }, labels };
   }
 
+  /**
+   * Makes (or reads) every sample's frames once, in dataset order, so that the cache and memory are full before
+   * an epoch shuffles: in dataset order the gestures of one DVS128 Gesture recording are neighbours, so the
+   * recording is decoded once. `onSample` is called after each (for a progress bar).
+   */
+  async warm(onSample?: (done: number, total: number) => void): Promise<void> {
+    for (let i = 0; i < this.size; i++) {
+      await this.sampleFrames(i);
+      onSample?.(i + 1, this.size);
+    }
+  }
+
   private windowStart(n: number, o: BatchOptions): number {
     const spare = n - this.opts.T;
     if (spare <= 0) return 0;
@@ -132,4 +147,67 @@ function compactFrames(data: Float32Array, frames: number): Compact {
   if (max <= 255) return { data: Uint8Array.from(data), frames };
   if (max <= 65535) return { data: Uint16Array.from(data), frames };
   return { data: data.slice(), frames };
+}
+
+export interface EpochOptions {
+  batchSize: number;
+  /** the run's seed: the order is permutation(size, derivedRng(seed, epoch, 0)) as in training */
+  seed: number;
+  /** visit samples in dataset order instead (default true: shuffled) */
+  shuffle?: boolean;
+  /** leave out the last, smaller batch (default false) */
+  dropLast?: boolean;
+  /** batches loaded ahead of the one being used (default 1); results do not depend on it */
+  prefetch?: number;
+  /** the training view (random windows from the batch's generator; default) or evaluation's (null generator) */
+  training?: boolean;
+}
+
+export interface EpochBatch {
+  /** 1-based number of the batch in its epoch, as the trainer's derived seeds count it */
+  batchNo: number;
+  /** the samples of this batch, positions in the data */
+  indices: Int32Array;
+  batch: Batch;
+}
+
+/**
+ * The batches of one epoch, drawn exactly as training draws them: the shuffled order from (seed, epoch), and
+ * batch k's random windows from derivedRng(seed, epoch, k, 1). So batches are bit-identical whatever the
+ * prefetch depth or the order in which loads finish, and an epoch does not depend on the epochs before it.
+ */
+export async function* epochBatches(data: LabelledData, epoch: number, opts: EpochOptions): AsyncGenerator<EpochBatch> {
+  if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
+    throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
+  }
+  const order =
+    opts.shuffle === false
+      ? Int32Array.from({ length: data.size }, (_, i) => i)
+      : permutation(data.size, derivedRng(opts.seed, epoch, 0));
+  const groups = [...batchesOf(order, opts.batchSize)];
+  if (opts.dropLast === true && groups.length > 0 && groups[groups.length - 1]!.length < opts.batchSize) groups.pop();
+  const ahead = opts.prefetch ?? 1;
+  const pending: Promise<EpochBatch>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (next < groups.length && pending.length <= ahead) {
+      const batchNo = ++next;
+      const indices = groups[batchNo - 1]!;
+      const rng = opts.training === false ? null : derivedRng(opts.seed, epoch, batchNo, 1);
+      // a batch() that throws at once rejects this promise: its error surfaces when its turn comes, not earlier
+      const p = new Promise<Batch>((resolve) => resolve(data.batch(indices, { rng, epoch }))).then((batch) => ({
+        batchNo,
+        indices,
+        batch,
+      }));
+      p.catch(() => {}); // surfaced when awaited below; avoids an unhandled rejection meanwhile
+      pending.push(p);
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const b = await pending.shift()!;
+    fill();
+    yield b;
+  }
 }

@@ -1,15 +1,14 @@
 /**
  * What training and evaluation need from a dataset: numbered samples with labels, turned into input batches on
- * demand (possibly asynchronously: frames may come from disk). The data loaders (src/data) are adapted to this in
- * cli/; tests use small in-memory sets.
+ * demand (possibly asynchronously: frames may come from disk). FramesData (./frames-data.ts) is the one over
+ * recordings; tests use small in-memory sets.
  */
-import type { Seq } from "../nn/module.js";
 import type { Rng } from "../util/rng.js";
 import type { Json } from "../util/json.js";
 
 export interface Batch {
-  /** [T, B, ...] input frames */
-  input: Seq;
+  /** time-major input frames, shape [T, B, ...frame] (a network's input sequence as it is) */
+  input: { data: Float32Array; shape: number[] };
   labels: Int32Array;
 }
 
