@@ -17,6 +17,7 @@ export * from "./fetch-dataset.js";
 export * from "./frames-data.js";
 export * from "./frame-workers.js";
 export * from "./info.js";
+export * from "./labels.js";
 export * from "./open.js";
 export * from "./pipeline.js";
 export * from "./recording-sample.js";

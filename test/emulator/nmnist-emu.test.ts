@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { directFrames } from "../../src/data/cache/frame-cache.js";
-import { labelIndex, parseLabels } from "../../src/data/datasets/labels-file.js";
+import { labelIndex, parseLabels } from "../../src/data/labels.js";
 import { DIGIT_PIXELS, type DigitImages, digitCount, digitImage } from "../../src/data/emulated/digits.js";
 import { NmnistEmuStore, nmnistEmuKey, openNmnistEmu } from "../../src/data/emulated/load.js";
 import { loadMnistPackageDigits } from "../../src/data/emulated/mnist-package.js";

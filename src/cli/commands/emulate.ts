@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseLabels } from "../../data/datasets/labels-file.js";
+import { parseLabels } from "../../data/labels.js";
 import { digitImage } from "../../data/emulated/digits.js";
 import { loadNmnistEmu } from "../../data/emulated/load.js";
 import { loadMnistPackageDigits } from "../../data/emulated/mnist-package.js";

@@ -1,57 +1,13 @@
 /**
- * "A folder of recordings + a labels file": `id<TAB>class` lines (any whitespace works), `#` lines are comments,
- * ids are file names without their extension, recordings in any format the decoders read. This is how users bring
- * their own data (`--data DIR --labels FILE`), and how the 1 000 N-MNIST samples in shared/data are labelled.
- * Node only.
+ * "A folder of recordings + a labels file" (the file's format and parser: ../labels.ts), recordings in any format
+ * the decoders read. This is how users bring their own data (`--data DIR --labels FILE`), and how the 1 000
+ * N-MNIST samples in shared/data are labelled. Node only.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, join } from "node:path";
+import { labelId, labelIndex, parseLabels } from "../labels.js";
 import { type FileSampleOptions, fileSample } from "../recording-sample.js";
 import type { Sample, SplitDataset } from "../sample.js";
-
-export interface LabelLine {
-  id: string;
-  cls: string;
-  /** 1-based line number in the labels file */
-  line: number;
-}
-
-/** Parses a labels file; errors name the file and line. */
-export function parseLabels(text: string, file = "<labels>"): LabelLine[] {
-  const out: LabelLine[] = [];
-  const seen = new Map<string, number>();
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    const fields = line.split(/\s+/);
-    if (fields.length !== 2) {
-      throw new Error(`${file} line ${i + 1}: expected 'id<TAB>class', found '${line}'`);
-    }
-    const [id, cls] = fields as [string, string];
-    const prev = seen.get(id);
-    if (prev !== undefined) throw new Error(`${file} line ${i + 1}: id '${id}' was already labelled on line ${prev}`);
-    seen.set(id, i + 1);
-    out.push({ id, cls, line: i + 1 });
-  });
-  if (out.length === 0) throw new Error(`${file}: no 'id<TAB>class' lines found`);
-  return out;
-}
-
-/**
- * Class names and each line's label index. Integer classes keep their value as the label (class "5" is label 5,
- * names "0".."max"); otherwise the names are sorted and numbered from 0.
- */
-export function labelIndex(lines: LabelLine[]): { classes: string[]; labels: number[] } {
-  const numeric = lines.every((l) => /^\d+$/.test(l.cls));
-  if (numeric) {
-    const values = lines.map((l) => Number(l.cls));
-    const max = Math.max(...values);
-    return { classes: Array.from({ length: max + 1 }, (_, i) => String(i)), labels: values };
-  }
-  const classes = [...new Set(lines.map((l) => l.cls))].sort();
-  const index = new Map(classes.map((c, i) => [c, i]));
-  return { classes, labels: lines.map((l) => index.get(l.cls)!) };
-}
 
 export interface LabelledFolderOptions extends FileSampleOptions {
   /** name shown in messages (default: the folder's name) */
@@ -74,6 +30,7 @@ export function openLabelledFolder(
     );
   }
   const lines = parseLabels(text, labelsFile);
+  const { classes, labels } = labelIndex(lines, { file: labelsFile });
   let names: string[];
   try {
     names = readdirSync(dataDir).filter((f) => statSync(join(dataDir, f)).isFile());
@@ -84,7 +41,7 @@ export function openLabelledFolder(
   const byId = new Map<string, string[]>();
   for (const f of names) {
     if (f === labelsName || f.startsWith(".")) continue;
-    const id = extname(f) === "" ? f : f.slice(0, -extname(f).length);
+    const id = labelId(f);
     byId.set(id, [...(byId.get(id) ?? []), f]);
   }
   const missing = lines.filter((l) => !byId.has(l.id));
@@ -105,7 +62,6 @@ export function openLabelledFolder(
         `${byId.get(ambiguous.id)!.join(", ")}`,
     );
   }
-  const { classes, labels } = labelIndex(lines);
   const samples: Sample[] = lines.map((l, i) => fileSample(join(dataDir, byId.get(l.id)![0]!), l.id, labels[i]!, opts));
   const labelled = new Set(lines.map((l) => l.id));
   const unlabelled = [...byId.keys()].filter((id) => !labelled.has(id)).length;

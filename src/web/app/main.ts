@@ -5,7 +5,7 @@ import { paintChannelFrames, paintRaster } from "../render.js";
 import { buildTimeIndex, type TimeIndex } from "../timeline.js";
 import { RazorWorkerClient } from "../worker-client.js";
 import { byId, formatCount, formatUs, setText } from "./dom.js";
-import { parseLabelList, recordingId } from "./labels.js";
+import { labelId, labelsById } from "../../data/labels.js";
 import {
   className,
   hasOwnThresholds,
@@ -65,8 +65,8 @@ async function openFiles(files: { name: string; bytes: () => Promise<ArrayBuffer
   const recs = files.filter((f) => !ckpts.includes(f) && !lists.includes(f));
   try {
     for (const f of lists) {
-      labels = new Map([...labels, ...parseLabelList(new TextDecoder().decode(await f.bytes()), f.name)]);
-      for (const r of recordings) r.label = labels.get(recordingId(r.name));
+      labels = new Map([...labels, ...labelsById(new TextDecoder().decode(await f.bytes()), f.name)]);
+      for (const r of recordings) r.label = labels.get(labelId(r.name));
     }
     const first = recordings.length;
     for (const [i, f] of recs.entries()) {
@@ -97,7 +97,7 @@ function addRecording(decoded: RazorWorkerRecording): void {
     name: decoded.name,
     decoded,
     index: buildTimeIndex(decoded.stream, 1000),
-    label: decoded.container?.label ?? labels.get(recordingId(decoded.name)),
+    label: decoded.container?.label ?? labels.get(labelId(decoded.name)),
     result: undefined,
   });
 }
