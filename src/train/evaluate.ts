@@ -4,7 +4,8 @@
  */
 import { Rng } from "../util/rng.js";
 import { batchesOf, type LabelledData } from "../data/data-api.js";
-import { argmaxRows, spikeCounts } from "./loss.js";
+import { argmaxRows } from "../util/argmax.js";
+import { spikeCounts } from "./loss.js";
 import type { TrainableModel } from "../models/model-api.js";
 
 export interface ClassCount {

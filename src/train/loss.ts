@@ -6,6 +6,8 @@
  *   MSELoss with reduction "mean" over a [B, K] tensor.
  * - "ce": cross-entropy on spike counts c[b,k] = Σ_t o[t,b,k]; L = mean_b −log softmax(c[b])[label].
  */
+import { argmaxRows } from "../util/argmax.js";
+
 export type LossName = "mse" | "ce";
 
 export interface LossResult {
@@ -68,17 +70,6 @@ export function spikeCounts(out: Float32Array, t: number, b: number, k: number):
     for (let i = 0; i < b * k; i++) counts[i]! += out[base + i]!;
   }
   return counts;
-}
-
-/** Index of the largest value in each row; the first one wins a tie. */
-export function argmaxRows(values: Float64Array | Float32Array, rows: number, cols: number): Int32Array {
-  const pred = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (values[r * cols + c]! > values[r * cols + best]!) best = c;
-    pred[r] = best;
-  }
-  return pred;
 }
 
 function checkLabel(label: number, k: number): number {

@@ -1,1 +1,2 @@
+export * from "./argmax.js";
 export * from "./rng.js";

@@ -4,6 +4,7 @@
  * (scores, masks, predictions over time, SOPs, time). Browser-safe; the Worker host calls it.
  */
 // registers the default (reference) engine; a page may switch to the wasm engine with useEngine()
+import { argmax } from "../util/argmax.js";
 import "../engine/index.js";
 import type { EventStream } from "../events/stream.js";
 import type { Frames } from "../events/transforms/frames.js";
@@ -182,21 +183,14 @@ function denseRun(model: SnnModel, x: { data: Float32Array; shape: number[] }, c
   const sum = new Float64Array(classes);
   for (let t = 0; t < T; t++) {
     for (let c = 0; c < classes; c++) sum[c]! += outputs[t * classes + c]!;
-    predictionOverTime[t] = argmax(sum);
+    predictionOverTime[t] = leading(sum);
   }
   // sops and ms are filled in from the pruned runtime
   return { predictionOverTime, outputs, predicted: predictionOverTime[T - 1] ?? -1, sops: 0, ms: 0 };
 }
 
-/** Index of the largest value (first on ties); -1 when all are zero (no output spike yet). */
-function argmax(v: Float64Array): number {
-  let best = -1;
-  let bestValue = 0;
-  for (let i = 0; i < v.length; i++) {
-    if (v[i]! > bestValue) {
-      bestValue = v[i]!;
-      best = i;
-    }
-  }
-  return best;
+/** The class with the most output spikes so far (first on ties); -1 while there is none. */
+function leading(counts: Float64Array): number {
+  const best = argmax(counts);
+  return counts[best]! > 0 ? best : -1;
 }
