@@ -1,10 +1,13 @@
 /**
- * Integrates an event stream that arrives in chunks into frames of fixed duration dt, exactly as the batch
- * pipeline's "timeWindow" framing does: windows [t0 + k·dt, t0 + (k+1)·dt) with t0 = the first event's time (or a
- * given origin), counts per (polarity, y, x) after summing factor×factor blocks, channel 0 = OFF, 1 = ON (one channel
- * when the model takes one polarity). Holds one frame at a time, so memory does not depend on the stream's length.
+ * Integrates an event stream that arrives in chunks into frames of fixed duration dt with the batch pipeline's own
+ * pieces: the events module's `downsample` (factor×factor blocks), then the "timeWindow" grid
+ * [t0 + k·dt, t0 + (k+1)·dt) of events/transforms/frames.ts (t0 = the first event's time, or a given origin) and
+ * its counting, channel 0 = OFF, 1 = ON (one channel when the model takes one polarity). Holds one frame at a
+ * time, so memory does not depend on the stream's length.
  */
-import type { EventStream } from "../events/stream.js";
+import type { EventStream, SensorSize } from "../events/stream.js";
+import { accumulateFrames, timeGridWindows } from "../events/transforms/frames.js";
+import { downsample } from "../events/transforms/geometry.js";
 
 export interface AccumulatorOptions {
   /** frame duration in µs */
@@ -33,43 +36,37 @@ export class FrameAccumulator {
   private counts: Float32Array;
   private events = 0;
   private lastT = -Infinity;
-  private readonly P: number;
-  private readonly H: number;
-  private readonly W: number;
+  /** the model's input as a sensor: [P, H, W], or [F] as 1 × F with one polarity */
+  private readonly input: SensorSize;
 
   constructor(private readonly opts: AccumulatorOptions) {
     if (!(opts.dtUs > 0)) throw new RangeError(`frame duration must be > 0 µs, got ${opts.dtUs}`);
     const s = opts.frameShape;
-    [this.P, this.H, this.W] = s.length === 3 ? (s as [number, number, number]) : [1, 1, s[0]!];
-    this.counts = new Float32Array(this.P * this.H * this.W);
+    const [P, H, W] = s.length === 3 ? (s as [number, number, number]) : [1, 1, s[0]!];
+    this.input = { width: W, height: H, polarities: P };
+    this.counts = new Float32Array(P * H * W);
     this.origin = opts.tStart ?? null;
   }
 
   /** Adds a chunk of events (non-decreasing time); returns the frames it completed, in order. */
-  push(ev: EventStream): CompletedFrame[] {
+  push(chunk: EventStream): CompletedFrame[] {
+    const n = chunk.t.length;
+    if (n === 0) return [];
+    this.checkOrder(chunk.t);
+    if (this.origin === null) this.origin = chunk.t[0]!;
+    const { dtUs } = this.opts;
+    const origin = this.origin;
+    // the frame of the chunk's last event: every frame before it is complete
+    let last = this.index;
+    while (chunk.t[n - 1]! >= origin + (last + 1) * dtUs) last++;
+    const win = timeGridWindows(chunk.t, origin, dtUs, this.index, last - this.index + 1);
+    const ev = this.scaled(chunk, win.start[0]!);
     const done: CompletedFrame[] = [];
-    const { t, x, y, p } = ev;
-    const k = this.opts.downsample;
-    const { P, H, W } = this;
-    for (let i = 0; i < t.length; i++) {
-      const ti = t[i]!;
-      if (ti < this.lastT) {
-        throw new RangeError(`event ${i} of the chunk goes back in time (${ti} µs after ${this.lastT} µs)`);
-      }
-      this.lastT = ti;
-      if (this.origin === null) this.origin = ti;
-      if (ti < this.origin) continue;
-      while (ti >= this.origin + (this.index + 1) * this.opts.dtUs) done.push(this.complete());
-      const xx = Math.floor(x[i]! / k);
-      const yy = Math.floor(y[i]! / k);
-      if (xx >= W || yy >= H) {
-        throw new RangeError(
-          `event at (${x[i]}, ${y[i]}) is outside the model's input ${W * k}×${H * k} (sensor size differs from the checkpoint's)`,
-        );
-      }
-      const c = P === 1 ? 0 : p[i]! !== 0 ? 1 : 0;
-      this.counts[(c * H + yy) * W + xx]! += 1;
-      this.events++;
+    for (let k = 0; k < win.start.length; k++) {
+      const one = { start: [win.start[k]!], end: [win.end[k]!] };
+      accumulateFrames(ev, one, this.counts, this.input);
+      this.events += one.end[0]! - one.start[0]!;
+      if (k < win.start.length - 1) done.push(this.complete());
     }
     return done;
   }
@@ -79,6 +76,31 @@ export class FrameAccumulator {
     // after any event the current frame holds the latest one, so there is a frame to complete
     if (this.origin === null || this.lastT === -Infinity) return null;
     return this.complete();
+  }
+
+  private checkOrder(t: Float64Array): void {
+    for (let i = 0; i < t.length; i++) {
+      if (t[i]! < this.lastT) {
+        throw new RangeError(`event ${i} of the chunk goes back in time (${t[i]} µs after ${this.lastT} µs)`);
+      }
+      this.lastT = t[i]!;
+    }
+  }
+
+  /** The chunk on the model's input grid; events from `from` on must fall inside it. */
+  private scaled(chunk: EventStream, from: number): EventStream {
+    const k = this.opts.downsample;
+    const ev = k === 1 ? chunk : downsample(k).apply(chunk);
+    const { width: W, height: H } = this.input;
+    for (let i = from; i < ev.t.length; i++) {
+      if (ev.x[i]! >= W || ev.y[i]! >= H) {
+        throw new RangeError(
+          `event at (${chunk.x[i]}, ${chunk.y[i]}) is outside the model's input ${W * k}×${H * k} ` +
+            "(sensor size differs from the checkpoint's)",
+        );
+      }
+    }
+    return ev;
   }
 
   private complete(): CompletedFrame {

@@ -93,14 +93,7 @@ export function frameWindows(ev: EventStream, spec: FrameSpec): FrameWindows {
       const origin = spec.tStart ?? t0;
       if (spec.frames !== undefined) {
         positiveInt("frames", spec.frames);
-        let lo = lowerBoundTime(t, origin);
-        for (let k = 0; k < spec.frames; k++) {
-          const hi = lowerBoundTime(t, origin + (k + 1) * dt);
-          start.push(lo);
-          end.push(hi);
-          lo = hi;
-        }
-        return { start, end };
+        return timeGridWindows(t, origin, dt, 0, spec.frames);
       }
       const span0 = n > 0 ? t[n - 1]! - origin : 0;
       if ((spec.convention ?? "tonic") === "tonic") {
@@ -159,6 +152,30 @@ export function frameWindows(ev: EventStream, spec: FrameSpec): FrameWindows {
       return { start, end };
     }
   }
+}
+
+/**
+ * Frames first..first+count−1 of the time grid [origin + k·dt, origin + (k+1)·dt) (timeWindow with `frames`):
+ * the index ranges of their events in `t` (non-decreasing). Events before frame `first` or after the last are
+ * left out. The streaming accumulator (infer/frame-accumulator.ts) cuts each chunk with it, on the same grid.
+ */
+export function timeGridWindows(
+  t: Float64Array,
+  origin: number,
+  dt: number,
+  first: number,
+  count: number,
+): FrameWindows {
+  const start: number[] = [];
+  const end: number[] = [];
+  let lo = lowerBoundTime(t, origin + first * dt);
+  for (let k = first; k < first + count; k++) {
+    const hi = lowerBoundTime(t, origin + (k + 1) * dt);
+    start.push(lo);
+    end.push(hi);
+    lo = hi;
+  }
+  return { start, end };
 }
 
 /** Counts events into a preallocated [T, P, H, W] buffer (added to what is there). */
