@@ -10,7 +10,7 @@
  *   along each sample's time axis); event-count gate (the frames with the fewest input events).
  * - top-k per sample (offline only: needs the whole sequence): keeps the k highest-scoring frames of each sample.
  */
-import { applyGapFloor } from "../nn/frame-gate.js";
+import { decideFrames } from "../nn/frame-gate.js";
 import type { Rng } from "../util/rng.js";
 import type { MaskPolicy, MaskPolicyInput } from "../nn/frame-gate.js";
 
@@ -39,17 +39,10 @@ function extraDrops(inp: MaskPolicyInput, kept: number, rate: number): number {
 /** θ per spiking layer; a missing or null entry keeps every frame of that layer. */
 export function thresholdPolicy(theta: (number | null)[], gapFloor: number | null = null): MaskPolicy {
   return (inp) => {
-    const th = theta[inp.layer];
-    if (inp.scores === null || th === undefined || th === null) return null;
-    const m = new Uint8Array(inp.T * inp.B);
-    for (let i = 0; i < m.length; i++) m[i] = inp.scores[i] >= th ? 1 : 0;
-    if (gapFloor !== null) applyGapFloor(m, inp.upstream, inp.T, inp.B, gapFloor);
-    return m;
+    const threshold = theta[inp.layer] ?? null;
+    return decideFrames({ maskPolicy: null, threshold, gapFloor, fallbackThreshold: null }, inp, "threshold policy");
   };
 }
-
-// one definition of the gap floor for the model, the sweep and inference
-export { applyGapFloor };
 
 /** A control at per-layer total drop rates `rates` (indexed by spiking layer). */
 export function controlPolicy(name: ControlName, rates: number[], rng: Rng): MaskPolicy {

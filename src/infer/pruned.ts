@@ -12,7 +12,7 @@
  */
 import { engine } from "../engine/current.js";
 import type { SnnModel } from "../models/model.js";
-import { applyGapFloor, combineMasks, thresholdMask } from "../nn/frame-gate.js";
+import { combineMasks, decideFrames } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
 import type { LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
 import type { EventDrivenThresholds } from "../nn/density.js";
@@ -147,7 +147,8 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
     current = synapseForward(layer, input, input.rows);
     d = scorer.score(fullCurrentSeq(layer, current, T, B), EVAL_CTX);
   }
-  const own = decideFrames(layer, d, activity, upstream, T, B);
+  const gateInput = { layer: layer.opts.index, scores: d, activity, upstream, T, B };
+  const own = decideFrames(layer.frameRule(), gateInput, layer.opts.name);
   const mask = combineMasks(upstream, own) ?? allOnes(frames);
   const kept = keptRows(input.rows, mask);
   // BN folds into the LIF step unless TA needed the BN'ed current of every frame for its score
@@ -187,32 +188,6 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
       path: kept.length === 0 ? "none" : layer.synapse.lastPath,
     },
   };
-}
-
-/** m^n as SpikingLayer decides it at evaluation: mask policy, else threshold θ_n (+ gap floor), else keep all. */
-function decideFrames(
-  layer: SpikingLayer,
-  d: Float32Array | null,
-  activity: Float32Array,
-  upstream: Uint8Array | null,
-  T: number,
-  B: number,
-): Uint8Array | null {
-  if (layer.opts.index === 0) return null;
-  if (layer.maskPolicy !== null) {
-    const m = layer.maskPolicy({ layer: layer.opts.index, scores: d, activity, upstream, T, B });
-    if (m !== null && m.length !== T * B) {
-      throw new Error(`${layer.opts.name}: mask policy returned ${m.length} entries, expected T·B = ${T * B}`);
-    }
-    return m;
-  }
-  if (d === null) return null;
-  const lp = layer.opts.learnedPruning;
-  let m: Uint8Array | null = null;
-  if (layer.threshold !== null) m = thresholdMask(d, layer.threshold);
-  else if (lp) m = thresholdMask(d, lp.evalThreshold ?? 0.5);
-  if (m !== null && layer.gapFloor !== null) applyGapFloor(m, upstream, T, B, layer.gapFloor);
-  return m;
 }
 
 /** Input spikes (or summed event counts) per frame [T·B]; 0 for frames not in the batch. */

@@ -11,7 +11,7 @@
  */
 import type { EventStream } from "../events/stream.js";
 import type { SnnModel } from "../models/model.js";
-import { thresholdMask } from "../nn/frame-gate.js";
+import { decideFrames, gapFloorStep, ruleThreshold } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { type AccumulatorOptions, type CompletedFrame, FrameAccumulator } from "./frame-accumulator.js";
@@ -93,7 +93,7 @@ export class EventStreamRunner {
       if (l.scorer?.source === "current") {
         throw new Error(`${cfg.name}: TA models cannot stream (the T×T attention needs the whole recording)`);
       }
-      if (l.maskPolicy !== null)
+      if (l.frameRule().maskPolicy !== null)
         throw new Error(`${cfg.name}: mask policies need the whole recording; use thresholds to stream`);
     }
     model.eval();
@@ -225,27 +225,25 @@ export class EventStreamRunner {
   }
 
   /**
-   * Whether the layer computes the newest frame: θ_n on d, then the causal gap floor exactly as applyGapFloor
-   * (frames not computed, upstream drops included, count towards the run); no threshold keeps what reached it.
+   * Whether the layer computes the newest frame: the layer's own decision on this one frame (decideFrames without
+   * the gap floor), then one gapFloorStep (frames not computed, upstream drops included, count towards the run).
    */
   private decide(st: LayerState, d: number, upKept: boolean): boolean {
     const { layer } = st;
-    const lp = layer.opts.learnedPruning;
-    const theta = layer.threshold ?? (lp ? (lp.evalThreshold ?? 0.5) : null);
-    if (theta === null) return upKept;
-    const own = thresholdMask(Float32Array.of(d), theta)[0] === 1;
-    const G = layer.gapFloor;
-    if (G === null) return own && upKept;
-    if (own && upKept) {
-      st.dropRun = 0;
-      return true;
-    }
-    if (upKept && st.dropRun >= G) {
-      st.dropRun = 0;
-      return true;
-    }
-    st.dropRun++;
-    return false;
+    const rule = layer.frameRule();
+    const input = {
+      layer: layer.opts.index,
+      scores: Float32Array.of(d),
+      activity: new Float32Array(1),
+      upstream: Uint8Array.of(upKept ? 1 : 0),
+      T: 1,
+      B: 1,
+    };
+    const m = decideFrames({ ...rule, gapFloor: null }, input, layer.opts.name);
+    const own = m === null || m[0] === 1;
+    if (rule.gapFloor === null || ruleThreshold(rule) === null) return own && upKept;
+    st.dropRun = gapFloorStep(st.dropRun, own, upKept, rule.gapFloor);
+    return st.dropRun === 0;
   }
 }
 

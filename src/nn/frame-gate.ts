@@ -48,23 +48,69 @@ export function thresholdMask(scores: Float32Array, theta: number): Uint8Array {
 }
 
 /**
- * Causal gap floor: per sample, walking forward in time, a frame that reached the layer (kept upstream) is forced
- * to run after G consecutive frames the layer did not compute — its own drops and frames dropped upstream alike
- * (the floor cannot bring those back). In place on m^n; `upstream` = M^{n-1}, null when nothing was dropped.
+ * One frame of the causal gap floor, in time order within a sample: `run` is the number of consecutive frames the
+ * layer did not compute before this one (its own drops and frames dropped upstream alike). A frame that reached the
+ * layer (upKept) runs when the layer keeps it or when run has reached G; the floor cannot bring back an upstream
+ * drop. Returns the new run: 0 when the layer computes the frame, run + 1 when it does not.
+ */
+export function gapFloorStep(run: number, own: boolean, upKept: boolean, G: number): number {
+  return upKept && (own || run >= G) ? 0 : run + 1;
+}
+
+/**
+ * Causal gap floor over a whole [T·B] mask (gapFloorStep per sample, forward in time). In place on m^n; `upstream`
+ * = M^{n-1}, null when nothing was dropped.
  */
 export function applyGapFloor(m: Uint8Array, upstream: Uint8Array | null, T: number, B: number, G: number): void {
   for (let b = 0; b < B; b++) {
     let run = 0;
     for (let t = 0; t < T; t++) {
       const r = t * B + b;
-      const upKept = upstream === null || upstream[r] !== 0;
-      if (m[r] !== 0 && upKept) run = 0;
-      else if (upKept && run >= G) {
-        m[r] = 1;
-        run = 0;
-      } else run++;
+      run = gapFloorStep(run, m[r] !== 0, upstream === null || upstream[r] !== 0, G);
+      if (run === 0) m[r] = 1;
     }
   }
+}
+
+/** θ a learned-pruning layer uses at evaluation when no threshold is set. */
+export const DEFAULT_EVAL_THRESHOLD = 0.5;
+
+/** How a layer decides its frames at evaluation. */
+export interface FrameRule {
+  /** overrides the threshold while set */
+  readonly maskPolicy: MaskPolicy | null;
+  /** θ_n; null = none */
+  readonly threshold: number | null;
+  /** causal gap floor G on threshold masks; null = off */
+  readonly gapFloor: number | null;
+  /** θ when threshold is null: learned pruning's evalThreshold (default 0.5); null = keep all */
+  readonly fallbackThreshold: number | null;
+}
+
+/** θ a rule thresholds d at: its own, else its fallback, else null (keep all). */
+export function ruleThreshold(rule: FrameRule): number | null {
+  return rule.threshold ?? rule.fallbackThreshold;
+}
+
+/**
+ * m^n of one layer at evaluation (null = keep all): the layer 0 encoder keeps all; else the mask policy when set,
+ * else θ on d (then the gap floor), else keep all. `name` labels a policy's wrong-sized answer.
+ */
+export function decideFrames(rule: FrameRule, input: MaskPolicyInput, name: string): Uint8Array | null {
+  const { layer, scores, upstream, T, B } = input;
+  if (layer === 0) return null;
+  if (rule.maskPolicy !== null) {
+    const m = rule.maskPolicy(input);
+    if (m !== null && m.length !== T * B) {
+      throw new Error(`${name}: mask policy returned ${m.length} entries, expected T·B = ${T * B}`);
+    }
+    return m;
+  }
+  const theta = ruleThreshold(rule);
+  if (scores === null || theta === null) return null;
+  const m = thresholdMask(scores, theta);
+  if (rule.gapFloor !== null) applyGapFloor(m, upstream, T, B, rule.gapFloor);
+  return m;
 }
 
 /** M^n = M^{n-1} ⊙ m^n, with null meaning all ones. */

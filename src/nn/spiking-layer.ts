@@ -13,7 +13,14 @@ import type { Rng } from "../util/rng.js";
 import { type BufferPool, newPool } from "./buffers.js";
 import { BatchNorm } from "./batchnorm.js";
 import { Conv2d } from "./conv2d.js";
-import { applyGapFloor, combineMasks, type FrameScorer, type MaskPolicy, thresholdMask } from "./frame-gate.js";
+import {
+  combineMasks,
+  DEFAULT_EVAL_THRESHOLD,
+  decideFrames,
+  type FrameRule,
+  type FrameScorer,
+  type MaskPolicy,
+} from "./frame-gate.js";
 import { Lif, type LifOptions } from "./lif.js";
 import { Linear } from "./linear.js";
 import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
@@ -27,7 +34,7 @@ export interface LearnedPruningOptions {
   lambda: number;
   /** target keep rate ρ */
   rho: number;
-  /** θ used at evaluation when none is set (default 0.5) */
+  /** θ used at evaluation when none is set (default DEFAULT_EVAL_THRESHOLD) */
   evalThreshold?: number;
 }
 
@@ -257,7 +264,18 @@ export class SpikingLayer implements Module {
     return this.dropout !== null || this.synapse.lastPath === "dense";
   }
 
-  /** m^n for this layer, or null for "keep all". */
+  /** How this layer decides its frames at evaluation (PrunedRunner and the stream runner read it too). */
+  frameRule(): FrameRule {
+    const lp = this.opts.learnedPruning;
+    return {
+      maskPolicy: this.maskPolicy,
+      threshold: this.threshold,
+      gapFloor: this.gapFloor,
+      fallbackThreshold: lp ? (lp.evalThreshold ?? DEFAULT_EVAL_THRESHOLD) : null,
+    };
+  }
+
+  /** m^n for this layer, or null for "keep all": sampled from d when learned pruning trains, else decideFrames. */
   private frameDecision(
     d: Float32Array | null,
     upstream: Uint8Array | null,
@@ -266,24 +284,14 @@ export class SpikingLayer implements Module {
     ctx: Context,
     binary: boolean,
   ): Uint8Array | null {
-    if (this.opts.index === 0) return null;
-    if (this.maskPolicy !== null) {
-      const m = this.maskPolicy({ layer: this.opts.index, scores: d, activity: this.activity, upstream, T, B });
-      if (m !== null && m.length !== T * B) {
-        throw new Error(`${this.opts.name}: mask policy returned ${m.length} entries, expected T·B = ${T * B}`);
-      }
+    const index = this.opts.index;
+    if (binary && ctx.training && index > 0 && this.maskPolicy === null && this.threshold === null) {
+      const m = new Uint8Array(d!.length);
+      for (let r = 0; r < d!.length; r++) m[r] = ctx.rng.uniform() < d![r]! ? 1 : 0;
       return m;
     }
-    if (d === null) return null;
-    let m: Uint8Array | null = null;
-    if (this.threshold !== null) m = thresholdMask(d, this.threshold);
-    else if (binary && ctx.training) {
-      m = new Uint8Array(d.length);
-      for (let r = 0; r < d.length; r++) m[r] = ctx.rng.uniform() < d[r]! ? 1 : 0;
-      return m;
-    } else if (binary) m = thresholdMask(d, this.opts.learnedPruning!.evalThreshold ?? 0.5);
-    if (m !== null && this.gapFloor !== null) applyGapFloor(m, upstream, T, B, this.gapFloor);
-    return m;
+    const input = { layer: index, scores: d, activity: this.activity, upstream, T, B };
+    return decideFrames(this.frameRule(), input, this.opts.name);
   }
 
   /** λ(mean d − ρ)² of the last forward (0 without learned pruning). */
