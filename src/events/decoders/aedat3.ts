@@ -1,14 +1,13 @@
 import { sensorFromChipName } from "../sensors.js";
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
-import { asciiBytes, i16le, i32le, indexOfBytes, latin1 } from "./bytes.js";
+import { asciiBytes, i16le, i32le, indexOfBytes, latin1, WordReader } from "./bytes.js";
 
 const END_HEADER = asciiBytes("#!END-HEADER\r\n");
 const MAX_HEADER_BYTES = 1 << 20;
 /** Largest packet payload accepted (capacity × size); anything bigger is a corrupt header. */
 const MAX_PACKET_BYTES = 1 << 30;
 export const AEDAT3_PACKET_HEADER_BYTES = 28;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export const AEDAT3_POLARITY_EVENT = 1;
 
 /**
@@ -24,21 +23,7 @@ export class Aedat3Decoder extends ChunkDecoderBase {
   private polarityPackets = 0;
   private invalidDropped = 0;
 
-  private scratch = new Int32Array(0);
-
-  /** `bytes` bytes of buf from `pos` as little-endian int32 words: a view when aligned, else an aligned copy. */
-  private wordsOf(buf: Uint8Array, pos: number, bytes: number): Int32Array {
-    const at = buf.byteOffset + pos;
-    if (LITTLE_ENDIAN && at % 4 === 0) return new Int32Array(buf.buffer, at, bytes >> 2);
-    if (this.scratch.length < bytes >> 2) this.scratch = new Int32Array(Math.max(bytes >> 2, this.scratch.length * 2));
-    const w = this.scratch.subarray(0, bytes >> 2);
-    if (LITTLE_ENDIAN) {
-      new Uint8Array(w.buffer, 0, bytes).set(buf.subarray(pos, pos + bytes));
-    } else {
-      for (let i = 0; i < bytes >> 2; i++) w[i] = i32le(buf, pos + 4 * i);
-    }
-    return w;
-  }
+  private readonly reader = new WordReader();
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     const end = indexOfBytes(buf, END_HEADER);
@@ -115,7 +100,7 @@ export class Aedat3Decoder extends ChunkDecoderBase {
         this.polarityPackets++;
         out.reserve(number);
         // read the packet as little-endian 32-bit words (2 loads per event instead of 8 byte loads)
-        const words = this.wordsOf(buf, pos, number * 8);
+        const words = this.reader.words(buf, pos, number * 8);
         const r = decodePolarityWords(
           words,
           number,

@@ -64,3 +64,25 @@ export function isPrintableLine(b: Uint8Array, start: number, end: number): bool
   }
   return true;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Little-endian 32-bit words of byte ranges: a view when the range is 4-aligned, else an aligned copy in a scratch
+ * buffer kept between calls (reading words instead of bytes halves or quarters the loads in the hot loops).
+ */
+export class WordReader {
+  private scratch = new Int32Array(0);
+
+  /** `bytes` (a multiple of 4) bytes of buf from `pos` as int32 words; valid until the next call. */
+  words(buf: Uint8Array, pos: number, bytes: number): Int32Array {
+    const at = buf.byteOffset + pos;
+    const n = bytes >> 2;
+    if (LITTLE_ENDIAN && at % 4 === 0) return new Int32Array(buf.buffer, at, n);
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, this.scratch.length * 2));
+    const w = this.scratch.subarray(0, n);
+    if (LITTLE_ENDIAN) new Uint8Array(w.buffer, 0, bytes).set(buf.subarray(pos, pos + bytes));
+    else for (let i = 0; i < n; i++) w[i] = i32le(buf, pos + 4 * i);
+    return w;
+  }
+}

@@ -1,5 +1,6 @@
+import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
-import { latin1 } from "./bytes.js";
+import { latin1, WordReader } from "./bytes.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -82,6 +83,139 @@ function typeSize(type: string): number {
   throw new Error(`field type "${type}" is not supported`);
 }
 
+/** An integer field of at most 32 bits inside one little-endian 32-bit word of the record: see WordLayout. */
+interface WordField {
+  word: number;
+  l: number;
+  r: number;
+  m: number;
+}
+
+/** How to read `f` from 32-bit words of a record, or null when it does not fit (float, big-endian, straddles). */
+function wordField(f: Field | undefined): WordField | null {
+  if (f === undefined || f.kind === "f" || (!f.le && f.size > 1) || f.size > 4) return null;
+  const sh = (f.offset & 3) * 8;
+  const bits = f.size * 8;
+  if (sh + bits > 32) return null;
+  return {
+    word: f.offset >> 2,
+    l: 32 - sh - bits,
+    r: 32 - bits,
+    m: f.kind === "i" || bits === 32 ? -1 : 2 ** bits - 1,
+  };
+}
+
+/**
+ * Where decodeRecordWords finds each field in a record of 32-bit words: an integer field is
+ * v = ((w[o + word] << l) >> r) & m (m = -1 for signed, 2^bits - 1 for unsigned, 0 for a missing field); t adds
+ * (w[o + tHi], made unsigned with tHiFix) × tHiScale for 64-bit integers and reads its low part unsigned with tLoU.
+ */
+interface WordLayout {
+  stride: number;
+  t: WordField;
+  tHi: number;
+  tHiScale: number;
+  tHiFix: number;
+  tLoU: boolean;
+  x: WordField;
+  y: WordField;
+  p: WordField;
+}
+
+const ABSENT: WordField = { word: 0, l: 0, r: 0, m: 0 };
+
+function wordLayout(f: Partial<Record<"t" | "x" | "y" | "p", Field>>, itemsize: number): WordLayout | null {
+  const ft = f.t!;
+  const t64 = ft.kind !== "f" && ft.le && ft.size === 8 && ft.offset % 4 === 0;
+  const t = t64 ? { word: ft.offset >> 2, l: 0, r: 0, m: -1 } : wordField(ft);
+  const x = wordField(f.x);
+  const y = f.y ? wordField(f.y) : ABSENT;
+  const p = f.p ? wordField(f.p) : ABSENT;
+  if (itemsize % 4 !== 0 || t === null || x === null || y === null || p === null) return null;
+  return {
+    stride: itemsize >> 2,
+    t,
+    tHi: t64 ? t.word + 1 : t.word,
+    tHiScale: t64 ? 4294967296 : 0,
+    tHiFix: t64 && ft.kind === "u" ? 4294967296 : 0,
+    tLoU: t64 || (ft.kind === "u" && ft.size === 4),
+    x,
+    y,
+    p,
+  };
+}
+
+interface WordState {
+  last: number;
+  mx: number;
+  my: number;
+  unsorted: boolean;
+  /** raw coordinates of the record decodeRecordWords stopped at */
+  badX: number;
+  badY: number;
+}
+
+/**
+ * The hot loop over records [i, n) (kept a small standalone function so V8 optimises it well): writes each into
+ * out at k0 + index. Returns the index of the first record outside the sensor (or, with strict, earlier in time
+ * than the one before), having written only its t, or -1.
+ */
+function decodeRecordWords(
+  w: Int32Array,
+  i: number,
+  n: number,
+  L: WordLayout,
+  out: EventBuilder,
+  k0: number,
+  W: number,
+  H: number,
+  strict: boolean,
+  st: WordState,
+): number {
+  const T = out.t;
+  const X = out.x;
+  const Y = out.y;
+  const P = out.p;
+  const stride = L.stride;
+  const { word: tw, l: tl, r: tr, m: tm } = L.t;
+  const { tHi, tHiScale, tHiFix, tLoU } = L;
+  const { word: xo, l: xl, r: xr, m: xm } = L.x;
+  const { word: yo, l: yl, r: yr, m: ym } = L.y;
+  const { word: po, l: pl, r: pr, m: pm } = L.p;
+  let { last, mx, my } = st;
+  for (let o = i * stride; i < n; i++, o += stride) {
+    const v = ((w[o + tw]! << tl) >> tr) & tm;
+    const hi = w[o + tHi]!;
+    const t = (hi < 0 ? hi + tHiFix : hi) * tHiScale + (tLoU ? v >>> 0 : v);
+    const x = ((w[o + xo]! << xl) >> xr) & xm;
+    const y = ((w[o + yo]! << yl) >> yr) & ym;
+    const p = ((w[o + po]! << pl) >> pr) & pm;
+    if (!(x >= 0 && y >= 0 && x < W && y < H) || t < last) {
+      if (!(x >= 0 && y >= 0 && x < W && y < H) || strict) {
+        T[k0 + i] = t;
+        st.badX = x;
+        st.badY = y;
+        st.last = last;
+        st.mx = mx;
+        st.my = my;
+        return i;
+      }
+      st.unsorted = true;
+    }
+    last = t;
+    if (x > mx) mx = x;
+    if (y > my) my = y;
+    T[k0 + i] = t;
+    X[k0 + i] = x;
+    Y[k0 + i] = y;
+    P[k0 + i] = p > 0 ? 1 : 0;
+  }
+  st.last = last;
+  st.mx = mx;
+  st.my = my;
+  return -1;
+}
+
 /**
  * NumPy .npy (format 1.x, 2.x, 3.x) holding a 1-D structured array of events (Tonic's layout: fields t, x, y, p;
  * any order, offsets, integer or float types, either byte order). Missing y or p fields read as 0 (audio data).
@@ -95,6 +229,7 @@ export class NpyDecoder extends ChunkDecoderBase {
   private seen = 0;
   /** scratch columns for x, y, p */
   private cols = new Float64Array(0);
+  private readonly reader = new WordReader();
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     if (buf.length < 12) {
@@ -199,6 +334,55 @@ export class NpyDecoder extends ChunkDecoderBase {
     this.itemsize = itemsize;
   }
 
+  /**
+   * The fast path for little-endian integer records whose fields each sit inside one 32-bit word (t may also be a
+   * 4-aligned 64-bit integer): one pass over the records as words, no float scratch columns. Returns false (having
+   * done nothing) for other layouts, which take the DataView path.
+   */
+  private parseWords(buf: Uint8Array, pos: number, n: number, base: number): boolean {
+    const layout = wordLayout(this.fields!, this.itemsize);
+    if (layout === null) return false;
+    const w = this.reader.words(buf, pos, n * this.itemsize);
+    const out = this.out;
+    const [W, H] = this.sensorLimits();
+    const st: WordState = { last: this.lastT, mx: this.maxX, my: this.maxY, unsorted: false, badX: 0, badY: 0 };
+    const k0 = out.length;
+    for (let i = 0; i < n; ) {
+      const bad = decodeRecordWords(w, i, n, layout, out, k0, W, H, this.strictTime, st);
+      if (bad < 0) break;
+      // the record that broke a rule: report it like the DataView path (throws unless only time went back)
+      const at = base + pos + bad * this.itemsize;
+      const k = k0 + bad;
+      this.maxX = st.mx;
+      this.maxY = st.my;
+      // an unsigned 32-bit coordinate of 2^31 or more reads negative in the kernel
+      const ux = this.fields!.x!.kind === "u";
+      const uy = this.fields!.y?.kind === "u";
+      this.checkRecord(at, out.t[k]!, ux ? st.badX >>> 0 : st.badX, uy ? st.badY >>> 0 : st.badY, st.last);
+      i = bad + 1;
+    }
+    if (st.unsorted) this.timeSorted = false;
+    this.lastT = st.last;
+    this.maxX = st.mx;
+    this.maxY = st.my;
+    out.length = k0 + n;
+    this.seen += n;
+    return true;
+  }
+
+  /** The rules one record breaks, in the order the DataView path checks them (throws, or notes unsorted time). */
+  private checkRecord(at: number, t: number, x: number, y: number, last: number): void {
+    if (!(x >= 0 && y >= 0 && x < 65536 && y < 65536)) {
+      this.fail(at, `coordinates (x ${x}, y ${y}) are not integers in 0..65535`);
+    }
+    if (t < last) {
+      this.lastT = last;
+      this.timeWentBack(at, t);
+    }
+    const [W, H] = this.sensorLimits();
+    if (x >= W || y >= H) this.outOfSensor(at, x, y);
+  }
+
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = 0;
     if (this.fields === null) {
@@ -217,6 +401,7 @@ export class NpyDecoder extends ChunkDecoderBase {
     }
     const out = this.out;
     out.reserve(n);
+    if (size % 4 === 0 && this.parseWords(buf, pos, n, base)) return end;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const [W, H] = this.sensorLimits();
     if (this.cols.length < 3 * n) this.cols = new Float64Array(Math.max(3 * n, 1024));
