@@ -68,11 +68,24 @@ export function isPrintableLine(b: Uint8Array, start: number, end: number): bool
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * Little-endian 32-bit words of byte ranges: a view when the range is 4-aligned, else an aligned copy in a scratch
+ * Little-endian 32-bit (or 16-bit) words of byte ranges: a view when the range is 4-aligned, else an aligned copy in a scratch
  * buffer kept between calls (reading words instead of bytes halves or quarters the loads in the hot loops).
  */
 export class WordReader {
   private scratch = new Int32Array(0);
+  private scratch16 = new Uint16Array(0);
+
+  /** `bytes` (even) bytes of buf from `pos` as little-endian uint16 words; valid until the next call. */
+  halfWords(buf: Uint8Array, pos: number, bytes: number): Uint16Array {
+    const at = buf.byteOffset + pos;
+    const n = bytes >> 1;
+    if (LITTLE_ENDIAN && at % 2 === 0) return new Uint16Array(buf.buffer, at, n);
+    if (this.scratch16.length < n) this.scratch16 = new Uint16Array(Math.max(n, this.scratch16.length * 2));
+    const w = this.scratch16.subarray(0, n);
+    if (LITTLE_ENDIAN) new Uint8Array(w.buffer, 0, bytes).set(buf.subarray(pos, pos + bytes));
+    else for (let i = 0; i < n; i++) w[i] = u16le(buf, pos + 2 * i);
+    return w;
+  }
 
   /** `bytes` (a multiple of 4) bytes of buf from `pos` as int32 words; valid until the next call. */
   words(buf: Uint8Array, pos: number, bytes: number): Int32Array {

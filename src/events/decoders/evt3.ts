@@ -1,3 +1,4 @@
+import { WordReader } from "./bytes.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /** Decoder state carried across words and chunks. */
@@ -19,12 +20,39 @@ interface Evt3State {
   stopX: number;
 }
 
+/** Events each 16-bit EVT 3.0 word yields: 1 for ADDR_X, the set bits of a VECT_12 / VECT_8 mask, else 0. */
+let eventsPerWord: Uint8Array | null = null;
+
+function eventsPerWordTable(): Uint8Array {
+  if (eventsPerWord) return eventsPerWord;
+  const tab = new Uint8Array(65536);
+  for (let w = 0; w < 65536; w++) {
+    const type = w >>> 12;
+    let bits = type === 0x4 ? w & 0xfff : type === 0x5 ? w & 0xff : 0;
+    let n = type === 0x2 ? 1 : 0;
+    for (; bits !== 0; bits &= bits - 1) n++;
+    tab[w] = n;
+  }
+  eventsPerWord = tab;
+  return tab;
+}
+
+/** The number of events words [j, end) hold at most (exactly, when no word breaks a rule): sizes the output once. */
+function countEvents(w: Uint16Array): number {
+  const tab = eventsPerWordTable();
+  let n = 0;
+  for (let i = 0; i < w.length; i++) n += tab[w[i]!]!;
+  return n;
+}
+
 /**
- * The hot loop over EVT 3.0 words [j, end). Stops early when fewer than 12 output slots remain or at the first
- * word that breaks a rule (reported in st.stop); returns the position of the word it stopped at.
+ * The hot loop over EVT 3.0 words [j, end) (as 16-bit words w[j >> 1 ...]; j counts bytes). Stops early when fewer
+ * than 12 output slots remain or at the first word that breaks a rule (reported in st.stop); returns the byte
+ * position of the word it stopped at. Per-word work is kept small: the row's x limit is set when y changes (so an
+ * event checks one bound), the time order is checked once per time change, type counts live in locals.
  */
 function runWords(
-  buf: Uint8Array,
+  w: Uint16Array,
   j: number,
   end: number,
   st: Evt3State,
@@ -39,40 +67,28 @@ function runWords(
 ): number {
   let { y, baseX, pol, timeHigh, t, last, mx, my, k } = st;
   let tHighUs = st.wraps * 16777216 + timeHigh * 4096;
+  // x must stay below xLimit: W on a row inside the sensor, 0 (every x fails) on a row outside it
+  let xLimit = y < H ? W : 0;
+  // the time changed since the last event: check its order at the next event
+  let timeMoved = true;
+  let nY = 0;
+  let nX = 0;
+  let nBase = 0;
+  let n12 = 0;
+  let n8 = 0;
+  let nLow = 0;
+  let nHigh = 0;
   const cap = T.length - 12;
+  const stopAt = end >> 1;
+  let i = j >> 1;
   st.stop = 0;
-  for (; j < end && k <= cap; j += 2) {
-    const w = buf[j]! | (buf[j + 1]! << 8);
-    const type = w >>> 12;
-    counts[type]!++;
+  for (; i < stopAt && k <= cap; i++) {
+    const word = w[i]!;
+    const type = word >>> 12;
     if (type === 0x2) {
-      const x = w & 0x7ff;
-      if (t < last) {
-        if (strict) {
-          st.stop = 1;
-          break;
-        }
-        st.unsorted = true;
-      }
-      if (x >= W || y >= H) {
-        st.stop = 2;
-        st.stopX = x;
-        break;
-      }
-      last = t;
-      if (x > mx) mx = x;
-      if (y > my) my = y;
-      T[k] = t;
-      X[k] = x;
-      Y[k] = y;
-      P[k] = (w >>> 11) & 1;
-      k++;
-    } else if (type === 0x0) {
-      y = w & 0x7ff;
-    } else if (type === 0x4 || type === 0x5) {
-      const bits = type === 0x4 ? 12 : 8;
-      const mask = w & (type === 0x4 ? 0xfff : 0xff);
-      if (mask !== 0) {
+      nX++;
+      const x = word & 0x7ff;
+      if (timeMoved) {
         if (t < last) {
           if (strict) {
             st.stop = 1;
@@ -80,13 +96,48 @@ function runWords(
           }
           st.unsorted = true;
         }
+        last = t;
+        timeMoved = false;
+      }
+      if (x >= xLimit) {
+        st.stop = 2;
+        st.stopX = x;
+        break;
+      }
+      if (x > mx) mx = x;
+      if (y > my) my = y;
+      T[k] = t;
+      X[k] = x;
+      Y[k] = y;
+      P[k] = (word >>> 11) & 1;
+      k++;
+    } else if (type === 0x0) {
+      nY++;
+      y = word & 0x7ff;
+      xLimit = y < H ? W : 0;
+    } else if (type === 0x4 || type === 0x5) {
+      const bits = type === 0x4 ? 12 : 8;
+      const mask = word & (type === 0x4 ? 0xfff : 0xff);
+      if (type === 0x4) n12++;
+      else n8++;
+      if (mask !== 0) {
+        if (timeMoved) {
+          if (t < last) {
+            if (strict) {
+              st.stop = 1;
+              break;
+            }
+            st.unsorted = true;
+          }
+          last = t;
+          timeMoved = false;
+        }
         const top = baseX + 31 - Math.clz32(mask);
-        if (top >= W || y >= H) {
+        if (top >= xLimit) {
           st.stop = 2;
           st.stopX = top;
           break;
         }
-        last = t;
         if (top > mx) mx = top;
         if (y > my) my = y;
         for (let m = mask, b = 0; m !== 0; m >>>= 1, b++) {
@@ -101,22 +152,33 @@ function runWords(
       }
       baseX += bits;
     } else if (type === 0x3) {
-      baseX = w & 0x7ff;
-      pol = (w >>> 11) & 1;
+      nBase++;
+      baseX = word & 0x7ff;
+      pol = (word >>> 11) & 1;
     } else if (type === 0x6) {
-      t = tHighUs + (w & 0xfff);
+      nLow++;
+      t = tHighUs + (word & 0xfff);
+      timeMoved = true;
     } else if (type === 0x8) {
-      const th = w & 0xfff;
+      nHigh++;
+      const th = word & 0xfff;
       if (th < timeHigh) st.wraps++;
       timeHigh = th;
       tHighUs = st.wraps * 16777216 + timeHigh * 4096;
       t = tHighUs + (t % 4096);
+      timeMoved = true;
     } else if (type !== 0x7 && type !== 0xa && type !== 0xe && type !== 0xf) {
-      counts[type]!--;
       st.stop = 3;
       break;
     }
   }
+  counts[0] += nY;
+  counts[2] += nX;
+  counts[3] += nBase;
+  counts[4] += n12;
+  counts[5] += n8;
+  counts[6] += nLow;
+  counts[8] += nHigh;
   st.y = y;
   st.baseX = baseX;
   st.pol = pol;
@@ -126,7 +188,7 @@ function runWords(
   st.mx = mx;
   st.my = my;
   st.k = k;
-  return j;
+  return i << 1;
 }
 
 /**
@@ -152,6 +214,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     stopX: 0,
   };
   readonly wordCounts = new Uint32Array(16);
+  private readonly reader = new WordReader();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     const pos = this.takeHeader(buf, base, final);
@@ -162,24 +225,26 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const out = this.out;
     const st = this.st;
     const [W, H] = this.sensorLimits();
-    // real recordings have about one event per two words; grow when vectors make more
-    out.reserve(Math.max(1024, words >> 1) + 12);
-    for (let j = pos; j < end; ) {
+    const w = this.reader.halfWords(buf, pos, end - pos);
+    // room for exactly the events these words hold: no growing, no copy when the stream is handed out
+    out.reserve(countEvents(w) + 12);
+    const n = end - pos;
+    for (let j = 0; j < n; ) {
       st.k = out.length;
-      j = runWords(buf, j, end, st, out.t, out.x, out.y, out.p, W, H, this.strictTime, this.wordCounts);
+      j = runWords(w, j, n, st, out.t, out.x, out.y, out.p, W, H, this.strictTime, this.wordCounts);
       out.length = st.k;
+      const at = base + pos + j;
       if (st.stop === 1) {
         this.lastT = st.last;
-        this.timeWentBack(base + j, st.t);
+        this.timeWentBack(at, st.t);
       } else if (st.stop === 2) {
         this.lastT = st.last;
         this.maxX = st.mx;
-        this.checkSensor();
-        this.outOfSensor(base + j, st.stopX, st.y);
+        this.outOfSensor(at, st.stopX, st.y);
       } else if (st.stop === 3) {
-        this.fail(base + j, `word type 0x${(buf[j + 1]! >> 4).toString(16)} is not defined in EVT 3.0`);
-      } else if (j < end) {
-        out.reserve(Math.max(1024, (end - j) >> 1) + 12);
+        this.fail(at, `word type 0x${(w[j >> 1]! >>> 12).toString(16)} is not defined in EVT 3.0`);
+      } else if (j < n) {
+        out.reserve(Math.max(1024, (n - j) >> 1) + 12);
       }
     }
     if (st.unsorted) this.timeSorted = false;
