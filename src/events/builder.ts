@@ -53,6 +53,7 @@ export class EventBuilder {
     const n = this.length;
     const cap = this.t.length;
     this.length = 0;
+    if (n === 0) return emptyStream(sensor); // keep the arrays: nothing to hand out
     if (n < cap * 0.75) {
       // copy out and keep the arrays for the next chunk
       return { t: this.t.slice(0, n), x: this.x.slice(0, n), y: this.y.slice(0, n), p: this.p.slice(0, n), sensor };
@@ -70,4 +71,8 @@ export class EventBuilder {
     this.p = new Uint8Array(0);
     return out;
   }
+}
+
+function emptyStream(sensor: SensorSize): EventStream {
+  return { t: new Float64Array(0), x: new Uint16Array(0), y: new Uint16Array(0), p: new Uint8Array(0), sensor };
 }

@@ -42,19 +42,28 @@ export class DatDecoder extends PercentHeaderDecoder {
     let last = this.lastT;
     let mx = this.maxX;
     let my = this.maxY;
+    // the wrap state lives in locals inside the loop (fields would be stored back on every record)
+    let lastRaw = this.lastRaw;
+    let tHigh = this.wraps * 4294967296;
     for (let j = pos; j < end; j += 8) {
       const raw = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
-      const a = (buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24)) >>> 0;
-      if (raw < this.lastRaw && this.lastRaw - raw > 2147483648) this.wraps++;
-      this.lastRaw = raw;
-      const t = this.wraps * 4294967296 + raw;
+      const a = buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24);
+      if (raw < lastRaw && lastRaw - raw > 2147483648) {
+        this.wraps++;
+        tHigh = this.wraps * 4294967296;
+      }
+      lastRaw = raw;
+      const t = tHigh + raw;
       const x = a & 0x3fff;
       const y = (a >>> 14) & 0x3fff;
-      if (t < last) {
-        this.lastT = last;
-        this.timeWentBack(base + j, t);
+      if (t < last || x >= W || y >= H) {
+        this.lastRaw = lastRaw;
+        if (t < last) {
+          this.lastT = last;
+          this.timeWentBack(base + j, t);
+        }
+        if (x >= W || y >= H) this.outOfSensor(base + j, x, y);
       }
-      if (x >= W || y >= H) this.outOfSensor(base + j, x, y);
       last = t;
       if (x > mx) mx = x;
       if (y > my) my = y;
@@ -65,6 +74,7 @@ export class DatDecoder extends PercentHeaderDecoder {
       k++;
     }
     out.length = k;
+    this.lastRaw = lastRaw;
     this.lastT = last;
     this.maxX = mx;
     this.maxY = my;
