@@ -1,7 +1,7 @@
 import { EventFormatError } from "../errors.js";
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
-import { i32le, latin1, u16le, u32le } from "./bytes.js";
+import { i32le, latin1, u16le, u32le, WordReader } from "./bytes.js";
 import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
@@ -89,6 +89,13 @@ export class Aedat4Decoder extends ChunkDecoderBase {
   private eventStreams = new Set<number>();
   private packets = 0;
   private eventPackets = 0;
+  /** output buffer for decompressed packets, reused (grown) across packets */
+  private scratch = new Uint8Array(0);
+  private readonly scratchOf = (bytes: number): Uint8Array => {
+    if (this.scratch.length < bytes) this.scratch = new Uint8Array(Math.max(bytes, this.scratch.length * 2));
+    return this.scratch;
+  };
+  private readonly reader = new WordReader();
 
   streamInfo(): Aedat4StreamInfo[] {
     return this.streams;
@@ -132,7 +139,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
   private decompress(payload: Uint8Array, at: number): Uint8Array {
     try {
       if (this.compression === 0) return payload;
-      if (this.compression <= 2) return lz4DecompressFrame(payload);
+      if (this.compression <= 2) return lz4DecompressFrame(payload, this.scratchOf);
       return zstdDecompressFrame(payload);
     } catch (e) {
       if (e instanceof EventFormatError) throw e;
@@ -166,18 +173,21 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     let last = this.lastT;
     let mx = this.maxX;
     let my = this.maxY;
-    for (let j = vec + 4, end = vec + 4 + 16 * n; j < end; j += 16) {
-      const lo = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
-      const hi = buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24);
-      const t = hi * 4294967296 + lo;
-      const x = ((buf[j + 8]! | (buf[j + 9]! << 8)) << 16) >> 16;
-      const y = ((buf[j + 10]! | (buf[j + 11]! << 8)) << 16) >> 16;
-      if (t < last) {
-        this.lastT = last;
-        this.timeWentBack(at, t);
+    // the 16-byte structs as 4 little-endian words: t low, t high, y << 16 | x, polarity byte
+    const w = this.reader.words(buf, vec + 4, 16 * n);
+    for (let q = 0, end = 4 * n; q < end; q += 4) {
+      const t = w[q + 1]! * 4294967296 + (w[q]! >>> 0);
+      const xy = w[q + 2]!;
+      const x = (xy << 16) >> 16;
+      const y = xy >> 16;
+      if (t < last || x < 0 || y < 0 || x >= W || y >= H) {
+        if (t < last) {
+          this.lastT = last;
+          this.timeWentBack(at, t);
+        }
+        if (x < 0 || y < 0) this.fail(at, `event ${k - k0} of the packet has negative coordinates (${x}, ${y})`);
+        if (x >= W || y >= H) this.outOfSensor(at, x, y);
       }
-      if (x < 0 || y < 0) this.fail(at, `event ${k - k0} of the packet has negative coordinates (${x}, ${y})`);
-      if (x >= W || y >= H) this.outOfSensor(at, x, y);
       last = t;
       if (x > mx) mx = x;
       if (y > my) my = y;
@@ -185,7 +195,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
       X[k] = x;
       Y[k] = y;
       // branch-free 0/1 (polarity is a coin flip for the branch predictor)
-      P[k] = (buf[j + 12]! + 255) >> 8;
+      P[k] = ((w[q + 3]! & 0xff) + 255) >> 8;
       k++;
     }
     this.maxX = mx;

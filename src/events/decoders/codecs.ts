@@ -1,5 +1,5 @@
 import { decompress as zstdDecompress } from "fzstd";
-import lz4 from "lz4js";
+import { lz4DecodeBlock } from "./lz4.js";
 
 /** Largest decompressed packet accepted (a corrupt size field must not allocate gigabytes). */
 export const MAX_DECOMPRESSED_BYTES = 256 << 20;
@@ -12,10 +12,11 @@ function u32(b: Uint8Array, o: number): number {
 }
 
 /**
- * Decompresses one whole LZ4 frame. lz4js trusts its input, so the frame structure (descriptor, block sizes,
- * end mark) is checked here first and the output is sized from it; throws Error with the reason.
+ * Decompresses one whole LZ4 frame (checksums are not verified). The frame structure (descriptor, block sizes,
+ * end mark) is checked first and the output is sized from it; throws Error with the reason. `scratch` supplies
+ * the output buffer (reused between packets); the result is a view of it.
  */
-export function lz4DecompressFrame(src: Uint8Array): Uint8Array {
+export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => Uint8Array = fresh): Uint8Array {
   if (src.length < 7 || u32(src, 0) !== LZ4_MAGIC) throw new Error("not an LZ4 frame (bad magic)");
   const flg = src[4]!;
   if (flg >> 6 !== 1) throw new Error(`LZ4 frame version ${flg >> 6} is not 1`);
@@ -32,6 +33,7 @@ export function lz4DecompressFrame(src: Uint8Array): Uint8Array {
     pos += 8;
   }
   pos += 1; // header checksum
+  const first = pos;
   let bound = 0;
   for (;;) {
     if (pos + 4 > src.length) throw new Error("LZ4 frame ends before its end mark");
@@ -52,12 +54,28 @@ export function lz4DecompressFrame(src: Uint8Array): Uint8Array {
     bound = declared;
   }
   if (bound > MAX_DECOMPRESSED_BYTES) throw new Error(`LZ4 packet would decompress to ${bound} bytes`);
-  // one spare block of slack: a corrupt block can only overrun into it, which is then reported
-  const dst = new Uint8Array(bound + 1);
-  const n = lz4.decompressFrame(src, dst);
-  if (n > bound) throw new Error("LZ4 data decompresses past its declared size");
+  const dst = scratch(bound);
+  let n = 0;
+  for (pos = first; ; ) {
+    const word = u32(src, pos);
+    pos += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if ((word & 0x80000000) !== 0) {
+      if (size > bound - n) throw new Error("LZ4 data decompresses past its declared size");
+      dst.set(src.subarray(pos, pos + size), n);
+      n += size;
+    } else {
+      n = lz4DecodeBlock(src, pos, pos + size, dst, n, bound, 0);
+    }
+    pos += size + (blockSum ? 4 : 0);
+  }
   if (declared >= 0 && n !== declared) throw new Error(`LZ4 content size ${declared} but ${n} bytes decoded`);
   return dst.subarray(0, n);
+}
+
+function fresh(bytes: number): Uint8Array {
+  return new Uint8Array(bytes);
 }
 
 /** Decompresses one whole zstd frame with fzstd, refusing frames that declare an absurd content size. */

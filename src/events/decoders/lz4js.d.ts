@@ -1,4 +1,4 @@
-// Types for the parts of lz4js (pure-JS LZ4 frame codec, CommonJS, untyped) that the AEDAT 4 decoder uses.
+// Types for lz4js (pure-JS LZ4 frame codec, CommonJS, untyped): the tests compress with it to check our decoder.
 declare module "lz4js" {
   const lz4: {
     /** Decompresses a whole LZ4 frame into `dst`; returns the number of bytes written. */
