@@ -50,7 +50,7 @@ export function lifGapSteps(
         if (gap >= 0) {
           // reset after the last computed frame, then one decay per skipped (zero-current) frame
           const prev = v128.load(ub + (<usize>i << 2));
-          h = v128.bitselect(resetV, f32x4.mul(alphaV, prev), f32x4.gt(prev, vthV));
+          h = v128.bitselect(resetV, f32x4.mul(alphaV, prev), f32x4.ge(prev, vthV));
           for (let s = 0; s < gap; s++) h = f32x4.mul(alphaV, h);
         }
         let c = v128.load(cb + (<usize>i << 2));
@@ -61,7 +61,7 @@ export function lifGapSteps(
         if (rowW != 0) c = f32x4.mul(c, wV);
         const uu = f32x4.add(h, c);
         v128.store(ub + (<usize>i << 2), uu);
-        const bits = v128.and(f32x4.gt(uu, vthV), i32x4.splat(1));
+        const bits = v128.and(f32x4.ge(uu, vthV), i32x4.splat(1));
         const halves = i16x8.narrow_i32x4_u(bits, bits);
         v128.store32_lane(sb + <usize>i, i8x16.narrow_i16x8_u(halves, halves), 0);
       }
@@ -69,7 +69,7 @@ export function lifGapSteps(
         let h: f32 = 0;
         if (gap >= 0) {
           const prev = load<f32>(ub + (<usize>i << 2));
-          h = prev > vth ? resetS : alpha * prev;
+          h = prev >= vth ? resetS : alpha * prev;
           for (let s = 0; s < gap; s++) h = alpha * h;
         }
         let c = load<f32>(cb + (<usize>i << 2));
@@ -77,7 +77,7 @@ export function lifGapSteps(
         if (rowW != 0) c = c * w;
         const uu = h + c;
         store<f32>(ub + (<usize>i << 2), uu);
-        store<u8>(sb + <usize>i, uu > vth ? 1 : 0);
+        store<u8>(sb + <usize>i, uu >= vth ? 1 : 0);
       }
     }
   }

@@ -10,23 +10,23 @@ function lifStep4(cur: usize, spk: usize, u: usize, k: usize, n: i32, s: i32, al
   if (s > 0) h = resetV(v128.load(u + ((k - <usize>n) << 2)), alphaV, vthV, hard);
   const uk = f32x4.add(h, v128.load(cur + (k << 2)));
   v128.store(u + (k << 2), uk);
-  const fired = f32x4.gt(uk, vthV);
+  const fired = f32x4.ge(uk, vthV);
   const bits = v128.and(fired, i32x4.splat(1));
   const halves = i16x8.narrow_i32x4_u(bits, bits);
   v128.store32_lane(spk + k, i8x16.narrow_i16x8_u(halves, halves), 0);
 }
 
-// Membrane left after step t-1 (H[t-1]) recomputed from u[t-1]: the spike is u > vth, so nothing else is stored.
+// Membrane left after step t-1 (H[t-1]) recomputed from u[t-1]: the spike is u >= vth (TA-SNN reference), so nothing else is stored.
 @inline
 function resetV(uPrev: v128, alphaV: v128, vthV: v128, hard: i32): v128 {
-  const fired = f32x4.gt(uPrev, vthV);
+  const fired = f32x4.ge(uPrev, vthV);
   if (hard) return v128.andnot(f32x4.mul(alphaV, uPrev), fired);
   return f32x4.mul(alphaV, v128.bitselect(vthV, uPrev, fired));
 }
 
 @inline
 function resetS(uPrev: f32, alpha: f32, vth: f32, hard: i32): f32 {
-  const fired = uPrev > vth;
+  const fired = uPrev >= vth;
   if (hard) return fired ? 0 : alpha * uPrev;
   return alpha * (fired ? vth : uPrev);
 }
@@ -64,7 +64,7 @@ export function lifForward(
         if (s > 0) h = resetS(load<f32>(u + ((k - <usize>n) << 2)), alpha, vth, hard);
         const uk = h + load<f32>(cur + (k << 2));
         store<f32>(u + (k << 2), uk);
-        store<u8>(spk + k, uk > vth ? 1 : 0);
+        store<u8>(spk + k, uk >= vth ? 1 : 0);
       }
     }
   }

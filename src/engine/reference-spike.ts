@@ -187,7 +187,7 @@ function lifForward(current: Float32Array, spikes: Uint8Array, u: Float32Array, 
     for (let i = 0; i < p.n; i++) {
       const k = t * p.n + i;
       const uk = f32(h[i]! + current[k]!);
-      const s = uk > vth;
+      const s = uk >= vth;
       u[k] = uk;
       spikes[k] = s ? 1 : 0;
       h[i] = p.reset === "soft" ? f32(alpha * (s ? vth : uk)) : s ? 0 : f32(alpha * uk);

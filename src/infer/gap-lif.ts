@@ -136,7 +136,7 @@ export class GapLif {
         let h = 0;
         if (gap >= 0) {
           const prev = u[base + i]!;
-          h = prev > vth ? resetValue : f32(alpha * prev);
+          h = prev >= vth ? resetValue : f32(alpha * prev);
           for (let s = 0; s < gap && h !== 0; s++) h = f32(alpha * h);
         }
         let c = cur[k * n + i]!;
@@ -144,7 +144,7 @@ export class GapLif {
         if (rowWeights !== null) c = f32(c * rowWeights[k]!);
         const uu = f32(h + c);
         u[base + i] = uu;
-        spk[k * n + i] = uu > vth ? 1 : 0;
+        spk[k * n + i] = uu >= vth ? 1 : 0;
       }
     }
   }

@@ -252,7 +252,9 @@ function validate(c: ModelConfig, source: string): void {
   if (c.layers[c.layers.length - 1]!.out !== c.classes) {
     fail(`layers[${c.layers.length - 1}].out`, `the number of classes (${c.classes})`, c.layers.at(-1)!.out);
   }
-  num("lif.alpha", c.lif.alpha, 0, 1);
+  // α < 1: with α = 1 the soft reset leaves H = Vth, so a frame with no input would fire (U >= Vth), and pruned
+  // inference could no longer skip dropped frames
+  num("lif.alpha", c.lif.alpha, 0, 0.999999);
   num("lif.vth", c.lif.vth, 1e-9);
   oneOf("lif.surrogate", c.lif.surrogate, ["rect", "sigmoid", "atan"]);
   num("lif.surrogateWidth", c.lif.surrogateWidth, 1e-9);

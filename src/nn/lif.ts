@@ -1,6 +1,6 @@
 /**
  * Leaky integrate-and-fire neurons over a whole [T, B, ...] current (method.md):
- *   U[t] = H[t-1] + I[t],  S[t] = step(U[t] - Vth),  H[t] = α·(Vth·S + U·(1 - S)) (soft) or α·U·(1 - S) (hard)
+ *   U[t] = H[t-1] + I[t],  S[t] = 1[U[t] >= Vth] (as the TA-SNN reference code),  H[t] = α·(Vth·S + U·(1 - S)) (soft) or α·U·(1 - S) (hard)
  * Output: spikes as 0/1 floats plus their active positions per frame (Seq.spikes) for the next layer's
  * event-driven kernels. PLIF: α = sigmoid(w) with w learned (one per layer, named "<prefix>.w").
  * `smoothTwin` replaces the step by the surrogate's smooth function (gradient tests only; no spike list then).
