@@ -6,6 +6,9 @@ import { availableParallelism } from "node:os";
 import { useEngine } from "../engine/current.js";
 import { createReferenceEngine, createWasmEngine } from "../engine/index.js";
 
+/** Worker threads beyond this only cost memory (each holds its own wasm instance) and start-up time. */
+export const MAX_THREADS = 64;
+
 let closeActive: (() => void) | null = null;
 
 /** Starts the engine and returns its thread count; call `releaseEngine` when done (stops worker threads). */
@@ -17,7 +20,12 @@ export async function selectEngine(threads: number | undefined, kind: string = "
   }
   if (kind !== "wasm") throw new Error(`--engine ${kind}: expected wasm or reference`);
   const n = threads ?? Math.min(2, availableParallelism());
-  if (!(n >= 1)) throw new Error(`--threads ${threads}: expected at least 1`);
+  if (!(n >= 1 && n <= MAX_THREADS)) {
+    throw new Error(
+      `--threads ${threads}: expected 1..${MAX_THREADS} (this machine has ${availableParallelism()} cores; ` +
+        "results are bit-identical per thread count, so more threads than cores is allowed up to the maximum)",
+    );
+  }
   const e = await createWasmEngine({ threads: n });
   useEngine(e);
   closeActive = () => e.close();

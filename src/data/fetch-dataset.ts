@@ -8,6 +8,7 @@ import { cacheDir } from "../util/paths.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ProgressBar } from "../util/progress.js";
 import { extractArchive } from "./archive/extract.js";
+import { DEFAULT_MAX_EXTRACT_BYTES } from "./archive/safe-path.js";
 import type { ExtractProgress } from "./archive/tar.js";
 import { type DownloadOptions, downloadFile } from "./download/fetch-file.js";
 import type { DatasetSpec, Resource } from "./registry.js";
@@ -25,6 +26,8 @@ export interface FetchDatasetOptions
    * also RAZOR_SNN_MIRROR). The MD5 checks stay the same.
    */
   mirror?: string;
+  /** most bytes one archive may unpack to (default: extractCap of the resource; also RAZOR_SNN_MAX_EXTRACT_BYTES) */
+  maxExtractBytes?: number;
 }
 
 export interface FetchedResource {
@@ -58,7 +61,9 @@ export async function fetchDataset(
     let extractedFiles = 0;
     if (r.extract !== "none") {
       log(`${spec.name}: extracting ${r.file} into ${root}`);
-      const res = await extractArchive(dest, root, r.extract, extractionBar(r, opts.progress !== false));
+      const res = await extractArchive(dest, root, r.extract, extractionBar(r, opts.progress !== false), {
+        maxBytes: opts.maxExtractBytes ?? envCap() ?? extractCap(r),
+      });
       extractedFiles = res.files;
       for (const s of res.skipped) log(`  skipped ${s}`);
     }
@@ -101,4 +106,20 @@ export function requireFetched(spec: DatasetSpec, root: string, what: string, pa
     ...spec.resources.map((r) => `    (${r.file}: ${r.url}${r.page ? `, or by hand from ${r.page}` : ""})`),
   ];
   throw new Error(lines.join("\n"));
+}
+
+/**
+ * How much a resource may unpack to: 20× its download size (event recordings compress 2–5×), at least 1 GiB;
+ * the registry's default when its size is unknown. `--max-extract-bytes` / FetchDatasetOptions override it.
+ */
+export function extractCap(r: Resource): number {
+  return r.approxBytes === undefined ? DEFAULT_MAX_EXTRACT_BYTES : Math.max(2 ** 30, 20 * r.approxBytes);
+}
+
+function envCap(): number | undefined {
+  const v = process.env.RAZOR_SNN_MAX_EXTRACT_BYTES;
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`RAZOR_SNN_MAX_EXTRACT_BYTES=${v}: expected a byte count`);
+  return n;
 }

@@ -1,6 +1,22 @@
 import type { EventFormat } from "./decoders/types.js";
 import { EventFormatError } from "./errors.js";
 
+/** Extensions of the formats that always start with a header: such a file without one is refused, not guessed. */
+const HEADER_EXTENSIONS = [".aedat4", ".aedat", ".npy", ".h5", ".hdf5", ".raw", ".dat"];
+
+/**
+ * Printable ASCII and whitespace only: 40-bit records almost never are (their third byte carries the polarity bit
+ * and the timestamp's top bits, and any real recording has non-printable bytes within its first records).
+ */
+function looksLikeText(head: Uint8Array): boolean {
+  if (head.length < 5) return false;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i]!;
+    if (!((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) return false;
+  }
+  return true;
+}
+
 /** How many leading bytes detectFormat looks at (enough for any header line that names a format). */
 export const DETECT_HEAD_BYTES = 65536;
 
@@ -72,6 +88,20 @@ export function detectFormat(head: Uint8Array, opts: { totalSize?: number; fileN
       0,
       "Prophesee % header names no encoding (expected '% evt 2.0', '% evt 3.0' or a DAT '% Version' line)",
     );
+  }
+  if (opts.totalSize === 0 || (opts.totalSize === undefined && head.length === 0)) {
+    throw new EventFormatError(file, 0, "empty file: no header and no events");
+  }
+  const named = HEADER_EXTENSIONS.find((ext) => lower.endsWith(ext));
+  if (named !== undefined) {
+    throw new EventFormatError(
+      file,
+      0,
+      `named ${named} but has no ${named} header (AEDAT, Prophesee %, NumPy or HDF5)`,
+    );
+  }
+  if (looksLikeText(head)) {
+    throw new EventFormatError(file, 0, "text, not event data (no known header, and 40-bit records are binary)");
   }
   if (opts.totalSize !== undefined && opts.totalSize % 5 === 0) {
     return { format: "atis40", reason: "no header and size is a multiple of 5 (N-MNIST/N-Caltech101 40-bit records)" };

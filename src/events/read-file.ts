@@ -30,13 +30,29 @@ async function detectOpenFile(fh: FileHandle, path: string, size: number): Promi
   return detectFormat(head, { totalSize: size, fileName: path });
 }
 
-async function openOrExplain(path: string) {
+/**
+ * Opens a recording for reading. Only regular files: a directory, a device such as /dev/zero or a FIFO has no size
+ * to check against and could be read forever.
+ */
+async function openOrExplain(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
   try {
-    return await open(path, "r");
+    fh = await open(path, "r");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new EventFormatError(path, -1, code === "ENOENT" ? "no such file" : `cannot open (${code ?? String(err)})`);
   }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    const what = st.isDirectory()
+      ? "a directory"
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? "a device"
+        : "not a regular file";
+    throw new EventFormatError(path, -1, `is ${what}, expected a recording file`);
+  }
+  return fh;
 }
 
 /**

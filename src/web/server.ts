@@ -92,8 +92,8 @@ export async function startViewerServer(opts: ViewerServerOptions = {}): Promise
   };
   if (session.wasm) files.set("/razor.wasm", wasmFile);
 
-  const server = createServer((req, res) => handle(req, res, pageDir, files, session));
   const host = opts.host ?? "127.0.0.1";
+  const server = createServer((req, res) => handle(req, res, pageDir, files, session, host));
   await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   return {
@@ -131,8 +131,14 @@ function handle(
   pageDir: string,
   files: Map<string, string>,
   session: ViewerSession,
+  boundHost: string,
 ): void {
   for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+  if (!isLocalHost(req.headers.host, boundHost)) {
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not read the user's files
+    send(res, 421, "text/plain; charset=utf-8", "the viewer answers only to localhost and 127.0.0.1\n");
+    return;
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
     return;
@@ -197,4 +203,14 @@ function encodePath(decoded: string): string {
   const parts = decoded.split("/");
   const last = parts.pop() ?? "";
   return [...parts, encodeURIComponent(last)].join("/");
+}
+
+/**
+ * A Host header naming this server: localhost, 127.0.0.1, [::1] or the address it was bound to (--host), with any
+ * port. Anything else is a name that merely resolves here (DNS rebinding).
+ */
+export function isLocalHost(host: string | undefined, boundHost = "127.0.0.1"): boolean {
+  if (host === undefined) return false;
+  const name = host.replace(/:\d{1,5}$/, "").toLowerCase();
+  return name === "localhost" || name === "127.0.0.1" || name === "[::1]" || name === boundHost.toLowerCase();
 }

@@ -16,7 +16,7 @@ function bytes(d: Uint8Array | string | undefined): Buffer {
   return d === undefined ? Buffer.alloc(0) : typeof d === "string" ? Buffer.from(d, "utf8") : Buffer.from(d);
 }
 
-function tarHeader(name: string, size: number, type: string, linkName = ""): Buffer {
+export function tarHeader(name: string, size: number, type: string, linkName = ""): Buffer {
   const h = Buffer.alloc(512);
   h.write(name, 0, 100, "utf8");
   h.write("0000644\0", 100, "latin1");

@@ -63,12 +63,12 @@ test("--resume refuses any change of model, config, data or training options, na
 test("numeric options and --set paths are validated before anything runs", () => {
   const out = join(dir, "never");
   const cases: [string[], RegExp][] = [
-    [["train", ...small, "--epochs", "0", "--out", out], /--epochs 0: expected at least 1 epoch/],
+    [["train", ...small, "--epochs", "0", "--out", out], /--epochs 0: expected at least 1/],
     [["train", ...small, "--lr=-1", "--out", out], /--lr -1: expected a learning rate > 0/],
     [["train", ...small, "--lr", "-1", "--out", out], /Option '--lr' argument is ambiguous. Did you forget/],
     [["train", ...small, "--set", "nosuch.key=5", "--out", out], /nosuch must be one of the known keys/],
     [["train", ...small, "--set", "razor.nosuch=5", "--out", out], /razor.nosuch must be one of the known keys/],
-    [["eval", "--checkpoint", join(run, "last.safetensors"), "--limit", "0"], /--limit 0: expected at least 1 sample/],
+    [["eval", "--checkpoint", join(run, "last.safetensors"), "--limit", "0"], /--limit 0: expected at least 1/],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args);

@@ -8,7 +8,7 @@ import { firstExperimentSpecs, pruningSpecs, type RunResult, runExperiments } fr
 import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
 import { sweepSvg } from "../../experiments/sweep-plot.js";
 import type { Command } from "../command.js";
-import { intOpt, numOpt } from "../options.js";
+import { countOpt, intOpt, numOpt } from "../options.js";
 
 const HELP = `usage: razor-snn ablate [first|pruning] [options]
 
@@ -59,7 +59,7 @@ async function run(argv: string[]): Promise<number> {
   const targets = v.targets?.split(",").map((s) => numOpt("targets", s)!) ?? [
     0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
   ];
-  const epochs = intOpt("epochs", v.epochs) ?? (v.quick ? 2 : 5);
+  const epochs = countOpt("epochs", v.epochs) ?? (v.quick ? 2 : 5);
   const specs = which === "first" ? seeds.flatMap((s) => firstExperimentSpecs(s)) : pruningSpecs(seeds);
   const start = Date.now();
   const results = await runExperiments(specs, {
@@ -72,7 +72,7 @@ async function run(argv: string[]): Promise<number> {
     // in the first experiments only the default Razor run and TA are swept (RunSpec.sweep)
     sweepTargets: targets,
     calibSamples: 200,
-    gapFloor: intOpt("gap-floor", v["gap-floor"]) ?? null,
+    gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
     progress: false,
     log: (s) => console.error(s),
   });

@@ -17,7 +17,7 @@ import { sweepSvg } from "../../experiments/sweep-plot.js";
 import { train } from "../../train/trainer.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { Command } from "../command.js";
-import { intOpt } from "../options.js";
+import { countOpt, intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn demo [options]
 
@@ -79,9 +79,9 @@ async function run(argv: string[]): Promise<number> {
   const say = (s: string): void => {
     if (!v.json) console.log(s);
   };
-  const nTrain = intOpt("train", v.train) ?? (v.quick ? 700 : 2000);
-  const nTest = intOpt("test", v.test) ?? (v.quick ? 200 : 500);
-  const epochs = intOpt("epochs", v.epochs) ?? (v.quick ? 3 : 4);
+  const nTrain = countOpt("train", v.train) ?? (v.quick ? 700 : 2000);
+  const nTest = countOpt("test", v.test) ?? (v.quick ? 200 : 500);
+  const epochs = countOpt("epochs", v.epochs) ?? (v.quick ? 3 : 4);
   const seed = intOpt("seed", v.seed) ?? 1;
   if (nTrain <= CALIBRATION) throw new Error(`--train ${nTrain}: need more than ${CALIBRATION} (that many choose θ)`);
   const threads = await selectEngine(intOpt("threads", v.threads));

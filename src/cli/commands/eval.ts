@@ -6,7 +6,7 @@ import { evalJson, evaluate } from "../../train/evaluate.js";
 import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { framesData, openSplits } from "../../experiments/setup.js";
 import type { Command } from "../command.js";
-import { intOpt } from "../options.js";
+import { countOpt, intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn eval --checkpoint FILE [--dataset NAME] [--data DIR] [--labels FILE] [options]
 
@@ -49,10 +49,11 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
+  const batchSize = countOpt("batch", v.batch) ?? 32;
   await selectEngine(intOpt("threads", v.threads));
   const { model, pre } = loadCheckpointModel(v.checkpoint);
   const data = await evalData({ ...v, pre });
-  const result = await evaluate(model, data, { batchSize: intOpt("batch", v.batch) ?? 32 });
+  const result = await evaluate(model, data, { batchSize });
   const json = { checkpoint: v.checkpoint, ...evalJson(result) };
   if (v.out !== undefined) writeFileAtomic(v.out, `${JSON.stringify(json, null, 2)}\n`);
   if (v.json) console.log(JSON.stringify(json));
@@ -84,8 +85,7 @@ export async function evalData(v: {
     throw new Error(`${opened.ds.name} has no split '${v.split}' (has: ${Object.keys(opened.ds.splits).join(", ")})`);
   }
   if (samples.length === 0) throw new Error(`${opened.ds.name}: no samples to evaluate`);
-  const limit = intOpt("limit", v.limit);
-  if (limit === 0) throw new Error("--limit 0: expected at least 1 sample");
+  const limit = countOpt("limit", v.limit);
   if (limit !== undefined) samples = samples.slice(0, limit);
   return framesData(samples, opened.ds.classes, v.pre, { training: false, cache: true });
 }

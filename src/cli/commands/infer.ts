@@ -13,7 +13,7 @@ import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { pipelineFor } from "../../checkpoint/preprocess.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { Command } from "../command.js";
-import { intOpt } from "../options.js";
+import { countOpt, intOpt } from "../options.js";
 
 const HELP = `usage: razor-snn infer --checkpoint FILE RECORDING... [options]
 
@@ -84,12 +84,12 @@ async function run(argv: string[]): Promise<number> {
   }
   if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required (see razor-snn infer --help)");
   if (positionals.length === 0) throw new Error("give at least one recording to classify (see razor-snn infer --help)");
+  const gap = countOpt("gap-floor", v["gap-floor"]);
+  const chunk = countOpt("chunk", v.chunk) ?? 4096;
   await selectEngine(intOpt("threads", v.threads));
   const { model, pre } = loadCheckpointModel(v.checkpoint);
   if (v.threshold !== undefined) model.setThresholds(parseThresholds(v.threshold, model.layers.length));
-  const gap = intOpt("gap-floor", v["gap-floor"]);
   if (gap !== undefined) model.setGapFloor(gap);
-  const chunk = intOpt("chunk", v.chunk) ?? 4096;
   const results: RecordingResult[] = [];
   for (const file of positionals) {
     const rec = await readEventFile(file, v.format === undefined ? {} : { format: v.format as never });

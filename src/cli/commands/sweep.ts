@@ -9,7 +9,7 @@ import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../experim
 import { sweepSvg } from "../../experiments/sweep-plot.js";
 import { framesData, openSplits } from "../../experiments/setup.js";
 import type { Command } from "../command.js";
-import { intOpt, numOpt } from "../options.js";
+import { countOpt, intOpt, numOpt } from "../options.js";
 
 const HELP = `usage: razor-snn sweep --checkpoint FILE [--dataset NAME | --data DIR --labels FILE] [options]
 
@@ -86,9 +86,9 @@ async function run(argv: string[]): Promise<number> {
     return s;
   };
   let evalSamples = pick(evalName);
-  const limit = intOpt("limit", v.limit);
+  const limit = countOpt("limit", v.limit);
   if (limit !== undefined) evalSamples = evalSamples.slice(0, limit);
-  const calibSamples = splits[calibName]?.slice(0, intOpt("calib-limit", v["calib-limit"]) ?? 200) ?? null;
+  const calibSamples = splits[calibName]?.slice(0, countOpt("calib-limit", v["calib-limit"]) ?? 200) ?? null;
   const evalSet = framesData(evalSamples, opened.ds.classes, pre, { training: false, cache: true });
   const calibSet =
     calibSamples !== null && calibName !== evalName
@@ -100,10 +100,10 @@ async function run(argv: string[]): Promise<number> {
       `thresholds chosen on ${calibSet !== null ? `${calibSamples!.length} samples of '${calibName}'` : "the evaluated samples"}`,
   );
   const result = await thresholdSweep(model, evalSet, {
-    batchSize: intOpt("batch", v.batch) ?? 32,
+    batchSize: countOpt("batch", v.batch) ?? 32,
     targets,
     calibration: calibSet,
-    gapFloor: intOpt("gap-floor", v["gap-floor"]) ?? null,
+    gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
     topK: v["top-k"],
     seed: intOpt("seed", v.seed) ?? 1,
     tolerance: numOpt("tolerance", v.tolerance) ?? 0.02,

@@ -8,7 +8,7 @@ import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import { train } from "../../train/trainer.js";
 import type { Command } from "../command.js";
-import { intOpt, numOpt } from "../options.js";
+import { countOpt, intOpt, numOpt } from "../options.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
@@ -87,8 +87,8 @@ async function run(argv: string[]): Promise<number> {
   const say = (s: string): void => {
     if (!v.quiet) console.error(s);
   };
-  const epochs = intOpt("epochs", v.epochs);
-  if (epochs === 0) throw new Error("--epochs 0: expected at least 1 epoch");
+  const epochs = countOpt("epochs", v.epochs);
+  const batch = countOpt("batch", v.batch);
   const lr = numOpt("lr", v.lr);
   if (lr !== undefined && !(lr > 0)) throw new Error(`--lr ${v.lr}: expected a learning rate > 0`);
   // a folder that cannot be written fails now, not after the first epoch
@@ -100,8 +100,8 @@ async function run(argv: string[]): Promise<number> {
     data: v.data,
     labels: v.labels,
     valid: intOpt("valid", v.valid),
-    limitTrain: intOpt("limit-train", v["limit-train"]),
-    limitVal: intOpt("limit-val", v["limit-val"]),
+    limitTrain: countOpt("limit-train", v["limit-train"]),
+    limitVal: countOpt("limit-val", v["limit-val"]),
   });
   const extra: Record<string, unknown> = { seed };
   let window: NoiseWindow | null = null;
@@ -150,7 +150,7 @@ async function run(argv: string[]): Promise<number> {
     valSet,
     {
       epochs: epochs ?? config.train.epochs,
-      batchSize: intOpt("batch", v.batch) ?? config.train.batch,
+      batchSize: batch ?? config.train.batch,
       lr: lr ?? config.train.lr,
       loss: (loss as "mse" | "ce" | undefined) ?? config.train.loss,
       seed,

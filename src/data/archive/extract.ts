@@ -2,9 +2,10 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { ArchiveError } from "./safe-path.js";
+import { ArchiveError, DEFAULT_MAX_EXTRACT_BYTES, type ExtractLimits } from "./safe-path.js";
 import { type ExtractProgress, type ExtractResult, extractTarGz } from "./tar.js";
 import { extractZip } from "./zip.js";
 
@@ -23,27 +24,40 @@ export async function extractArchive(
   target: string,
   kind = archiveKindOf(archive),
   onProgress?: ExtractProgress,
+  limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   await mkdir(target, { recursive: true });
   switch (kind) {
     case "zip":
-      return extractZip(archive, target, onProgress);
+      return extractZip(archive, target, onProgress, limits);
     case "tar.gz":
-      return extractTarGz(archive, target, onProgress);
+      return extractTarGz(archive, target, onProgress, limits);
     case "gz":
-      return gunzipFile(archive, target);
+      return gunzipFile(archive, target, limits.maxBytes ?? DEFAULT_MAX_EXTRACT_BYTES);
     case "none":
       return { files: 0, bytes: 0, skipped: [] };
   }
 }
 
-async function gunzipFile(archive: string, target: string): Promise<ExtractResult> {
+async function gunzipFile(archive: string, target: string, maxBytes: number): Promise<ExtractResult> {
   const out = join(target, basename(archive).replace(/\.gz$/i, ""));
   const tmp = `${out}.part`;
+  let written = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      written += chunk.length;
+      if (written > maxBytes) {
+        cb(new ArchiveError(archive, -1, `unpacks to more than ${maxBytes} bytes (the limit for this extraction)`));
+        return;
+      }
+      cb(null, chunk);
+    },
+  });
   try {
-    await pipeline(createReadStream(archive), createGunzip(), createWriteStream(tmp));
+    await pipeline(createReadStream(archive), createGunzip(), limit, createWriteStream(tmp));
   } catch (err) {
     await rm(tmp, { force: true });
+    if (err instanceof ArchiveError) throw err;
     if (((err as NodeJS.ErrnoException).code ?? "").startsWith("Z_")) {
       throw new ArchiveError(archive, -1, `the gzip stream is damaged or cut short (${(err as Error).message})`);
     }

@@ -35,3 +35,46 @@ export function entryPath(archive: string, target: string, name: string, offset 
   }
   return full;
 }
+
+/** Where a regular file entry goes: like entryPath, but a name that resolves to the target folder itself ("." or
+ * "") is refused (it would be written beside the target, as `<target>.part`). */
+export function fileEntryPath(archive: string, target: string, name: string, offset = -1): string {
+  const full = entryPath(archive, target, name, offset);
+  if (full === resolve(target)) {
+    throw new ArchiveError(archive, offset, `file entry '${name}' names the target folder itself; refusing to extract`);
+  }
+  return full;
+}
+
+/** Limits of one extraction: checked before disk or memory grow. */
+export interface ExtractLimits {
+  /** total bytes written (decompressed), default DEFAULT_MAX_EXTRACT_BYTES */
+  maxBytes?: number;
+}
+
+/** 64 GiB: more than any dataset of the registry unpacks to; fetchDataset derives a tighter cap from its size. */
+export const DEFAULT_MAX_EXTRACT_BYTES = 64 * 2 ** 30;
+
+/** Longest GNU long-name or pax header read into memory. */
+export const MAX_NAME_HEADER_BYTES = 1 << 20;
+
+/** Refuses a second file entry with the same path (an archive must not overwrite what it wrote). */
+export class EntryNames {
+  private readonly seen = new Set<string>();
+  add(archive: string, path: string, name: string, offset: number): void {
+    if (this.seen.has(path))
+      throw new ArchiveError(archive, offset, `entry '${name}' appears twice; refusing to overwrite it`);
+    this.seen.add(path);
+  }
+}
+
+/** Fails with ArchiveError once `bytes` would pass the limit (before they are written). */
+export function checkTotal(archive: string, bytes: number, maxBytes: number, offset = -1): void {
+  if (bytes > maxBytes) {
+    throw new ArchiveError(
+      archive,
+      offset,
+      `unpacks to more than ${maxBytes} bytes (the limit for this extraction; a damaged archive or a decompression bomb)`,
+    );
+  }
+}

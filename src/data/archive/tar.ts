@@ -6,7 +6,16 @@ import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createGunzip } from "node:zlib";
-import { ArchiveError, entryPath } from "./safe-path.js";
+import {
+  ArchiveError,
+  checkTotal,
+  DEFAULT_MAX_EXTRACT_BYTES,
+  EntryNames,
+  type ExtractLimits,
+  entryPath,
+  fileEntryPath,
+  MAX_NAME_HEADER_BYTES,
+} from "./safe-path.js";
 
 export interface ExtractResult {
   files: number;
@@ -31,13 +40,14 @@ export async function extractTarGz(
   archive: string,
   target: string,
   onProgress?: ExtractProgress,
+  limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   const source = createReadStream(archive);
   if (onProgress) {
     const total = (await stat(archive)).size;
     source.on("data", () => onProgress(source.bytesRead, total));
   }
-  return extractTarStream(archive, source.pipe(createGunzip()), target);
+  return extractTarStream(archive, source.pipe(createGunzip()), target, limits);
 }
 
 /** Extracts a tar byte stream (already decompressed) into `target`. */
@@ -45,8 +55,12 @@ export async function extractTarStream(
   archive: string,
   stream: AsyncIterable<Buffer>,
   target: string,
+  limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   const result: ExtractResult = { files: 0, bytes: 0, skipped: [] };
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_EXTRACT_BYTES;
+  const names = new EntryNames();
+  let declared = 0;
   let buf: Buffer = Buffer.alloc(0);
   let pos = 0; // offset in the tar stream of buf[0]
   let entry: {
@@ -119,6 +133,13 @@ export async function extractTarStream(
         const size = paxSize ?? h.size;
         const padding = (BLOCK - (size % BLOCK)) % BLOCK;
         if (h.type === "L" || h.type === "x") {
+          if (h.size > MAX_NAME_HEADER_BYTES) {
+            throw new ArchiveError(
+              archive,
+              headerAt,
+              `a ${h.type === "L" ? "GNU long-name" : "pax"} header of ${h.size} bytes (at most ${MAX_NAME_HEADER_BYTES} are read)`,
+            );
+          }
           special = { kind: h.type, data: [], remaining: h.size, padding: (BLOCK - (h.size % BLOCK)) % BLOCK };
           continue;
         }
@@ -130,7 +151,15 @@ export async function extractTarStream(
           entry = { header: h, remaining: size, padding, out: null, tmp: "", path: "" };
           continue;
         }
-        const path = entryPath(archive, target, name, headerAt);
+        const isFile = h.type === "0" || h.type === "\0" || h.type === "7";
+        const path = isFile
+          ? fileEntryPath(archive, target, name, headerAt)
+          : entryPath(archive, target, name, headerAt);
+        if (isFile) {
+          names.add(archive, path, name, headerAt);
+          declared += size;
+          checkTotal(archive, declared, maxBytes, headerAt);
+        }
         if (h.type === "5") {
           await mkdir(path, { recursive: true });
           entry = { header: h, remaining: size, padding, out: null, tmp: "", path };

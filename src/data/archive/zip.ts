@@ -8,7 +8,15 @@ import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform, type TransformCallback } from "node:stream";
 import * as zlib from "node:zlib";
-import { ArchiveError, entryPath } from "./safe-path.js";
+import {
+  ArchiveError,
+  checkTotal,
+  DEFAULT_MAX_EXTRACT_BYTES,
+  EntryNames,
+  type ExtractLimits,
+  entryPath,
+  fileEntryPath,
+} from "./safe-path.js";
 import type { ExtractProgress, ExtractResult } from "./tar.js";
 
 export interface ZipEntry {
@@ -44,13 +52,28 @@ export async function extractZip(
   archive: string,
   target: string,
   onProgress?: ExtractProgress,
+  limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   const fh = await open(archive, "r");
   const result: ExtractResult = { files: 0, bytes: 0, skipped: [] };
   try {
     const entries = await readCentralDirectory(archive, fh);
     // Refuse the whole archive before writing a byte if any entry would escape.
-    const paths = entries.map((e) => entryPath(archive, target, e.name, e.recordOffset));
+    const isDir = (e: ZipEntry): boolean => e.name.endsWith("/") || (e.mode & 0xf000) === 0xa000;
+    const paths = entries.map((e) =>
+      isDir(e)
+        ? entryPath(archive, target, e.name, e.recordOffset)
+        : fileEntryPath(archive, target, e.name, e.recordOffset),
+    );
+    // declared sizes first: a bomb is refused before anything is inflated; each entry is then held to its own
+    const names = new EntryNames();
+    let declared = 0;
+    entries.forEach((e, i) => {
+      if (isDir(e)) return;
+      names.add(archive, paths[i]!, e.name, e.recordOffset);
+      declared += e.size;
+      checkTotal(archive, declared, limits.maxBytes ?? DEFAULT_MAX_EXTRACT_BYTES, e.recordOffset);
+    });
     const made = new Set<string>();
     for (let i = 0; i < entries.length; i++) {
       onProgress?.(i, entries.length);
@@ -87,7 +110,7 @@ export async function extractZip(
         result.bytes += e.size;
         continue;
       }
-      const check = new SizeAndCrc();
+      const check = new SizeAndCrc(archive, e.name, e.size, dataStart);
       const source =
         e.compressedSize === 0
           ? [Buffer.alloc(0)]
@@ -142,8 +165,12 @@ async function extractSmall(
   }
   let data: Buffer;
   try {
-    data = e.method === 8 ? zlib.inflateRawSync(packed) : packed;
+    // one byte more than declared is enough to tell a lying entry, without inflating all of it
+    data = e.method === 8 ? zlib.inflateRawSync(packed, { maxOutputLength: e.size + 1 }) : packed;
   } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ArchiveError(archive, dataStart, `entry '${e.name}' inflates past its declared ${e.size} bytes`);
+    }
     throw new ArchiveError(
       archive,
       dataStart,
@@ -169,11 +196,30 @@ function hex(v: number | null): string {
 // zlib.crc32 exists from Node 20.15 / 22.2; without it only the size is checked.
 const crc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
+/** Counts and checksums an entry's inflated bytes, and stops it as soon as it passes its declared size. */
 class SizeAndCrc extends Transform {
   bytes = 0;
   crc: number | null = crc32 ? 0 : null;
+  constructor(
+    private readonly archive: string,
+    private readonly name: string,
+    private readonly declared: number,
+    private readonly offset: number,
+  ) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.bytes > this.declared) {
+      cb(
+        new ArchiveError(
+          this.archive,
+          this.offset,
+          `entry '${this.name}' inflates past its declared ${this.declared} bytes`,
+        ),
+      );
+      return;
+    }
     if (crc32 && this.crc !== null) this.crc = crc32(chunk, this.crc);
     cb(null, chunk);
   }

@@ -141,7 +141,7 @@ function done(path: string, resumedFrom: number, attempts: number, alreadyPresen
 /** One request (following redirects) that appends to `part` from its current size. */
 async function fetchInto(url: string, part: string, opts: DownloadOptions): Promise<void> {
   const offset = existsSync(part) ? statSync(part).size : 0;
-  const res = await get(url, offset, opts.idleTimeoutMs ?? 60_000);
+  const res = await get(url, part.slice(0, -5), offset, opts.idleTimeoutMs ?? 60_000, opts.page);
   const status = res.statusCode ?? 0;
   if (status === 416 && offset > 0) {
     // Nothing left to send: the .part is already whole (the checksum decides).
@@ -204,13 +204,20 @@ async function fetchInto(url: string, part: string, opts: DownloadOptions): Prom
   bar?.finish();
 }
 
-/** GET with an optional Range header, following up to 10 redirects. */
-function get(url: string, offset: number, idleTimeoutMs: number, redirects = 0): Promise<IncomingMessage> {
+/** GET with an optional Range header, following up to 10 redirects; `dest` names the file for a by-hand download. */
+function get(
+  url: string,
+  dest: string,
+  offset: number,
+  idleTimeoutMs: number,
+  page: string | undefined,
+  redirects = 0,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const requester = u.protocol === "https:" ? httpsRequest : u.protocol === "http:" ? httpRequest : null;
     if (requester === null) {
-      reject(new DownloadError(url, "", `unsupported protocol ${u.protocol}`));
+      reject(new DownloadError(url, dest, `unsupported protocol ${u.protocol}`, page));
       return;
     }
     const headers: Record<string, string> = { "user-agent": "razor-snn" };
@@ -220,10 +227,13 @@ function get(url: string, offset: number, idleTimeoutMs: number, redirects = 0):
       if (status >= 300 && status < 400 && res.headers.location !== undefined) {
         res.resume();
         if (redirects >= 10) {
-          reject(new DownloadError(url, "", "too many redirects"));
+          reject(new DownloadError(url, dest, "too many redirects", page));
           return;
         }
-        get(new URL(res.headers.location, u).toString(), offset, idleTimeoutMs, redirects + 1).then(resolve, reject);
+        get(new URL(res.headers.location, u).toString(), dest, offset, idleTimeoutMs, page, redirects + 1).then(
+          resolve,
+          reject,
+        );
         return;
       }
       resolve(res);
