@@ -101,7 +101,11 @@ export function detectFormat(head: Uint8Array, opts: { totalSize?: number; fileN
     );
   }
   if (looksLikeText(head)) {
-    throw new EventFormatError(file, 0, "text, not event data (no known header, and 40-bit records are binary)");
+    throw new EventFormatError(
+      file,
+      0,
+      "no known header (AEDAT, Prophesee %, NumPy, HDF5), and the content is text, not 40-bit event records",
+    );
   }
   if (opts.totalSize !== undefined && opts.totalSize % 5 === 0) {
     return { format: "atis40", reason: "no header and size is a multiple of 5 (N-MNIST/N-Caltech101 40-bit records)" };

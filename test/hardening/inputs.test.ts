@@ -45,7 +45,7 @@ test("data inspect refuses what it cannot recognise: devices, directories, empty
   fails(["data", "inspect", emptyAedat], /empty.aedat4.*empty file/);
   const text = join(dir, "notes.bin");
   writeFileSync(text, "forty bytes of plain text, not events!!\n");
-  fails(["data", "inspect", text], /notes.bin.*text, not event data/);
+  fails(["data", "inspect", text], /notes.bin.*no known header .*the content is text/);
   const named = join(dir, "fake.aedat4");
   writeFileSync(named, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
   fails(["data", "inspect", named], /fake.aedat4.*named .aedat4 but has no .aedat4 header/);
