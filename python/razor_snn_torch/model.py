@@ -11,6 +11,7 @@ The scorers run in float64 and round d to float32, as the TypeScript does, so d 
 import math
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -158,7 +159,7 @@ class SpikingLayer(nn.Module):
         flat = x.reshape(T * B, *x.shape[2:])
         y = self.conv(flat) if hasattr(self, "conv") else self.fc(flat.reshape(T * B, -1))
         if self.bn is not None:
-            y = self.bn(y)
+            y = batch_norm(y, self.bn)
         if self.pool:
             kp = self.pool["kernel"]
             y = F.avg_pool2d(y, kp) if self.pool["type"] == "avg" else F.max_pool2d(y, kp)
@@ -199,6 +200,30 @@ class SpikingLayer(nn.Module):
             # in float64 (the product rounds the same): the gradient <g, I> per frame then sums in float64 too
             cur = (cur.double() * w.double().reshape(T, B, *([1] * (cur.dim() - 2)))).to(cur.dtype)
         return self.lif(cur), mask
+
+
+def batch_norm(y, bn):
+    """BN over T·B frames; in a multi-process training run over the frames of all processes (the global batch),
+    so N processes train the network a single one would with their batches together."""
+    if not (bn.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+        return bn(y)
+    from torch.distributed.nn.functional import all_reduce  # differentiable: gradients reach every rank's frames
+
+    C = y.shape[1]
+    dims = [0, *range(2, y.dim())]
+    count = y.new_tensor([y.numel() / C])
+    stats = all_reduce(torch.cat([y.sum(dims), (y * y).sum(dims), count]))
+    n = stats[2 * C]
+    mean = stats[:C] / n
+    var = stats[C:2 * C] / n - mean * mean
+    with torch.no_grad():
+        m = bn.momentum
+        bn.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+        bn.running_var.mul_(1 - m).add_(var.detach() * (n / (n - 1)), alpha=m)
+        bn.num_batches_tracked.add_(1)
+    shape = [1, C] + [1] * (y.dim() - 2)
+    y = (y - mean.view(shape)) * torch.rsqrt(var.view(shape) + bn.eps)
+    return y * bn.weight.view(shape) + bn.bias.view(shape)
 
 
 def gate_of(config, i, n):

@@ -17,7 +17,7 @@ def encode(tensors, metadata=None):
     blobs = []
     offset = 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
+        a = np.require(tensors[name], requirements="C")  # keeps 0-d scalars 0-d (ascontiguousarray would not)
         dt = a.dtype.newbyteorder("<") if a.dtype.itemsize > 1 else a.dtype
         if dt not in NAMES:
             raise ValueError(f"tensor {name}: dtype {a.dtype} is not one of F32, I64, I32, U8")
