@@ -29,8 +29,8 @@ function rawConfig(name: string): Record<string, unknown> {
 }
 
 /** The bundled network scaled down for CI (structure, placement and hyper-parameters unchanged). */
-function scaled(name: string, variant: Variant): ModelConfig {
-  const raw = rawConfig(name);
+function scaled(name: string, variant: Variant, extra: Record<string, unknown> = {}): ModelConfig {
+  const raw = { ...rawConfig(name), ...extra };
   const layers = (raw.layers as Record<string, unknown>[]).map((l, i, all) => ({
     ...l,
     out: i === all.length - 1 ? l.out : Math.max(4, Math.floor((l.out as number) / 16)),
@@ -53,8 +53,42 @@ function f32(shape: number[], data: Float32Array): Tensor {
   return { dtype: "F32", shape, data: Float32Array.from(data) };
 }
 
-function writeCase(dir: string, name: string, variant: Variant, seed: number): void {
-  const config = scaled(name, variant);
+/**
+ * Options no bundled config uses, on the N-MNIST network: PLIF, hard reset, sigmoid and arctan surrogates, max
+ * pooling, a Razor window of 3 with learned τ in every layer but the encoder. (Learned pruning is left out: its
+ * training masks are Bernoulli draws from each side's own random stream.)
+ */
+const OPTION_CASES: [string, Record<string, unknown>][] = [
+  [
+    "plif-hard-sigmoid-window3",
+    {
+      lif: { alpha: 0.4, vth: 0.3, surrogate: "sigmoid", surrogateWidth: 0.5, reset: "hard", plif: true },
+      razor: { window: 3, learnTau: true, layers: "all", K: 3 },
+    },
+  ],
+  [
+    "atan-maxpool",
+    {
+      lif: { alpha: 0.3, vth: 0.25, surrogate: "atan", surrogateWidth: 1, reset: "soft", plif: false },
+      layers: [
+        { type: "conv", out: 16, kernel: 3, bn: true, pool: { type: "max", kernel: 2 } },
+        { type: "conv", out: 32, kernel: 3, bn: true, pool: { type: "max", kernel: 2 } },
+        { type: "fc", out: 128, bn: true },
+        { type: "fc", out: 10, bn: false },
+      ],
+    },
+  ],
+];
+
+function writeCase(
+  dir: string,
+  name: string,
+  variant: Variant,
+  seed: number,
+  extra: Record<string, unknown> = {},
+  label = `${name}-${variant}`,
+): void {
+  const config = scaled(name, variant, extra);
   const model = buildModel(config);
   const rng = new Rng(seed);
   const frame = config.input.reduce((a, b) => a * b, 1);
@@ -63,7 +97,7 @@ function writeCase(dir: string, name: string, variant: Variant, seed: number): v
   const labels = Int32Array.from({ length: B }, () => rng.int(config.classes));
   const shape = [T, B, ...config.input];
   const meta = { model: config as never, preprocessing: {}, thresholds: null, training: {} };
-  writeFileSync(join(dir, `${name}-${variant}.ckpt.safetensors`), encodeCheckpoint(model, meta));
+  writeFileSync(join(dir, `${label}.ckpt.safetensors`), encodeCheckpoint(model, meta));
   const io = new Map<string, Tensor>();
   io.set("input", f32(shape, x));
   io.set("labels", { dtype: "I32", shape: [B], data: labels });
@@ -88,7 +122,7 @@ function writeCase(dir: string, name: string, variant: Variant, seed: number): v
     if (m) io.set(`eval_mask.${i}`, f32([T, B], Float32Array.from(m)));
   });
   const metadata = { loss: String(loss.loss), thresholds: JSON.stringify(thresholds) };
-  writeFileSync(join(dir, `${name}-${variant}.io.safetensors`), encodeSafeTensors(io, metadata));
+  writeFileSync(join(dir, `${label}.io.safetensors`), encodeSafeTensors(io, metadata));
   model.dispose();
 }
 
@@ -100,11 +134,12 @@ test("PyTorch twin: same checkpoint and input give the same spikes, scores and g
     const names = listModelConfigs();
     let seed = 1;
     for (const name of names) for (const v of VARIANTS) writeCase(dir, name, v, seed++);
+    for (const [label, extra] of OPTION_CASES) writeCase(dir, "nmnist", "razor", seed++, extra, label);
     const resolved: Record<string, ModelConfig> = {};
     for (const name of names) resolved[name] = resolveModelConfig(rawConfig(name));
     writeFileSync(join(dir, "resolved-configs.json"), JSON.stringify(resolved));
     const report = runPython(["-m", "razor_snn_torch.parity", dir, "--configs", resolve("configs")]);
-    assert.match(report, new RegExp(`${names.length * VARIANTS.length} cases agree`));
+    assert.match(report, new RegExp(`${names.length * VARIANTS.length + OPTION_CASES.length} cases agree`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
