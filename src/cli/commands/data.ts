@@ -12,9 +12,8 @@ import { openData } from "../../data/open.js";
 import { DATASET_NAMES, DATASETS, datasetSpec } from "../../data/registry.js";
 import { exportFrames } from "../../experiments/frame-export.js";
 import { makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
-import type { Variant } from "../../models/config.js";
 import type { Command } from "../command.js";
-import { intOpt } from "../options.js";
+import { dataArgsOf, variantOpt } from "../options.js";
 
 const USAGE = `usage: razor-snn data <sub-command> [options]
 
@@ -245,18 +244,8 @@ async function exportFramesCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const variant = v.model as Variant | undefined;
-  if (variant !== undefined && !["razor", "ta", "snn"].includes(variant)) {
-    throw new Error(`--model ${variant}: expected razor, ta or snn`);
-  }
-  const opened = await openSplits({
-    dataset: v.dataset,
-    data: v.data,
-    labels: v.labels,
-    valid: intOpt("valid", v.valid),
-    limitTrain: intOpt("limit-train", v["limit-train"]),
-    limitVal: intOpt("limit-val", v["limit-val"]),
-  });
+  const variant = variantOpt(v.model);
+  const opened = await openSplits(dataArgsOf(v));
   const say = (s: string): void => console.error(s);
   const config = resolveConfig(
     { configName: opened.configName, configFile: v.config, variant, set: v.set },
