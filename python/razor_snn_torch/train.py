@@ -82,6 +82,9 @@ def build_model(a, meta):
         overrides["variant"] = a.model
     config = load_config(a.config, overrides) if a.config else resolve_config(meta["config"], overrides, "meta.json")
     torch.manual_seed(a.seed)  # every process builds the same initial weights
+    if config["variant"] == "razor" and config["razor"]["init"] == "data":
+        print('razor_snn_torch.train: note: razor.init "data" (k-means of the first batch) is razor-snn\'s only; '
+              "the twin starts from |N(0,1)| embeddings (--init CKPT starts from a razor-snn checkpoint)", file=sys.stderr)
     return SnnModel(config)
 
 
