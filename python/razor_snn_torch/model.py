@@ -103,7 +103,8 @@ class RazorScorer(nn.Module):
 
     def forward(self, x):
         T, B, C = x.shape[:3]
-        g = x.double().reshape(T, B, C, -1).mean(-1)  # firing rate per channel
+        # firing rate per channel: spike counts sum exactly in the input's dtype, so only [T, B, C] goes to float64
+        g = x.reshape(T, B, C, -1).sum(-1).double() / (x[0, 0, 0].numel())
         if self.window > 1:
             padded = torch.cat([g.new_zeros(self.window - 1, B, C), g])
             f = sum(padded[j:j + T] for j in range(self.window)) / self.window
@@ -197,8 +198,7 @@ class SpikingLayer(nn.Module):
             w = mask
         self.last_scores, self.last_mask = d, mask
         if w is not None:
-            # in float64 (the product rounds the same): the gradient <g, I> per frame then sums in float64 too
-            cur = (cur.double() * w.double().reshape(T, B, *([1] * (cur.dim() - 2)))).to(cur.dtype)
+            cur = cur * w.reshape(T, B, *([1] * (cur.dim() - 2)))
         return self.lif(cur), mask
 
 
