@@ -1,5 +1,5 @@
 """Frames exported by `razor-snn data export-frames` (src/experiments/frame-export.ts), batched time-major
-[T, B, ...input] as in src/train/frames-data.ts: a recording longer than T gives its first T frames (a random window
+[T, B, ...input] as in src/data/frames-data.ts: a recording longer than T gives its first T frames (a random window
 of T consecutive frames in training when preprocessing.trainSlice is "random-consecutive"; `clips` evenly spaced
 windows in evaluation), a shorter one is padded with empty frames."""
 import json

@@ -6,7 +6,7 @@
  *   S.labels.npy   int64 [samples]
  * and meta.json (written last: its presence marks a complete export) with the classes, the resolved model config,
  * the preprocessing record a checkpoint carries, and per split the sample ids. Recordings keep all their frames
- * (the reader takes T of them: the first, a random window, or evenly spaced clips, as src/train/frames-data.ts).
+ * (the reader takes T of them: the first, a random window, or evenly spaced clips, as src/data/frames-data.ts).
  * Every file is written to a temp file and renamed.
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
