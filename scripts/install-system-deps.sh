@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # System packages some tests need (Debian). Safe to re-run; does nothing when they are already there.
 #  - chromium: the headless browser the viewer's end-to-end test (test/web) drives through playwright-core.
+#  - python3-torch, python3-numpy: the PyTorch twin (python/) and its tests (test/pytwin: parity with the TS,
+#    torchrun/DDP on CPU); the twin reads no HDF5, so python3-h5py is not needed.
 set -euo pipefail
 
-packages=(chromium)
+packages=(chromium python3-torch python3-numpy)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -12,6 +12,8 @@
  * other processes, CPU time much less so.
  * Skips with a note when no Python with PyTorch is found (python3, then /usr/bin/python3; RAZOR_SNN_PYTHON wins).
  * Inputs are random event-count frames of a stated density, the same recipe on both sides (not the same values).
+ * Beside them, the training workloads time the project's PyTorch twin (python/, bench/pytorch/twin_step.py) at 1
+ * thread and 2 passive threads: rows with side "pytorch-twin" (not part of the speed-up ratios).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -35,7 +37,8 @@ interface Samples {
 }
 
 interface Candidate {
-  side: "pytorch" | "razor-snn";
+  /** "pytorch-twin": python/razor_snn_torch, timed beside the baseline but not counted as PyTorch's best */
+  side: "pytorch" | "pytorch-twin" | "razor-snn";
   threads: number;
   /** how the threads wait, for PyTorch's OpenMP ("" = its default) */
   wait: string;
@@ -77,6 +80,12 @@ const torchConfigs: [number, string][] = [
   [2, "PASSIVE"],
 ];
 
+/** The twin at 1 thread and at 2 with passive waits (its best setting on a loaded machine, like the baseline's). */
+const twinConfigs: [number, string][] = [
+  [1, ""],
+  [2, "PASSIVE"],
+];
+
 export const suite: Suite = async ({ quick }) => {
   const python = findTorchPython();
   if (python === null) {
@@ -100,6 +109,11 @@ export const suite: Suite = async ({ quick }) => {
   const previous = engine();
   const torch = (script: string, extra: string[], warmup: number) =>
     torchConfigs.map(([t, wait]) => pythonCandidate(python, script, t, wait, variant, extra, warmup));
+  const twin = (extra: string[], warmup: number) =>
+    twinConfigs.map(([t, wait]) => ({
+      ...pythonCandidate(python, "twin_step.py", t, wait, variant, extra, warmup),
+      side: "pytorch-twin" as const,
+    }));
   const gestureArgs = (mode: string) => ["--mode", mode, "--T", String(GESTURE.T)];
   const all: { name: string; batch: number; target: number | null; make: () => Candidate[] }[] = [
     {
@@ -108,6 +122,7 @@ export const suite: Suite = async ({ quick }) => {
       target: 1.5,
       make: () => [
         ...torch("shd_train.py", [], quick ? 1 : 2),
+        ...twin(["--config", "shd"], quick ? 1 : 2),
         ...[2, 1].map((t) => shdTrainCandidate(engines[t as 1 | 2], t, variant)),
       ],
     },
@@ -124,7 +139,25 @@ export const suite: Suite = async ({ quick }) => {
       name: "gesture-train",
       batch: GESTURE.batch,
       target: null,
-      make: () => [...torch("gesture.py", gestureArgs("train"), 1), gestureTrainCandidate(engines[2], 2, variant)],
+      make: () => [
+        ...torch("gesture.py", gestureArgs("train"), 1),
+        ...twin(
+          [
+            "--config",
+            "dvs128-gesture",
+            "--batch",
+            String(GESTURE.batch),
+            "--T",
+            String(GESTURE.T),
+            "--density",
+            String(GESTURE.density),
+            "--max_count",
+            String(GESTURE.maxCount),
+          ],
+          1,
+        ),
+        gestureTrainCandidate(engines[2], 2, variant),
+      ],
     },
   ];
   const workloads = all.filter((w) => wanted.includes(w.name));

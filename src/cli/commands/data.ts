@@ -10,7 +10,10 @@ import { defaultDatasetRoot, fetchDataset } from "../../data/fetch-dataset.js";
 import { datasetInfo, formatInfo } from "../../data/info.js";
 import { openData } from "../../data/open.js";
 import { DATASET_NAMES, DATASETS, datasetSpec } from "../../data/registry.js";
+import { exportFrames } from "../../experiments/frame-export.js";
+import { makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import type { Command } from "../command.js";
+import { dataArgsOf, variantOpt } from "../options.js";
 
 const USAGE = `usage: razor-snn data <sub-command> [options]
 
@@ -19,6 +22,7 @@ const USAGE = `usage: razor-snn data <sub-command> [options]
   info NAME [--root DIR]                samples per class and split, events per sample
   info --data DIR --labels FILE         the same for a folder of recordings + labels file
   inspect FILE [--json] [--format F]    what a recording file holds
+  export-frames --dataset NAME --out DIR  the integrated frames as .npy (for the PyTorch twin, python/)
 
 Run 'razor-snn data <sub-command> --help' for the options of each.`;
 
@@ -56,6 +60,22 @@ the first events. An SHD/SSC HDF5 file holds many samples: its sample count and 
   --format F   skip detection: ${EVENT_FORMATS.join(", ")}
   --first N    how many first events to show (default 5)
   --json       print one JSON object`,
+  "export-frames": `usage: razor-snn data export-frames --dataset NAME [--data DIR] [--labels FILE] --out DIR [options]
+
+Integrates every recording of the training and test splits into frames as the network's config says (the same
+pipeline as train and eval) and writes them for the PyTorch twin (python/, docs/pytorch.md), readable with numpy
+alone: per split, <split>.frames.npy (uint16 [frames, ...input]), <split>.offsets.npy (int64 [samples + 1]),
+<split>.labels.npy (int64), and meta.json (classes, resolved config, preprocessing, sample ids), written last.
+
+  --dataset NAME      ${DATASET_NAMES.join(", ")}, or nmnist-small
+  --data DIR          the dataset's folder (default <cache>/datasets/NAME), or a folder of recordings with --labels
+  --config NAME|FILE  the network config whose framing is used (default: the dataset's)
+  --model V           razor, ta or snn (recorded in meta.json's config)
+  --set PATH=VALUE    config override, e.g. --set frames.T=30 (repeatable)
+  --valid N           for a single-split folder: the last N samples form the test split
+  --limit-train N, --limit-val N   only the first N samples
+  --no-cache          do not keep integrated frames in the disk cache
+  --quiet             no progress bar`,
 };
 
 function wantsHelp(argv: string[]): boolean {
@@ -199,6 +219,59 @@ async function inspect(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function exportFramesCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dataset: { type: "string" },
+      data: { type: "string" },
+      labels: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      model: { type: "string" },
+      set: { type: "string", multiple: true },
+      valid: { type: "string" },
+      "limit-train": { type: "string" },
+      "limit-val": { type: "string" },
+      "no-cache": { type: "boolean" },
+      quiet: { type: "boolean" },
+    },
+  });
+  if (positionals.length > 0 || v.out === undefined) {
+    console.error(
+      `razor-snn data export-frames: expected --out DIR and no positional arguments\n\n${HELP["export-frames"]}`,
+    );
+    return 2;
+  }
+  const variant = variantOpt(v.model);
+  const opened = await openSplits(dataArgsOf(v));
+  const say = (s: string): void => console.error(s);
+  const config = resolveConfig(
+    { configName: opened.configName, configFile: v.config, variant, set: v.set },
+    opened.ds.classes.length,
+    opened.sensor,
+    say,
+  );
+  const pre = makePreprocessing(config, opened.sensor, null);
+  if (v.dataset !== undefined) pre.dataset = v.dataset;
+  const done = await exportFrames({
+    out: v.out,
+    config,
+    classes: opened.ds.classes,
+    pre,
+    splits: [
+      { name: "train", samples: opened.train },
+      { name: "test", samples: opened.val },
+    ],
+    cache: !v["no-cache"],
+    progress: !v.quiet,
+  });
+  for (const [name, s] of Object.entries(done)) console.log(`${name}: ${s.samples} samples, ${s.frames} frames`);
+  console.log(`frames of ${config.name} (input [${pre.input}], T ${pre.T}) are in ${v.out}`);
+  return 0;
+}
+
 function h5Key(extra: Record<string, unknown>, label: number): string {
   const keys = extra.classes as string[];
   return keys[label] !== undefined ? `, ${keys[label]}` : "";
@@ -234,14 +307,14 @@ function formatSummary(file: string, reason: string, s: RecordingSummary): strin
 }
 
 export const command: Command = {
-  summary: "download datasets, show dataset info, inspect a recording",
+  summary: "download datasets, show dataset info, inspect a recording, export frames",
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
       console.log(USAGE);
       return sub === undefined ? 2 : 0;
     }
-    const run = { list, download, info, inspect }[sub];
+    const run = { list, download, info, inspect, "export-frames": exportFramesCommand }[sub];
     if (run === undefined) {
       console.error(`razor-snn data: unknown sub-command '${sub}'\n\n${USAGE}`);
       return 2;

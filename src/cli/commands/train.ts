@@ -1,14 +1,13 @@
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { buildModel } from "../../models/index.js";
-import type { Variant } from "../../models/config.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { NoiseWindow } from "../../checkpoint/preprocess.js";
 import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import { train } from "../../train/trainer.js";
 import type { Command } from "../command.js";
-import { countOpt, intOpt, numOpt } from "../options.js";
+import { countOpt, dataArgsOf, intOpt, numOpt, variantOpt } from "../options.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
@@ -78,10 +77,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (v.out === undefined) throw new Error("--out DIR is required (where checkpoints and the log go)");
-  const variant = v.model as Variant | undefined;
-  if (variant !== undefined && !["razor", "ta", "snn"].includes(variant)) {
-    throw new Error(`--model ${variant}: expected razor, ta or snn`);
-  }
+  const variant = variantOpt(v.model);
   const loss = v.loss;
   if (loss !== undefined && loss !== "mse" && loss !== "ce") throw new Error(`--loss ${loss}: expected mse or ce`);
   const say = (s: string): void => {
@@ -95,14 +91,7 @@ async function run(argv: string[]): Promise<number> {
   const runDir = new RunDir(v.out, v.resume);
   const threads = await selectEngine(intOpt("threads", v.threads));
   const seed = intOpt("seed", v.seed) ?? 1;
-  const opened = await openSplits({
-    dataset: v.dataset,
-    data: v.data,
-    labels: v.labels,
-    valid: intOpt("valid", v.valid),
-    limitTrain: countOpt("limit-train", v["limit-train"]),
-    limitVal: countOpt("limit-val", v["limit-val"]),
-  });
+  const opened = await openSplits(dataArgsOf(v));
   const extra: Record<string, unknown> = { seed };
   let window: NoiseWindow | null = null;
   if (v["noise-window"]) {
