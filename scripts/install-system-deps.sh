@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System packages some tests need (Debian). Safe to re-run; does nothing when they are already there.
 #  - chromium: the headless browser the viewer's end-to-end test (test/web) drives through playwright-core.
+#  - python3-h5py: test/nir checks that written NIR files read in h5py as NIR's Python reader walks them.
 set -euo pipefail
 
-packages=(chromium)
+packages=(chromium python3-h5py)
 
 missing=()
 for pkg in "${packages[@]}"; do
