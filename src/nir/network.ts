@@ -398,25 +398,28 @@ function convOp(base: OpBase, node: NirNode, inShape: number[], name: string, fi
   return {
     ...base,
     outShape: dims === 2 ? [O, OH, OW] : [O, OW],
+    // scatter from the non-zero inputs: spike inputs are sparse, so this skips most of the work
     step(x, out) {
-      for (let o = 0; o < O; o++) {
-        const g = Math.floor(o / Og);
-        for (let oy = 0; oy < OH; oy++)
-          for (let ox = 0; ox < OW; ox++) {
-            let s = bias[o]!;
-            for (let c = 0; c < Cg; c++) {
-              const ci = g * Cg + c;
-              for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh! - ph! + ky * dh!;
-                if (iy < 0 || iy >= H) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * sw! - pw! + kx * dw!;
-                  if (ix < 0 || ix >= W) continue;
-                  s += w.data[((o * Cg + c) * kh + ky) * kw + kx]! * x[(ci * H + iy) * W + ix]!;
-                }
+      for (let o = 0; o < O; o++) out.fill(bias[o]!, o * OH * OW, (o + 1) * OH * OW);
+      for (let ci = 0; ci < C; ci++) {
+        const g = Math.floor(ci / Cg);
+        const c = ci - g * Cg;
+        for (let iy = 0; iy < H; iy++)
+          for (let ix = 0; ix < W; ix++) {
+            const v = x[(ci * H + iy) * W + ix]!;
+            if (v === 0) continue;
+            for (let ky = 0; ky < kh; ky++) {
+              const ny = iy + ph! - ky * dh!;
+              if (ny < 0 || ny % sh! !== 0 || ny / sh! >= OH) continue;
+              const oy = ny / sh!;
+              for (let kx = 0; kx < kw; kx++) {
+                const nx = ix + pw! - kx * dw!;
+                if (nx < 0 || nx % sw! !== 0 || nx / sw! >= OW) continue;
+                const ox = nx / sw!;
+                for (let o = g * Og; o < (g + 1) * Og; o++)
+                  out[(o * OH + oy) * OW + ox]! += w.data[((o * Cg + c) * kh + ky) * kw + kx]! * v;
               }
             }
-            out[(o * OH + oy) * OW + ox] = s;
           }
       }
     },
