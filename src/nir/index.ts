@@ -2,3 +2,4 @@
 export * from "./graph.js";
 export * from "./hdf5.js";
 export * from "./network.js";
+export * from "./export.js";

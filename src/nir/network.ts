@@ -125,6 +125,13 @@ export class NirNetwork {
     return this.ops.map((o) => ({ name: o.name, type: o.type, shape: o.outShape }));
   }
 
+  /** The values node `name` produced in the last step (a view), e.g. a LIF node's spikes. */
+  valueOf(name: string): Float64Array {
+    const i = this.ops.findIndex((o) => o.name === name);
+    if (i < 0) throw new Error(`NIR graph has no node '${name}'`);
+    return this.values[i]!;
+  }
+
   reset(): void {
     for (const op of this.ops) op.reset();
     for (const v of this.values) v.fill(0);
@@ -482,6 +489,7 @@ function neuronOp(
   const vReset = spiking ? p("v_reset", 0) : null;
   const tauSyn = cuba ? p("tau_syn") : null;
   const wIn = cuba ? p("w_in") : null;
+  const subtract = resetMode === "subtract";
   const v = new Float64Array(n);
   const isyn = new Float64Array(n);
   return {
@@ -501,7 +509,7 @@ function neuronOp(
         const vi = tau ? v[i]! + (dt / tau[i]!) * (vLeak[i]! - v[i]! + r[i]! * cur) : v[i]! + r[i]! * cur;
         if (vTh) {
           const z = vi > vTh[i]!;
-          v[i] = z ? (resetMode === "subtract" ? vi - vTh[i]! : vReset![i]!) : vi;
+          v[i] = z ? (subtract ? vi - vTh[i]! : vReset![i]!) : vi;
           out[i] = z ? 1 : 0;
         } else {
           v[i] = vi;

@@ -1,13 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { readEventFile } from "../../events/node.js";
+import { exportNir } from "../../nir/export.js";
 import { NIR_DEFAULT_DT, NirNetwork, type NirResetMode } from "../../nir/network.js";
-import { loadNir } from "../../nir/node.js";
+import { loadNir, saveNir } from "../../nir/node.js";
 import type { Command } from "../command.js";
 import { intOpt, numOpt } from "../options.js";
 
 const HELP = `usage: razor-snn nir <inspect|eval> GRAPH.nir [options]
+       razor-snn nir export CHECKPOINT --out MODEL.nir [--dt S]
 
 NIR (Neuromorphic Intermediate Representation) graphs from snnTorch, Norse, Sinabs, Rockpool, Lava, ...
 (docs/nir.md: supported nodes, the dt and reset conventions).
@@ -17,6 +20,9 @@ NIR (Neuromorphic Intermediate Representation) graphs from snnTorch, Norse, Sina
                              tab-separated labels file (#sample #class, as N-MNIST's train1K.txt); events are
                              binned into frames of --window-ms (counts per polarity, y, x), the graph runs one
                              step per frame, the class is the output with the most spikes (ties: lowest index)
+  export CHECKPOINT          a razor-snn checkpoint as a NIR graph: batch norm folded into conv/fc, LIF with
+                             tau = dt/(1-alpha), r = 1/(1-alpha), v_reset 0 (hard) or Vth (soft); TA/Razor
+                             scorers only as metadata (a NIR consumer runs the backbone unpruned)
 options:
   --dt S           forward-Euler step in seconds (default ${NIR_DEFAULT_DT}; snnTorch/SpikingJelly export 1e-4,
                    Norse's import 1e-3); eval defaults to the frame window
@@ -28,7 +34,7 @@ options:
   --json           machine-readable output`;
 
 export const command: Command = {
-  summary: "read NIR graphs (snnTorch, Norse, Sinabs, ...): inspect, evaluate on event recordings",
+  summary: "NIR graphs (snnTorch, Norse, Sinabs, ...): inspect, evaluate on recordings, export a checkpoint",
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -41,6 +47,7 @@ export const command: Command = {
         "window-ms": { type: "string" },
         limit: { type: "string" },
         json: { type: "boolean" },
+        out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -52,6 +59,20 @@ export const command: Command = {
     if (file === undefined) throw new Error(`nir ${sub}: give the NIR file`);
     const reset = (values.reset ?? "nir") as NirResetMode;
     if (reset !== "nir" && reset !== "subtract") throw new Error(`--reset ${values.reset}: expected nir or subtract`);
+    if (sub === "export") {
+      if (values.out === undefined) throw new Error("nir export: --out MODEL.nir is required");
+      const dt = numOpt("dt", values.dt) ?? NIR_DEFAULT_DT;
+      const { model } = loadCheckpointModel(file);
+      try {
+        const { file: nirFile, warnings } = exportNir(model, dt);
+        for (const w of warnings) console.error(`warning: ${w}`);
+        await saveNir(nirFile, values.out);
+        console.log(`${values.out}: ${Object.keys(nirFile.graph.nodes).length} NIR nodes, dt ${dt} s`);
+      } finally {
+        model.dispose();
+      }
+      return 0;
+    }
     const nir = await loadNir(file);
     if (sub === "inspect") {
       const net = new NirNetwork(nir.graph, file, { dt: numOpt("dt", values.dt), reset });
@@ -85,7 +106,7 @@ export const command: Command = {
         );
       return 0;
     }
-    throw new Error(`nir: unknown sub-command '${sub}' (inspect, eval)`);
+    throw new Error(`nir: unknown sub-command '${sub}' (inspect, eval, export)`);
   },
 };
 
