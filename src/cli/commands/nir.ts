@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { readEventFile } from "../../events/node.js";
+import { toFrames } from "../../events/transforms/frames.js";
+import { labelIndex, parseLabels } from "../../data/labels.js";
+import { argmax } from "../../util/argmax.js";
 import { exportNir } from "../../nir/export.js";
 import { NIR_DEFAULT_DT, NirNetwork, type NirResetMode } from "../../nir/network.js";
 import { loadNir, saveNir } from "../../nir/node.js";
@@ -118,45 +121,34 @@ async function evalRecordings(
   limit: number | undefined,
 ): Promise<{ n: number; correct: number; accuracy: number; silent: number }> {
   const labelsPath = join(dir, labelsName);
-  const rows = (await readFile(labelsPath, "utf8"))
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
-  const [C, H, W] = net.inputShape as [number, number, number];
-  if (net.inputShape.length !== 3)
-    throw new Error(`nir eval: expects a graph with [C, H, W] input, got [${net.inputShape}]`);
+  const lines = parseLabels(await readFile(labelsPath, "utf8"), labelsPath);
+  const { labels } = labelIndex(lines, { file: labelsPath });
+  const frameSize = net.inputShape.reduce((a, b) => a * b, 1);
+  const outSize = net.outputShape.reduce((a, b) => a * b, 1);
   let n = 0;
   let correct = 0;
   let silent = 0;
-  for (const [i, row] of rows.entries()) {
+  for (const [i, line] of lines.entries()) {
     if (limit !== undefined && n >= limit) break;
-    const [id, cls] = row.split(/\s+/);
-    const label = Number(cls);
-    if (id === undefined || !Number.isInteger(label))
-      throw new Error(`${labelsPath}: line ${i + 2}: expected "<id> <class>"`);
-    const ev = (await readEventFile(join(dir, `${id}.bs2`))).stream;
-    const step = windowMs * 1000;
-    const frames = ev.t.length === 0 ? 0 : Math.floor((ev.t[ev.t.length - 1]! - ev.t[0]!) / step) + 1;
-    const counts = new Float64Array(net.outputShape.reduce((a, b) => a * b, 1));
-    const frame = new Float64Array(C * H * W);
+    const ev = (await readEventFile(join(dir, `${line.id}.bs2`))).stream;
+    // Tonic's ToFrame(time_window): [T, P, H, W] counts, as NIR's N-MNIST example framed its input
+    const frames = toFrames(ev, {
+      mode: "timeWindow",
+      dt: windowMs * 1000,
+      convention: "tonic",
+      includeIncomplete: true,
+    });
+    if (frames.shape.slice(1).reduce((a, b) => a * b, 1) !== frameSize)
+      throw new Error(`${line.id}: frames [${frames.shape.slice(1)}] do not fit the graph's input [${net.inputShape}]`);
+    const counts = new Float64Array(outSize);
     net.reset();
-    let e = 0;
-    for (let f = 0; f < frames; f++) {
-      frame.fill(0);
-      const end = ev.t[0]! + (f + 1) * step;
-      for (; e < ev.t.length && ev.t[e]! < end; e++) {
-        const p = C === 1 ? 0 : ev.p[e]!;
-        const x = ev.x[e]!;
-        const y = ev.y[e]!;
-        if (x < W && y < H) frame[(p * H + y) * W + x]! += 1;
-      }
-      const out = net.step(frame);
-      for (let k = 0; k < counts.length; k++) counts[k]! += out[k]!;
+    for (let t = 0; t < frames.shape[0]; t++) {
+      const out = net.step(frames.data.subarray(t * frameSize, (t + 1) * frameSize));
+      for (let k = 0; k < outSize; k++) counts[k]! += out[k]!;
     }
-    let best = 0;
-    for (let k = 1; k < counts.length; k++) if (counts[k]! > counts[best]!) best = k;
+    const best = argmax(counts, 0, outSize);
     if (counts[best] === 0) silent++;
-    if (best === label) correct++;
+    if (best === labels[i]) correct++;
     n++;
   }
   return { n, correct, accuracy: n === 0 ? 0 : correct / n, silent };
