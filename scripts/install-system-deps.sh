@@ -2,10 +2,11 @@
 # System packages some tests need (Debian). Safe to re-run; does nothing when they are already there.
 #  - chromium: the headless browser the viewer's end-to-end test (test/web) drives through playwright-core.
 #  - python3-torch, python3-numpy: the PyTorch twin (python/) and its tests (test/pytwin: parity with the TS,
-#    torchrun/DDP on CPU); the twin reads no HDF5, so python3-h5py is not needed.
+#    torchrun/DDP on CPU).
+#  - python3-h5py: test/nir checks that written NIR files read in h5py as NIR's Python reader walks them.
 set -euo pipefail
 
-packages=(chromium python3-torch python3-numpy)
+packages=(chromium python3-torch python3-numpy python3-h5py)
 
 missing=()
 for pkg in "${packages[@]}"; do

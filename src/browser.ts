@@ -6,4 +6,5 @@ export * from "./data/emulated/index.js";
 export * from "./nn/index.js";
 export * from "./models/index.js";
 export * from "./infer/index.js";
+export * from "./nir/index.js";
 export * from "./web/index.js";

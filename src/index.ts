@@ -11,4 +11,6 @@ export * from "./nn/index.js";
 export * from "./models/index.js";
 export * from "./models/config-file.js";
 export * from "./infer/index.js";
+export * from "./nir/index.js";
+export * from "./nir/node.js";
 export * from "./util/index.js";

@@ -15,6 +15,7 @@ const LAYERS = [
   "nn",
   "models",
   "checkpoint",
+  "nir",
   "train",
   "infer",
   "experiments",

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   infer: async () => (await import("./commands/infer.js")).command,
   emulate: async () => (await import("./commands/emulate.js")).command,
   view: async () => (await import("./commands/view.js")).command,
+  nir: async () => (await import("./commands/nir.js")).command,
 };
 
 async function usage(): Promise<string> {

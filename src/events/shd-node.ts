@@ -61,7 +61,8 @@ export function probeShd(path: string, timeoutMs = 30000): Promise<void> {
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-async function checkSignature(path: string): Promise<void> {
+/** Refuses a file that does not start with the HDF5 signature (before h5wasm sees it); `what` names the format. */
+export async function checkHdf5Signature(path: string, what = "SHD/SSC files are HDF5"): Promise<void> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, "r");
@@ -73,11 +74,7 @@ async function checkSignature(path: string): Promise<void> {
     const head = new Uint8Array(8);
     const { bytesRead } = await fh.read(head, 0, 8, 0);
     if (bytesRead < 8 || HDF5_MAGIC.some((b, i) => head[i] !== b)) {
-      throw new EventFormatError(
-        path,
-        0,
-        "expected the HDF5 signature \\x89HDF\\r\\n\\x1a\\n (SHD/SSC files are HDF5)",
-      );
+      throw new EventFormatError(path, 0, `expected the HDF5 signature \\x89HDF\\r\\n\\x1a\\n (${what})`);
     }
   } finally {
     await fh.close();
@@ -89,7 +86,7 @@ async function checkSignature(path: string): Promise<void> {
  * with a time limit so that a corrupt file gives an EventFormatError instead of aborting or hanging this process.
  */
 export async function openShd(path: string, opts: OpenShdOptions = {}): Promise<ShdFile> {
-  await checkSignature(path);
+  await checkHdf5Signature(path);
   if (!opts.trusted) await probeShd(path, opts.timeoutMs);
   const Module = await h5wasm.ready;
   return openShdWith(h5wasm, Module, path, path);

@@ -1,0 +1,5 @@
+/** NIR (Neuromorphic Intermediate Representation) graphs: the format in memory, HDF5 read/write, a runner. */
+export * from "./graph.js";
+export * from "./hdf5.js";
+export * from "./network.js";
+export * from "./export.js";
