@@ -40,9 +40,10 @@ test("demo runs the whole job and writes checkpoint, sweep, plot and summary; a 
   assert.ok(s.operatingPoint !== null && s.operatingPoint.speedupEventDriven > 0);
   assert.ok(existsSync(s.files.checkpoint) && existsSync(s.files.sweep));
   for (const f of Object.values(s.files.plots) as string[]) assert.match(readFileSync(f, "utf8"), /^<svg/);
-  const again = demo(...args, "--quiet");
+  const again = demo(...args, "--quiet", "--compare");
   assert.equal(again.code, 0, again.err);
   assert.match(again.out, /hierarchical threshold sweep/);
   assert.match(again.out, /target {2}layer rates {3}frames {4}SOPs {2}speed-up ev\/dense {5}val {3}razor/);
   assert.match(again.out, /operating point/);
+  assert.match(again.out, /first scored layer only/);
 });

@@ -28,7 +28,7 @@ options:
   --noise-hz X        background noise rate for 'pruning' (default 5 per pixel per second)
   --quick             120 training / 50 validation samples, 2 epochs (a smoke run)
   --threads N
-  --out FILE          markdown results (default docs/ablation.md or docs/pruning.md); JSON lines and SVG beside it`;
+  --out FILE          markdown results (default docs/ablation.md or docs/pruning-ablation.md); JSON lines and SVG beside it`;
 
 export const command: Command = {
   summary: "the method's first experiments on N-MNIST (variants, K, w, threshold) and the pruning experiment",
@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
     log: (s) => console.error(s),
   });
   const minutes = (Date.now() - start) / 60000;
-  const out = v.out ?? join(projectRoot(), "docs", which === "first" ? "ablation.md" : "pruning.md");
+  const out = v.out ?? join(projectRoot(), "docs", which === "first" ? "ablation.md" : "pruning-ablation.md");
   const setting =
     `N-MNIST 900/100 split of ../shared/data/nmnist/small${v.quick ? " (quick: 120/50 samples)" : ""}` +
     `${which === "pruning" ? `, each recording at a random offset in a window twice as long with background noise (${numOpt("noise-hz", v["noise-hz"]) ?? 5} Hz per pixel)` : ""}; ` +

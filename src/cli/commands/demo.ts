@@ -13,7 +13,7 @@ import { makePreprocessing, framesData } from "../../experiments/setup.js";
 import { RUN_FILES, RunDir } from "../run-dir.js";
 import { policyTimer } from "../../experiments/policy-timing.js";
 import { formatInterval, wilson } from "../../experiments/stats.js";
-import { type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
+import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
 import { SWEEP_AXES, sweepSvg } from "../../experiments/sweep-plot.js";
 import { evaluate } from "../../train/evaluate.js";
 import { train } from "../../train/trainer.js";
@@ -47,6 +47,7 @@ checkpoint, a JSON summary and SVG plots.
   --epochs N       (default ${FULL.epochs})
   --seed S         (default 1)
   --threads N      engine threads (default min(2, cores))
+  --compare        also sweep θ on the first scored layer only (every later layer inheriting its mask), same model
   --quick          a fast, smaller run (${QUICK.train} train, ${QUICK.val} validation, ${QUICK.test} test, ${QUICK.epochs} epochs)
   --quiet          no progress bars
   --json           print the summary as JSON`;
@@ -81,6 +82,7 @@ async function run(argv: string[]): Promise<number> {
       seed: { type: "string" },
       threads: { type: "string" },
       quick: { type: "boolean", default: false },
+      compare: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -163,15 +165,23 @@ async function run(argv: string[]): Promise<number> {
     Int32Array.from({ length: nTiming }, (_, i) => i),
     { rng: null },
   );
-  const sweep = await thresholdSweep(model, testSet, {
-    batchSize: 64,
-    targets: SWEEP_TARGETS,
-    calibration: valSet,
-    schedule: "hierarchical",
-    timer: policyTimer(model, timingBatch.input),
-    method: "razor",
-  });
+  const timer = policyTimer(model, timingBatch.input);
+  const sweepWith = (schedule: CalibrationSchedule): Promise<SweepResult> =>
+    thresholdSweep(model, testSet, {
+      batchSize: 64,
+      targets: SWEEP_TARGETS,
+      calibration: valSet,
+      schedule,
+      timer,
+      method: "razor",
+    });
+  const sweep = await sweepWith("hierarchical");
   printSweep(sweep, say);
+  const firstLayer = v.compare ? await sweepWith("first-layer") : null;
+  if (firstLayer !== null) {
+    say("   for comparison, θ on the first scored layer only (later layers inherit its mask):");
+    printSweep(firstLayer, say);
+  }
 
   say("4/5 the operating point: most work dropped with validation accuracy within 2 points of unpruned");
   const chosen = sweep.chosen === null ? null : operatingPoint(sweep.points[sweep.chosen]!, testSet.size);
@@ -202,23 +212,8 @@ async function run(argv: string[]): Promise<number> {
       testLow: round(testInterval.low),
       testHigh: round(testInterval.high),
     },
-    sweep: {
-      schedule: sweep.schedule,
-      baseline: sweep.baseline.accuracy,
-      points: sweep.points.map((p) => ({
-        target: p.target,
-        rates: p.rates.map(round),
-        dropped: round(p.pruned.dropOverall),
-        sopsDropped: round(p.pruned.sopsDropped ?? 0),
-        speedupEventDriven: round(p.pruned.timing?.eventDriven.speedup ?? 1),
-        speedupDense: round(p.pruned.timing?.dense.speedup ?? 1),
-        validation: p.calibrationAccuracy ?? null,
-        razor: p.pruned.accuracy,
-        random: p.controls.random?.accuracy ?? null,
-        stride: p.controls.stride?.accuracy ?? null,
-        eventCount: p.controls.gate?.accuracy ?? null,
-      })),
-    },
+    sweep: sweepSummary(sweep),
+    ...(firstLayer === null ? {} : { sweepFirstLayer: sweepSummary(firstLayer) }),
     operatingPoint: chosen as unknown as Json,
     files: { checkpoint: best, sweep: join(out, "sweep.json"), plots },
     seconds: round((performance.now() - started) / 1000),
@@ -231,6 +226,26 @@ async function run(argv: string[]): Promise<number> {
   }
   model.dispose();
   return 0;
+}
+
+function sweepSummary(sweep: SweepResult): Json {
+  return {
+    schedule: sweep.schedule,
+    baseline: sweep.baseline.accuracy,
+    points: sweep.points.map((p) => ({
+      target: p.target,
+      rates: p.rates.map(round),
+      dropped: round(p.pruned.dropOverall),
+      sopsDropped: round(p.pruned.sopsDropped ?? 0),
+      speedupEventDriven: round(p.pruned.timing?.eventDriven.speedup ?? 1),
+      speedupDense: round(p.pruned.timing?.dense.speedup ?? 1),
+      validation: p.calibrationAccuracy ?? null,
+      razor: p.pruned.accuracy,
+      random: p.controls.random?.accuracy ?? null,
+      stride: p.controls.stride?.accuracy ?? null,
+      eventCount: p.controls.gate?.accuracy ?? null,
+    })),
+  };
 }
 
 /** The demo's run folder; a previous demo's run files in it are replaced (other folders are never touched). */
