@@ -28,7 +28,7 @@ interface Sizes {
   epochs: number;
 }
 const FULL: Sizes = { train: 4000, val: 500, test: 1000, epochs: 8 };
-const QUICK: Sizes = { train: 1200, val: 300, test: 500, epochs: 4 };
+const QUICK: Sizes = { train: 2000, val: 300, test: 500, epochs: 5 };
 
 const HELP = `usage: razor-snn demo [options]
 
