@@ -13,7 +13,7 @@ import type { LabelledData } from "../data/data-api.js";
 import { evaluate } from "../train/evaluate.js";
 import type { NoiseWindow } from "../checkpoint/preprocess.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "./setup.js";
-import { type SweepResult, thresholdSweep } from "./sweep.js";
+import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "./sweep.js";
 import { type TrainSummary, train } from "../train/trainer.js";
 
 export interface RunSpec {
@@ -35,7 +35,10 @@ export interface RunResult {
   /** validation accuracy of the final model */
   accuracy: number;
   seconds: number;
+  /** the sweep with the hierarchical θ schedule (the paper's) */
   sweep?: SweepResult;
+  /** the same model swept with θ on the first scored layer only (every later layer inherits its mask) */
+  sweepFirstLayer?: SweepResult;
 }
 
 export interface ExperimentOptions {
@@ -53,6 +56,8 @@ export interface ExperimentOptions {
   /** calibration samples (from the training split) for the sweep thresholds */
   calibSamples: number;
   gapFloor?: number | null;
+  /** also sweep with the first-layer-only schedule, for comparison */
+  compareSchedules?: boolean;
   progress: boolean;
   log: (s: string) => void;
 }
@@ -131,14 +136,18 @@ export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Pr
       seconds: (Date.now() - start) / 1000,
     };
     if (spec.variant !== "snn" && spec.sweep !== false && o.sweepTargets.length > 0) {
-      result.sweep = await thresholdSweep(model, sets.val, {
-        batchSize: 50,
-        targets: o.sweepTargets,
-        calibration: sets.calib,
-        gapFloor: o.gapFloor ?? null,
-        seed: spec.seed,
-        method: spec.variant,
-      });
+      const sweep = (schedule: CalibrationSchedule): Promise<SweepResult> =>
+        thresholdSweep(model, sets.val, {
+          batchSize: 50,
+          targets: o.sweepTargets,
+          calibration: sets.calib,
+          schedule,
+          gapFloor: o.gapFloor ?? null,
+          seed: spec.seed,
+          method: spec.variant,
+        });
+      result.sweep = await sweep("hierarchical");
+      if (o.compareSchedules === true) result.sweepFirstLayer = await sweep("first-layer");
     }
     o.log(
       `   val accuracy ${(100 * accuracy).toFixed(1)} % (best epoch ${summary.best.epoch}: ` +

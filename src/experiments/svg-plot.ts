@@ -13,6 +13,8 @@ export interface PlotOptions {
   yLabel: string;
   /** horizontal reference line (e.g. unpruned accuracy) */
   reference?: { y: number; label: string };
+  /** x axis range (default [0, 1], labelled in percent; any other range is labelled with ×) */
+  xRange?: [number, number];
   width?: number;
   height?: number;
 }
@@ -34,7 +36,9 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
   let yMin = Math.min(...ys, 1);
   const yMax = 1;
   yMin = Math.max(0, Math.floor((yMin - 0.05) * 10) / 10);
-  const sx = (x: number): number => m.left + x * pw;
+  const [x0, x1] = opts.xRange ?? [0, 1];
+  const percentX = opts.xRange === undefined;
+  const sx = (x: number): number => m.left + ((x - x0) / (x1 - x0 || 1)) * pw;
   const sy = (y: number): number => m.top + ((yMax - y) / (yMax - yMin || 1)) * ph;
   const out: string[] = [];
   out.push(
@@ -45,9 +49,11 @@ export function linePlotSvg(series: Series[], opts: PlotOptions): string {
   out.push(`<text x="${w / 2 - m.right / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
   // axes and grid
   for (let i = 0; i <= 10; i += 2) {
-    const x = sx(i / 10);
+    const xv = x0 + ((x1 - x0) * i) / 10;
+    const x = sx(xv);
+    const label = percentX ? `${i * 10}%` : `${xv.toFixed(2)}×`;
     out.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="#eee"/>`);
-    out.push(`<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle">${i * 10}%</text>`);
+    out.push(`<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle">${label}</text>`);
   }
   const ySteps = 5;
   for (let i = 0; i <= ySteps; i++) {

@@ -2,7 +2,14 @@
  * Threshold sweep for Razor and TA models: for each target drop rate, one θ per module layer is chosen on a
  * calibration (validation) split, the model is evaluated with those thresholds, and the three controls run at the
  * per-layer drop rates Razor actually reached on the evaluation data (random frames, fixed stride, event-count
- * gate). Optional: the causal gap floor and per-sample top-k (offline only).
+ * gate). Optional: the causal gap floor, per-sample top-k (offline only), and wall-clock timing of every policy on
+ * the event-driven and the dense kernels.
+ *
+ * Calibration schedules (per-layer total drop rates for a target t, over the K scored layers):
+ * - "hierarchical" (the paper's method): deeper layers drop more, keep rates (1 − t)^(2(k+1)/(K+1)) for scored
+ *   layer k = 0..K−1, so the exponents average 1 and the mean per-layer drop rate stays near t;
+ * - "first-layer": every layer at the same total rate t, so only the first scored layer drops frames and the later
+ *   ones inherit its mask (the earlier behaviour, kept for comparison).
  */
 import type { LabelledData } from "../data/data-api.js";
 import { type Efficiency, EfficiencyMeter, layerDropShares } from "../infer/efficiency.js";
@@ -11,6 +18,10 @@ import { CONTROLS, type ControlName, controlPolicy, thresholdPolicy, topKPolicy 
 import type { PrunableModel } from "../models/model-api.js";
 import type { MaskPolicy } from "../nn/frame-gate.js";
 import { derivedRng } from "../data/seeds.js";
+import type { PolicyTimer, PolicyTiming } from "./policy-timing.js";
+
+export type CalibrationSchedule = "hierarchical" | "first-layer";
+export const SCHEDULES: CalibrationSchedule[] = ["hierarchical", "first-layer"];
 
 export interface PolicyRun {
   accuracy: number;
@@ -19,24 +30,40 @@ export interface PolicyRun {
   dropPerLayer: number[];
   /** over the layers after the encoder */
   dropOverall: number;
+  /** share of the SOPs of the layers after the encoder saved against the unpruned run (set by the sweep) */
+  sopsDropped?: number;
   efficiency: Efficiency;
   seconds: number;
+  /** wall clock on one batch, masked against unmasked (when the sweep times policies) */
+  timing?: PolicyTiming;
 }
 
 export interface SweepPoint {
   target: number;
+  /** per scored layer: the total drop rate θ was calibrated for */
+  rates: number[];
   /** θ per spiking layer (null: no threshold there) */
   thetas: (number | null)[];
   pruned: PolicyRun;
+  /** accuracy with these thresholds on the calibration split (what chooses an operating point) */
+  calibrationAccuracy?: number;
   controls: Partial<Record<ControlName, PolicyRun>>;
   topK?: PolicyRun;
 }
 
 export interface SweepResult {
   method: string;
+  schedule: CalibrationSchedule;
   gapFloor: number | null;
   calibration: string;
   baseline: PolicyRun;
+  /** unpruned accuracy on the calibration split */
+  calibrationBaseline?: number;
+  /**
+   * the operating point chosen on the calibration split: the point with most work dropped whose calibration
+   * accuracy stays within `tolerance` of the unpruned calibration accuracy (null without a separate split)
+   */
+  chosen: number | null;
   points: SweepPoint[];
   /** per method: the largest overall drop share whose accuracy stays within `tolerance` of the baseline */
   withinTolerance: Record<string, number>;
@@ -45,8 +72,12 @@ export interface SweepResult {
 
 export interface SweepOptions {
   batchSize: number;
-  /** target per-layer drop rates */
+  /** target drop rates (mean over the scored layers) */
   targets: number[];
+  /** how the target is spread over the layers (default hierarchical) */
+  schedule?: CalibrationSchedule;
+  /** times every policy on a fixed batch (event-driven and dense kernels) */
+  timer?: PolicyTimer;
   /** where θ is chosen; null = on the evaluation data itself (reported as such) */
   calibration: LabelledData | null;
   gapFloor?: number | null;
@@ -109,22 +140,33 @@ export async function scoredLayers(model: PrunableModel, data: LabelledData, bat
   return [...layers].sort((a, b) => a - b);
 }
 
+/** Per scored layer: the total drop rate for `target` under `schedule` (see the header). */
+export function layerRates(target: number, count: number, schedule: CalibrationSchedule): number[] {
+  if (!(target >= 0 && target < 1)) throw new RangeError(`sweep target ${target}: expected 0 <= target < 1`);
+  if (schedule === "first-layer" || count === 1) return Array.from({ length: count }, () => target);
+  return Array.from({ length: count }, (_, k) => 1 - (1 - target) ** ((2 * (k + 1)) / (count + 1)));
+}
+
 /**
  * Chooses θ_n layer by layer so that each scored layer's total drop share (frames dropped upstream included) is
- * `rate` on the calibration data: layer n's scores are collected with the thresholds of the layers before it
- * already applied. Returns θ per spiking layer (null for layers without scores).
+ * its rate on the calibration data (`rate`: one for all, or one per scored layer): layer n's scores are collected
+ * with the thresholds of the layers before it already applied. Returns θ per spiking layer (null for layers
+ * without scores).
  */
 export async function chooseThresholds(
   model: PrunableModel,
   data: LabelledData,
-  rate: number,
+  rate: number | number[],
   batchSize: number,
   gapFloor: number | null = null,
   layers?: number[],
 ): Promise<(number | null)[]> {
   const scored = layers ?? (await scoredLayers(model, data, batchSize));
+  if (Array.isArray(rate) && rate.length !== scored.length)
+    throw new RangeError(`chooseThresholds: ${rate.length} rates for ${scored.length} scored layers`);
   const thetas: (number | null)[] = [];
-  for (const n of scored) {
+  for (const [k, n] of scored.entries()) {
+    const layerRate = Array.isArray(rate) ? rate[k]! : rate;
     const kept: number[] = [];
     let frames = 0;
     let upstreamDropped = 0;
@@ -146,7 +188,7 @@ export async function chooseThresholds(
       model.setMaskPolicy(null);
     }
     kept.sort((a, b) => a - b);
-    const extra = Math.round(rate * frames) - upstreamDropped;
+    const extra = Math.round(layerRate * frames) - upstreamDropped;
     let theta: number;
     if (extra <= 0 || kept.length === 0) theta = Number.NEGATIVE_INFINITY;
     else if (extra >= kept.length) theta = Number.POSITIVE_INFINITY;
@@ -182,23 +224,37 @@ export async function thresholdSweep(
   const controls = opts.controls ?? CONTROLS;
   const tolerance = opts.tolerance ?? 0.02;
   const seed = opts.seed ?? 1;
+  const schedule = opts.schedule ?? "hierarchical";
   const calib = opts.calibration ?? data;
   const say = opts.onProgress ?? (() => {});
   const baseline = await runPolicy(model, data, null, opts.batchSize);
+  const calibrationBaseline =
+    opts.calibration !== null ? (await runPolicy(model, opts.calibration, null, opts.batchSize)).accuracy : undefined;
   const scored = await scoredLayers(model, calib, opts.batchSize);
   if (scored.length === 0)
     throw new Error("the model has no Razor or TA scores to threshold (a plain SNN cannot be swept)");
   say(`unpruned: accuracy ${baseline.accuracy.toFixed(3)}`);
+  const run = async (policy: MaskPolicy | null): Promise<PolicyRun> => {
+    const r = await runPolicy(model, data, policy, opts.batchSize);
+    r.sopsDropped = sopsSaved(r.efficiency, baseline.efficiency);
+    if (opts.timer !== undefined && policy !== null) r.timing = opts.timer(policy);
+    return r;
+  };
+  baseline.sopsDropped = 0;
   const points: SweepPoint[] = [];
   for (const [pi, target] of opts.targets.entries()) {
-    const thetas = await chooseThresholds(model, calib, target, opts.batchSize, gapFloor, scored);
-    const pruned = await runPolicy(model, data, thresholdPolicy(thetas, gapFloor), opts.batchSize);
-    const point: SweepPoint = { target, thetas, pruned, controls: {} };
+    const rates = layerRates(target, scored.length, schedule);
+    const thetas = await chooseThresholds(model, calib, rates, opts.batchSize, gapFloor, scored);
+    const pruned = await run(thresholdPolicy(thetas, gapFloor));
+    const point: SweepPoint = { target, rates, thetas, pruned, controls: {} };
+    if (opts.calibration !== null)
+      point.calibrationAccuracy = (
+        await runPolicy(model, opts.calibration, thresholdPolicy(thetas, gapFloor), opts.batchSize)
+      ).accuracy;
     for (const [ci, c] of controls.entries()) {
-      const policy = controlPolicy(c, pruned.dropPerLayer, derivedRng(seed, pi, ci));
-      point.controls[c] = await runPolicy(model, data, policy, opts.batchSize);
+      point.controls[c] = await run(controlPolicy(c, pruned.dropPerLayer, derivedRng(seed, pi, ci)));
     }
-    if (opts.topK === true) point.topK = await runPolicy(model, data, topKPolicy(1 - target), opts.batchSize);
+    if (opts.topK === true) point.topK = await run(topKPolicy(1 - target));
     say(
       `target ${target.toFixed(2)}: dropped ${pruned.dropOverall.toFixed(3)} acc ${pruned.accuracy.toFixed(3)} | ` +
         controls.map((c) => `${c} ${point.controls[c]!.accuracy.toFixed(3)}`).join(" "),
@@ -218,13 +274,38 @@ export async function thresholdSweep(
   }
   return {
     method: opts.method ?? "pruned",
+    schedule,
     gapFloor,
+    calibrationBaseline,
+    chosen: chooseOperatingPoint(points, calibrationBaseline, tolerance),
     calibration: opts.calibration === null ? "thresholds chosen on the evaluation data itself" : "validation split",
     baseline,
     points,
     withinTolerance,
     tolerance,
   };
+}
+
+/** Share of the SOPs after the encoder that `run` saved against `base`. */
+function sopsSaved(run: Efficiency, base: Efficiency): number {
+  const later = (e: Efficiency): number => e.layers.filter((l) => l.layer > 0).reduce((a, l) => a + l.sops, 0);
+  const all = later(base);
+  return all === 0 ? 0 : 1 - later(run) / all;
+}
+
+/** Index of the point with most work dropped whose calibration accuracy is within `tolerance` of unpruned. */
+function chooseOperatingPoint(
+  points: SweepPoint[],
+  calibrationBaseline: number | undefined,
+  tolerance: number,
+): number | null {
+  if (calibrationBaseline === undefined) return null;
+  let chosen: number | null = null;
+  points.forEach((p, i) => {
+    const ok = (p.calibrationAccuracy ?? -1) >= calibrationBaseline - tolerance - 1e-12;
+    if (ok && (chosen === null || p.target > points[chosen]!.target)) chosen = i;
+  });
+  return chosen;
 }
 
 /** Default targets: 0, 10 %, ..., 90 %. */

@@ -6,7 +6,13 @@ import { controlPolicy, thresholdPolicy, topKPolicy } from "../../src/experiment
 import { applyGapFloor } from "../../src/nn/frame-gate.js";
 import type { MaskPolicyInput } from "../../src/nn/frame-gate.js";
 import { sweepSvg } from "../../src/experiments/sweep-plot.js";
-import { chooseThresholds, runPolicy, thresholdForDrops, thresholdSweep } from "../../src/experiments/sweep.js";
+import {
+  chooseThresholds,
+  layerRates,
+  runPolicy,
+  thresholdForDrops,
+  thresholdSweep,
+} from "../../src/experiments/sweep.js";
 import { train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
 import { SyntheticData } from "../train/synthetic-data.js";
@@ -105,6 +111,32 @@ test("chosen thresholds reach the target per-layer drop rate hierarchically", as
   assert.deepEqual(none.dropPerLayer, [0, 0, 0]);
 });
 
+test("hierarchical schedule: deeper layers drop more, per-layer exponents averaging the target's", () => {
+  const r = layerRates(0.5, 2, "hierarchical");
+  assert.ok(Math.abs(r[0]! - (1 - 0.5 ** (2 / 3))) < 1e-12 && Math.abs(r[1]! - (1 - 0.5 ** (4 / 3))) < 1e-12);
+  for (const t of [0, 0.2, 0.6, 0.9]) {
+    const rates = layerRates(t, 4, "hierarchical");
+    for (let k = 1; k < rates.length; k++) assert.ok(rates[k]! >= rates[k - 1]!, `t ${t} layer ${k}`);
+    assert.ok(rates.every((x) => x >= 0 && x < 1));
+    const meanLog = rates.reduce((a, x) => a + Math.log1p(-x), 0) / rates.length;
+    assert.ok(Math.abs(meanLog - Math.log1p(-t)) < 1e-9, "the geometric mean keep rate is 1 − t");
+  }
+  assert.deepEqual(layerRates(0.4, 3, "first-layer"), [0.4, 0.4, 0.4]);
+  assert.deepEqual(layerRates(0.4, 1, "hierarchical"), [0.4]);
+  assert.throws(() => layerRates(1, 2, "hierarchical"), /target 1/);
+});
+
+test("per-layer rates: each scored layer reaches its own total drop share on the calibration data", async () => {
+  const { model } = await trainedTiny();
+  const val = new SyntheticData(30, 8, 12, 3, 24, 0.3);
+  const rates = [0.2, 0.5];
+  const thetas = await chooseThresholds(model, val, rates, 16);
+  const run = await runPolicy(model, val, thresholdPolicy(thetas), 16);
+  for (const [k, d] of run.dropPerLayer.slice(1).entries())
+    assert.ok(Math.abs(d - rates[k]!) < 0.02, `layer ${k + 1}: ${d}`);
+  await assert.rejects(chooseThresholds(model, val, [0.2], 16), /1 rates for 2 scored layers/);
+});
+
 test("with tied scores the threshold gets as close to the target count as the ties allow", () => {
   const sorted = [0.1, 0.2, 0.2, 0.2, 0.2, 0.5, 0.9];
   assert.equal(thresholdForDrops(sorted, 1), 0.2); // drops 1 exactly
@@ -134,6 +166,18 @@ test("sweep: pruned model beside the three controls at the same per-layer rates;
     assert.ok(p.topK !== undefined);
   }
   assert.ok(r.points[2]!.pruned.dropOverall > 0.5);
+  // hierarchical by default: deeper layers drop at least as much; the operating point is chosen on calibration data
+  assert.equal(r.schedule, "hierarchical");
+  for (const p of r.points) {
+    const d = p.pruned.dropPerLayer;
+    for (let k = 2; k < d.length; k++) assert.ok(d[k]! >= d[k - 1]! - 1e-9, `target ${p.target}: ${d}`);
+    assert.ok(p.calibrationAccuracy !== undefined);
+  }
+  assert.ok(r.points[2]!.pruned.dropPerLayer[2]! > r.points[2]!.pruned.dropPerLayer[1]! + 0.05);
+  assert.ok(r.chosen !== null && r.points[r.chosen]!.calibrationAccuracy! >= r.calibrationBaseline! - 0.02);
+  // SOPs saved grow with the frames dropped, none at target 0
+  assert.equal(r.points[0]!.pruned.sopsDropped, 0);
+  assert.ok(r.points[2]!.pruned.sopsDropped! > r.points[1]!.pruned.sopsDropped!);
   assert.ok(r.withinTolerance.razor! >= 0 && "gate" in r.withinTolerance);
   // efficiency: SOPs shrink when frames are dropped; energy is labelled an estimate
   assert.ok(r.points[2]!.pruned.efficiency.sops < r.baseline.efficiency.sops);

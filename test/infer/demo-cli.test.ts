@@ -20,23 +20,30 @@ function demo(...args: string[]): { code: number; out: string; err: string } {
 
 test("demo runs the whole job and writes checkpoint, sweep, plot and summary; a second run replaces the first", () => {
   const out = join(dir, "demo");
-  const args = ["--out", out, "--train", "232", "--test", "32", "--epochs", "1", "--threads", "2", "--quiet"];
-  const r = demo(...args, "--json");
+  const args = ["--out", out, "--train", "200", "--val", "32", "--test", "32", "--epochs", "1", "--threads", "2"];
+  const r = demo(...args, "--quiet", "--json");
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out);
-  assert.equal(s.data.train + s.data.calibration, 232);
-  assert.equal(s.data.test, 32);
-  assert.ok(s.accuracy.finalEpoch >= 0 && s.accuracy.finalEpoch <= 1);
+  assert.deepEqual([s.data.train, s.data.validation, s.data.test], [200, 32, 32]);
+  assert.ok(s.accuracy.test >= 0 && s.accuracy.test <= 1);
+  assert.ok(s.accuracy.testLow <= s.accuracy.test && s.accuracy.test <= s.accuracy.testHigh);
+  assert.equal(s.sweep.schedule, "hierarchical");
   assert.equal(s.sweep.points.length, 5);
   for (const p of s.sweep.points) {
-    for (const k of ["razor", "random", "stride", "eventCount"]) assert.equal(typeof p[k], "number", k);
+    for (const k of ["razor", "random", "stride", "eventCount", "validation", "sopsDropped"])
+      assert.equal(typeof p[k], "number", k);
+    assert.ok(p.speedupEventDriven > 0 && p.speedupDense > 0);
+    for (let k = 1; k < p.rates.length; k++) assert.ok(p.rates[k] >= p.rates[k - 1], "deeper layers drop more");
   }
   assert.ok(s.sweep.points[s.sweep.points.length - 1].dropped > 0.5, "the highest target drops most of the work");
-  assert.ok(s.inference.unmaskedMs > 0 && s.inference.maskedMs > 0);
-  for (const f of Object.values(s.files) as string[]) assert.ok(existsSync(f), f);
-  assert.match(readFileSync(s.files.plot, "utf8"), /^<svg/);
-  const again = demo(...args);
+  // the operating point is chosen on validation: target 0 always qualifies, so there is one
+  assert.ok(s.operatingPoint !== null && s.operatingPoint.speedupEventDriven > 0);
+  assert.ok(existsSync(s.files.checkpoint) && existsSync(s.files.sweep));
+  for (const f of Object.values(s.files.plots) as string[]) assert.match(readFileSync(f, "utf8"), /^<svg/);
+  const again = demo(...args, "--quiet", "--compare");
   assert.equal(again.code, 0, again.err);
-  assert.match(again.out, /threshold sweep/);
-  assert.match(again.out, /target {2}dropped {3}razor {2}random {2}stride {2}event-count/);
+  assert.match(again.out, /hierarchical threshold sweep/);
+  assert.match(again.out, /target {2}layer rates {3}frames {4}SOPs {2}speed-up ev\/dense {5}val {3}razor/);
+  assert.match(again.out, /operating point/);
+  assert.match(again.out, /first scored layer only/);
 });

@@ -6,6 +6,8 @@ import { projectRoot } from "../../util/paths.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 import { firstExperimentSpecs, pruningSpecs, type RunResult, runExperiments } from "../../experiments/experiments.js";
 import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
+import { formatInterval, meanInterval } from "../../experiments/stats.js";
+import type { SweepResult } from "../../experiments/sweep.js";
 import { sweepSvg } from "../../experiments/sweep-plot.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt, numOpt } from "../options.js";
@@ -16,7 +18,8 @@ The method's experiments on the N-MNIST 900/100 split (../shared/data/nmnist/sma
   first     (default) Razor vs TA vs plain SNN; Razor with K in {1,2,4,8} and w in {1,2,4}; accuracy against the
             filtering threshold (Razor and TA, one θ per layer) beside the three controls
   pruning   each recording at a random offset in a window twice as long with background noise; Razor and TA over
-            3 seeds; the largest share of frame-layer work dropped within 2 points of unpruned, against the controls
+            3 seeds; the largest share of frame-layer work dropped within 2 points of unpruned, against the controls,
+            with θ on the hierarchical schedule and on the first layer only; means over seeds with 95 % t intervals
 options:
   --epochs N          epochs per run (default 5)
   --seeds LIST        seeds (default: first 1; pruning 1,2,3)
@@ -25,7 +28,7 @@ options:
   --noise-hz X        background noise rate for 'pruning' (default 5 per pixel per second)
   --quick             120 training / 50 validation samples, 2 epochs (a smoke run)
   --threads N
-  --out FILE          markdown results (default docs/ablation.md or docs/pruning.md); JSON lines and SVG beside it`;
+  --out FILE          markdown results (default docs/ablation.md or docs/pruning-ablation.md); JSON lines and SVG beside it`;
 
 export const command: Command = {
   summary: "the method's first experiments on N-MNIST (variants, K, w, threshold) and the pruning experiment",
@@ -73,11 +76,12 @@ async function run(argv: string[]): Promise<number> {
     sweepTargets: targets,
     calibSamples: 200,
     gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
+    compareSchedules: which === "pruning",
     progress: false,
     log: (s) => console.error(s),
   });
   const minutes = (Date.now() - start) / 60000;
-  const out = v.out ?? join(projectRoot(), "docs", which === "first" ? "ablation.md" : "pruning.md");
+  const out = v.out ?? join(projectRoot(), "docs", which === "first" ? "ablation.md" : "pruning-ablation.md");
   const setting =
     `N-MNIST 900/100 split of ../shared/data/nmnist/small${v.quick ? " (quick: 120/50 samples)" : ""}` +
     `${which === "pruning" ? `, each recording at a random offset in a window twice as long with background noise (${numOpt("noise-hz", v["noise-hz"]) ?? 5} Hz per pixel)` : ""}; ` +
@@ -130,15 +134,14 @@ function firstTables(results: RunResult[], setting: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-function sweepSection(r: RunResult): string[] {
-  const s = r.sweep!;
+function sweepSection(r: RunResult, s: SweepResult = r.sweep!): string[] {
   return [
-    `## Accuracy against the filtering threshold: ${r.name}`,
+    `## Accuracy against the filtering threshold: ${r.name}, ${s.schedule} θ`,
     "",
-    `One θ per layer, chosen on 200 training samples for each target drop rate; controls at the same per-layer rates. Unpruned: ${pct(s.baseline.accuracy)} %.`,
+    `One θ per layer, chosen on 200 training samples for each target (${s.schedule} schedule); controls at the same per-layer rates. Unpruned: ${pct(s.baseline.accuracy)} % (n = ${s.baseline.n}).`,
     "",
-    `| target | θ per layer | dropped % overall (per layer) | ${r.variant} % | ${CONTROLS.map((c) => `${CONTROL_LABELS[c]} %`).join(" | ")} |`,
-    `|${"---|".repeat(4 + CONTROLS.length)}`,
+    `| target | θ per layer | dropped % overall (per layer) | SOPs dropped % | ${r.variant} % | ${CONTROLS.map((c) => `${CONTROL_LABELS[c]} %`).join(" | ")} |`,
+    `|${"---|".repeat(5 + CONTROLS.length)}`,
     ...s.points.map(
       (p) =>
         `| ${pct(p.target)} | ${p.thetas
@@ -154,7 +157,7 @@ function sweepSection(r: RunResult): string[] {
           )
           .join(
             ", ",
-          )} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ${pct(p.pruned.accuracy)} | ${CONTROLS.map((c) => pct(p.controls[c]?.accuracy)).join(" | ")} |`,
+          )} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ${pct(p.pruned.sopsDropped)} | ${pct(p.pruned.accuracy)} | ${CONTROLS.map((c) => pct(p.controls[c]?.accuracy)).join(" | ")} |`,
     ),
     "",
     `Largest share dropped within 2 points of unpruned: ${Object.entries(s.withinTolerance)
@@ -170,26 +173,35 @@ function pruningTables(results: RunResult[], setting: string): string {
     "",
     `Setting: ${setting}.`,
     "",
-    "Largest share of frame-layer work dropped (layers after the encoder) at which validation accuracy stays within 2 points of the unpruned model:",
+    "Largest share of frame-layer work dropped (layers after the encoder) at which validation accuracy stays within 2 points of the unpruned model (hierarchical: θ per layer, deeper layers dropping more; first-layer: θ on the first scored layer only). Means over seeds with a 95 % t interval:",
     "",
-    `| run | unpruned % | method | ${CONTROLS.map((c) => CONTROL_LABELS[c]).join(" | ")} |`,
-    `|${"---|".repeat(3 + CONTROLS.length)}`,
+    `| run | θ schedule | unpruned % | method | ${CONTROLS.map((c) => CONTROL_LABELS[c]).join(" | ")} |`,
+    `|${"---|".repeat(4 + CONTROLS.length)}`,
   ];
+  const sweepsOf = (r: RunResult): SweepResult[] =>
+    [r.sweep, r.sweepFirstLayer].filter((s): s is SweepResult => s !== undefined);
   for (const r of results) {
-    const w = r.sweep?.withinTolerance ?? {};
-    lines.push(
-      `| ${r.name} | ${pct(r.sweep?.baseline.accuracy)} | ${pct(w[r.variant])} | ${CONTROLS.map((c) => pct(w[c])).join(" | ")} |`,
-    );
+    for (const s of sweepsOf(r)) {
+      const w = s.withinTolerance;
+      lines.push(
+        `| ${r.name} | ${s.schedule} | ${pct(s.baseline.accuracy)} | ${pct(w[r.variant])} | ${CONTROLS.map((c) => pct(w[c])).join(" | ")} |`,
+      );
+    }
   }
   for (const variant of ["razor", "ta"]) {
-    const rs = results.filter((r) => r.variant === variant && r.sweep);
-    if (rs.length === 0) continue;
-    const mean = (f: (r: RunResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-    lines.push(
-      `| **${variant} mean of ${rs.length}** | ${pct(mean((r) => r.sweep!.baseline.accuracy))} | ${pct(mean((r) => r.sweep!.withinTolerance[variant] ?? 0))} | ${CONTROLS.map((c) => pct(mean((r) => r.sweep!.withinTolerance[c] ?? 0))).join(" | ")} |`,
-    );
+    for (const schedule of ["hierarchical", "first-layer"]) {
+      const ss = results
+        .filter((r) => r.variant === variant)
+        .flatMap(sweepsOf)
+        .filter((s) => s.schedule === schedule);
+      if (ss.length === 0) continue;
+      const cell = (f: (s: SweepResult) => number): string => formatInterval(meanInterval(ss.map(f)));
+      lines.push(
+        `| **${variant} mean of ${ss.length}** | ${schedule} | ${cell((s) => s.baseline.accuracy)} | ${cell((s) => s.withinTolerance[variant] ?? 0)} | ${CONTROLS.map((c) => cell((s) => s.withinTolerance[c] ?? 0)).join(" | ")} |`,
+      );
+    }
   }
   lines.push("");
-  for (const r of results) lines.push(...sweepSection(r));
+  for (const r of results) for (const s of sweepsOf(r)) lines.push(...sweepSection(r, s));
   return `${lines.join("\n")}\n`;
 }

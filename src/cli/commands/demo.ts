@@ -2,8 +2,8 @@ import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openNmnistEmu } from "../../data/emulated/load.js";
-import { PrunedRunner } from "../../infer/pruned.js";
-import { frameLayersDropped, sopsDropped, timeMaskedVsUnmasked } from "../../infer/compare.js";
+import { decodeCheckpoint, loadModelTensors } from "../../checkpoint/checkpoint.js";
+import { readCheckpointBytes } from "../../checkpoint/checkpoint-file.js";
 import { loadModelConfig } from "../../models/config-file.js";
 import { buildModel } from "../../models/index.js";
 import { releaseEngine, selectEngine } from "../engine-option.js";
@@ -11,35 +11,52 @@ import type { LabelledData } from "../../data/data-api.js";
 import type { Json } from "../../util/json.js";
 import { makePreprocessing, framesData } from "../../experiments/setup.js";
 import { RUN_FILES, RunDir } from "../run-dir.js";
-import { thresholdPolicy } from "../../experiments/mask-policies.js";
-import { type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
-import { sweepSvg } from "../../experiments/sweep-plot.js";
+import { policyTimer } from "../../experiments/policy-timing.js";
+import { formatInterval, wilson } from "../../experiments/stats.js";
+import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
+import { SWEEP_AXES, sweepSvg } from "../../experiments/sweep-plot.js";
+import { evaluate } from "../../train/evaluate.js";
 import { train } from "../../train/trainer.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt } from "../options.js";
 
+interface Sizes {
+  train: number;
+  val: number;
+  test: number;
+  epochs: number;
+}
+const FULL: Sizes = { train: 4000, val: 500, test: 1000, epochs: 8 };
+const QUICK: Sizes = { train: 2000, val: 300, test: 500, epochs: 5 };
+
 const HELP = `usage: razor-snn demo [options]
 
 The main job, on the embedded default: N-MNIST-emu (real MNIST digits from the 'mnist' package turned into events
 by the project's event-camera emulator: three saccades with idle stretches and sensor noise; generated on first
-use and cached). Trains the Razor SNN, prints test accuracy, the threshold sweep (accuracy against frame-layer work
-dropped, beside the random, fixed-stride and event-count controls) and inference speed with and without the mask,
-and writes the checkpoint, a JSON summary and an SVG plot.
+use and cached). Trains the Razor SNN (the checkpoint is chosen on a validation split), prints its test accuracy
+with a 95 % interval, sweeps the hierarchical thresholds (θ per layer chosen on the validation split, deeper
+layers dropping more) beside the random, fixed-stride and event-count controls at the same per-layer rates, on
+three axes (frame-layers dropped, SOPs dropped, wall-clock speed-up on the event-driven and the dense kernels),
+picks the operating point on the validation split and reports its test accuracy and speed-up. Writes the
+checkpoint, a JSON summary and SVG plots.
   --out DIR        where results go (default ./razor-snn-demo)
-  --train N        training recordings (default 2000; the last 200 of them choose the thresholds)
-  --test N         test recordings (default 500)
-  --epochs N       (default 4)
+  --train N        training recordings (default ${FULL.train})
+  --val N          validation recordings, after the training ones in the training split (default ${FULL.val})
+  --test N         test recordings (default ${FULL.test})
+  --epochs N       (default ${FULL.epochs})
   --seed S         (default 1)
   --threads N      engine threads (default min(2, cores))
-  --quick          a fast, smaller run (700 train, 200 test, 3 epochs; about a minute)
+  --compare        also sweep θ on the first scored layer only (every later layer inheriting its mask), same model
+  --quick          a fast, smaller run (${QUICK.train} train, ${QUICK.val} validation, ${QUICK.test} test, ${QUICK.epochs} epochs)
   --quiet          no progress bars
   --json           print the summary as JSON`;
 
 /** Frames of 20 ms covering an emulated recording (three ~100 ms saccades plus ~200 ms of idle time). */
 const DEMO_FRAMES = { T: 26, dtMs: 20 };
 const SWEEP_TARGETS = [0, 0.2, 0.4, 0.6, 0.8];
-const CALIBRATION = 200;
+/** test recordings the speed-up is timed on */
+const TIMING_SAMPLES = 64;
 const DEMO_MARKER = ".razor-snn-demo";
 
 export const command: Command = {
@@ -59,11 +76,13 @@ async function run(argv: string[]): Promise<number> {
     options: {
       out: { type: "string", default: "razor-snn-demo" },
       train: { type: "string" },
+      val: { type: "string" },
       test: { type: "string" },
       epochs: { type: "string" },
       seed: { type: "string" },
       threads: { type: "string" },
       quick: { type: "boolean", default: false },
+      compare: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -79,17 +98,20 @@ async function run(argv: string[]): Promise<number> {
   const say = (s: string): void => {
     if (!v.json) console.log(s);
   };
-  const nTrain = countOpt("train", v.train) ?? (v.quick ? 700 : 2000);
-  const nTest = countOpt("test", v.test) ?? (v.quick ? 200 : 500);
-  const epochs = countOpt("epochs", v.epochs) ?? (v.quick ? 3 : 4);
+  const sizes = v.quick ? QUICK : FULL;
+  const nTrain = countOpt("train", v.train) ?? sizes.train;
+  const nVal = countOpt("val", v.val) ?? sizes.val;
+  const nTest = countOpt("test", v.test) ?? sizes.test;
+  const epochs = countOpt("epochs", v.epochs) ?? sizes.epochs;
   const seed = intOpt("seed", v.seed) ?? 1;
-  if (nTrain <= CALIBRATION) throw new Error(`--train ${nTrain}: need more than ${CALIBRATION} (that many choose θ)`);
   const threads = await selectEngine(intOpt("threads", v.threads));
 
-  say(`1/5 N-MNIST-emu: ${nTrain} training and ${nTest} test recordings (generated on first use, then cached)`);
-  const ds = await openNmnistEmu({ trainCount: nTrain, testCount: nTest, progress });
-  const trainSamples = ds.splits.train!.slice(0, nTrain - CALIBRATION);
-  const calibSamples = ds.splits.train!.slice(nTrain - CALIBRATION);
+  say(
+    `1/5 N-MNIST-emu: ${nTrain} training, ${nVal} validation and ${nTest} test recordings (generated on first use, then cached)`,
+  );
+  const ds = await openNmnistEmu({ trainCount: nTrain + nVal, testCount: nTest, progress });
+  const trainSamples = ds.splits.train!.slice(0, nTrain);
+  const valSamples = ds.splits.train!.slice(nTrain);
   const testSamples = ds.splits.test!;
 
   const config = loadModelConfig("nmnist", { variant: "razor", frames: DEMO_FRAMES, seed });
@@ -98,18 +120,20 @@ async function run(argv: string[]): Promise<number> {
   const data = (samples: typeof trainSamples, training: boolean): LabelledData =>
     framesData(samples, ds.classes, pre, { training, cache: true });
   const trainSet = data(trainSamples, true);
-  const calibSet = data(calibSamples, false);
+  const valSet = data(valSamples, false);
   const testSet = data(testSamples, false);
   const model = buildModel(config);
 
   say(
-    `2/5 training the Razor SNN (${config.layers.length} layers, T = ${DEMO_FRAMES.T} × ${DEMO_FRAMES.dtMs} ms), ${epochs} epoch(s) on ${threads} thread(s)`,
+    `2/5 training the Razor SNN (${config.layers.length} layers, T = ${DEMO_FRAMES.T} × ${DEMO_FRAMES.dtMs} ms), ` +
+      `${epochs} epoch(s) on ${threads} thread(s); the checkpoint is the epoch best on validation`,
   );
   const t0 = performance.now();
+  const runDir = freshRunDir(out);
   const summary = await train(
     model,
     trainSet,
-    testSet,
+    valSet,
     {
       epochs,
       batchSize: config.train?.batch ?? 32,
@@ -120,79 +144,108 @@ async function run(argv: string[]): Promise<number> {
       progress,
       describe: { dataset: "nmnist-emu", model: "razor", demo: true },
     },
-    freshRunDir(out),
+    runDir,
   );
   const trainSeconds = (performance.now() - t0) / 1000;
-  const finalAcc = summary.final.accuracy ?? 0;
-  const bestAcc = summary.best.accuracy ?? 0;
+  const best = runDir.path("best");
+  loadModelTensors(model, decodeCheckpoint(readCheckpointBytes(best), best).tensors, best);
+  const test = await evaluate(model, testSet, { batchSize: 64 });
+  const testInterval = wilson(test.accuracy, test.n);
   say(
-    `   test accuracy: final epoch ${pct(finalAcc)}, best epoch (${summary.best.epoch}) ${pct(bestAcc)}; ` +
-      `${trainSeconds.toFixed(0)} s`,
+    `   epoch ${summary.best.epoch} chosen on validation (${pct(summary.best.accuracy)}); test accuracy ` +
+      `${formatInterval(testInterval)} on ${test.n} recordings (95 % interval); ${trainSeconds.toFixed(0)} s`,
   );
 
+  const nTiming = Math.min(TIMING_SAMPLES, testSet.size);
   say(
-    `3/5 threshold sweep (θ per layer chosen on ${CALIBRATION} held-out training recordings, evaluated on the test set)`,
+    `3/5 hierarchical threshold sweep: θ per layer chosen on the ${nVal} validation recordings (deeper layers drop ` +
+      `more), controls at the same per-layer rates; accuracy on the test set, speed-up timed on ${nTiming} test recordings`,
   );
-  const sweep = await thresholdSweep(model, testSet, {
-    batchSize: 64,
-    targets: SWEEP_TARGETS,
-    calibration: calibSet,
-    method: "razor",
-  });
+  const timingBatch = await testSet.batch(
+    Int32Array.from({ length: nTiming }, (_, i) => i),
+    { rng: null },
+  );
+  const timer = policyTimer(model, timingBatch.input);
+  const sweepWith = (schedule: CalibrationSchedule): Promise<SweepResult> =>
+    thresholdSweep(model, testSet, {
+      batchSize: 64,
+      targets: SWEEP_TARGETS,
+      calibration: valSet,
+      schedule,
+      timer,
+      method: "razor",
+    });
+  const sweep = await sweepWith("hierarchical");
   printSweep(sweep, say);
+  const firstLayer = v.compare ? await sweepWith("first-layer") : null;
+  if (firstLayer !== null) {
+    say("   for comparison, θ on the first scored layer only (later layers inherit its mask):");
+    printSweep(firstLayer, say);
+  }
 
-  say("4/5 inference speed with and without the mask (pruned runner, 64 test recordings, best of 3)");
-  const speed = await inferenceSpeed(model, testSet, sweep);
-  say(
-    `   unmasked ${speed.unmaskedMs.toFixed(1)} ms, masked ${speed.maskedMs.toFixed(1)} ms per batch of ` +
-      `${speed.samples}: ${speed.speedup.toFixed(2)}x (${pct(speed.dropped)} of the frame-layers dropped, ` +
-      `${pct(speed.sopsDropped)} of their SOPs)`,
-  );
+  say("4/5 the operating point: most work dropped with validation accuracy within 2 points of unpruned");
+  const chosen = sweep.chosen === null ? null : operatingPoint(sweep.points[sweep.chosen]!, testSet.size);
+  if (chosen === null) say("   no threshold kept validation accuracy within 2 points");
+  else
+    say(
+      `   target ${chosen.target}: test accuracy ${pct(chosen.accuracy)} (unpruned ${pct(test.accuracy)}); ` +
+        `${pct(chosen.dropped)} of the frame-layers and ${pct(chosen.sopsDropped)} of their SOPs dropped; ` +
+        `wall clock ${chosen.speedupEventDriven.toFixed(2)}x faster on the event-driven kernels, ` +
+        `${chosen.speedupDense.toFixed(2)}x on the dense ones`,
+    );
 
   say("5/5 writing results");
-  const svg = sweepSvg(sweep, "Razor SNN on N-MNIST-emu: accuracy vs frame-layer work dropped");
-  writeFileAtomic(join(out, "sweep.svg"), svg);
+  const plots: { [axis: string]: string } = {};
+  for (const axis of SWEEP_AXES) {
+    const file = join(out, axis.file);
+    writeFileAtomic(file, sweepSvg(sweep, `Razor SNN on N-MNIST-emu: accuracy vs ${axis.label}`, axis.name));
+    plots[axis.name] = file;
+  }
   writeFileAtomic(join(out, "sweep.json"), `${JSON.stringify(sweep, null, 2)}\n`);
   const result: { [k: string]: Json } = {
-    data: {
-      dataset: "nmnist-emu",
-      train: trainSamples.length,
-      calibration: calibSamples.length,
-      test: testSamples.length,
-    },
+    data: { dataset: "nmnist-emu", train: trainSamples.length, validation: valSamples.length, test: test.n },
     model: { config: "nmnist", variant: "razor", T: DEMO_FRAMES.T, dtMs: DEMO_FRAMES.dtMs },
-    training: { epochs, seed, threads, seconds: round(trainSeconds) },
-    accuracy: { finalEpoch: finalAcc, bestEpoch: bestAcc, bestEpochIndex: summary.best.epoch },
-    sweep: {
-      baseline: sweep.baseline.accuracy,
-      withinTwoPoints: sweep.withinTolerance as { [k: string]: number },
-      points: sweep.points.map((p) => ({
-        target: p.target,
-        dropped: round(p.pruned.dropOverall),
-        razor: p.pruned.accuracy,
-        random: p.controls.random?.accuracy ?? null,
-        stride: p.controls.stride?.accuracy ?? null,
-        eventCount: p.controls.gate?.accuracy ?? null,
-      })),
+    training: { epochs, seed, threads, seconds: round(trainSeconds), chosenEpoch: summary.best.epoch },
+    accuracy: {
+      validation: summary.best.accuracy,
+      test: test.accuracy,
+      testLow: round(testInterval.low),
+      testHigh: round(testInterval.high),
     },
-    inference: speed as unknown as Json,
-    files: {
-      checkpoint: join(out, "best.safetensors"),
-      sweep: join(out, "sweep.json"),
-      plot: join(out, "sweep.svg"),
-    },
+    sweep: sweepSummary(sweep),
+    ...(firstLayer === null ? {} : { sweepFirstLayer: sweepSummary(firstLayer) }),
+    operatingPoint: chosen as unknown as Json,
+    files: { checkpoint: best, sweep: join(out, "sweep.json"), plots },
     seconds: round((performance.now() - started) / 1000),
   };
   writeFileAtomic(join(out, "demo.json"), `${JSON.stringify(result, null, 2)}\n`);
   if (v.json) console.log(JSON.stringify(result));
   else {
-    say(
-      `   checkpoint ${join(out, "best.safetensors")}, plot ${join(out, "sweep.svg")}, summary ${join(out, "demo.json")}`,
-    );
+    say(`   checkpoint ${best}, plots ${Object.values(plots).join(", ")}, summary ${join(out, "demo.json")}`);
     say(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
   model.dispose();
   return 0;
+}
+
+function sweepSummary(sweep: SweepResult): Json {
+  return {
+    schedule: sweep.schedule,
+    baseline: sweep.baseline.accuracy,
+    points: sweep.points.map((p) => ({
+      target: p.target,
+      rates: p.rates.map(round),
+      dropped: round(p.pruned.dropOverall),
+      sopsDropped: round(p.pruned.sopsDropped ?? 0),
+      speedupEventDriven: round(p.pruned.timing?.eventDriven.speedup ?? 1),
+      speedupDense: round(p.pruned.timing?.dense.speedup ?? 1),
+      validation: p.calibrationAccuracy ?? null,
+      razor: p.pruned.accuracy,
+      random: p.controls.random?.accuracy ?? null,
+      stride: p.controls.stride?.accuracy ?? null,
+      eventCount: p.controls.gate?.accuracy ?? null,
+    })),
+  };
 }
 
 /** The demo's run folder; a previous demo's run files in it are replaced (other folders are never touched). */
@@ -207,65 +260,48 @@ function freshRunDir(out: string): RunDir {
 }
 
 function printSweep(s: SweepResult, say: (s: string) => void): void {
-  say(`   unpruned accuracy ${pct(s.baseline.accuracy)}`);
-  say("   target  dropped   razor  random  stride  event-count");
+  say(`   unpruned test accuracy ${pct(s.baseline.accuracy)}`);
+  say("   target  layer rates   frames    SOPs  speed-up ev/dense     val   razor  random  stride  event-count");
   for (const p of s.points) {
     const c = p.controls;
+    const t = p.pruned.timing;
+    const speed = t === undefined ? "-" : `${t.eventDriven.speedup.toFixed(2)}/${t.dense.speedup.toFixed(2)}`;
     say(
-      `   ${p.target.toFixed(1).padStart(6)}  ${pct(p.pruned.dropOverall).padStart(7)}  ${pct(p.pruned.accuracy).padStart(6)}` +
+      `   ${p.target.toFixed(1).padStart(6)}  ${p.rates
+        .map((r) => r.toFixed(2))
+        .join("/")
+        .padStart(11)}` +
+        `  ${pct(p.pruned.dropOverall).padStart(7)} ${pct(p.pruned.sopsDropped).padStart(7)}  ${speed.padStart(17)}` +
+        `  ${pct(p.calibrationAccuracy).padStart(6)}  ${pct(p.pruned.accuracy).padStart(6)}` +
         `  ${pct(c.random?.accuracy).padStart(6)}  ${pct(c.stride?.accuracy).padStart(6)}  ${pct(c.gate?.accuracy).padStart(11)}`,
     );
   }
-  const w = s.withinTolerance;
-  say(
-    `   largest work dropped within ${Math.round(s.tolerance * 100)} points of unpruned: ` +
-      Object.entries(w)
-        .map(([k, x]) => `${k} ${pct(x)}`)
-        .join(", "),
-  );
 }
 
-interface Speed {
-  /** share of the SOPs after the encoder saved (the event-driven kernels' work) */
-  sopsDropped: number;
-  samples: number;
-  dropped: number;
-  unmaskedMs: number;
-  maskedMs: number;
-  speedup: number;
+interface OperatingPoint {
+  target: number;
   thetas: (number | null)[];
+  accuracy: number;
+  accuracyLow: number;
+  accuracyHigh: number;
+  dropped: number;
+  sopsDropped: number;
+  speedupEventDriven: number;
+  speedupDense: number;
 }
 
-/** Times the pruned runner on one test batch at the sweep's θ nearest to half the work dropped. */
-async function inferenceSpeed(
-  model: ReturnType<typeof buildModel>,
-  testSet: LabelledData,
-  sweep: SweepResult,
-): Promise<Speed> {
-  const point = sweep.points.reduce((a, p) =>
-    Math.abs(p.pruned.dropOverall - 0.5) < Math.abs(a.pruned.dropOverall - 0.5) ? p : a,
-  );
-  const n = Math.min(64, testSet.size);
-  const batch = await testSet.batch(
-    Int32Array.from({ length: n }, (_, i) => i),
-    { rng: null },
-  );
-  const x = batch.input;
-  const { result, unmasked, maskedMs, unmaskedMs } = timeMaskedVsUnmasked(
-    new PrunedRunner(model),
-    x,
-    () => model.setMaskPolicy(thresholdPolicy(point.thetas)),
-    () => model.setMaskPolicy(null),
-  );
-  model.setMaskPolicy(null);
+function operatingPoint(p: SweepResult["points"][number], n: number): OperatingPoint {
+  const interval = wilson(p.pruned.accuracy, n);
   return {
-    samples: x.shape[1]!,
-    dropped: round(frameLayersDropped(result)),
-    sopsDropped: round(sopsDropped(result, unmasked)),
-    unmaskedMs: round(unmaskedMs),
-    maskedMs: round(maskedMs),
-    speedup: round(unmaskedMs / maskedMs),
-    thetas: point.thetas,
+    target: p.target,
+    thetas: p.thetas,
+    accuracy: p.pruned.accuracy,
+    accuracyLow: round(interval.low),
+    accuracyHigh: round(interval.high),
+    dropped: round(p.pruned.dropOverall),
+    sopsDropped: round(p.pruned.sopsDropped ?? 0),
+    speedupEventDriven: round(p.pruned.timing?.eventDriven.speedup ?? 1),
+    speedupDense: round(p.pruned.timing?.dense.speedup ?? 1),
   };
 }
 

@@ -5,8 +5,15 @@ import { writeFileAtomic } from "../../util/atomic-write.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
-import { DEFAULT_TARGETS, type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
-import { sweepSvg } from "../../experiments/sweep-plot.js";
+import { policyTimer } from "../../experiments/policy-timing.js";
+import {
+  type CalibrationSchedule,
+  DEFAULT_TARGETS,
+  SCHEDULES,
+  type SweepResult,
+  thresholdSweep,
+} from "../../experiments/sweep.js";
+import { SWEEP_AXES, sweepSvg } from "../../experiments/sweep-plot.js";
 import { framesData, openSplits } from "../../experiments/setup.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt, numOpt } from "../options.js";
@@ -15,8 +22,10 @@ const HELP = `usage: razor-snn sweep --checkpoint FILE [--dataset NAME | --data 
 
 Threshold sweep of a Razor or TA checkpoint: for each target drop rate one θ per layer is chosen on a calibration
 split, then accuracy and the share of frame-layer work dropped (per layer and overall) are measured beside the three
-controls at the same per-layer drop rates (random frames, fixed stride, event-count gate). Also SOPs, firing rates
-and an energy estimate. Writes OUT/sweep.json and OUT/sweep.svg.
+controls at the same per-layer drop rates (random frames, fixed stride, event-count gate). Also SOPs, firing rates,
+an energy estimate and (--time) the wall-clock speed-up on the event-driven and the dense kernels. θ is never chosen
+on the evaluated split. Writes OUT/sweep.json and one SVG per axis (sweep.svg: frame-layers dropped,
+sweep-sops.svg, sweep-speedup.svg).
   --checkpoint FILE     a Razor or TA checkpoint
   --dataset/--data/--labels   as for eval (default: the checkpoint's dataset)
   --eval-split NAME     evaluated split (default: test if the dataset has one, else valid)
@@ -24,6 +33,9 @@ and an energy estimate. Writes OUT/sweep.json and OUT/sweep.svg.
   --calib-limit N       calibrate on the first N samples of that split (default 200)
   --limit N             evaluate only the first N samples
   --targets LIST        target drop rates, e.g. 0,0.2,0.4 (default 0,0.1,...,0.9)
+  --schedule NAME       hierarchical (default: deeper layers drop more, the paper's method) or first-layer
+                        (every layer at the target: only the first scored layer drops, the rest inherit)
+  --time N              time every policy on the first N evaluated samples (event-driven and dense kernels)
   --gap-floor G         causal floor: never more than G consecutive dropped frames per layer
   --top-k               also per-sample top-k (offline only)
   --tolerance X         accuracy loss allowed in the summary (default 0.02)
@@ -50,6 +62,8 @@ async function run(argv: string[]): Promise<number> {
       "calib-limit": { type: "string" },
       limit: { type: "string" },
       targets: { type: "string" },
+      schedule: { type: "string" },
+      time: { type: "string" },
       "gap-floor": { type: "string" },
       "top-k": { type: "boolean", default: false },
       tolerance: { type: "string" },
@@ -90,19 +104,38 @@ async function run(argv: string[]): Promise<number> {
   if (limit !== undefined) evalSamples = evalSamples.slice(0, limit);
   const calibSamples = splits[calibName]?.slice(0, countOpt("calib-limit", v["calib-limit"]) ?? 200) ?? null;
   const evalSet = framesData(evalSamples, opened.ds.classes, pre, { training: false, cache: true });
-  const calibSet =
-    calibSamples !== null && calibName !== evalName
-      ? framesData(calibSamples, opened.ds.classes, pre, { training: false, cache: true })
-      : null;
+  if (calibSamples === null || calibName === evalName)
+    throw new Error(`--calib-split ${calibName}: θ must be chosen on a split other than the evaluated '${evalName}'`);
+  const calibSet = framesData(calibSamples, opened.ds.classes, pre, { training: false, cache: true });
+  const schedule = (v.schedule ?? "hierarchical") as CalibrationSchedule;
+  if (!SCHEDULES.includes(schedule))
+    throw new Error(`--schedule ${v.schedule}: expected one of ${SCHEDULES.join(", ")}`);
+  const timeSamples = intOpt("time", v.time);
+  const timer =
+    timeSamples === undefined
+      ? undefined
+      : policyTimer(
+          model,
+          (
+            await evalSet.batch(
+              Int32Array.from({ length: Math.min(timeSamples, evalSet.size) }, (_, i) => i),
+              {
+                rng: null,
+              },
+            )
+          ).input,
+        );
   const targets = v.targets !== undefined ? v.targets.split(",").map((s) => numOpt("targets", s)!) : DEFAULT_TARGETS;
   console.error(
     `sweep of ${v.checkpoint} (${model.config.variant}): evaluating ${evalSamples.length} samples of '${evalName}', ` +
-      `thresholds chosen on ${calibSet !== null ? `${calibSamples!.length} samples of '${calibName}'` : "the evaluated samples"}`,
+      `thresholds chosen on ${calibSamples.length} samples of '${calibName}' (${schedule})`,
   );
   const result = await thresholdSweep(model, evalSet, {
     batchSize: countOpt("batch", v.batch) ?? 32,
     targets,
     calibration: calibSet,
+    schedule,
+    timer,
     gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
     topK: v["top-k"],
     seed: intOpt("seed", v.seed) ?? 1,
@@ -114,18 +147,19 @@ async function run(argv: string[]): Promise<number> {
   const json = {
     checkpoint: v.checkpoint,
     evalSplit: evalName,
-    calibSplit: calibSet ? calibName : null,
+    calibSplit: calibName,
     training: meta.training,
     ...result,
   };
   writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileAtomic(
-    join(outDir, "sweep.svg"),
-    sweepSvg(result, `${model.config.name} ${model.config.variant}: accuracy vs frames dropped`),
-  );
+  for (const axis of SWEEP_AXES) {
+    if (axis.name === "speedup" && timer === undefined) continue;
+    const title = `${model.config.name} ${model.config.variant}: accuracy vs ${axis.label}`;
+    writeFileAtomic(join(outDir, axis.file), sweepSvg(result, title, axis.name));
+  }
   if (v.json) console.log(JSON.stringify(json));
   else console.log(sweepTable(result));
-  console.error(`wrote ${join(outDir, "sweep.json")} and ${join(outDir, "sweep.svg")}`);
+  console.error(`wrote ${join(outDir, "sweep.json")} and the plots in ${outDir}`);
   model.dispose();
   return 0;
 }
@@ -133,10 +167,15 @@ async function run(argv: string[]): Promise<number> {
 /** A markdown table: per target, the pruned model and each control (accuracy at the overall drop share). */
 export function sweepTable(r: SweepResult): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}`;
-  const head = `| target | dropped % (per layer) | ${r.method} acc % | ${CONTROLS.map((c) => `${CONTROL_LABELS[c]} %`).join(" | ")} |`;
+  const speed = (x: number | undefined): string => (x === undefined ? "-" : `${x.toFixed(2)}×`);
+  const head =
+    `| target | dropped % (per layer) | SOPs dropped % | speed-up event-driven / dense | ${r.method} acc % | ` +
+    `${CONTROLS.map((c) => `${CONTROL_LABELS[c]} %`).join(" | ")} |`;
   const rows = r.points.map(
     (p) =>
-      `| ${pct(p.target)} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ${pct(p.pruned.accuracy)} | ` +
+      `| ${pct(p.target)} | ${pct(p.pruned.dropOverall)} (${p.pruned.dropPerLayer.slice(1).map(pct).join("/")}) | ` +
+      `${pct(p.pruned.sopsDropped ?? 0)} | ${speed(p.pruned.timing?.eventDriven.speedup)} / ${speed(p.pruned.timing?.dense.speedup)} | ` +
+      `${pct(p.pruned.accuracy)} | ` +
       CONTROLS.map((c) => (p.controls[c] ? pct(p.controls[c].accuracy) : "-")).join(" | ") +
       " |",
   );
@@ -144,10 +183,13 @@ export function sweepTable(r: SweepResult): string {
     .map(([m, d]) => `${m} ${pct(d)} %`)
     .join(", ");
   return [
-    `unpruned accuracy ${pct(r.baseline.accuracy)} % (n = ${r.baseline.n})`,
+    `unpruned accuracy ${pct(r.baseline.accuracy)} % (n = ${r.baseline.n}); θ schedule: ${r.schedule}` +
+      (r.chosen === null
+        ? ""
+        : `; operating point chosen on the calibration split: target ${pct(r.points[r.chosen]!.target)}`),
     "",
     head,
-    `|${"---|".repeat(3 + CONTROLS.length)}`,
+    `|${"---|".repeat(5 + CONTROLS.length)}`,
     ...rows,
     "",
     `largest share dropped within ${pct(r.tolerance)} points of unpruned: ${within}`,
