@@ -11,6 +11,7 @@
  * only in any case.
  */
 import { engine } from "../engine/current.js";
+import { argmaxRows } from "../util/argmax.js";
 import type { SnnModel } from "../models/model.js";
 import { combineMasks, decideFrames } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
@@ -110,12 +111,7 @@ export class PrunedRunner {
       const b = batch.rows[k]! % B;
       for (let j = list.offsets[k]!; j < list.offsets[k + 1]!; j++) counts[b * classes + list.idx[j]!]! += 1;
     }
-    const predictions = new Int32Array(B);
-    for (let b = 0; b < B; b++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (counts[b * classes + c]! > counts[b * classes + best]!) best = c;
-      predictions[b] = best;
-    }
+    const predictions = argmaxRows(counts, B, classes);
     const e = engine();
     for (const o of owned) {
       if (o.data) e.free(o.data);

@@ -29,6 +29,7 @@ import {
   withThresholds,
 } from "./layer-step.js";
 import { engine } from "../engine/current.js";
+import { argmax } from "../util/argmax.js";
 
 export interface StreamOptions {
   /** frame duration in µs (default: the model config's dtMs) */
@@ -177,12 +178,10 @@ export class EventStreamRunner {
     freeInputBatch(first);
     e.free(input);
     for (const o of owned) e.free(o.spikes!.idx);
-    let best = -1;
     let total = 0;
-    for (let c = 0; c < this.classes; c++) {
-      total += this.counts[c]!;
-      if (this.counts[c]! > 0 && (best < 0 || this.counts[c]! > this.counts[best]!)) best = c;
-    }
+    for (let c = 0; c < this.classes; c++) total += this.counts[c]!;
+    // counts are non-negative, so total > 0 exactly when some class has spiked
+    const best = total > 0 ? argmax(this.counts) : -1;
     return {
       index: frame.index,
       tStart: frame.tStart,

@@ -3,14 +3,19 @@
  * configs/<name>.json (loaded by config-file.ts in Node); this file merges overrides and validates, and runs in
  * the browser too (a checkpoint carries its resolved config).
  */
-import type { ResetMode, Surrogate } from "../engine/api.js";
+import { convOutSize } from "../engine/api.js";
+import { DEFAULT_EVAL_THRESHOLD } from "../nn/frame-gate.js";
+import { LIF_DEFAULTS, type LifSettings } from "../nn/lif.js";
+import { RAZOR_DEFAULTS, type RazorSettings } from "../nn/razor.js";
+import { convGeometry, type LearnedPruningOptions } from "../nn/spiking-layer.js";
+import { TA_DEFAULTS } from "../nn/temporal-attention.js";
 
 export type Variant = "snn" | "ta" | "razor";
 
 export interface LayerSpec {
   type: "conv" | "fc";
   out: number;
-  /** conv only (defaults: kernel 3, stride 1, padding kernel/2) */
+  /** conv only (defaults: nn's convGeometry) */
   kernel?: number;
   stride?: number;
   padding?: number;
@@ -41,34 +46,21 @@ export interface ModelConfig {
     [extra: string]: unknown;
   };
   layers: LayerSpec[];
-  lif: {
-    alpha: number;
-    vth: number;
-    surrogate: Surrogate;
-    surrogateWidth: number;
-    reset: ResetMode;
-    plif: boolean;
-  };
+  lif: LifSettings;
   ta: {
+    /** reduction ratio (default TA_DEFAULTS.r) */
     r: number;
     /** "all": every layer (reference code); "hidden": layers 2..N-1 */
     layers: "all" | "hidden";
   };
-  razor: {
-    K: number;
-    window: number;
-    tau: number;
-    learnTau: boolean;
-    gammaInit: number;
-    etaInit: number;
-    betaInit: number;
-    activityEps: number;
-    lrScale: number;
-    init: "abs-normal" | "data";
+  razor: RazorSettings & {
     /** "hidden": layers 2..N-1 (the output layer takes the previous mask); "all": layers 2..N */
     layers: "hidden" | "all";
-    /** train with sampled binary masks (straight-through) and a keep-rate target; null = off */
-    learnedPruning: { lambda: number; rho: number; evalThreshold: number } | null;
+    /**
+     * train with sampled binary masks (straight-through) and a keep-rate target; null = off. evalThreshold is
+     * filled in (DEFAULT_EVAL_THRESHOLD) when absent.
+     */
+    learnedPruning: Required<LearnedPruningOptions> | null;
   };
   /** evaluation-time frame dropping */
   inference: {
@@ -97,25 +89,15 @@ export type DeepPartial<T> = T extends (infer U)[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 
-/** Shared defaults (method.md); a config file only needs what differs. */
+/**
+ * Shared defaults (method.md); a config file only needs what differs. The neuron, TA and Razor defaults are nn's
+ * (written once there); the keys of these sections are also the keys a config may use (checkKeys).
+ */
 export const COMMON_DEFAULTS: Omit<ModelConfig, "name" | "dataset" | "input" | "classes" | "frames" | "layers"> = {
   variant: "razor",
-  lif: { alpha: 0.3, vth: 0.3, surrogate: "rect", surrogateWidth: 0.5, reset: "soft", plif: false },
-  ta: { r: 5, layers: "all" },
-  razor: {
-    K: 4,
-    window: 1,
-    tau: 0.1,
-    learnTau: false,
-    gammaInit: 5,
-    etaInit: 1,
-    betaInit: 0,
-    activityEps: 1e-3,
-    lrScale: 10,
-    init: "abs-normal",
-    layers: "hidden",
-    learnedPruning: null,
-  },
+  lif: { ...LIF_DEFAULTS },
+  ta: { ...TA_DEFAULTS, layers: "all" },
+  razor: { ...RAZOR_DEFAULTS, layers: "hidden", learnedPruning: null },
   inference: { thresholds: null, gapFloor: null },
   train: { lr: 1e-3, batch: 32, epochs: 100, loss: "mse", weightDecay: 0, plateauPatience: 5, plateauFactor: 0.1 },
   seed: 1,
@@ -182,9 +164,14 @@ export function applyOverrides(config: unknown, overrides: unknown): unknown {
 /** Fills defaults, applies overrides and validates; errors name the config and the field. */
 export function resolveModelConfig(raw: unknown, overrides: unknown = {}, source = "model config"): ModelConfig {
   if (!isPlainObject(raw)) throw new Error(`${source}: expected a JSON object`);
-  const merged = applyOverrides(deepMerge(COMMON_DEFAULTS, raw), overrides);
-  validate(merged as ModelConfig, source);
-  return merged as ModelConfig;
+  const merged = applyOverrides(deepMerge(COMMON_DEFAULTS, raw), overrides) as ModelConfig;
+  // learned pruning is off by default, so its one default is filled in only when it is turned on
+  const lp = isPlainObject(merged.razor) ? merged.razor.learnedPruning : null;
+  if (isPlainObject(lp) && lp.evalThreshold === undefined) {
+    merged.razor = { ...merged.razor, learnedPruning: { ...lp, evalThreshold: DEFAULT_EVAL_THRESHOLD } };
+  }
+  validate(merged, source);
+  return merged;
 }
 
 function validate(c: ModelConfig, source: string): void {
@@ -346,10 +333,8 @@ function checkShapes(c: ModelConfig, fail: Fail): void {
     const f = `layers[${i}]`;
     const fanIn = shape.reduce((a, b) => a * b, 1);
     if (l.type === "conv") {
-      const k = l.kernel ?? 3;
-      const stride = l.stride ?? 1;
-      const pad = l.padding ?? Math.floor(k / 2);
-      const side = (n: number): number => Math.floor((n + 2 * pad - k) / stride) + 1;
+      const { kernel: k, stride, padding } = convGeometry(l);
+      const side = (n: number): number => convOutSize(n, k, stride, padding);
       const [cin, h, w] = shape as [number, number, number];
       if (cin * k * k * l.out > LIMITS.weights) fail(`${f}.out`, `small enough for ${LIMITS.weights} weights`, l.out);
       shape = [l.out, side(h), side(w)];

@@ -27,7 +27,20 @@ export interface LifOptions {
   buffers?: BufferPool;
 }
 
-export const DEFAULT_LIF: LifOptions = { alpha: 0.3, vth: 0.3, surrogate: "rect", surrogateWidth: 0.5, reset: "soft" };
+/** The neuron's hyper-parameters (a model config's `lif` section). */
+export type LifSettings = Required<
+  Pick<LifOptions, "alpha" | "vth" | "surrogate" | "surrogateWidth" | "reset" | "plif">
+>;
+
+/** The one set of LIF defaults (method.md); models/config.ts builds its `lif` defaults from it. */
+export const LIF_DEFAULTS: Readonly<LifSettings> = {
+  alpha: 0.3,
+  vth: 0.3,
+  surrogate: "rect",
+  surrogateWidth: 0.5,
+  reset: "soft",
+  plif: false,
+};
 
 export class Lif implements Module {
   /** PLIF's logit of α, or null for a fixed decay */

@@ -37,7 +37,11 @@ export interface RazorOptions {
   rng: Rng;
 }
 
-export const RAZOR_DEFAULTS: Omit<RazorOptions, "name" | "channels" | "rng"> = {
+/** Razor's hyper-parameters (a model config's `razor` section, less the layer choice and learned pruning). */
+export type RazorSettings = Omit<RazorOptions, "name" | "channels" | "rng">;
+
+/** The one set of Razor defaults (method.md); models/config.ts builds its `razor` defaults from it. */
+export const RAZOR_DEFAULTS: Readonly<RazorSettings> = {
   K: 4,
   window: 1,
   tau: 0.1,

@@ -25,9 +25,9 @@ import { Lif, type LifOptions } from "./lif.js";
 import { Linear } from "./linear.js";
 import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
 import { Pool2d } from "./pool2d.js";
-import { RazorScorer, type RazorOptions } from "./razor.js";
+import { RazorScorer, type RazorSettings } from "./razor.js";
 import { Dropout } from "./reshape.js";
-import { TemporalAttention } from "./temporal-attention.js";
+import { TA_DEFAULTS, TemporalAttention, type TemporalAttentionOptions } from "./temporal-attention.js";
 
 export interface LearnedPruningOptions {
   /** weight λ of the keep-rate target */
@@ -49,23 +49,38 @@ export interface SpikingLayerOptions {
   T: number;
   kind: "conv" | "fc";
   out: number;
+  /** conv only; defaults from convGeometry */
   kernel?: number;
   stride?: number;
   padding?: number;
+  /** default true */
   bias?: boolean;
   bn: boolean;
   pool?: { type: "avg" | "max"; kernel: number } | null;
   /** dropout probability on the layer's input (one mask per sequence) */
   dropout?: number;
   gate: "none" | "ta" | "razor";
-  ta?: { r: number };
-  razor?: Omit<RazorOptions, "name" | "channels" | "rng">;
+  /** TA's reduction ratio (default TA_DEFAULTS) */
+  ta?: Pick<TemporalAttentionOptions, "r">;
+  razor?: RazorSettings;
   learnedPruning?: LearnedPruningOptions | null;
   lif: Omit<LifOptions, "name" | "buffers">;
   /** false for the first layer (no gradient w.r.t. the network input) */
   inputGrad: boolean;
   rng: Rng;
   buffers?: BufferPool;
+}
+
+export interface ConvGeometry {
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/** The one place of a conv layer's geometry defaults: kernel 3, stride 1, padding kernel/2 ("same" at stride 1). */
+export function convGeometry(spec: Partial<ConvGeometry>): ConvGeometry {
+  const kernel = spec.kernel ?? 3;
+  return { kernel, stride: spec.stride ?? 1, padding: spec.padding ?? Math.floor(kernel / 2) };
 }
 
 /** What a layer did in its last forward, for SOP and efficiency accounting. */
@@ -120,6 +135,7 @@ export class SpikingLayer implements Module {
     this.pool = pool;
     const { name, inShape, rng } = opts;
     this.dropout = opts.dropout ? new Dropout(opts.dropout, pool) : null;
+    const bias = opts.bias ?? true;
     let shape: number[];
     if (opts.kind === "conv") {
       if (inShape.length !== 3) throw new Error(`${name}: a conv layer needs [C, H, W] input, got [${inShape}]`);
@@ -127,10 +143,8 @@ export class SpikingLayer implements Module {
         name: `${name}.conv`,
         inChannels: inShape[0]!,
         outChannels: opts.out,
-        kernel: opts.kernel ?? 3,
-        stride: opts.stride ?? 1,
-        padding: opts.padding ?? Math.floor((opts.kernel ?? 3) / 2),
-        bias: opts.bias ?? true,
+        ...convGeometry(opts),
+        bias,
         inputGrad: opts.inputGrad,
         rng,
         buffers: pool,
@@ -144,7 +158,7 @@ export class SpikingLayer implements Module {
         name: `${name}.fc`,
         inFeatures: fin,
         outFeatures: opts.out,
-        bias: opts.bias ?? true,
+        bias,
         inputGrad: opts.inputGrad,
         rng,
         buffers: pool,
@@ -160,7 +174,7 @@ export class SpikingLayer implements Module {
     } else this.poolOp = null;
     this.outShape = shape;
     if (opts.gate === "ta") {
-      this.scorer = new TemporalAttention({ name: `${name}.ta`, T: opts.T, r: opts.ta?.r ?? 5, rng });
+      this.scorer = new TemporalAttention({ name: `${name}.ta`, T: opts.T, r: opts.ta?.r ?? TA_DEFAULTS.r, rng });
     } else if (opts.gate === "razor") {
       if (!opts.razor) throw new Error(`${name}: razor gate needs razor options`);
       this.scorer = new RazorScorer({ ...opts.razor, name: `${name}.razor`, channels: inShape[0]!, rng });

@@ -18,6 +18,9 @@ export interface TemporalAttentionOptions {
   rng: Rng;
 }
 
+/** The one set of TA defaults; models/config.ts builds its `ta` defaults from it. */
+export const TA_DEFAULTS: Readonly<Pick<TemporalAttentionOptions, "r">> = { r: 5 };
+
 export class TemporalAttention implements FrameScorer {
   readonly source = "current";
   readonly hidden: number;

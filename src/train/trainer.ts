@@ -11,6 +11,7 @@ import { epochBatches } from "../data/frames-data.js";
 import { derivedRng } from "../data/seeds.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
+import { COMMON_DEFAULTS } from "../models/config.js";
 import type { TrainableModel } from "../models/model-api.js";
 import type { Json } from "../util/json.js";
 import { Adam } from "./optimizer.js";
@@ -26,7 +27,7 @@ export interface TrainOptions {
   seed: number;
   /** engine threads (recorded: results are bit-identical per seed AND thread count) */
   threads: number;
-  /** plateau schedule: factor and patience (defaults ×0.1, 5) */
+  /** plateau schedule: factor and patience (defaults: COMMON_DEFAULTS.train.plateauFactor/plateauPatience) */
   lrFactor?: number;
   lrPatience?: number;
   weightDecay?: number;
@@ -85,7 +86,8 @@ export async function train(
 ): Promise<TrainSummary> {
   const params = model.parameters();
   const adam = new Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
-  const schedule = new PlateauSchedule(opts.lrFactor ?? 0.1, opts.lrPatience ?? 5);
+  const { lrFactor, lrPatience } = plateauSettings(opts);
+  const schedule = new PlateauSchedule(lrFactor, lrPatience);
   const fingerprint = runFingerprint(model, trainSet, valSet, opts);
   let book: RunBook = {
     seed: opts.seed,
@@ -283,10 +285,17 @@ function runFingerprint(
       lr: opts.lr,
       loss: opts.loss,
       weightDecay: opts.weightDecay ?? 0,
-      lrFactor: opts.lrFactor ?? 0.1,
-      lrPatience: opts.lrPatience ?? 5,
+      ...plateauSettings(opts),
     }),
   ) as Json;
+}
+
+/** The plateau schedule's settings, with the model config's defaults (train.plateauFactor/plateauPatience). */
+function plateauSettings(opts: TrainOptions): { lrFactor: number; lrPatience: number } {
+  return {
+    lrFactor: opts.lrFactor ?? COMMON_DEFAULTS.train.plateauFactor,
+    lrPatience: opts.lrPatience ?? COMMON_DEFAULTS.train.plateauPatience,
+  };
 }
 
 /** The first field (as a path like `model.layers[1].out`) where two JSON values differ, or null. */

@@ -5,6 +5,8 @@ import { engine } from "../../src/engine/current.js";
 import { loadModelConfig, listModelConfigs } from "../../src/models/config-file.js";
 import { buildModel, parseOverrides, resolveModelConfig, type Variant } from "../../src/models/index.js";
 import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
+import { DEFAULT_EVAL_THRESHOLD } from "../../src/nn/frame-gate.js";
+import { convGeometry } from "../../src/nn/spiking-layer.js";
 import { dot, gradCheck, randomProjection } from "../../src/nn/gradcheck.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Rng } from "../../src/util/rng.js";
@@ -111,6 +113,28 @@ test("config overrides: nested objects, array entries, CLI strings; bad values n
       resolveModelConfig({ ...tiny, layers: [{ type: "fc", out: 3, bn: false, pool: { type: "avg", kernel: 2 } }] }),
     /layers\[0\]\.pool must be absent/,
   );
+});
+
+test("config defaults are nn's: learned pruning's evalThreshold, conv geometry, unknown section keys", () => {
+  const lp = resolveModelConfig({ ...tiny, razor: { learnedPruning: { lambda: 1, rho: 0.5 } } }).razor.learnedPruning;
+  assert.deepEqual(lp, { lambda: 1, rho: 0.5, evalThreshold: DEFAULT_EVAL_THRESHOLD });
+  const given = resolveModelConfig({ ...tiny, razor: { learnedPruning: { lambda: 1, rho: 0.5, evalThreshold: 0.2 } } });
+  assert.equal(given.razor.learnedPruning!.evalThreshold, 0.2);
+  assert.throws(
+    () => resolveModelConfig({ ...tiny, razor: { learnedPruning: { lambda: 1, rho: 0.5, evalThreshold: 2 } } }),
+    /razor\.learnedPruning\.evalThreshold must be a number in \[0, 1\]/,
+  );
+  // the shape check and the built layer agree on the default geometry: 3×3 "same" conv, then an avg pool of 2
+  const model = buildModel(resolveModelConfig({ ...tiny, variant: "ta" }));
+  assert.deepEqual(model.layers[0]!.outShape, [4, 4, 4]);
+  assert.deepEqual(convGeometry({ kernel: 5 }), { kernel: 5, stride: 1, padding: 2 });
+  // a kernel that the default padding cannot save is refused by the shape check, not deep inside the model
+  assert.throws(
+    () => resolveModelConfig({ ...tiny, layers: [{ type: "conv", out: 3, bn: false, kernel: 9, padding: 0 }] }),
+    /layers\[0\] must be a layer whose output is not empty \(input 8×8\)/,
+  );
+  assert.throws(() => resolveModelConfig({ ...tiny, lif: { plif: false, tau: 2 } }), /lif\.tau must be one of/);
+  assert.throws(() => resolveModelConfig({ ...tiny, ta: { r: 2, K: 2 } }), /ta\.K must be one of/);
 });
 
 test("whole model (smooth twin): gradients of every parameter kind and variant match finite differences", () => {
