@@ -113,6 +113,10 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     if (fp !== 0) {
       r.need(fp, 8);
       this.dataPosition = u32le(b, fp) + i32le(b, fp + 4) * 4294967296;
+      // the packets start right after the ioheader: a table position before that would hide every packet
+      if (this.dataPosition >= 0 && this.dataPosition < at + b.length) {
+        this.fail(at, `file_data_position ${this.dataPosition} lies before the first packet at byte ${at + b.length}`);
+      }
     }
     const fd = r.field(root, 2);
     let xml = "";

@@ -84,7 +84,15 @@ export abstract class PercentHeaderDecoder extends ChunkDecoderBase {
     const h = readPercentHeader(buf, final, (o, d) => this.fail(base + o, d));
     if (h === null) return -1;
     this.headerDone = true;
-    this.headerSensor = sensorFromPercentHeader(h.lines);
+    const sensor = sensorFromPercentHeader(h.lines);
+    // x and y are 16-bit in the decoded stream (and 11 bits in EVT words): a larger geometry is a damaged header
+    if (
+      sensor !== null &&
+      !(sensor.width >= 1 && sensor.width <= 65536 && sensor.height >= 1 && sensor.height <= 65536)
+    ) {
+      this.fail(base, `header gives an impossible sensor size ${sensor.width}×${sensor.height} (at most 65536×65536)`);
+    }
+    this.headerSensor = sensor;
     this.info.header = headerMeta(h.lines);
     return h.length;
   }
