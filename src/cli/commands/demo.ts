@@ -27,7 +27,9 @@ interface Sizes {
   test: number;
   epochs: number;
 }
-const FULL: Sizes = { train: 4000, val: 500, test: 1000, epochs: 8 };
+// sized for about 5 minutes of training on 2 cores (1 800 × 4 took 1.6 min on a quiet machine); the 4 000 × 8
+// run measured under load reached 93.3 %, short of the 95 % target (README, docs/pruning.md)
+const FULL: Sizes = { train: 3000, val: 500, test: 1000, epochs: 6 };
 const QUICK: Sizes = { train: 2000, val: 300, test: 500, epochs: 5 };
 
 const HELP = `usage: razor-snn demo [options]
