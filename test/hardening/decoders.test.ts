@@ -41,3 +41,18 @@ test("EVT 2.0 / 3.0 / DAT headers with a geometry beyond 16-bit coordinates are 
     );
   }
 });
+
+test("AEDAT 3.1 with a header over 1 MiB is refused whole and in chunks alike", async () => {
+  const { createDecoder } = await import("../../src/events/decoders/registry.js");
+  const header = `#!AER-DAT3.1\r\n#${"x".repeat((1 << 20) + 100)}\r\n#!END-HEADER\r\n`;
+  const bytes = new TextEncoder().encode(header);
+  assert.throws(
+    () => decodeEvents(bytes, { fileName: "big.aedat" }),
+    /big.aedat.*no #!END-HEADER line within the first 1 MiB/,
+  );
+  const dec = createDecoder("aedat3", { fileName: "big.aedat" });
+  assert.throws(() => {
+    for (let i = 0; i < bytes.length; i += 4096) dec.push(bytes.subarray(i, i + 4096));
+    dec.end();
+  }, /no #!END-HEADER line within the first 1 MiB/);
+});

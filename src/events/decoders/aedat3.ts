@@ -27,6 +27,8 @@ export class Aedat3Decoder extends ChunkDecoderBase {
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     const end = indexOfBytes(buf, END_HEADER);
+    // the same limit whether the header arrives whole or in chunks: the result must not depend on chunk size
+    if (end > MAX_HEADER_BYTES) this.fail(base, "no #!END-HEADER line within the first 1 MiB");
     if (end < 0) {
       if (buf.length > MAX_HEADER_BYTES) this.fail(base, "no #!END-HEADER line within the first 1 MiB");
       if (final) this.truncated(base + buf.length, "the header (expected a #!END-HEADER line)");
