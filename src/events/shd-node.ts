@@ -12,8 +12,11 @@ export interface OpenShdOptions {
   trusted?: boolean;
 }
 
-/** Opens the file in a worker with a time limit; resolves when h5wasm read it, else throws EventFormatError. */
-export function probeShd(path: string, timeoutMs = 30000): Promise<void> {
+/**
+ * Opens the file in a worker with a time limit and reads every row; resolves with the rows read when h5wasm read
+ * them all, else throws EventFormatError.
+ */
+export function probeShd(path: string, timeoutMs = 30000): Promise<number> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL("./shd-probe-worker.js", import.meta.url), {
       workerData: { path },
@@ -26,22 +29,24 @@ export function probeShd(path: string, timeoutMs = 30000): Promise<void> {
     });
     w.stdout.resume();
     let done = false;
+    let rows = 0;
     const finish = (err: EventFormatError | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       void w.terminate();
       if (err) reject(err);
-      else resolve();
+      else resolve(rows);
     };
     const timer = setTimeout(
       () =>
         finish(
-          new EventFormatError(path, -1, `the HDF5 library did not finish opening the file within ${timeoutMs} ms`),
+          new EventFormatError(path, -1, `the HDF5 library did not finish reading the file within ${timeoutMs} ms`),
         ),
       timeoutMs,
     );
-    w.on("message", (m: { ok: boolean; error?: string }) => {
+    w.on("message", (m: { ok: boolean; error?: string; rowsRead?: number }) => {
+      rows = m.rowsRead ?? 0;
       if (m.ok) finish(null);
       else {
         const hint = /minor: ([^\n]+)/.exec(diag)?.[1];

@@ -56,3 +56,14 @@ test("AEDAT 3.1 with a header over 1 MiB is refused whole and in chunks alike", 
     dec.end();
   }, /no #!END-HEADER line within the first 1 MiB/);
 });
+
+test("the SHD probe reads every row under its time limit, so later trusted reads cannot meet an unread row", async () => {
+  const { probeShd } = await import("../../src/events/shd-node.js");
+  const { samplePath } = await import("../events/helpers.js");
+  const { openShd } = await import("../../src/events/shd-node.js");
+  const path = samplePath("shd/SYNTHETIC_layout_fixture/synthetic_shd_layout_f16.h5");
+  const f = await openShd(path, { trusted: true });
+  assert.ok(f.length > 2, "the fixture has rows between the first and the last");
+  assert.equal(await probeShd(path), f.length);
+  f.close();
+});
