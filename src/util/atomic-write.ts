@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The temp-file name writeFileAtomic uses beside `path` (the pid and time keep concurrent writers apart). */
 function tempPath(path: string): string {
@@ -38,7 +38,7 @@ export function removeStaleTempFiles(dir: string, names: readonly string[]): str
   const removed: string[] = [];
   for (const entry of entries) {
     const m = /^(.*)\.\d+\.\d+\.tmp$/.exec(entry);
-    if (m === null || !names.includes(basename(m[1] as string))) continue;
+    if (m === null || !names.includes(m[1] as string)) continue;
     rmSync(join(dir, entry), { force: true });
     removed.push(join(dir, entry));
   }

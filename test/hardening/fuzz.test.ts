@@ -33,12 +33,8 @@ test("truncated and bit-flipped zip and tar.gz archives give only ArchiveError a
   for (let trial = 0; trial < 120; trial++) {
     const [kind, original] = originals[trial % 2]!;
     const bytes = Buffer.from(original);
-    if (rng.uniform() < 0.5) {
-      const cut = rng.int(bytes.length);
-      bytes.fill(0, cut);
-      const out = bytes.subarray(0, cut);
-      bytes.set(out);
-    }
+    // a zeroed tail: a download cut short into a preallocated file
+    if (rng.uniform() < 0.5) bytes.fill(0, rng.int(bytes.length));
     for (let f = 0; f < 1 + rng.int(4); f++) bytes[rng.int(bytes.length)]! ^= 1 << rng.int(8);
     const file = join(dir, `f${trial}.${kind}`);
     writeFileSync(file, rng.uniform() < 0.5 ? bytes.subarray(0, 1 + rng.int(bytes.length)) : bytes);

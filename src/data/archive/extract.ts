@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { ArchiveError, DEFAULT_MAX_EXTRACT_BYTES, type ExtractLimits } from "./safe-path.js";
+import { ArchiveError, checkTotal, DEFAULT_MAX_EXTRACT_BYTES, type ExtractLimits } from "./safe-path.js";
 import { type ExtractProgress, type ExtractResult, extractTarGz } from "./tar.js";
 import { extractZip } from "./zip.js";
 
@@ -46,8 +46,10 @@ async function gunzipFile(archive: string, target: string, maxBytes: number): Pr
   const limit = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       written += chunk.length;
-      if (written > maxBytes) {
-        cb(new ArchiveError(archive, -1, `unpacks to more than ${maxBytes} bytes (the limit for this extraction)`));
+      try {
+        checkTotal(archive, written, maxBytes);
+      } catch (err) {
+        cb(err as ArchiveError);
         return;
       }
       cb(null, chunk);
