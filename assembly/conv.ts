@@ -1,24 +1,20 @@
 // conv2d forward and backward by im2col + packed GEMM, one image at a time.
-// x [n, cin, h, w], w [cout, cin·kh·kw], y [n, cout, ho, wo]. Per image the column matrix col [cin·kh·kw, ho·wo]
-// lives in the caller's scratch (after the GEMM's packing space). Each kernel takes a range of images and a range
+// x [n, cin, h, w], w [cout, cin·kh·kw], y [n, cout, ho, wo], the geometry as one block (conv-geometry.ts). Per
+// image the column matrix col [cin·kh·kw, ho·wo] lives in the caller's scratch (after the GEMM's packing space). Each kernel takes a range of images and a range
 // of output channels (forward, weight gradient) or input channels (input gradient), so the caller can split work
 // either way; the weight gradient accumulates into whatever gw it is given (the caller's private per-thread sums).
+import { geometryAt } from "./conv-geometry";
 import { addScalarToRow } from "./elementwise";
 import { gemmBlock, gemmScratchBytes } from "./gemm";
-
-function outSize(size: i32, k: i32, stride: i32, pad: i32): i32 {
-  return (size + 2 * pad - k) / stride + 1;
-}
 
 function isPointwise(kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32): bool {
   return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
 }
 
-/** Scratch bytes a conv call needs: GEMM packing plus one image's column matrix. */
-export function convScratchBytes(cin: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32): usize {
-  const ho = outSize(h, kh, sh, ph);
-  const wo = outSize(w, kw, sw, pw);
-  return gemmScratchBytes() + ((<usize>cin * kh * kw * ho * wo) << 2);
+/** Scratch bytes a conv call with geometry block `geo` needs: GEMM packing plus one image's column matrix. */
+export function convScratchBytes(geo: usize): usize {
+  const g = geometryAt(geo);
+  return gemmScratchBytes() + ((<usize>g.cin * g.kh * g.kw * g.ho * g.wo) << 2);
 }
 
 // col[(ci·kh + ky)·kw + kx, oy·wo + ox] = x[ci, oy·sh - ph + ky, ox·sw - pw + kx] (0 outside), for ci in [ci0, ci1).
@@ -137,24 +133,16 @@ export function conv2dForward(
   wt: usize,
   bias: usize,
   y: usize,
-  cin: i32,
-  h: i32,
-  w: i32,
-  cout: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  ph: i32,
-  pw: i32,
+  geo: usize,
   scratch: usize,
   img0: i32,
   img1: i32,
   co0: i32,
   co1: i32,
 ): void {
-  const ho = outSize(h, kh, sh, ph);
-  const wo = outSize(w, kw, sw, pw);
+  const g = geometryAt(geo);
+  const cin = g.cin, h = g.h, w = g.w, cout = g.cout, kh = g.kh, kw = g.kw;
+  const sh = g.strideH, sw = g.strideW, ph = g.padH, pw = g.padW, ho = g.ho, wo = g.wo;
   const p = ho * wo;
   const kk = cin * kh * kw;
   const col = scratch + gemmScratchBytes();
@@ -181,24 +169,16 @@ export function conv2dBackwardInput(
   gy: usize,
   wt: usize,
   gx: usize,
-  cin: i32,
-  h: i32,
-  w: i32,
-  cout: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  ph: i32,
-  pw: i32,
+  geo: usize,
   scratch: usize,
   img0: i32,
   img1: i32,
   ci0: i32,
   ci1: i32,
 ): void {
-  const ho = outSize(h, kh, sh, ph);
-  const wo = outSize(w, kw, sw, pw);
+  const g = geometryAt(geo);
+  const cin = g.cin, h = g.h, w = g.w, cout = g.cout, kh = g.kh, kw = g.kw;
+  const sh = g.strideH, sw = g.strideW, ph = g.padH, pw = g.padW, ho = g.ho, wo = g.wo;
   const p = ho * wo;
   const kk = cin * kh * kw;
   const khw = kh * kw;
@@ -222,24 +202,16 @@ export function conv2dBackwardWeight(
   gy: usize,
   gw: usize,
   gb: usize,
-  cin: i32,
-  h: i32,
-  w: i32,
-  cout: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  ph: i32,
-  pw: i32,
+  geo: usize,
   scratch: usize,
   img0: i32,
   img1: i32,
   co0: i32,
   co1: i32,
 ): void {
-  const ho = outSize(h, kh, sh, ph);
-  const wo = outSize(w, kw, sw, pw);
+  const g = geometryAt(geo);
+  const cin = g.cin, h = g.h, w = g.w, cout = g.cout, kh = g.kh, kw = g.kw;
+  const sh = g.strideH, sw = g.strideW, ph = g.padH, pw = g.padW, ho = g.ho, wo = g.wo;
   const p = ho * wo;
   const kk = cin * kh * kw;
   const col = scratch + gemmScratchBytes();

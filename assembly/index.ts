@@ -5,7 +5,10 @@ export * from "./pool";
 export * from "./batchnorm";
 export * from "./elementwise";
 export * from "./lif";
-export * from "./spike";
+export * from "./spike-lists";
+export * from "./spike-linear";
+export * from "./spike-conv";
+export { packTransposed } from "./weight-packing";
 export * from "./gap-lif";
 
 /** First byte after the module's static data: the engine's allocator starts above it. */

@@ -70,3 +70,22 @@ test("every src folder is in the layer list and nothing in src imports bench/ or
     [],
   );
 });
+
+test("kernels only through the Engine API: nothing outside src/engine/ imports the wasm runtime or its kernels' wrappers", () => {
+  // engine/index.ts re-exports the public pieces (createWasmEngine, the Engine type); the TS twins stay importable
+  // (nn/lif.ts uses the surrogate functions for its smooth twin)
+  const inside = /^src\/engine\/(runtime|wasm-runtime|wasm-dense|wasm-spike|wasm-lists)\.js$/;
+  const reaching = relativeImports().filter(
+    ({ file, target }) =>
+      folderOf(file) !== "engine" && inside.test(target.split(sep).join("/").replace(/\.ts$/, ".js")),
+  );
+  assert.deepEqual(
+    reaching.map(({ file, target }) => `${file} -> ${target}`),
+    [],
+  );
+  // nor by a cast to the runtime's exports
+  const casts = sources("src").filter(
+    (f) => folderOf(f) !== "engine" && /\.runtime\b[^;]*\.(exports|parallel|call)\b/.test(readFileSync(f, "utf8")),
+  );
+  assert.deepEqual(casts, []);
+});

@@ -84,6 +84,22 @@ export interface SpikeList {
   values?: Float32Array;
 }
 
+/**
+ * Parameters of lifGapSteps. The current a neuron integrates is cur, with `scale`/`shift` (per neuron) the
+ * evaluation batch norm's map cur·scale + shift, then with `rowWeights` (per kept row) times the row's Razor weight
+ * d: the same f32 operations, in the same order, as the separate BN kernel and weighting they replace.
+ */
+export interface GapLifStepParams {
+  /** neurons per row */
+  n: number;
+  alpha: number;
+  vth: number;
+  reset: ResetMode;
+  scale: Float32Array | null;
+  shift: Float32Array | null;
+  rowWeights: Float32Array | null;
+}
+
 /** What the event-driven conv may apply to its output before writing it (inference only). */
 export interface ConvEpilogue {
   /** an evaluation batch norm as its per-channel map (engine/batchnorm-affine.ts) */
@@ -184,6 +200,22 @@ export interface Kernels {
   /** BPTT in reverse time: gCurrent (overwritten) from gSpikes, using u and spikes from forward. */
   lifBackward(gSpikes: Float32Array, u: Float32Array, spikes: Uint8Array, gCurrent: Float32Array, p: LifParams): void;
 
+  /**
+   * LIF over kept frames only (pruned inference; a dropped frame has zero current, so a neuron only decays across
+   * it). Row k of cur [rows, p.n] is a frame of sample sample[k] after gap[k] skipped frames since that sample's
+   * last computed frame (-1: its first frame, state 0); each skipped frame applies H ← α·H once, in f32, as the
+   * dense kernel stepping through zero-current frames would. u [B, p.n] holds each sample's membrane U at its last
+   * computed frame and is updated; spikes [rows, p.n] gets 0/1 (U ≥ vth). Rows run in order.
+   */
+  lifGapSteps(
+    cur: Float32Array,
+    u: Float32Array,
+    sample: Int32Array,
+    gap: Int32Array,
+    spikes: Uint8Array,
+    p: GapLifStepParams,
+  ): void;
+
   /** Fills `list` (CSR over rows of length list.rowLen) with positions where spikes != 0. */
   spikeIndices(spikes: Uint8Array, list: SpikeList): void;
 
@@ -248,8 +280,24 @@ export interface Engine extends Kernels {
   allocU8(n: number): Uint8Array;
   allocI32(n: number): Int32Array;
   free(a: Float32Array | Uint8Array | Int32Array): void;
+  /**
+   * The active positions of spikes [rows × rowLen] as a list sized exactly: idx is a new engine array, offsets a
+   * plain one. Release with freeList.
+   */
+  spikeList(spikes: Uint8Array, rows: number, rowLen: number): SpikeList;
+  /**
+   * The non-zero values of x [rows × rowLen] (e.g. a network's input frames: event counts, mostly zeros) as a list
+   * with values, sized exactly: idx and values are new engine arrays, offsets a plain one. Release with freeList.
+   */
+  valueList(x: Float32Array, rows: number, rowLen: number): SpikeList;
   /** Bytes currently allocated (for memory-growth tests and peak reporting). */
   bytesInUse(): number;
   /** Largest bytesInUse() seen. */
   peakBytes(): number;
+}
+
+/** Releases the engine arrays of a list made by Engine.spikeList or Engine.valueList. */
+export function freeList(list: SpikeList, e: Pick<Engine, "free">): void {
+  e.free(list.idx);
+  if (list.values) e.free(list.values);
 }

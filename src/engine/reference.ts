@@ -13,9 +13,10 @@ import {
 } from "./api.js";
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
+import { type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
-type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels>;
+type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName>;
 
 function checkLen(name: string, a: { length: number }, need: number): void {
   if (a.length < need) throw new RangeError(`${name}: array of length ${a.length}, need at least ${need}`);
@@ -450,14 +451,18 @@ export function createReferenceEngine(): Engine {
     ledger.add(v);
     return v;
   };
+  const allocF32 = (n: number) => track(new Float32Array(n));
+  const allocI32 = (n: number) => track(new Int32Array(n));
   return {
     name: "reference",
     threads: 1,
     ...denseReferenceKernels,
     ...spikeReferenceKernels,
-    allocF32: (n) => track(new Float32Array(n)),
+    lifGapSteps: refLifGapSteps,
+    ...referenceListMakers({ allocF32, allocI32 }),
+    allocF32,
     allocU8: (n) => track(new Uint8Array(n)),
-    allocI32: (n) => track(new Int32Array(n)),
+    allocI32,
     free: (a) => ledger.remove(a),
     bytesInUse: () => ledger.bytesInUse(),
     peakBytes: () => ledger.peakBytes(),

@@ -6,11 +6,13 @@
  * is fixed for a given thread count.
  */
 import { type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
+import type { ListKernelName } from "./reference-lists.js";
 import type { SpikeKernelName } from "./reference-spike.js";
+import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
 
-type DenseKernels = Omit<Kernels, SpikeKernelName>;
+type DenseKernels = Omit<Kernels, SpikeKernelName | ListKernelName>;
 
 /** Below this many flops a call runs on one thread (a handoff costs 7-65 µs, ≈ 0.3-2.6 MFLOP at 40 GFLOP/s). */
 const DEFAULT_MIN_PARALLEL_FLOPS = 4e6;
@@ -69,25 +71,19 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
   const partsFor = (flops: number, units: number): number =>
     flops < MIN_PARALLEL_FLOPS ? 1 : Math.max(1, Math.min(T, units));
 
-  const convScratch = (s: ConvShape): number[] =>
-    rt.scratchFor(ex.convScratchBytes!(s.cin, s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW) >>> 0);
-
-  const geomArgs = (s: ConvShape): number[] => [
-    s.cin,
-    s.h,
-    s.w,
-    s.cout,
-    s.kh,
-    s.kw,
-    s.strideH,
-    s.strideW,
-    s.padH,
-    s.padW,
-  ];
+  /** Per-thread scratch for a conv whose geometry block is at pGeo (in wasm memory). */
+  const convScratch = (pGeo: number): number[] => rt.scratchFor(ex.convScratchBytes!(pGeo) >>> 0);
 
   /** Conv tasks: split images when there are enough, else split `channels` (output or input channels). */
-  const convTasks = (fn: string, args: number[], s: ConvShape, channels: number, flops: number): Task[] => {
-    const scratch = convScratch(s);
+  const convTasks = (
+    fn: string,
+    args: number[],
+    pGeo: number,
+    s: ConvShape,
+    channels: number,
+    flops: number,
+  ): Task[] => {
+    const scratch = convScratch(pGeo);
     const parts = partsFor(flops, Math.max(s.n, channels));
     if (s.n >= parts) {
       return splitRange(s.n, parts).map(([b, e], t) => ({ fn, args: [...args, scratch[t]!, b, e, 0, channels] }));
@@ -121,6 +117,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     pgy: number,
     pgw: number,
     pgb: number,
+    pGeo: number,
     s: ConvShape,
     kk: number,
     parts: number,
@@ -134,7 +131,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       const tasks = splitRange(s.n, parts).map(([b, e], t): Task => {
         const own = priv + 4 * privLen * (t - 1);
         const [w, bias] = t === 0 ? [pgw, pgb] : [own, pgb === 0 ? 0 : own + 4 * wLen];
-        return { fn: "conv2dBackwardWeight", args: [px, pgy, w, bias, ...geomArgs(s), scratch[t]!, b, e, 0, s.cout] };
+        return { fn: "conv2dBackwardWeight", args: [px, pgy, w, bias, pGeo, scratch[t]!, b, e, 0, s.cout] };
       });
       rt.runTasks(tasks);
       for (let t = 1; t < tasks.length; t++) {
@@ -179,8 +176,9 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       if (bias !== null) need("conv2dForward bias", bias, s.cout);
       if (s.n === 0) return;
       rt.call([y], (ptr) => {
-        const args = [ptr(x), ptr(w), bias === null ? 0 : ptr(bias), ptr(y), ...geomArgs(s)];
-        rt.runTasks(convTasks("conv2dForward", args, s, s.cout, 2 * s.n * s.cout * kk * p));
+        const pGeo = ptr(convGeometryBlock(s));
+        const args = [ptr(x), ptr(w), bias === null ? 0 : ptr(bias), ptr(y), pGeo];
+        rt.runTasks(convTasks("conv2dForward", args, pGeo, s, s.cout, 2 * s.n * s.cout * kk * p));
       });
     },
 
@@ -191,8 +189,9 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       need("conv2dBackwardInput gx", gx, s.n * s.cin * s.h * s.w);
       if (s.n === 0) return;
       rt.call([gx], (ptr) => {
-        const args = [ptr(gy), ptr(w), ptr(gx), ...geomArgs(s)];
-        rt.runTasks(convTasks("conv2dBackwardInput", args, s, s.cin, 2 * s.n * s.cout * kk * p));
+        const pGeo = ptr(convGeometryBlock(s));
+        const args = [ptr(gy), ptr(w), ptr(gx), pGeo];
+        rt.runTasks(convTasks("conv2dBackwardInput", args, pGeo, s, s.cin, 2 * s.n * s.cout * kk * p));
       });
     },
 
@@ -206,15 +205,16 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       const outs = gb === null ? [gw] : [gw, gb];
       rt.call(outs, (ptr) => {
         const [px, pgy, pgw, pgb] = [ptr(x), ptr(gy), ptr(gw), gb === null ? 0 : ptr(gb)];
-        const scratch = convScratch(s);
+        const pGeo = ptr(convGeometryBlock(s));
+        const scratch = convScratch(pGeo);
         const flops = 2 * s.n * s.cout * kk * p;
         const parts = partsFor(flops, s.n);
         if (parts > 1 && s.n >= parts) {
-          weightGradByImages(px, pgy, pgw, pgb, s, kk, parts, scratch);
+          weightGradByImages(px, pgy, pgw, pgb, pGeo, s, kk, parts, scratch);
           return;
         }
         // few images: split output channels; each thread sums all images for its rows of gw in image order
-        const args = [px, pgy, pgw, pgb, ...geomArgs(s)];
+        const args = [px, pgy, pgw, pgb, pGeo];
         rt.runTasks(
           splitRange(s.cout, partsFor(flops, Math.ceil(s.cout / 4)), 4).map(([b, e], t) => ({
             fn: "conv2dBackwardWeight",

@@ -6,7 +6,7 @@
  * forward over blocks of 4 output features (each thread owns its columns). Every result is bit-identical for any
  * thread count.
  */
-import type { ConvShape, Kernels, SpikeList } from "./api.js";
+import type { Kernels, SpikeList } from "./api.js";
 import {
   checkConv,
   checkLif,
@@ -15,6 +15,7 @@ import {
   checkSpikeIndices,
   type SpikeKernelName,
 } from "./reference-spike.js";
+import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 import { splitRange } from "./wasm-runtime.js";
 
@@ -49,10 +50,6 @@ function splitImages(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let p = 0; p < parts; p++) out.push([Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)]);
   return out;
-}
-
-function convGeometry(s: ConvShape, ho: number, wo: number): Int32Array {
-  return Int32Array.from([s.n, s.cin, s.h, s.w, s.cout, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, ho, wo]);
 }
 
 export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName> {
@@ -168,7 +165,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
           const perPair = list.values ? 2 : 1; // a list with values keeps each entry's index beside its tap
           const buckets = new Int32Array(ho * wo + 1 + s.h * s.w + perPair * most * s.kh * s.kw);
           const scratch = new Float32Array(ho * wo * stride);
-          const geo = convGeometry({ ...s, n: i1 - i0 }, ho, wo);
+          const geo = convGeometryBlock({ ...s, n: i1 - i0 });
           const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
           args.push(list.values ? ptr(list.values) : 0);
           args.push(scaleRow ? ptr(scaleRow) : 0, shiftRow ? ptr(shiftRow) : 0, epilogue?.avgPool2 ? 1 : 0);
@@ -192,7 +189,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const gather = s.strideH === 1 && s.strideW === 1 && s.h < 32768 && s.w < 32768;
       rt.call([gw], (ptr) => {
         const pIdx = ptr(usedIdx(list));
-        const geo = ptr(convGeometry(s, ho, wo));
+        const geo = ptr(convGeometryBlock(s));
         const args = [pIdx, ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
         const work = total * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
         let coords = 0;

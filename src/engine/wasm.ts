@@ -7,6 +7,7 @@
 import type { Engine } from "./api.js";
 import type { TypedView } from "./runtime.js";
 import { makeDenseKernels } from "./wasm-dense.js";
+import { makeListKernels } from "./wasm-lists.js";
 import { EngineRuntime, type WasmPlatform } from "./wasm-runtime.js";
 import { makeSpikeKernels } from "./wasm-spike.js";
 
@@ -91,15 +92,18 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     peak = Math.max(peak, userBytes);
     return view;
   };
+  const allocF32 = (n: number) => alloc(Float32Array, n);
+  const allocI32 = (n: number) => alloc(Int32Array, n);
   return {
     name: "wasm",
     threads: rt.threads,
     runtime: rt,
     ...makeDenseKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeSpikeKernels(rt),
-    allocF32: (n) => alloc(Float32Array, n),
+    ...makeListKernels(rt, { allocF32, allocI32 }),
+    allocF32,
     allocU8: (n) => alloc(Uint8Array, n),
-    allocI32: (n) => alloc(Int32Array, n),
+    allocI32,
     free(a) {
       if (!rt.owns(a)) throw new Error("free: array was not allocated by this engine");
       userBytes -= rt.allocator.free(a.byteOffset);

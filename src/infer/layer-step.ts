@@ -4,7 +4,7 @@
  * follow it), the layer's LIF neurons (with BN folded in where nothing sits between), the network input as a list
  * of its non-zero values for a conv encoder, and SOP fan-out.
  */
-import type { ConvEpilogue, SpikeList } from "../engine/api.js";
+import { type ConvEpilogue, freeList, type SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { Conv2d } from "../nn/conv2d.js";
 import {
@@ -17,7 +17,6 @@ import type { Context, Seq } from "../nn/module.js";
 import type { SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
 import { denseFromList, GapLif, type GapLifParams } from "./gap-lif.js";
-import { freeList, valueList } from "./value-list.js";
 
 /** The frames a layer hands to the next: only the kept ones, compact. */
 export interface FrameBatch {
@@ -122,7 +121,7 @@ export function synapseForward(
     }
   }
   if (madeDense) e.free(data);
-  if (!same && spikes) freeList(spikes);
+  if (!same && spikes) freeList(spikes, e);
   return { rows, data: h.data };
 }
 
@@ -158,12 +157,12 @@ export function inputBatch(
   const conv = first.synapse;
   const depth = conv instanceof Conv2d ? conv.opts.inChannels * conv.kernel * conv.kernel : Infinity;
   const features = frameShape.reduce((a, v) => a * v, 1);
-  const spikes = depth <= MAX_VALUE_DEPTH ? valueList(data, rows.length, features) : null;
+  const spikes = depth <= MAX_VALUE_DEPTH ? engine().valueList(data, rows.length, features) : null;
   return { rows, data, spikes, frameShape };
 }
 
 export function freeInputBatch(b: FrameBatch): void {
-  if (b.spikes) freeList(b.spikes);
+  if (b.spikes) freeList(b.spikes, engine());
 }
 
 /** Hands the layer's last output buffers back to its modules' pools. */

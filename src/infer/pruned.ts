@@ -10,6 +10,7 @@
  * a TA layer computes its conv on every frame its input kept and drops frames only from the LIF on; TA is offline
  * only in any case.
  */
+import { freeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { argmaxRows } from "../util/argmax.js";
 import type { SnnModel } from "../models/model.js";
@@ -115,7 +116,7 @@ export class PrunedRunner {
     const e = engine();
     for (const o of owned) {
       if (o.data) e.free(o.data);
-      if (o.spikes) e.free(o.spikes.idx);
+      if (o.spikes) freeList(o.spikes, e);
     }
     freeInputBatch(input);
     return { T, B, counts, predictions, layers: stats, ms: performance.now() - start };

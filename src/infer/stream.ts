@@ -28,6 +28,7 @@ import {
   synapseForward,
   withThresholds,
 } from "./layer-step.js";
+import { freeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import { argmax } from "../util/argmax.js";
 
@@ -177,7 +178,7 @@ export class EventStreamRunner {
     for (let c = 0; c < this.classes; c++) this.counts[c]! += frameSpikes[c]!;
     freeInputBatch(first);
     e.free(input);
-    for (const o of owned) e.free(o.spikes!.idx);
+    for (const o of owned) freeList(o.spikes!, e);
     let total = 0;
     for (let c = 0; c < this.classes; c++) total += this.counts[c]!;
     // counts are non-negative, so total > 0 exactly when some class has spiked

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { LifParams, ResetMode } from "../../src/engine/api.js";
-import { engine, useEngine } from "../../src/engine/index.js";
+import { freeList, type LifParams, type ResetMode } from "../../src/engine/api.js";
+import { createReferenceEngine, engine, useEngine } from "../../src/engine/index.js";
 import { createSpikeList, spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { GapLif } from "../../src/infer/gap-lif.js";
@@ -61,27 +61,27 @@ test("a current exactly at Vth fires on the first step, in the twin and the wasm
   }
 });
 
-test("the gap LIF of pruned and streaming inference fires at exactly Vth too (wasm and TS)", async () => {
+test("the gap LIF of pruned and streaming inference fires at exactly Vth too (wasm and reference engines)", async () => {
   const previous = engine();
-  const e = await createWasmEngine({ threads: 1 });
-  useEngine(e);
+  const wasm = await createWasmEngine({ threads: 1 });
   try {
     const B = 1;
     const n = 9;
-    for (const reset of ["soft", "hard"] as ResetMode[]) {
-      for (const useWasm of [true, false]) {
-        const g = new GapLif(B, n, { alpha: 0.5, vth: VTH, reset, useWasm });
+    for (const e of [wasm, createReferenceEngine()]) {
+      useEngine(e);
+      for (const reset of ["soft", "hard"] as ResetMode[]) {
+        const g = new GapLif(B, n, { alpha: 0.5, vth: VTH, reset });
         const rows = Int32Array.of(0);
         const cur = e.allocF32(n);
         cur.fill(VTH);
         const list = g.run(rows, cur, null);
-        assert.equal(list.offsets[1]! - list.offsets[0]!, n, `${useWasm ? "wasm" : "TS"} ${reset}: every neuron fires`);
-        e.free(list.idx);
+        assert.equal(list.offsets[1]! - list.offsets[0]!, n, `${e.name} ${reset}: every neuron fires`);
+        freeList(list, e);
         e.free(cur);
       }
     }
   } finally {
     useEngine(previous);
-    e.close();
+    wasm.close();
   }
 });

@@ -1,348 +1,10 @@
-// Spike lists and event-driven kernels for binary spike inputs: linear and conv forward as gather-adds over the
-// active inputs (conv: each spike scattered into its output window), and the matching weight gradients. Pointers are byte offsets into the shared memory; the
-// work range [begin, end) is the trailing pair.
-//
-// Weights are first packed transposed ([in, out] or [cin·kh·kw, cout], rows padded to `stride`, a multiple of 4,
-// plus a bias row) so that one active input adds one contiguous row. The weight-gradient kernels and the conv
-// forward split over blocks of 4 output features: each thread owns its columns of every buffer, so no two threads
-// write the same bytes and every sum runs in the same order for any split (bit-identical across thread counts).
-
-// ---- spike lists ----
-
-// Appends base + bit position for each set bit of `mask`; returns the new count.
-@inline
-function appendBits(mask: i32, base: i32, out: usize, count: i32): i32 {
-  while (mask != 0) {
-    store<i32>(out + (<usize>count << 2), base + ctz(mask));
-    mask &= mask - 1;
-    count++;
-  }
-  return count;
-}
-
-// For each 4-bit mask, the positions of its set bits (padding 0): one v128 per mask.
-const NIBBLE_POSITIONS = memory.data<i32>([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 0, 1, 2, 0, 3, 0, 0, 0, 0, 3, 0, 0, 1, 3, 0, 0, 0, 1, 3, 0, 2, 3, 0, 0, 0, 2, 3, 0, 1, 2, 3, 0, 0, 1, 2, 3], 16);
-
-// Active positions of one row of `len` bytes written ascending at out; returns how many. `limit` is the room at out
-// (the row's count): while 16 entries fit, each nibble of a chunk's mask is written branch-free as one v128 of
-// positions (some lanes past the count, overwritten next), else bit by bit.
-function scanRow(row: usize, len: i32, out: usize, limit: i32): i32 {
-  const zero = i8x16.splat(0);
-  let count = 0;
-  let i = 0;
-  for (; i + 16 <= len; i += 16) {
-    const mask = i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero));
-    if (mask == 0) continue;
-    if (count + 16 <= limit) {
-      for (let q = 0; q < 4; q++) {
-        const nib = (mask >> (q << 2)) & 15;
-        const pos = i32x4.add(v128.load(NIBBLE_POSITIONS + (<usize>nib << 4)), i32x4.splat(i + (q << 2)));
-        v128.store(out + (<usize>count << 2), pos);
-        count += popcnt(nib);
-      }
-    } else count = appendBits(mask, i, out, count);
-  }
-  for (; i < len; i++) {
-    if (load<u8>(row + <usize>i) != 0) {
-      store<i32>(out + (<usize>count << 2), i);
-      count++;
-    }
-  }
-  return count;
-}
-
-// Number of nonzero bytes in a row of `len`.
-function countRow(row: usize, len: i32): i32 {
-  const zero = i8x16.splat(0);
-  let count = 0;
-  let i = 0;
-  for (; i + 16 <= len; i += 16) count += popcnt(i8x16.bitmask(i8x16.ne(v128.load(row + <usize>i), zero)));
-  for (; i < len; i++) count += load<u8>(row + <usize>i) != 0 ? 1 : 0;
-  return count;
-}
-
-/** Rows [begin, end) of spike bytes: counts[r] = number of active positions of row r. */
-export function spikeRowCounts(spk: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
-  for (let r = begin; r < end; r++) store<i32>(counts + (<usize>r << 2), countRow(spk + <usize>r * <usize>rowLen, rowLen));
-}
-
-/** offsets[1 .. rows] hold row counts: turns them into CSR offsets (offsets[0] = 0); returns the total. */
-export function spikeOffsets(offsets: usize, rows: i32): i32 {
-  let total = 0;
-  store<i32>(offsets, 0);
-  for (let r = 1; r <= rows; r++) {
-    const at = offsets + (<usize>r << 2);
-    total += load<i32>(at);
-    store<i32>(at, total);
-  }
-  return total;
-}
-
-/** Rows [begin, end): writes row r's active positions at idx[offsets[r] ..] (offsets from spikeOffsets). */
-export function spikeRowsFill(spk: usize, idx: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
-  for (let r = begin; r < end; r++) {
-    const at = idx + (<usize>load<i32>(offsets + (<usize>r << 2)) << 2);
-    const room = load<i32>(offsets + (<usize>(r + 1) << 2)) - load<i32>(offsets + (<usize>r << 2));
-    scanRow(spk + <usize>r * <usize>rowLen, rowLen, at, room);
-  }
-}
-
-// ---- lists of non-zero values (a network's input frames) ----
-
-/** Rows [begin, end) of x [rows, rowLen]: counts[r] = number of non-zero values in row r. */
-export function valueRowCounts(x: usize, counts: usize, rowLen: i32, begin: i32, end: i32): void {
-  const zero = f32x4.splat(0);
-  for (let r = begin; r < end; r++) {
-    const row = x + ((<usize>r * <usize>rowLen) << 2);
-    let n = 0;
-    let i = 0;
-    for (; i + 4 <= rowLen; i += 4) n += popcnt(i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero)));
-    for (; i < rowLen; i++) n += load<f32>(row + (<usize>i << 2)) != 0 ? 1 : 0;
-    store<i32>(counts + (<usize>r << 2), n);
-  }
-}
-
-/** Rows [begin, end): the positions of row r's non-zero values at idx[offsets[r] ..] ascending, the values beside. */
-export function valueRowsFill(x: usize, idx: usize, values: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
-  const zero = f32x4.splat(0);
-  for (let r = begin; r < end; r++) {
-    const row = x + ((<usize>r * <usize>rowLen) << 2);
-    let at = load<i32>(offsets + (<usize>r << 2));
-    let i = 0;
-    for (; i + 4 <= rowLen; i += 4) {
-      let mask = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero));
-      while (mask != 0) {
-        const p = i + ctz(mask);
-        store<i32>(idx + (<usize>at << 2), p);
-        store<f32>(values + (<usize>at << 2), load<f32>(row + (<usize>p << 2)));
-        at++;
-        mask &= mask - 1;
-      }
-    }
-    for (; i < rowLen; i++) {
-      const v = load<f32>(row + (<usize>i << 2));
-      if (v != 0) {
-        store<i32>(idx + (<usize>at << 2), i);
-        store<f32>(values + (<usize>at << 2), v);
-        at++;
-      }
-    }
-  }
-}
-
-// ---- weight packing ----
-
-/**
- * dst[c·dstStride + r] = src[r·cols + c] for a [rows, cols] matrix, then row `cols` of dst = the bias (rows values;
- * zeros when bias == 0) and `zeroRows` rows of zeros after it; columns r >= rows of every dst row are zeroed, so
- * dst may be uninitialised memory. 4×4 blocks are transposed in registers, four of them down the rows at a time so
- * that each store fills 64 contiguous bytes of a dst row.
- */
-export function packTransposed(src: usize, rows: i32, cols: i32, bias: usize, dst: usize, dstStride: i32, zeroRows: i32): void {
-  const rowBytes = <usize>cols << 2;
-  const dstBytes = <usize>dstStride << 2;
-  const c4 = cols & ~3;
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const s0 = src + <usize>r * rowBytes;
-    for (let c = 0; c < c4; c += 4) {
-      const a = s0 + (<usize>c << 2);
-      const r0 = v128.load(a);
-      const r1 = v128.load(a + rowBytes);
-      const r2 = v128.load(a + 2 * rowBytes);
-      const r3 = v128.load(a + 3 * rowBytes);
-      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const d = dst + <usize>c * dstBytes + (<usize>r << 2);
-      v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-      v128.store(d + dstBytes, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-      v128.store(d + 2 * dstBytes, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * dstBytes, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
-    }
-    for (let c = c4; c < cols; c++) {
-      for (let i = 0; i < 4; i++) {
-        store<f32>(dst + <usize>c * dstBytes + (<usize>(r + i) << 2), load<f32>(s0 + <usize>i * rowBytes + (<usize>c << 2)));
-      }
-    }
-  }
-  for (; r < rows; r++) {
-    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dstBytes + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>c << 2)));
-  }
-  if (dstStride > rows) {
-    for (let c = 0; c < cols; c++) memory.fill(dst + <usize>c * dstBytes + (<usize>rows << 2), 0, <usize>(dstStride - rows) << 2);
-  }
-  const biasRow = dst + <usize>cols * dstBytes;
-  memory.fill(biasRow, 0, dstBytes * <usize>(1 + zeroRows));
-  if (bias != 0) memory.copy(biasRow, bias, <usize>rows << 2);
-}
-
-// Row of the packed weights for active input idx[k]: indices outside [0, inF) (a malformed list) go to a spare
-// row, so they cannot write outside the buffers (select compiles to a conditional move, no branch).
-@inline
-function activeRow(idx: usize, k: i32, inF: i32, spare: i32): usize {
-  const i = <u32>load<i32>(idx + (<usize>k << 2));
-  return <usize>select<u32>(i, <u32>spare, i < <u32>inF);
-}
-
-// Loads 4 floats, or only the first `valid` (< 4) of them with zeros after, so reads never pass an array's end.
-@inline
-function loadPartial(ptr: usize, valid: i32): v128 {
-  if (valid >= 4) return v128.load(ptr);
-  if (valid <= 0) return f32x4.splat(0);
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(ptr));
-  if (valid > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr, 4));
-  if (valid > 2) v = f32x4.replace_lane(v, 2, load<f32>(ptr, 8));
-  return v;
-}
-
-@inline
-function storePartial(ptr: usize, v: v128, valid: i32): void {
-  if (valid >= 4) {
-    v128.store(ptr, v);
-    return;
-  }
-  store<f32>(ptr, f32x4.extract_lane(v, 0));
-  if (valid > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
-  if (valid > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
-}
-
-// ---- event-driven linear ----
-
-/**
- * y[r, :] = bias + Σ_{i active in row r} W[:, i] for rows [begin, end), with wT = packed [in + 2, stride] (bias as
- * row `inF`, zeros in row inF + 1 for out-of-range indices). Outputs go in blocks of 16 held in 4 registers while the active rows of wT stream past (faster than 32 in 8: V8 spills).
- */
-export function linearSpikeForward(
-  idx: usize,
-  offsets: usize,
-  wT: usize,
-  stride: i32,
-  y: usize,
-  out: i32,
-  inF: i32,
-  begin: i32,
-  end: i32,
-): void {
-  const rowBytes = <usize>stride << 2;
-  const biasRow = wT + <usize>inF * rowBytes;
-  for (let r = begin; r < end; r++) {
-    const k0 = load<i32>(offsets + (<usize>r << 2));
-    const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
-    const yRow = y + ((<usize>r * <usize>out) << 2);
-    let o = 0;
-    for (; o + 16 <= out; o += 16) {
-      const ob = <usize>o << 2;
-      let a0 = v128.load(biasRow + ob);
-      let a1 = v128.load(biasRow + ob, 16);
-      let a2 = v128.load(biasRow + ob, 32);
-      let a3 = v128.load(biasRow + ob, 48);
-      for (let k = k0; k < k1; k++) {
-        const w = wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob;
-        a0 = f32x4.add(a0, v128.load(w));
-        a1 = f32x4.add(a1, v128.load(w, 16));
-        a2 = f32x4.add(a2, v128.load(w, 32));
-        a3 = f32x4.add(a3, v128.load(w, 48));
-      }
-      const yo = yRow + ob;
-      v128.store(yo, a0);
-      v128.store(yo, a1, 16);
-      v128.store(yo, a2, 32);
-      v128.store(yo, a3, 48);
-    }
-    // Fewer than 16 outputs left: one vector at a time (the padded stride keeps the wT loads in bounds).
-    for (; o < out; o += 4) {
-      const ob = <usize>o << 2;
-      let a = v128.load(biasRow + ob);
-      for (let k = k0; k < k1; k++) a = f32x4.add(a, v128.load(wT + activeRow(idx, k, inF, inF + 1) * rowBytes + ob));
-      storePartial(yRow + ob, a, out - o);
-    }
-  }
-}
-
-/**
- * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT
- * [inF + 1, stride] (the last row takes out-of-range indices) is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
- */
-export function linearSpikeWeightGrad(
-  idx: usize,
-  offsets: usize,
-  rows: i32,
-  gy: usize,
-  out: i32,
-  gwT: usize,
-  stride: i32,
-  gw: usize,
-  inF: i32,
-  begin: i32,
-  end: i32,
-): void {
-  const c0 = begin * 4;
-  const c1 = end * 4;
-  const rowBytes = <usize>stride << 2;
-  for (let i = 0; i <= inF; i++) {
-    const row = gwT + <usize>i * rowBytes;
-    for (let c = c0; c < c1; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
-  }
-  let o = c0;
-  for (; o + 32 <= c1; o += 32) {
-    const ob = <usize>o << 2;
-    for (let r = 0; r < rows; r++) {
-      const k0 = load<i32>(offsets + (<usize>r << 2));
-      const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
-      if (k0 == k1) continue;
-      const g = gy + ((<usize>r * <usize>out) << 2) + ob;
-      const g0 = loadPartial(g, out - o);
-      const g1 = loadPartial(g + 16, out - o - 4);
-      const g2 = loadPartial(g + 32, out - o - 8);
-      const g3 = loadPartial(g + 48, out - o - 12);
-      const g4 = loadPartial(g + 64, out - o - 16);
-      const g5 = loadPartial(g + 80, out - o - 20);
-      const g6 = loadPartial(g + 96, out - o - 24);
-      const g7 = loadPartial(g + 112, out - o - 28);
-      for (let k = k0; k < k1; k++) {
-        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
-        v128.store(w, f32x4.add(v128.load(w), g0));
-        v128.store(w, f32x4.add(v128.load(w, 16), g1), 16);
-        v128.store(w, f32x4.add(v128.load(w, 32), g2), 32);
-        v128.store(w, f32x4.add(v128.load(w, 48), g3), 48);
-        v128.store(w, f32x4.add(v128.load(w, 64), g4), 64);
-        v128.store(w, f32x4.add(v128.load(w, 80), g5), 80);
-        v128.store(w, f32x4.add(v128.load(w, 96), g6), 96);
-        v128.store(w, f32x4.add(v128.load(w, 112), g7), 112);
-      }
-    }
-  }
-  for (; o < c1; o += 4) {
-    const ob = <usize>o << 2;
-    for (let r = 0; r < rows; r++) {
-      const k0 = load<i32>(offsets + (<usize>r << 2));
-      const k1 = load<i32>(offsets + (<usize>(r + 1) << 2));
-      if (k0 == k1) continue;
-      const g = loadPartial(gy + ((<usize>r * <usize>out) << 2) + ob, out - o);
-      for (let k = k0; k < k1; k++) {
-        const w = gwT + activeRow(idx, k, inF, inF) * rowBytes + ob;
-        v128.store(w, f32x4.add(v128.load(w), g));
-      }
-    }
-  }
-  addTransposed(gwT, stride, gw, inF, c0, min(c1, out));
-}
-
-// gw[o·cols + i] += gT[i·stride + o] for o in [o0, o1), i < cols.
-function addTransposed(gT: usize, stride: i32, gw: usize, cols: i32, o0: i32, o1: i32): void {
-  for (let o = o0; o < o1; o++) {
-    const dst = gw + ((<usize>o * <usize>cols) << 2);
-    for (let i = 0; i < cols; i++) {
-      const at = dst + (<usize>i << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(gT + ((<usize>i * <usize>stride + <usize>o) << 2)));
-    }
-  }
-}
-
-// ---- event-driven conv ----
+// Event-driven conv for spike (or valued) input lists: the forward buckets (spike, tap) pairs by output position
+// and sums each position's packed weight rows in registers (gather form, bit-identical to a scatter), with an
+// optional inference epilogue (evaluation BN, 2×2 average pool); the weight gradient adds gy rows into the taps'
+// rows. Work splits over images or blocks of 4 output channels, each thread owning its bytes, so results do not
+// depend on the thread count. Geometry arrives as one block (conv-geometry.ts).
+import { geometryAt } from "./conv-geometry";
+import { addTransposed } from "./weight-packing";
 
 // Copies channels [c0, c1) between a channels-last image buffer cl[p·rowBytes + c] and planes pl[(c·plane + p)],
 // in 4x4 tiles transposed in registers (toPlanes: cl -> pl, else pl -> cl).
@@ -397,23 +59,6 @@ function copyOne(clAt: usize, plAt: usize, toPlanes: bool): void {
   if (toPlanes) store<f32>(plAt, load<f32>(clAt));
   else store<f32>(clAt, load<f32>(plAt));
 }
-// Geometry block (i32): n, cin, h, w, cout, kh, kw, strideH, strideW, padH, padW, ho, wo.
-@unmanaged
-class ConvGeometry {
-  n: i32;
-  cin: i32;
-  h: i32;
-  w: i32;
-  cout: i32;
-  kh: i32;
-  kw: i32;
-  strideH: i32;
-  strideW: i32;
-  padH: i32;
-  padW: i32;
-  ho: i32;
-  wo: i32;
-}
 
 // dst[0 .. 4·nvec) += src[0 .. 4·nvec), four vectors per step.
 @inline
@@ -462,7 +107,7 @@ function walkTaps(
   nvec: i32,
 ): void {
   // locals: the loop below stores to memory, so fields read through `g` would be reloaded every time
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const h = g.h;
   const w = g.w;
   const kh = g.kh;
@@ -576,7 +221,7 @@ export function conv2dSpikeForward(
   begin: i32,
   end: i32,
 ): void {
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const taps = g.cin * g.kh * g.kw;
   const plane = g.ho * g.wo;
   const outPlane = pool2 ? (g.ho >> 1) * (g.wo >> 1) : plane;
@@ -662,7 +307,7 @@ function convEpilogue(at: usize, rowBytes: usize, nvec: i32, ho: i32, wo: i32, s
  * `lists` holds starts (ho·wo + 1 entries), then h·w per-pixel counts (stride 1), then the pairs.
  */
 function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: usize, lists: usize, valued: bool): void {
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const plane = g.ho * g.wo;
   const hw = g.h * g.w;
   const starts = lists;
@@ -689,7 +334,7 @@ function bucketTaps(idx: usize, offsets: usize, geo: usize, img: i32, rowBytes: 
  * Writes the counts to starts[p + 1].
  */
 function countByWindows(idx: usize, offsets: usize, geo: usize, img: i32, starts: usize, pixels: usize): void {
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const hw = g.h * g.w;
   const inLen = <u32>(g.cin * hw);
   memory.fill(pixels, 0, <usize>hw << 2);
@@ -806,7 +451,7 @@ export function conv2dSpikeWeightGrad(
   begin: i32,
   end: i32,
 ): void {
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const n = g.n;
   const taps = g.cin * g.kh * g.kw;
   const cout = g.cout;
@@ -861,7 +506,7 @@ function gatherTapsStride1(
   rowBytes: usize,
   nvec: i32,
 ): void {
-  const g = changetype<ConvGeometry>(geo);
+  const g = geometryAt(geo);
   const h = g.h;
   const w = g.w;
   const kh = g.kh;
