@@ -12,6 +12,7 @@ import { concatEventStreams, type EventStream } from "../../src/events/stream.js
 import { type FrameSpec, toFrames } from "../../src/events/transforms/frames.js";
 import { writeAedat31 } from "../../src/events/writers/aedat3.js";
 import { writeAtis40 } from "../../src/events/writers/atis40.js";
+import { writeDat } from "../../src/events/writers/dat.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
 import { sharedDataDir } from "../../src/util/paths.js";
 import type { BenchRow, Suite } from "../run.js";
@@ -97,8 +98,14 @@ export const suite: Suite = async ({ quick }) => {
     ["AEDAT 3.1", "aedat3", aedat3, "same events written as AEDAT 3.1 (4096-event packets)"],
     ["AEDAT 4 (LZ4)", "aedat4", file("aedat4/tonic/sample.aedat4"), "aedat4/tonic/sample.aedat4"],
     ["EVT 3.0", "evt3", file("prophesee/expelliarmus/evt3_sample.raw"), "prophesee evt3_sample.raw"],
-    ["DAT", "dat", file("prophesee/tonic/sample_ncars.dat"), "prophesee sample_ncars.dat"],
-    [".npy", "npy", npy, "same events as .npy (t<i8, x<i2, y<i2, p u1)"],
+    ["DAT", "dat", writeDat(gesture), "same events written as DAT (8-byte records)"],
+    [
+      "DAT (small real file)",
+      "dat",
+      file("prophesee/tonic/sample_ncars.dat"),
+      "prophesee sample_ncars.dat, 2 009 events",
+    ],
+    [".npy", "npy", npy, "same events as .npy (t<i8, x<i2, y<i2, p u1; 16-byte records)"],
   ];
   const rows: BenchRow[] = [];
   const N = gesture.t.length;

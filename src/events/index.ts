@@ -21,6 +21,7 @@ export * from "./stream.js";
 export * from "./transforms/frames.js";
 export * from "./writers/aedat3.js";
 export * from "./writers/atis40.js";
+export * from "./writers/dat.js";
 export * from "./writers/npy.js";
 export * from "./transforms/audio.js";
 export * from "./transforms/filters.js";

@@ -1,6 +1,6 @@
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
-import { latin1, WordReader } from "./bytes.js";
+import { latin1 } from "./bytes.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -83,124 +83,125 @@ function typeSize(type: string): number {
   throw new Error(`field type "${type}" is not supported`);
 }
 
-/** An integer field of at most 32 bits inside one little-endian 32-bit word of the record: see WordLayout. */
-interface WordField {
-  word: number;
+/**
+ * An integer field of at most 32 bits read as the little-endian int32 at byte `at` of the record: its value is
+ * v = ((w << l) >> r) & m (m = -1 for signed, 2^bits - 1 for unsigned, 0 for a missing field). Reading 4 bytes
+ * wherever the field starts lets one loop serve every packed layout (Tonic's t<i8 x<i2 y<i2 p<u1 is 13 bytes).
+ */
+interface ByteField {
+  at: number;
   l: number;
   r: number;
   m: number;
 }
 
-/** How to read `f` from 32-bit words of a record, or null when it does not fit (float, big-endian, straddles). */
-function wordField(f: Field | undefined): WordField | null {
+/** How to read `f` as a ByteField, or null when it cannot (float, big-endian, wider than 32 bits). */
+function byteField(f: Field | undefined): ByteField | null {
   if (f === undefined || f.kind === "f" || (!f.le && f.size > 1) || f.size > 4) return null;
-  const sh = (f.offset & 3) * 8;
   const bits = f.size * 8;
-  if (sh + bits > 32) return null;
-  return {
-    word: f.offset >> 2,
-    l: 32 - sh - bits,
-    r: 32 - bits,
-    m: f.kind === "i" || bits === 32 ? -1 : 2 ** bits - 1,
-  };
+  return { at: f.offset, l: 32 - bits, r: 32 - bits, m: f.kind === "i" || bits === 32 ? -1 : 2 ** bits - 1 };
 }
 
 /**
- * Where decodeRecordWords finds each field in a record of 32-bit words: an integer field is
- * v = ((w[o + word] << l) >> r) & m (m = -1 for signed, 2^bits - 1 for unsigned, 0 for a missing field); t adds
- * (w[o + tHi], made unsigned with tHiFix) × tHiScale for 64-bit integers and reads its low part unsigned with tLoU.
+ * Where decodeRecords finds each field. t = (int32 at tHi >> tHiShift) · tHiScale + uint32 at tLo, which covers
+ * the timestamp types real files use: i8 (hi word, shift 0, scale 2^32), i4 (its own sign: tHi = tLo, shift 31,
+ * scale 2^32) and u4 (scale 0). `reach` is how many bytes from a record's start the 4-byte reads touch, which may
+ * pass the record's end (the last records go through a padded copy).
  */
-interface WordLayout {
-  stride: number;
-  t: WordField;
+interface RecordLayout {
+  size: number;
+  reach: number;
+  tLo: number;
   tHi: number;
+  tHiShift: number;
   tHiScale: number;
-  tHiFix: number;
-  tLoU: boolean;
-  x: WordField;
-  y: WordField;
-  p: WordField;
+  x: ByteField;
+  y: ByteField;
+  p: ByteField;
 }
 
-const ABSENT: WordField = { word: 0, l: 0, r: 0, m: 0 };
+const ABSENT: ByteField = { at: 0, l: 0, r: 0, m: 0 };
 
-function wordLayout(f: Partial<Record<"t" | "x" | "y" | "p", Field>>, itemsize: number): WordLayout | null {
+function recordLayout(f: Partial<Record<"t" | "x" | "y" | "p", Field>>, itemsize: number): RecordLayout | null {
   const ft = f.t!;
-  const t64 = ft.kind !== "f" && ft.le && ft.size === 8 && ft.offset % 4 === 0;
-  const t = t64 ? { word: ft.offset >> 2, l: 0, r: 0, m: -1 } : wordField(ft);
-  const x = wordField(f.x);
-  const y = f.y ? wordField(f.y) : ABSENT;
-  const p = f.p ? wordField(f.p) : ABSENT;
-  if (itemsize % 4 !== 0 || t === null || x === null || y === null || p === null) return null;
+  // u8 (a high word of 2^31 or more would read negative) and narrower or float types take the column path
+  const timeOk = ft.le && (ft.kind === "i" ? ft.size === 4 || ft.size === 8 : ft.kind === "u" && ft.size === 4);
+  const x = byteField(f.x);
+  const y = f.y ? byteField(f.y) : ABSENT;
+  const p = f.p ? byteField(f.p) : ABSENT;
+  if (!timeOk || x === null || y === null || p === null) return null;
+  const tHi = ft.size === 8 ? ft.offset + 4 : ft.offset;
   return {
-    stride: itemsize >> 2,
-    t,
-    tHi: t64 ? t.word + 1 : t.word,
-    tHiScale: t64 ? 4294967296 : 0,
-    tHiFix: t64 && ft.kind === "u" ? 4294967296 : 0,
-    tLoU: t64 || (ft.kind === "u" && ft.size === 4),
+    size: itemsize,
+    reach: Math.max(tHi, x.at, y.at, p.at) + 4,
+    tLo: ft.offset,
+    tHi,
+    tHiShift: ft.size === 8 ? 0 : 31,
+    tHiScale: ft.kind === "i" ? 4294967296 : 0,
     x,
     y,
     p,
   };
 }
 
-interface WordState {
-  last: number;
-  mx: number;
-  my: number;
-  unsorted: boolean;
-  /** raw coordinates of the record decodeRecordWords stopped at */
-  badX: number;
-  badY: number;
-}
+/**
+ * decodeRecords' running state, in a typed array: named-property stores after the loop, never run before V8
+ * optimises the loop, made it deoptimise on every call. LAST, MAX_X, MAX_Y carry over; BAD_* hold the record the
+ * loop stopped at, as read.
+ */
+const LAST = 0;
+const MAX_X = 1;
+const MAX_Y = 2;
+const BAD_T = 3;
+const BAD_X = 4;
+const BAD_Y = 5;
+const BAD_P = 6;
 
 /**
- * The hot loop over records [i, n) (kept a small standalone function so V8 optimises it well): writes each into
- * out at k0 + index. Returns the index of the first record outside the sensor (or, with strict, earlier in time
- * than the one before), having written only its t, or -1.
+ * The hot loop over records [i, n) whose first record starts at byte `start` of dv (kept a small standalone
+ * function so V8 optimises it well): writes record i into out at k0 + i. Returns the index of the first record
+ * outside the sensor or earlier in time than the one before, having written nothing of it (its fields are in st),
+ * or -1. One test per record and no flags in the loop: a branch for "time went back but that is allowed" in here
+ * cost a third of the speed, so the caller handles every exception.
  */
-function decodeRecordWords(
-  w: Int32Array,
+function decodeRecords(
+  dv: DataView,
+  start: number,
   i: number,
   n: number,
-  L: WordLayout,
+  L: RecordLayout,
   out: EventBuilder,
   k0: number,
   W: number,
   H: number,
-  strict: boolean,
-  st: WordState,
+  st: Float64Array,
 ): number {
   const T = out.t;
   const X = out.x;
   const Y = out.y;
   const P = out.p;
-  const stride = L.stride;
-  const { word: tw, l: tl, r: tr, m: tm } = L.t;
-  const { tHi, tHiScale, tHiFix, tLoU } = L;
-  const { word: xo, l: xl, r: xr, m: xm } = L.x;
-  const { word: yo, l: yl, r: yr, m: ym } = L.y;
-  const { word: po, l: pl, r: pr, m: pm } = L.p;
-  let { last, mx, my } = st;
-  for (let o = i * stride; i < n; i++, o += stride) {
-    const v = ((w[o + tw]! << tl) >> tr) & tm;
-    const hi = w[o + tHi]!;
-    const t = (hi < 0 ? hi + tHiFix : hi) * tHiScale + (tLoU ? v >>> 0 : v);
-    const x = ((w[o + xo]! << xl) >> xr) & xm;
-    const y = ((w[o + yo]! << yl) >> yr) & ym;
-    const p = ((w[o + po]! << pl) >> pr) & pm;
+  const size = L.size;
+  const { tLo, tHi, tHiShift, tHiScale } = L;
+  const { at: xa, l: xl, r: xr, m: xm } = L.x;
+  const { at: ya, l: yl, r: yr, m: ym } = L.y;
+  const { at: pa, l: pl, r: pr, m: pm } = L.p;
+  let last = st[LAST]!;
+  let mx = st[MAX_X]!;
+  let my = st[MAX_Y]!;
+  for (let o = start + i * size; i < n; i++, o += size) {
+    const t = (dv.getInt32(o + tHi, true) >> tHiShift) * tHiScale + dv.getUint32(o + tLo, true);
+    const x = ((dv.getInt32(o + xa, true) << xl) >> xr) & xm;
+    const y = ((dv.getInt32(o + ya, true) << yl) >> yr) & ym;
+    const p = ((dv.getInt32(o + pa, true) << pl) >> pr) & pm;
     if (!(x >= 0 && y >= 0 && x < W && y < H) || t < last) {
-      if (!(x >= 0 && y >= 0 && x < W && y < H) || strict) {
-        T[k0 + i] = t;
-        st.badX = x;
-        st.badY = y;
-        st.last = last;
-        st.mx = mx;
-        st.my = my;
-        return i;
-      }
-      st.unsorted = true;
+      st[BAD_T] = t;
+      st[BAD_X] = x;
+      st[BAD_Y] = y;
+      st[BAD_P] = p;
+      st[LAST] = last;
+      st[MAX_X] = mx;
+      st[MAX_Y] = my;
+      return i;
     }
     last = t;
     if (x > mx) mx = x;
@@ -210,9 +211,9 @@ function decodeRecordWords(
     Y[k0 + i] = y;
     P[k0 + i] = p > 0 ? 1 : 0;
   }
-  st.last = last;
-  st.mx = mx;
-  st.my = my;
+  st[LAST] = last;
+  st[MAX_X] = mx;
+  st[MAX_Y] = my;
   return -1;
 }
 
@@ -229,7 +230,6 @@ export class NpyDecoder extends ChunkDecoderBase {
   private seen = 0;
   /** scratch columns for x, y, p */
   private cols = new Float64Array(0);
-  private readonly reader = new WordReader();
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     if (buf.length < 12) {
@@ -335,39 +335,78 @@ export class NpyDecoder extends ChunkDecoderBase {
   }
 
   /**
-   * The fast path for little-endian integer records whose fields each sit inside one 32-bit word (t may also be a
-   * 4-aligned 64-bit integer): one pass over the records as words, no float scratch columns. Returns false (having
-   * done nothing) for other layouts, which take the DataView path.
+   * The fast path for integer records (little-endian, or single bytes; t may be a 64-bit integer): one pass over
+   * the records through a DataView, no scratch columns. Records whose 4-byte reads would pass the end of buf are
+   * decoded from a zero-padded copy. Returns false (having done nothing) for other layouts, which take the column
+   * path.
    */
-  private parseWords(buf: Uint8Array, pos: number, n: number, base: number): boolean {
-    const layout = wordLayout(this.fields!, this.itemsize);
+  private parseRecords(buf: Uint8Array, pos: number, n: number, base: number): boolean {
+    const layout = recordLayout(this.fields!, this.itemsize);
     if (layout === null) return false;
-    const w = this.reader.words(buf, pos, n * this.itemsize);
+    const size = this.itemsize;
+    const inPlace = Math.max(0, Math.min(n, Math.floor((buf.length - pos - layout.reach) / size) + 1));
     const out = this.out;
-    const [W, H] = this.sensorLimits();
-    const st: WordState = { last: this.lastT, mx: this.maxX, my: this.maxY, unsorted: false, badX: 0, badY: 0 };
     const k0 = out.length;
-    for (let i = 0; i < n; ) {
-      const bad = decodeRecordWords(w, i, n, layout, out, k0, W, H, this.strictTime, st);
-      if (bad < 0) break;
-      // the record that broke a rule: report it like the DataView path (throws unless only time went back)
-      const at = base + pos + bad * this.itemsize;
-      const k = k0 + bad;
-      this.maxX = st.mx;
-      this.maxY = st.my;
-      // an unsigned 32-bit coordinate of 2^31 or more reads negative in the kernel
-      const ux = this.fields!.x!.kind === "u";
-      const uy = this.fields!.y?.kind === "u";
-      this.checkRecord(at, out.t[k]!, ux ? st.badX >>> 0 : st.badX, uy ? st.badY >>> 0 : st.badY, st.last);
-      i = bad + 1;
+    const st = Float64Array.of(this.lastT, this.maxX, this.maxY, 0, 0, 0, 0);
+    this.decodeSpan(
+      new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+      pos,
+      0,
+      inPlace,
+      layout,
+      k0,
+      base + pos,
+      st,
+    );
+    if (inPlace < n) {
+      const tail = new Uint8Array((n - inPlace) * size + 4);
+      tail.set(buf.subarray(pos + inPlace * size, pos + n * size));
+      const dv = new DataView(tail.buffer);
+      this.decodeSpan(dv, 0, 0, n - inPlace, layout, k0 + inPlace, base + pos + inPlace * size, st);
     }
-    if (st.unsorted) this.timeSorted = false;
-    this.lastT = st.last;
-    this.maxX = st.mx;
-    this.maxY = st.my;
+    this.lastT = st[LAST]!;
+    this.maxX = st[MAX_X]!;
+    this.maxY = st[MAX_Y]!;
     out.length = k0 + n;
     this.seen += n;
     return true;
+  }
+
+  /** Records [i, n) of dv from byte `start` (file offset `fileAt` of record 0) into out from k0; reports bad ones. */
+  private decodeSpan(
+    dv: DataView,
+    start: number,
+    i: number,
+    n: number,
+    layout: RecordLayout,
+    k0: number,
+    fileAt: number,
+    st: Float64Array,
+  ): void {
+    const out = this.out;
+    const [W, H] = this.sensorLimits();
+    while (i < n) {
+      const bad = decodeRecords(dv, start, i, n, layout, out, k0, W, H, st);
+      if (bad < 0) return;
+      // the record that broke a rule: report it like the column path (throws unless only time went back)
+      this.maxX = st[MAX_X]!;
+      this.maxY = st[MAX_Y]!;
+      // an unsigned 32-bit coordinate of 2^31 or more reads negative in the kernel
+      const ux = this.fields!.x!.kind === "u";
+      const uy = this.fields!.y?.kind === "u";
+      const [t, x, y] = [st[BAD_T]!, st[BAD_X]!, st[BAD_Y]!];
+      this.checkRecord(fileAt + bad * layout.size, t, ux ? x >>> 0 : x, uy ? y >>> 0 : y, st[LAST]!);
+      // time went back, which the options allow (checkRecord noted it): keep the record
+      const k = k0 + bad;
+      out.t[k] = t;
+      out.x[k] = x;
+      out.y[k] = y;
+      out.p[k] = st[BAD_P]! > 0 ? 1 : 0;
+      st[LAST] = t;
+      st[MAX_X] = Math.max(st[MAX_X]!, x);
+      st[MAX_Y] = Math.max(st[MAX_Y]!, y);
+      i = bad + 1;
+    }
   }
 
   /** The rules one record breaks, in the order the DataView path checks them (throws, or notes unsorted time). */
@@ -401,7 +440,7 @@ export class NpyDecoder extends ChunkDecoderBase {
     }
     const out = this.out;
     out.reserve(n);
-    if (size % 4 === 0 && this.parseWords(buf, pos, n, base)) return end;
+    if (this.parseRecords(buf, pos, n, base)) return end;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const [W, H] = this.sensorLimits();
     if (this.cols.length < 3 * n) this.cols = new Float64Array(Math.max(3 * n, 1024));
