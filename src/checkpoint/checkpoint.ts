@@ -6,10 +6,13 @@
  *   razor_snn.preprocessing  sensor size, framing mode, dt or T, downsampling
  *   razor_snn.thresholds     θ per maskable layer (or "null")
  *   razor_snn.training       what produced it (epoch, accuracies, seed, ...)
+ *   razor_snn.nir            imported NIR graphs only: the source file, its NIR version, dt and reset mode
+ *                            (razor_snn.model then holds the graph spec, src/models/graph-spec.ts)
  * The training state for `--resume` (src/train/train-state.ts) is a second file of the same format.
  * Browser-safe; file I/O is in checkpoint-file.ts.
  */
 import type { Buffer, Param } from "../nn/module.js";
+import { isGraphSpecJson } from "../models/graph-spec.js";
 import type { TrainableModel } from "../models/model-api.js";
 import type { Json } from "../util/json.js";
 import { decodeSafeTensors, encodeSafeTensors, type SafeTensors, type Tensor } from "./safetensors.js";
@@ -17,6 +20,16 @@ import { decodeSafeTensors, encodeSafeTensors, type SafeTensors, type Tensor } f
 export const CHECKPOINT_FORMAT = "1";
 /** metadata key of the training state (src/train/train-state.ts) */
 export const TRAIN_STATE_KEY = "razor_snn.train_state";
+/** metadata key of an imported NIR graph's provenance */
+export const NIR_SOURCE_KEY = "razor_snn.nir";
+
+/** Where an imported graph came from and how it was discretised (src/nir/import.ts). */
+export interface NirSource {
+  file: string;
+  version: string;
+  dt: number;
+  reset: "nir";
+}
 
 export interface CheckpointMeta {
   model: Json;
@@ -24,6 +37,8 @@ export interface CheckpointMeta {
   /** θ per spiking layer (null entries: layers without a threshold), or null */
   thresholds: (number | null)[] | null;
   training: Json;
+  /** imported NIR graphs only */
+  nir?: NirSource;
 }
 
 /** PyTorch stores BN's batch counter as int64. */
@@ -53,6 +68,7 @@ export function metaStrings(meta: CheckpointMeta): Record<string, string> {
     "razor_snn.preprocessing": JSON.stringify(meta.preprocessing),
     "razor_snn.thresholds": JSON.stringify(meta.thresholds),
     "razor_snn.training": JSON.stringify(meta.training),
+    ...(meta.nir !== undefined && { [NIR_SOURCE_KEY]: JSON.stringify(meta.nir) }),
   };
 }
 
@@ -90,13 +106,42 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
     thresholds: parseThresholds(parse("razor_snn.thresholds"), source),
     training: parse("razor_snn.training"),
   };
-  const known = new Set([...Object.keys(metaStrings(meta)), TRAIN_STATE_KEY]);
+  const graph = isGraphSpecJson(meta.model);
+  if (graph !== (md[NIR_SOURCE_KEY] !== undefined)) {
+    throw new Error(
+      `${source}: ${graph ? "an imported graph model without" : "a per-dataset model with"} ${NIR_SOURCE_KEY} metadata (corrupt or hand-edited checkpoint)`,
+    );
+  }
+  if (graph) meta.nir = parseNirSource(parse(NIR_SOURCE_KEY), source);
+  const known = new Set([...Object.keys(metaStrings(meta)), TRAIN_STATE_KEY, NIR_SOURCE_KEY]);
   for (const key of Object.keys(md)) {
     if (key.startsWith("razor_snn.") && !known.has(key)) {
       throw new Error(`${source}: unknown checkpoint metadata ${key} (this version writes ${[...known].join(", ")})`);
     }
   }
   return { meta, tensors: raw.tensors, raw };
+}
+
+function parseNirSource(v: Json, source: string): NirSource {
+  const o = v as Partial<NirSource> | null;
+  const keys = ["file", "version", "dt", "reset"];
+  const ok =
+    typeof o === "object" &&
+    o !== null &&
+    !Array.isArray(o) &&
+    Object.keys(o).every((k) => keys.includes(k)) &&
+    typeof o.file === "string" &&
+    typeof o.version === "string" &&
+    typeof o.dt === "number" &&
+    Number.isFinite(o.dt) &&
+    o.dt > 0 &&
+    o.reset === "nir";
+  if (!ok) {
+    throw new Error(
+      `${source}: ${NIR_SOURCE_KEY} must be {file, version, dt > 0, reset: "nir"} (got ${JSON.stringify(v).slice(0, 80)})`,
+    );
+  }
+  return { file: o.file!, version: o.version!, dt: o.dt!, reset: "nir" };
 }
 
 /** θ per layer: null, or an array whose entries are null or a score threshold in [0, 1]. */

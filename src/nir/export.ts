@@ -1,14 +1,16 @@
 /**
  * razor-snn model → NIR graph. Each spiking layer becomes [Conv2d | Affine] (batch norm folded in) → AvgPool2d (when
  * the layer pools) → LIF, with a Flatten before the first fully-connected layer after a conv layer.
- * razor-snn's LIF, U[t] = H[t−1] + I[t], S = U > Vth, H = α·U·(1−S) (hard) or α·(Vth·S + U·(1−S)) (soft), is
- * NIR's LIF under forward Euler at step dt with τ = dt/(1−α), r = 1/(1−α), v_leak = 0, v_threshold = Vth and
- * v_reset = 0 (hard) or Vth (soft): v ← v + (1−α)(−v + I/(1−α)) = α·v + I, and a spike sets v to v_reset.
+ * razor-snn's LIF, U[t] = H[t−1] + I[t], S = U >= Vth, H = α·U·(1−S) (hard) or α·(Vth·S + U·(1−S)) (soft), is
+ * NIR's LIF under forward Euler at step dt with τ = dt/(1−α), r = 1/(1−α), v_leak = 0, v_threshold = the largest
+ * float32 below Vth (so NIR's v > v_threshold is U >= Vth for float32 membranes) and v_reset = 0 (hard) or Vth
+ * (soft): v ← v + (1−α)(−v + I/(1−α)) = α·v + I, and a spike sets v to v_reset.
  * TA and Razor scorers have no NIR node: the backbone is exported unpruned and unscaled, the scorers' tensors and
  * the model config go to the graph's metadata.
  */
 import type { SnnModel } from "../models/model.js";
 import { type NirArray, type NirFile, type NirGraph, type NirNode, nirArray } from "./graph.js";
+import { float32Below } from "./threshold.js";
 
 export interface NirExportResult {
   file: NirFile;
@@ -99,8 +101,9 @@ export function exportNir(model: SnnModel, dt: number): NirExportResult {
         tau: full(dt / (1 - alpha)),
         r: full(1 / (1 - alpha)),
         v_leak: full(0),
-        v_threshold: full(lif.opts.vth),
-        v_reset: full(lif.opts.reset === "soft" ? lif.opts.vth : 0),
+        // NIR fires on v > v_threshold: the float32 below Vth makes that U >= Vth exactly (threshold.ts)
+        v_threshold: full(float32Below(lif.opts.vth)),
+        v_reset: full(lif.opts.reset === "soft" ? Math.fround(lif.opts.vth) : 0),
       },
     });
     if (scorer) {

@@ -167,7 +167,7 @@ export class NirNetwork {
 }
 
 /** Replaces each subgraph node by its nodes (named "sub.inner"), wiring edges through its single Input/Output. */
-function inlineSubgraphs(graph: NirGraph, file: string, prefix: string): NirGraph {
+export function inlineSubgraphs(graph: NirGraph, file: string, prefix: string): NirGraph {
   const nodes: Record<string, NirNode> = {};
   const entry = new Map<string, string>();
   const exit = new Map<string, string>();
@@ -209,7 +209,7 @@ function inlineSubgraphs(graph: NirGraph, file: string, prefix: string): NirGrap
 }
 
 /** Kahn's order; refuses cycles (recurrent NIR graphs are not supported) naming a node on the cycle. */
-function topoOrder(g: NirGraph, file: string): string[] {
+export function topoOrder(g: NirGraph, file: string): string[] {
   const indeg = new Map<string, number>(Object.keys(g.nodes).map((n) => [n, 0]));
   const succ = new Map<string, string[]>(Object.keys(g.nodes).map((n) => [n, []]));
   for (const [a, b] of g.edges) {

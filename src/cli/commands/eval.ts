@@ -3,7 +3,7 @@ import "../../engine/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 import { evalJson, evaluate } from "../../train/evaluate.js";
-import { loadCheckpointModel } from "../../checkpoint/load-model.js";
+import { loadAnyCheckpointModel } from "../../checkpoint/load-model.js";
 import { framesData, openSplits } from "../../experiments/setup.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt } from "../options.js";
@@ -51,7 +51,7 @@ async function run(argv: string[]): Promise<number> {
   if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
   const batchSize = countOpt("batch", v.batch) ?? 32;
   await selectEngine(intOpt("threads", v.threads));
-  const { model, pre } = loadCheckpointModel(v.checkpoint);
+  const { model, pre } = loadAnyCheckpointModel(v.checkpoint);
   const data = await evalData({ ...v, pre });
   const result = await evaluate(model, data, { batchSize });
   const json = { checkpoint: v.checkpoint, ...evalJson(result) };

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { engine } from "../../engine/current.js";
+import { argmax } from "../../util/argmax.js";
 import { readEventFile } from "../../events/read-file.js";
 import { type EventStream, sliceByIndex } from "../../events/stream.js";
 import { type EfficiencySummary, summarizeEfficiency } from "../../infer/accounting.js";
@@ -9,8 +10,10 @@ import { timeMaskedVsUnmasked } from "../../infer/compare.js";
 import { createStream, type FramePrediction } from "../../infer/stream.js";
 import type { SnnModel } from "../../models/model.js";
 import { releaseEngine, selectEngine } from "../engine-option.js";
-import { loadCheckpointModel } from "../../checkpoint/load-model.js";
-import { pipelineFor } from "../../checkpoint/preprocess.js";
+import { loadAnyCheckpointModel } from "../../checkpoint/load-model.js";
+import { type Preprocessing, pipelineFor } from "../../checkpoint/preprocess.js";
+import { GraphStreamRunner } from "../../infer/graph-stream.js";
+import { GraphModel, pruningDoesNotApply } from "../../models/graph-model.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt } from "../options.js";
@@ -87,15 +90,36 @@ async function run(argv: string[]): Promise<number> {
   const gap = countOpt("gap-floor", v["gap-floor"]);
   const chunk = countOpt("chunk", v.chunk) ?? 4096;
   await selectEngine(intOpt("threads", v.threads));
-  const { model, pre } = loadCheckpointModel(v.checkpoint);
-  if (v.threshold !== undefined) model.setThresholds(parseThresholds(v.threshold, model.layers.length));
-  if (gap !== undefined) model.setGapFloor(gap);
+  const { model, pre } = loadAnyCheckpointModel(v.checkpoint);
+  if (model instanceof GraphModel) {
+    const flag =
+      v.threshold !== undefined ? "--threshold" : gap !== undefined ? "--gap-floor" : v.compare ? "--compare" : null;
+    if (flag !== null) {
+      model.dispose();
+      throw new Error(pruningDoesNotApply(`infer ${flag}`));
+    }
+  } else {
+    if (v.threshold !== undefined) model.setThresholds(parseThresholds(v.threshold, model.layers.length));
+    if (gap !== undefined) model.setGapFloor(gap);
+  }
   const results: RecordingResult[] = [];
   for (const file of positionals) {
     const rec = await readEventFile(file, v.format === undefined ? {} : { format: v.format as never });
-    const r = v.stream
-      ? streamRecording(model, rec.stream, chunk, v.verbose)
-      : batchRecording(model, pipelineFor(pre).toFrames(rec.stream, { id: basename(file) }), v.compare);
+    const frames = () => pipelineFor(pre).toFrames(rec.stream, { id: basename(file) });
+    const r =
+      model instanceof GraphModel
+        ? v.stream
+          ? streamOutcome(
+              graphStream(model, pre),
+              model.config.ops.filter((o) => o.type === "lif").length,
+              rec.stream,
+              chunk,
+              v.verbose,
+            )
+          : graphBatch(model, frames())
+        : v.stream
+          ? streamOutcome(createStream(model), model.layers.length, rec.stream, chunk, v.verbose)
+          : batchRecording(model, frames(), v.compare);
     const res: RecordingResult = { file, format: rec.format, events: rec.stream.t.length, ...r };
     results.push(res);
     if (!v.json) printResult(res);
@@ -134,13 +158,8 @@ function batchRecording(
     unmaskedMs = t.unmaskedMs;
   }
   engine().free(x);
-  const counts = Array.from(res.counts);
-  const total = counts.reduce((a, c) => a + c, 0);
-  const prediction = res.predictions[0]!;
   return {
-    prediction: total > 0 ? prediction : -1,
-    confidence: total > 0 ? counts[prediction]! / total : 0,
-    counts,
+    ...votes(res.counts),
     T,
     framesKept: res.layers.map((l) => ({ layer: l.layer, kept: l.framesExecuted, frames: l.frames })),
     efficiency: summarizeEfficiency(res.layers, 1),
@@ -149,8 +168,47 @@ function batchRecording(
   };
 }
 
-function streamRecording(model: SnnModel, ev: EventStream, chunk: number, verbose: boolean): Outcome {
-  const s = createStream(model);
+/** Class votes: prediction (-1 without any output spike), its share of the spikes, the counts. */
+function votes(c: Float32Array): Pick<Outcome, "prediction" | "confidence" | "counts"> {
+  const counts = Array.from(c);
+  const total = counts.reduce((a, x) => a + x, 0);
+  const prediction = total > 0 ? argmax(c) : -1;
+  return { prediction, confidence: total > 0 ? counts[prediction]! / total : 0, counts };
+}
+
+/** An imported graph on the whole recording: the model's forward (every frame, every layer; nothing to prune). */
+function graphBatch(model: GraphModel, frames: { data: Float32Array; shape: readonly number[] }): Outcome {
+  const start = performance.now();
+  const T = frames.shape[0]!;
+  const x = engine().allocF32(frames.data.length);
+  x.set(frames.data);
+  const out = model.forward({ data: x, shape: [T, 1, ...model.config.input] });
+  const classes = model.config.classes;
+  const counts = new Float32Array(classes);
+  for (let i = 0; i < out.data.length; i++) counts[i % classes]! += out.data[i]!;
+  engine().free(x);
+  const layers = model.counts();
+  return {
+    ...votes(counts),
+    T,
+    framesKept: layers.map((l) => ({ layer: l.layer, kept: l.framesExecuted, frames: l.frames })),
+    efficiency: summarizeEfficiency(layers, 1),
+    ms: performance.now() - start,
+  };
+}
+
+function graphStream(model: GraphModel, pre: Preprocessing): GraphStreamRunner {
+  if (pre.framing !== "time-window" || pre.dtUs === null)
+    throw new Error("this checkpoint's frames are spread over each recording, so it cannot stream");
+  return new GraphStreamRunner(model, { dtUs: pre.dtUs, downsample: pre.downsample });
+}
+
+interface FrameStream {
+  push(chunk: EventStream): FramePrediction[];
+  flush(): FramePrediction[];
+}
+
+function streamOutcome(s: FrameStream, layers: number, ev: EventStream, chunk: number, verbose: boolean): Outcome {
   const start = performance.now();
   const frames: FramePrediction[] = [];
   for (let i = 0; i < ev.t.length; i += chunk) {
@@ -165,7 +223,6 @@ function streamRecording(model: SnnModel, ev: EventStream, chunk: number, verbos
   }
   const ms = performance.now() - start;
   const last = frames[frames.length - 1];
-  const layers = model.layers.length;
   const framesKept = Array.from({ length: layers }, (_, n) => ({
     layer: n,
     kept: frames.filter((f) => f.computed[n]).length,

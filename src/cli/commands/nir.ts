@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadCheckpointModel } from "../../checkpoint/load-model.js";
+import "../../engine/index.js";
+import { encodeCheckpoint, loadModelTensors } from "../../checkpoint/checkpoint.js";
+import { writeBytesAtomic } from "../../checkpoint/checkpoint-file.js";
+import { loadAnyCheckpointModel } from "../../checkpoint/load-model.js";
+import type { Preprocessing } from "../../checkpoint/preprocess.js";
+import { GraphModel } from "../../models/graph-model.js";
+import { LIMITS } from "../../models/config.js";
+import { importNir } from "../../nir/import.js";
 import { readEventFile } from "../../events/node.js";
 import { toFrames } from "../../events/transforms/frames.js";
 import { labelIndex, parseLabels } from "../../data/labels.js";
@@ -10,9 +17,11 @@ import { exportNir } from "../../nir/export.js";
 import { NIR_DEFAULT_DT, NirNetwork, type NirResetMode } from "../../nir/network.js";
 import { loadNir, saveNir } from "../../nir/node.js";
 import type { Command } from "../command.js";
-import { intOpt, numOpt } from "../options.js";
+import { countOpt, intOpt, numOpt } from "../options.js";
+import type { Json } from "../../util/json.js";
 
 const HELP = `usage: razor-snn nir <inspect|eval> GRAPH.nir [options]
+       razor-snn nir import GRAPH.nir --out MODEL.safetensors [--dt S] [--window-ms MS] [--frames T]
        razor-snn nir export CHECKPOINT --out MODEL.nir [--dt S]
 
 NIR (Neuromorphic Intermediate Representation) graphs from snnTorch, Norse, Sinabs, Rockpool, Lava, ...
@@ -23,6 +32,10 @@ NIR (Neuromorphic Intermediate Representation) graphs from snnTorch, Norse, Sina
                              tab-separated labels file (#sample #class, as N-MNIST's train1K.txt); events are
                              binned into frames of --window-ms (counts per polarity, y, x), the graph runs one
                              step per frame, the class is the output with the most spikes (ties: lowest index)
+  import GRAPH.nir           the graph as a razor-snn checkpoint that eval, infer (--stream too) and the viewer
+                             run on the engine's kernels in float32: frames of --window-ms (default 1), --frames
+                             per recording (default 300), sensor from the Input shape; one-line errors for what
+                             razor-snn's kernels cannot compute exactly (docs/nir.md); pruning does not apply
   export CHECKPOINT          a razor-snn checkpoint as a NIR graph: batch norm folded into conv/fc, LIF with
                              tau = dt/(1-alpha), r = 1/(1-alpha), v_reset 0 (hard) or Vth (soft); TA/Razor
                              scorers only as metadata (a NIR consumer runs the backbone unpruned)
@@ -31,7 +44,9 @@ options:
                    Norse's import 1e-3); eval defaults to the frame window
   --reset MODE     nir (v <- v_reset after a spike, NIR's definition; default) or subtract (v <- v - v_threshold,
                    as Sinabs and Rockpool simulate)
-  --window-ms MS   eval: frame length (default 1, as NIR's N-MNIST paper example)
+  --window-ms MS   eval, import: frame length (default 1, as NIR's N-MNIST paper example)
+  --frames T       import: frames per recording (default 300)
+  --dataset NAME   import: the dataset name stored with the preprocessing (default: none; eval takes --data/--labels)
   --labels FILE    eval: labels file name in DIR (default train1K.txt)
   --limit N        eval: first N recordings only
   --json           machine-readable output`;
@@ -51,6 +66,8 @@ export const command: Command = {
         limit: { type: "string" },
         json: { type: "boolean" },
         out: { type: "string" },
+        frames: { type: "string" },
+        dataset: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -65,7 +82,11 @@ export const command: Command = {
     if (sub === "export") {
       if (values.out === undefined) throw new Error("nir export: --out MODEL.nir is required");
       const dt = numOpt("dt", values.dt) ?? NIR_DEFAULT_DT;
-      const { model } = loadCheckpointModel(file);
+      const { model } = loadAnyCheckpointModel(file);
+      if (model instanceof GraphModel) {
+        model.dispose();
+        throw new Error(`nir export ${file}: an imported NIR graph already; use the NIR file it came from`);
+      }
       try {
         const { file: nirFile, warnings } = exportNir(model, dt);
         for (const w of warnings) console.error(`warning: ${w}`);
@@ -77,6 +98,35 @@ export const command: Command = {
       return 0;
     }
     const nir = await loadNir(file);
+    if (sub === "import") {
+      if (values.out === undefined) throw new Error("nir import: --out MODEL.safetensors is required");
+      const windowMs = numOpt("window-ms", values["window-ms"]) ?? 1;
+      if (!(windowMs > 0)) throw new Error(`--window-ms ${values["window-ms"]}: expected a positive number`);
+      const T = countOpt("frames", values.frames) ?? 300;
+      if (T > LIMITS.T) throw new Error(`--frames ${T}: at most ${LIMITS.T}`);
+      const dt = numOpt("dt", values.dt) ?? windowMs / 1000;
+      const { spec, tensors } = importNir(nir, file, { dt, reset });
+      const pre = importPreprocessing(spec.input, windowMs, T, values.dataset ?? "unknown", file);
+      const model = new GraphModel(spec);
+      try {
+        loadModelTensors(model, tensors, file);
+        const meta = {
+          model: spec as unknown as Json,
+          preprocessing: pre as unknown as Json,
+          thresholds: null,
+          training: { importedFrom: file },
+          nir: { file, version: nir.version, dt, reset: "nir" as const },
+        };
+        writeBytesAtomic(values.out, encodeCheckpoint(model, meta));
+      } finally {
+        model.dispose();
+      }
+      const layers = spec.ops.filter((o) => o.type === "lif").length;
+      console.log(
+        `${values.out}: ${layers} spiking layers from ${file} (dt ${dt} s, ${windowMs} ms frames × ${T}, input [${spec.input}])`,
+      );
+      return 0;
+    }
     if (sub === "inspect") {
       const net = new NirNetwork(nir.graph, file, { dt: numOpt("dt", values.dt), reset });
       const nodes = net.describe();
@@ -109,9 +159,34 @@ export const command: Command = {
         );
       return 0;
     }
-    throw new Error(`nir: unknown sub-command '${sub}' (inspect, eval, export)`);
+    throw new Error(`nir: unknown sub-command '${sub}' (inspect, eval, import, export)`);
   },
 };
+
+/** Frames of windowMs for the graph's input: [C, H, W] with C polarities of an H×W sensor, or [F] channels. */
+function importPreprocessing(
+  input: number[],
+  windowMs: number,
+  T: number,
+  dataset: string,
+  file: string,
+): Preprocessing {
+  const [c, h, w] = input.length === 3 ? (input as [number, number, number]) : [1, 1, input[0]!];
+  if (c > 2)
+    throw new Error(`${file}: input [${input}]: razor-snn frames hold 1 or 2 polarities per pixel, not ${c} channels`);
+  return {
+    dataset,
+    sensor: { width: w, height: h, polarities: c as 1 | 2 },
+    framing: "time-window",
+    dtUs: windowMs * 1000,
+    T,
+    downsample: 1,
+    input,
+    window: null,
+    trainSlice: "first",
+    clips: 1,
+  };
+}
 
 async function evalRecordings(
   net: NirNetwork,

@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (v.checkpoint === undefined) throw new Error("--checkpoint FILE is required");
   await selectEngine(intOpt("threads", v.threads));
-  const { model, pre, meta } = loadCheckpointModel(v.checkpoint);
+  const { model, pre, meta } = loadCheckpointModel(v.checkpoint, "sweep");
   if (model.config.variant === "snn") {
     throw new Error(`${v.checkpoint} is a plain SNN: it has no frame scores to sweep (train with --model razor or ta)`);
   }
