@@ -8,18 +8,22 @@ import { argmax } from "../util/argmax.js";
 import "../engine/index.js";
 import type { EventStream } from "../events/stream.js";
 import type { Frames } from "../events/transforms/frames.js";
-import { buildModel } from "../models/index.js";
 import type { ModelConfig } from "../models/config.js";
-import { resolveModelConfig } from "../models/config.js";
+import { GraphModel } from "../models/graph-model.js";
 import type { SnnModel } from "../models/model.js";
 import { PrunedRunner } from "../infer/pruned.js";
-import { decodeCheckpoint, loadModelTensors } from "../checkpoint/checkpoint.js";
-import { type Preprocessing, parsePreprocessing, pipelineFor } from "../checkpoint/preprocess.js";
+import { decodeCheckpoint } from "../checkpoint/checkpoint.js";
+import { modelFromCheckpoint } from "../checkpoint/model-from-checkpoint.js";
+import { type Preprocessing, pipelineFor } from "../checkpoint/preprocess.js";
 import type { RazorWorkerInference, RazorWorkerModel, RazorWorkerRun } from "./protocol.js";
 
+/** What framing a model needs: its frame shape and frames per sample. */
+export type FrameNeeds = Pick<ModelConfig, "input" | "classes"> & { frames: { T: number } };
+
 export interface ViewerModel {
-  model: SnnModel;
-  config: ModelConfig;
+  /** a per-dataset model, or an imported NIR graph (no scorer: nothing masked, both runs the same) */
+  model: SnnModel | GraphModel;
+  config: FrameNeeds;
   preprocessing: Preprocessing;
   info: RazorWorkerModel;
   /** indices of the layers that can drop frames (a scorer, not the encoder) */
@@ -29,17 +33,17 @@ export interface ViewerModel {
 /** Decodes a checkpoint and builds its network in evaluation mode; errors name the file. */
 export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
   const ck = decodeCheckpoint(bytes, name);
-  const config = resolveModelConfig(ck.meta.model, {}, `${name} (model config)`);
-  const preprocessing = parsePreprocessing(ck.meta.preprocessing, name);
-  const model = buildModel(config);
-  loadModelTensors(model, ck.tensors, name);
-  model.eval();
-  const maskedIndices = model.layers.flatMap((l, i) => (i > 0 && l.scorer !== null ? [i] : []));
-  const stored = ck.meta.thresholds ?? config.inference.thresholds ?? [];
+  const { model, pre: preprocessing } = modelFromCheckpoint(ck, name);
+  const graph = model instanceof GraphModel;
+  const config: FrameNeeds = graph
+    ? { input: model.config.input, classes: model.config.classes, frames: { T: preprocessing.T } }
+    : model.config;
+  const maskedIndices = graph ? [] : model.layers.flatMap((l, i) => (i > 0 && l.scorer !== null ? [i] : []));
+  const stored = ck.meta.thresholds ?? (graph ? null : model.config.inference.thresholds) ?? [];
   const info: RazorWorkerModel = {
     name,
-    kind: config.variant,
-    dataset: config.dataset,
+    kind: graph ? model.config.kind : model.config.variant,
+    dataset: graph ? preprocessing.dataset : model.config.dataset,
     classes: config.classes,
     timesteps: config.frames.T,
     maskedLayers: maskedIndices.map((i) => `layers.${i}`),
@@ -58,7 +62,7 @@ export function loadViewerModel(bytes: Uint8Array, name: string): ViewerModel {
  */
 export function modelFrames(
   pre: Preprocessing,
-  config: ModelConfig,
+  config: Pick<FrameNeeds, "input" | "frames">,
   ev: EventStream,
   source: string,
 ): { data: Float32Array; shape: [number, number, number, number] } {
@@ -117,6 +121,16 @@ export function runViewerModel(
   const frames = modelFrames(vm.preprocessing, config, ev, source);
   const T = config.frames.T;
   const x = { data: frames.data, shape: [T, 1, ...config.input] };
+  const common = { handle, timesteps: T, frames: frames.data, frameShape: frames.shape };
+  const frameTimes = frameBoundaries(vm.preprocessing, T, ev);
+  if (model instanceof GraphModel) {
+    // nothing to mask: one run is both; its SOPs from the model's own accounting
+    const start = performance.now();
+    const run = denseRun(model, x, config.classes);
+    run.ms = performance.now() - start;
+    run.sops = model.counts().reduce((a, l) => a + l.sops, 0);
+    return { ...common, layers: [], masked: run, unmasked: { ...run }, frameTimes, timingRuns: 1 };
+  }
 
   const perLayer: (number | null)[] = model.layers.map(() => null);
   maskedIndices.forEach((li, j) => {
@@ -161,21 +175,14 @@ export function runViewerModel(
     unmasked.sops = u.layers.reduce((a, l) => a + l.sops, 0);
     spent += m.ms + u.ms;
   }
-  const frameTimes = frameBoundaries(vm.preprocessing, T, ev);
-  return {
-    handle,
-    timesteps: T,
-    layers,
-    masked,
-    unmasked,
-    frames: frames.data,
-    frameShape: frames.shape,
-    frameTimes,
-    timingRuns,
-  };
+  return { ...common, layers, masked, unmasked, frameTimes, timingRuns };
 }
 
-function denseRun(model: SnnModel, x: { data: Float32Array; shape: number[] }, classes: number): RazorWorkerRun {
+function denseRun(
+  model: SnnModel | GraphModel,
+  x: { data: Float32Array; shape: number[] },
+  classes: number,
+): RazorWorkerRun {
   const out = model.forward(x, { training: false });
   const T = x.shape[0]!;
   const outputs = Float32Array.from(out.data.subarray(0, T * classes));

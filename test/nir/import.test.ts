@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import "../../src/engine/index.js";
 import { decodeCheckpoint, encodeCheckpoint, loadModelTensors } from "../../src/checkpoint/checkpoint.js";
-import { modelFromCheckpoint } from "../../src/checkpoint/load-model.js";
+import { modelFromCheckpoint } from "../../src/checkpoint/model-from-checkpoint.js";
 import { decodeSafeTensors, encodeSafeTensors } from "../../src/checkpoint/safetensors.js";
 import type { Preprocessing } from "../../src/checkpoint/preprocess.js";
 import { readEventFile } from "../../src/events/node.js";
@@ -22,7 +22,9 @@ import { NirNetwork } from "../../src/nir/network.js";
 import { loadNir } from "../../src/nir/node.js";
 import { float32Above, float32Below } from "../../src/nir/threshold.js";
 import type { Json } from "../../src/util/json.js";
+import { argmax } from "../../src/util/argmax.js";
 import { Rng } from "../../src/util/rng.js";
+import { loadViewerModel, runViewerModel } from "../../src/web/model-runner.js";
 
 const FIX = fileURLToPath(new URL("../../../test/fixtures/nir/", import.meta.url));
 const NMNIST = fileURLToPath(new URL("../../../../shared/data/nmnist/small/", import.meta.url));
@@ -286,4 +288,25 @@ test("soft and hard reset and an input factor: the imported tiny graph spikes as
     assert.ok(r.out.some((s) => s > 0));
     model.dispose();
   }
+});
+
+test("the viewer loads an imported graph and runs it: one run (nothing to mask), SOPs, the runner's prediction", async () => {
+  const vm = loadViewerModel(await checkpointBytes(), "cnn.safetensors");
+  assert.deepEqual(vm.info.maskedLayers, []);
+  assert.equal(vm.info.kind, "nir-graph");
+  const ev = (await readEventFile(join(NMNIST, "5.bs2"))).stream;
+  const r = runViewerModel(vm, ev, 1, null, "5.bs2");
+  assert.deepEqual(r.masked.outputs, r.unmasked.outputs);
+  assert.ok(r.masked.sops > 0);
+  const file = join(FIX, "cnn_sinabs.nir");
+  const nir = await loadNir(file);
+  const net = new NirNetwork(nir.graph, file, { dt: 1e-3 });
+  const frame = 2 * 34 * 34;
+  const counts = new Float64Array(10);
+  for (let t = 0; t < r.timesteps; t++) {
+    const o = net.step(r.frames.subarray(t * frame, (t + 1) * frame));
+    for (let k = 0; k < 10; k++) counts[k]! += o[k]!;
+  }
+  assert.equal(r.masked.predicted, argmax(counts));
+  vm.model.dispose();
 });
