@@ -18,6 +18,7 @@ import { Flatten } from "../nn/reshape.js";
 import type { LayerCounts } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
 import { type GraphOp, type GraphSpec, graphShapes } from "./graph-spec.js";
+import type { TrainableModel } from "./model-api.js";
 
 /** The one-line answer of every pruning tool for a graph model. */
 export function pruningDoesNotApply(what: string): string {
@@ -82,7 +83,7 @@ class SumPool implements Module {
   }
 }
 
-export class GraphModel {
+export class GraphModel implements TrainableModel {
   readonly stages: GraphStage[];
   training = false;
   private readonly pool: BufferPool;
