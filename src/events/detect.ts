@@ -26,8 +26,14 @@ export interface DetectedFormat {
   reason: string;
 }
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The HDF5 file signature (SHD/SSC, NIR graphs). */
+export const HDF5_MAGIC: readonly number[] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+/** True when the bytes start with the HDF5 signature. */
+export function isHdf5(head: Uint8Array): boolean {
+  return startsWith(head, HDF5_MAGIC);
+}
 
 function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
   if (head.length < bytes.length) return false;

@@ -2,6 +2,7 @@
 import { open } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import h5wasm from "h5wasm/node";
+import { isHdf5 } from "./detect.js";
 import { EventFormatError } from "./errors.js";
 import { openShdWith, type ShdFile } from "./shd.js";
 
@@ -17,8 +18,16 @@ export interface OpenShdOptions {
  * them all, else throws EventFormatError.
  */
 export function probeShd(path: string, timeoutMs = 30000): Promise<number> {
+  return probeHdf5(new URL("./shd-probe-worker.js", import.meta.url), path, timeoutMs);
+}
+
+/**
+ * Runs an HDF5 probe worker (workerData {path}; it posts {ok, error?, rowsRead?}) under a time limit, so a file that
+ * makes the HDF5 library abort or hang takes down only the worker; resolves with rowsRead, else EventFormatError.
+ */
+export function probeHdf5(worker: URL, path: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./shd-probe-worker.js", import.meta.url), {
+    const w = new Worker(worker, {
       workerData: { path },
       stderr: true,
       stdout: true,
@@ -64,8 +73,6 @@ export function probeShd(path: string, timeoutMs = 30000): Promise<number> {
   });
 }
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /** Refuses a file that does not start with the HDF5 signature (before h5wasm sees it); `what` names the format. */
 export async function checkHdf5Signature(path: string, what = "SHD/SSC files are HDF5"): Promise<void> {
   let fh: Awaited<ReturnType<typeof open>>;
@@ -78,7 +85,7 @@ export async function checkHdf5Signature(path: string, what = "SHD/SSC files are
   try {
     const head = new Uint8Array(8);
     const { bytesRead } = await fh.read(head, 0, 8, 0);
-    if (bytesRead < 8 || HDF5_MAGIC.some((b, i) => head[i] !== b)) {
+    if (bytesRead < 8 || !isHdf5(head)) {
       throw new EventFormatError(path, 0, `expected the HDF5 signature \\x89HDF\\r\\n\\x1a\\n (${what})`);
     }
   } finally {

@@ -3,3 +3,6 @@ export * from "./graph.js";
 export * from "./hdf5.js";
 export * from "./network.js";
 export * from "./export.js";
+export * from "./import.js";
+export * from "./import-checkpoint.js";
+export * from "./browser.js";

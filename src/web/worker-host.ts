@@ -11,9 +11,11 @@ import { createWasmEngine } from "../engine/wasm.js";
 import { webWorkerPlatform } from "../engine/wasm-browser.js";
 import { decodeEvents } from "../events/decode.js";
 import type { EventFormat } from "../events/decoders/types.js";
-import { detectFormat } from "../events/detect.js";
+import { detectFormat, isHdf5 } from "../events/detect.js";
 import { openShdBytes, type ShdFile } from "../events/shd.js";
 import { loadViewerModel, runViewerModel, type ViewerModel } from "./model-runner.js";
+import { loadNirBytes } from "../nir/browser.js";
+import { nirCheckpoint } from "../nir/import-checkpoint.js";
 import type {
   RazorWorkerContainer,
   RazorWorkerRecording,
@@ -85,6 +87,12 @@ export function serveRazorWorker(scope: MessageEndpoint, options: RazorWorkerOpt
   return state;
 }
 
+/** A checkpoint, or a NIR graph (HDF5) imported on the spot with `nir import`'s defaults (1 ms frames × 300). */
+async function viewerModelOf(bytes: Uint8Array, name: string): Promise<ViewerModel> {
+  if (!isHdf5(bytes)) return loadViewerModel(bytes, name);
+  return loadViewerModel(nirCheckpoint(await loadNirBytes(bytes, name), name).bytes, name);
+}
+
 async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise<[RazorWorkerResult, Transferable[]]> {
   switch (req.op) {
     case "decode": {
@@ -118,7 +126,7 @@ async function answer(state: RazorWorkerState, req: RazorWorkerRequest): Promise
     }
     case "loadModel": {
       state.engine ??= await chooseEngine(req.wasmUrl, state.options);
-      const next = loadViewerModel(new Uint8Array(req.bytes), req.name);
+      const next = await viewerModelOf(new Uint8Array(req.bytes), req.name);
       next.info.engine = state.engine.label;
       state.model?.model.dispose();
       state.model = next;

@@ -8,16 +8,16 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import "../../src/engine/index.js";
-import { decodeCheckpoint, encodeCheckpoint, loadModelTensors } from "../../src/checkpoint/checkpoint.js";
+import { decodeCheckpoint, loadModelTensors } from "../../src/checkpoint/checkpoint.js";
 import { modelFromCheckpoint } from "../../src/checkpoint/model-from-checkpoint.js";
 import { decodeSafeTensors, encodeSafeTensors } from "../../src/checkpoint/safetensors.js";
-import type { Preprocessing } from "../../src/checkpoint/preprocess.js";
 import { readEventFile } from "../../src/events/node.js";
 import { toFrames } from "../../src/events/transforms/frames.js";
 import { GraphStreamRunner } from "../../src/infer/graph-stream.js";
 import { GraphModel } from "../../src/models/graph-model.js";
 import { type NirFile, NirError, nirArray } from "../../src/nir/graph.js";
 import { importNir } from "../../src/nir/import.js";
+import { nirCheckpoint } from "../../src/nir/import-checkpoint.js";
 import { NirNetwork } from "../../src/nir/network.js";
 import { loadNir } from "../../src/nir/node.js";
 import { float32Above, float32Below } from "../../src/nir/threshold.js";
@@ -109,36 +109,9 @@ test("cnn_sinabs.nir (conv + SumPool2d + IF) on N-MNIST: every layer's spikes pe
   assert.ok(spikes > 1000, `the recordings drive the network (${spikes} spikes)`);
 });
 
-function preprocessing(input: number[]): Preprocessing {
-  const [c, h, w] = input as [number, number, number];
-  return {
-    dataset: "unknown",
-    sensor: { width: w, height: h, polarities: c },
-    framing: "time-window",
-    dtUs: 1000,
-    T: 400,
-    downsample: 1,
-    input,
-    window: null,
-    trainSlice: "first",
-    clips: 1,
-  };
-}
-
 async function checkpointBytes(): Promise<Uint8Array> {
   const file = join(FIX, "cnn_sinabs.nir");
-  const nir = await loadNir(file);
-  const model = graphModel(nir, file, 1e-3);
-  const meta = {
-    model: model.config as unknown as Json,
-    preprocessing: preprocessing(model.config.input) as unknown as Json,
-    thresholds: null,
-    training: {},
-    nir: { file, version: nir.version, dt: 1e-3, reset: "nir" as const },
-  };
-  const bytes = encodeCheckpoint(model, meta);
-  model.dispose();
-  return bytes;
+  return nirCheckpoint(await loadNir(file), file, { frames: 400 }).bytes;
 }
 
 test("through a checkpoint: batch forward and the event stream give the same spikes and SOPs frame by frame", async () => {

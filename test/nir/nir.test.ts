@@ -237,3 +237,14 @@ test("a written file loads in h5py as NIR's reader sees it (types, edges, shapes
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /15 nodes, 14 edges/);
 });
+
+test("loadNir reads an untrusted file in a worker first: a time limit it cannot meet is a one-line error", async () => {
+  await assert.rejects(
+    loadNir(fix("cnn_sinabs.nir"), { timeoutMs: 1 }),
+    (e: unknown) =>
+      e instanceof NirError &&
+      /cnn_sinabs\.nir: the HDF5 library did not finish reading the file within 1 ms/.test(e.message),
+  );
+  const trusted = await loadNir(fix("cnn_sinabs.nir"), { trusted: true });
+  assert.deepEqual(trusted, await loadNir(fix("cnn_sinabs.nir")));
+});

@@ -2,13 +2,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "../../engine/index.js";
-import { encodeCheckpoint, loadModelTensors } from "../../checkpoint/checkpoint.js";
 import { writeBytesAtomic } from "../../checkpoint/checkpoint-file.js";
 import { loadAnyCheckpointModel } from "../../checkpoint/load-model.js";
-import type { Preprocessing } from "../../checkpoint/preprocess.js";
 import { GraphModel } from "../../models/graph-model.js";
-import { LIMITS } from "../../models/config.js";
-import { importNir } from "../../nir/import.js";
+import { nirCheckpoint } from "../../nir/import-checkpoint.js";
 import { readEventFile } from "../../events/node.js";
 import { toFrames } from "../../events/transforms/frames.js";
 import { labelIndex, parseLabels } from "../../data/labels.js";
@@ -18,7 +15,6 @@ import { NIR_DEFAULT_DT, NirNetwork, type NirResetMode } from "../../nir/network
 import { loadNir, saveNir } from "../../nir/node.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt, numOpt } from "../options.js";
-import type { Json } from "../../util/json.js";
 
 const HELP = `usage: razor-snn nir <inspect|eval> GRAPH.nir [options]
        razor-snn nir import GRAPH.nir --out MODEL.safetensors [--dt S] [--window-ms MS] [--frames T]
@@ -101,29 +97,18 @@ export const command: Command = {
     if (sub === "import") {
       if (values.out === undefined) throw new Error("nir import: --out MODEL.safetensors is required");
       const windowMs = numOpt("window-ms", values["window-ms"]) ?? 1;
-      if (!(windowMs > 0)) throw new Error(`--window-ms ${values["window-ms"]}: expected a positive number`);
-      const T = countOpt("frames", values.frames) ?? 300;
-      if (T > LIMITS.T) throw new Error(`--frames ${T}: at most ${LIMITS.T}`);
-      const dt = numOpt("dt", values.dt) ?? windowMs / 1000;
-      const { spec, tensors } = importNir(nir, file, { dt, reset });
-      const pre = importPreprocessing(spec.input, windowMs, T, values.dataset ?? "unknown", file);
-      const model = new GraphModel(spec);
-      try {
-        loadModelTensors(model, tensors, file);
-        const meta = {
-          model: spec as unknown as Json,
-          preprocessing: pre as unknown as Json,
-          thresholds: null,
-          training: { importedFrom: file },
-          nir: { file, version: nir.version, dt, reset: "nir" as const },
-        };
-        writeBytesAtomic(values.out, encodeCheckpoint(model, meta));
-      } finally {
-        model.dispose();
-      }
-      const layers = spec.ops.filter((o) => o.type === "lif").length;
+      const frames = countOpt("frames", values.frames) ?? 300;
+      const r = nirCheckpoint(nir, file, {
+        windowMs,
+        frames,
+        dt: numOpt("dt", values.dt),
+        reset,
+        dataset: values.dataset,
+      });
+      writeBytesAtomic(values.out, r.bytes);
+      const layers = r.spec.ops.filter((o) => o.type === "lif").length;
       console.log(
-        `${values.out}: ${layers} spiking layers from ${file} (dt ${dt} s, ${windowMs} ms frames × ${T}, input [${spec.input}])`,
+        `${values.out}: ${layers} spiking layers from ${file} (dt ${r.dt} s, ${windowMs} ms frames × ${frames}, input [${r.spec.input}])`,
       );
       return 0;
     }
@@ -162,31 +147,6 @@ export const command: Command = {
     throw new Error(`nir: unknown sub-command '${sub}' (inspect, eval, import, export)`);
   },
 };
-
-/** Frames of windowMs for the graph's input: [C, H, W] with C polarities of an H×W sensor, or [F] channels. */
-function importPreprocessing(
-  input: number[],
-  windowMs: number,
-  T: number,
-  dataset: string,
-  file: string,
-): Preprocessing {
-  const [c, h, w] = input.length === 3 ? (input as [number, number, number]) : [1, 1, input[0]!];
-  if (c > 2)
-    throw new Error(`${file}: input [${input}]: razor-snn frames hold 1 or 2 polarities per pixel, not ${c} channels`);
-  return {
-    dataset,
-    sensor: { width: w, height: h, polarities: c as 1 | 2 },
-    framing: "time-window",
-    dtUs: windowMs * 1000,
-    T,
-    downsample: 1,
-    input,
-    window: null,
-    trainSlice: "first",
-    clips: 1,
-  };
-}
 
 async function evalRecordings(
   net: NirNetwork,
