@@ -9,11 +9,10 @@ import { engine } from "../engine/current.js";
 import type { EventStream } from "../events/stream.js";
 import { frameEvents, type GraphModel, stageFanOut } from "../models/graph-model.js";
 import type { Seq } from "../nn/module.js";
-import { argmax } from "../util/argmax.js";
 import { type CompletedFrame, FrameAccumulator } from "./frame-accumulator.js";
 import { denseFromList, GapLif } from "./gap-lif.js";
 import { EVAL_CTX } from "./layer-step.js";
-import type { FramePrediction, StreamOptions } from "./stream.js";
+import { type FramePrediction, framePrediction, type StreamOptions } from "./stream.js";
 
 export class GraphStreamRunner {
   private readonly acc: FrameAccumulator;
@@ -84,25 +83,8 @@ export class GraphStreamRunner {
     const frameSpikes = Float32Array.from(h.data.subarray(0, this.counts.length));
     for (const a of owned) e.free(a);
     for (const a of lists) e.free(a);
-    let total = 0;
-    for (let c = 0; c < this.counts.length; c++) {
-      this.counts[c]! += frameSpikes[c]!;
-      total += this.counts[c]!;
-    }
-    const best = total > 0 ? argmax(this.counts) : -1;
-    return {
-      index: frame.index,
-      tStart: frame.tStart,
-      tEnd: frame.tEnd,
-      events: frame.events,
-      computed: this.lifs.filter((l) => l !== null).map(() => true),
-      scores: this.lifs.filter((l) => l !== null).map(() => null),
-      frameSpikes,
-      counts: Float32Array.from(this.counts),
-      prediction: best,
-      confidence: best < 0 ? 0 : this.counts[best]! / total,
-      sops,
-      latencyMs: performance.now() - start,
-    };
+    const layers = this.lifs.filter((l) => l !== null);
+    const computed = layers.map(() => true);
+    return framePrediction(frame, this.counts, frameSpikes, { computed, scores: layers.map(() => null), sops }, start);
   }
 }

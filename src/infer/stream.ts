@@ -175,28 +175,10 @@ export class EventStreamRunner {
       const l = batch.spikes;
       for (let j = 0; j < l.offsets[1]!; j++) frameSpikes[l.idx[j]!]! += 1;
     }
-    for (let c = 0; c < this.classes; c++) this.counts[c]! += frameSpikes[c]!;
     freeInputBatch(first);
     e.free(input);
     for (const o of owned) freeList(o.spikes!, e);
-    let total = 0;
-    for (let c = 0; c < this.classes; c++) total += this.counts[c]!;
-    // counts are non-negative, so total > 0 exactly when some class has spiked
-    const best = total > 0 ? argmax(this.counts) : -1;
-    return {
-      index: frame.index,
-      tStart: frame.tStart,
-      tEnd: frame.tEnd,
-      events: frame.events,
-      computed,
-      scores,
-      frameSpikes,
-      counts: Float32Array.from(this.counts),
-      prediction: best,
-      confidence: best < 0 ? 0 : this.counts[best]! / total,
-      sops,
-      latencyMs: performance.now() - start,
-    };
+    return framePrediction(frame, this.counts, frameSpikes, { computed, scores, sops }, start);
   }
 
   /** d of the newest frame from the layer's window of input frames (dropped ones count as zero input). */
@@ -245,6 +227,38 @@ export class EventStreamRunner {
     st.dropRun = gapFloorStep(st.dropRun, own, upKept, rule.gapFloor);
     return st.dropRun === 0;
   }
+}
+
+/**
+ * Adds a frame's output spikes to the running class counts (in place) and makes the frame's prediction: the
+ * leading class so far (ties: lowest; -1 before any output spike) and its share of the spikes.
+ */
+export function framePrediction(
+  frame: CompletedFrame,
+  counts: Float32Array,
+  frameSpikes: Float32Array,
+  layers: Pick<FramePrediction, "computed" | "scores" | "sops">,
+  start: number,
+): FramePrediction {
+  let total = 0;
+  for (let c = 0; c < counts.length; c++) {
+    counts[c]! += frameSpikes[c]!;
+    total += counts[c]!;
+  }
+  // counts are non-negative, so total > 0 exactly when some class has spiked
+  const best = total > 0 ? argmax(counts) : -1;
+  return {
+    index: frame.index,
+    tStart: frame.tStart,
+    tEnd: frame.tEnd,
+    events: frame.events,
+    ...layers,
+    frameSpikes,
+    counts: Float32Array.from(counts),
+    prediction: best,
+    confidence: best < 0 ? 0 : counts[best]! / total,
+    latencyMs: performance.now() - start,
+  };
 }
 
 /** A stream runner for `model` (see EventStreamRunner). */

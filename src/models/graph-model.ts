@@ -33,13 +33,29 @@ export interface GraphStage {
   outShape: number[];
 }
 
+/** The modules only a graph model has: forward only, no parameters. */
+abstract class InferenceOnly implements Module {
+  abstract forward(x: Seq, ctx: Context): Seq;
+  backward(): Seq {
+    throw new Error("graph models run inference only");
+  }
+  parameters(): Param[] {
+    return [];
+  }
+  buffers(): Buffer[] {
+    return [];
+  }
+}
+
 /** Multiplies by a constant into its own buffer (the input may be the caller's frames). */
-class ScaleModule implements Module {
+class ScaleModule extends InferenceOnly {
   private out: Float32Array | null = null;
   constructor(
     readonly factor: number,
     private readonly pool: BufferPool,
-  ) {}
+  ) {
+    super();
+  }
   forward(x: Seq): Seq {
     this.pool.release(this.out);
     const y = this.pool.acquire(x.data.length);
@@ -47,39 +63,23 @@ class ScaleModule implements Module {
     this.out = y;
     return { data: y, shape: x.shape };
   }
-  backward(): Seq {
-    throw new Error("graph models run inference only");
-  }
-  parameters(): Param[] {
-    return [];
-  }
-  buffers(): Buffer[] {
-    return [];
-  }
   dispose(): void {
     this.pool.release(this.out);
   }
 }
 
 /** Sum pooling as the engine's average pooling times k² (exact for spike counts when k² is a power of two). */
-class SumPool implements Module {
+class SumPool extends InferenceOnly {
   constructor(
     private readonly avg: Pool2d,
     private readonly k2: number,
-  ) {}
+  ) {
+    super();
+  }
   forward(x: Seq, ctx: Context): Seq {
     const y = this.avg.forward(x, ctx);
     engine().scale(y.data, this.k2, y.data);
     return y;
-  }
-  backward(): Seq {
-    throw new Error("graph models run inference only");
-  }
-  parameters(): Param[] {
-    return [];
-  }
-  buffers(): Buffer[] {
-    return [];
   }
 }
 

@@ -13,6 +13,7 @@ import { exportNir } from "../../src/nir/export.js";
 import { NirNetwork } from "../../src/nir/network.js";
 import { loadNir, saveNir } from "../../src/nir/node.js";
 import { Rng } from "../../src/util/rng.js";
+import { randomizeBatchNorm } from "./random-bn.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "nir-export-"));
 
@@ -20,12 +21,7 @@ async function roundTrip(name: string, variant: Variant, reset: "soft" | "hard")
   const model = buildModel(loadModelConfig(name, { variant, lif: { reset }, frames: { T: 5 } }));
   const T = 5;
   const rng = new Rng(11);
-  // non-trivial batch-norm statistics so that folding is exercised
-  for (const b of model.buffers()) {
-    if (b.name.endsWith("running_mean"))
-      for (let i = 0; i < b.value.length; i++) b.value[i] = (rng.uniform() - 0.5) * 0.2;
-    if (b.name.endsWith("running_var")) for (let i = 0; i < b.value.length; i++) b.value[i] = 0.5 + rng.uniform();
-  }
+  randomizeBatchNorm(model, rng);
   model.eval();
   const frame = model.config.input.reduce((a, b) => a * b, 1);
   const x = new Float32Array(T * frame);

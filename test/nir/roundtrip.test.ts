@@ -17,6 +17,7 @@ import { exportNir } from "../../src/nir/export.js";
 import { importNir } from "../../src/nir/import.js";
 import { loadNir, saveNir } from "../../src/nir/node.js";
 import { Rng } from "../../src/util/rng.js";
+import { randomizeBatchNorm } from "./random-bn.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "nir-roundtrip-"));
 const T = 3;
@@ -32,12 +33,7 @@ function backbone(model: SnnModel): SnnModel {
 async function roundTrip(name: string, variant: Variant, reset: "soft" | "hard") {
   const model = buildModel(loadModelConfig(name, { variant, lif: { reset }, frames: { T } }));
   const rng = new Rng(17);
-  // non-trivial batch-norm statistics so that folding is exercised
-  for (const b of model.buffers()) {
-    if (b.name.endsWith("running_mean"))
-      for (let i = 0; i < b.value.length; i++) b.value[i] = (rng.uniform() - 0.5) * 0.2;
-    if (b.name.endsWith("running_var")) for (let i = 0; i < b.value.length; i++) b.value[i] = 0.5 + rng.uniform();
-  }
+  randomizeBatchNorm(model, rng);
   model.eval();
   const path = join(tmp, `${name}-${variant}-${reset}.nir`);
   await saveNir(exportNir(model, 1e-3).file, path);
