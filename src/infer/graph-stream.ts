@@ -5,6 +5,7 @@
  * the lazily-decaying LIF the pruned runner and the Razor stream use, equal to the model's LIF step for step.
  * Nothing is pruned (the graph has no scorer): every layer computes every frame.
  */
+import { freeList, type SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import type { EventStream } from "../events/stream.js";
 import { frameEvents, type GraphModel, stageFanOut } from "../models/graph-model.js";
@@ -59,7 +60,7 @@ export class GraphStreamRunner {
     const e = engine();
     const row = Int32Array.of(frame.index);
     const owned: Float32Array[] = [];
-    const lists: Int32Array[] = [];
+    const lists: SpikeList[] = [];
     const input = e.allocF32(frame.counts.length);
     input.set(frame.counts);
     owned.push(input);
@@ -74,7 +75,7 @@ export class GraphStreamRunner {
         return;
       }
       const spikes = lif.run(row, h.data);
-      lists.push(spikes.idx);
+      lists.push(spikes);
       const dense = denseFromList(spikes);
       owned.push(dense);
       h = { data: dense, shape: [1, 1, ...st.outShape], spikes };
@@ -82,7 +83,7 @@ export class GraphStreamRunner {
     });
     const frameSpikes = Float32Array.from(h.data.subarray(0, this.counts.length));
     for (const a of owned) e.free(a);
-    for (const a of lists) e.free(a);
+    for (const l of lists) freeList(l, e);
     const layers = this.lifs.filter((l) => l !== null);
     const computed = layers.map(() => true);
     return framePrediction(frame, this.counts, frameSpikes, { computed, scores: layers.map(() => null), sops }, start);
