@@ -72,6 +72,18 @@ test("lif_norse.nir imported at dt 1e-4 spikes where the runner and NIR's exact 
     .map((l) => Number(l.split(",")[0]));
   const model = graphModel(nir, file, 1e-4);
   const r = compare(model, new NirNetwork(nir.graph, file, { dt: 1e-4 }), Float32Array.from(input), input.length);
+  // the engine's membrane (U before the threshold, float32) against forward Euler in float64
+  const u = (model.stages.at(-1)!.module as unknown as { u: { peek(): Float32Array } }).u.peek();
+  const p = (k: string) => nir.graph.nodes["1"]!.params[k]!.data[0]!;
+  const w = nir.graph.nodes["0"]!.params.weight!.data[0]!;
+  let v = 0;
+  let worst = 0;
+  for (let t = 0; t < input.length; t++) {
+    const vi = v + (1e-4 / p("tau")) * (p("v_leak") - v + p("r") * w * input[t]!);
+    worst = Math.max(worst, Math.abs(vi - u[t]!));
+    v = vi > p("v_threshold") ? 0 : vi;
+  }
+  assert.ok(worst < 1e-6, `membrane within ${worst} of float64 Euler`);
   model.dispose();
   assert.deepEqual(r.out, r.outNir);
   assert.deepEqual(
