@@ -74,9 +74,16 @@ test("nir import → eval and infer (batch, --stream) predict as the NirNetwork 
     want,
   );
   assert.ok(batch.recordings.every((r: { efficiency: { sops: number } }) => r.efficiency.sops > 0));
+  // the stream (GapLif per LIF, one frame at a time) ends with the counts of a batch run over the same frames
   const stream = cli("infer", "--checkpoint", ck, "--stream", recs[0]!, "--json");
   assert.equal(stream.code, 0, stream.err);
-  assert.equal(JSON.parse(stream.out).recordings[0].T > 0, true);
+  const streamed = JSON.parse(stream.out).recordings[0];
+  const ckT = join(dir, "cnn-T.safetensors");
+  assert.equal(cli("nir", "import", GRAPH, "--out", ckT, "--frames", String(streamed.T)).code, 0);
+  const whole = JSON.parse(cli("infer", "--checkpoint", ckT, recs[0]!, "--json").out).recordings[0];
+  assert.equal(whole.T, streamed.T);
+  assert.deepEqual(streamed.counts, whole.counts);
+  assert.ok(Math.abs(streamed.efficiency.sops - whole.efficiency.sops) < 1e-9 * whole.efficiency.sops);
 });
 
 test("pruning tools on an imported graph: one line saying pruning does not apply", () => {
