@@ -58,9 +58,12 @@ function status(text: string, error = false): void {
   el.classList.toggle("error", error);
 }
 
-/** Opens any mix of files: .safetensors = checkpoint, .txt = label list, anything else = a recording. */
+/**
+ * Opens any mix of files: .safetensors = checkpoint, .nir = NIR graph (imported as a model by the Worker), .txt =
+ * label list, anything else = a recording.
+ */
 async function openFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void> {
-  const ckpts = files.filter((f) => f.name.endsWith(".safetensors"));
+  const ckpts = files.filter((f) => f.name.endsWith(".safetensors") || f.name.endsWith(".nir"));
   const lists = files.filter((f) => f.name.endsWith(".txt"));
   const recs = files.filter((f) => !ckpts.includes(f) && !lists.includes(f));
   try {
