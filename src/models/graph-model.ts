@@ -85,7 +85,6 @@ class SumPool extends InferenceOnly {
 
 export class GraphModel implements TrainableModel {
   readonly stages: GraphStage[];
-  training = false;
   private readonly pool: BufferPool;
   private readonly eventIdx = i32Slot();
   private readonly eventOffsets = i32Slot();

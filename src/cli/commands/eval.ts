@@ -11,7 +11,7 @@ import { countOpt, intOpt } from "../options.js";
 const HELP = `usage: razor-snn eval --checkpoint FILE [--dataset NAME] [--data DIR] [--labels FILE] [options]
 
 Evaluates a checkpoint with the preprocessing stored in it (sensor, framing, T, downsampling).
-  --checkpoint FILE    a .safetensors file written by 'razor-snn train'
+  --checkpoint FILE    a .safetensors file written by 'razor-snn train' or 'razor-snn nir import'
   --dataset NAME       evaluate on this dataset's validation/test split (default: the checkpoint's dataset)
   --data DIR           the dataset's folder, or a folder of recordings (with --labels)
   --labels FILE        'id<TAB>class' lines for a folder of recordings (then all of them are evaluated)

@@ -22,7 +22,8 @@ const HELP = `usage: razor-snn infer --checkpoint FILE RECORDING... [options]
 
 Classifies recordings (any format the decoders read) with pruned inference: a frame masked at layer n is not
 computed in layer n or any later layer. Uses the checkpoint's preprocessing and thresholds.
-  --checkpoint FILE      a .safetensors file written by 'razor-snn train'
+  --checkpoint FILE      a .safetensors file written by 'razor-snn train' or 'razor-snn nir import' (an imported
+                         NIR graph has no scorer: it runs unpruned, and --threshold/--gap-floor/--compare say so)
   --format NAME          decoder override (default: detected from the content)
   --threshold LIST       θ per layer, comma-separated (index 0 = encoder, ignored; '-' = none), or one value
                          for every masked layer; overrides the checkpoint's thresholds
