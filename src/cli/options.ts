@@ -48,3 +48,22 @@ export function dataArgsOf(v: {
     limitVal: countOpt("limit-val", v["limit-val"]),
   };
 }
+
+/** Default weight λ of the keep-rate target λ(mean d − ρ)² (our choice: the order of the rate loss's gradients). */
+export const DEFAULT_KEEP_WEIGHT = 1;
+
+/**
+ * --learned-pruning KEEP [--keep-weight λ] as a config override (razor.learnedPruning), or [] when KEEP is absent.
+ * KEEP is the target share of frames each Razor layer keeps, in (0, 1].
+ */
+export function learnedPruningSet(keep: string | undefined, weight: string | undefined): string[] {
+  if (keep === undefined) {
+    if (weight !== undefined) throw new Error("--keep-weight needs --learned-pruning KEEP");
+    return [];
+  }
+  const rho = numOpt("learned-pruning", keep)!;
+  if (!(rho > 0 && rho <= 1)) throw new Error(`--learned-pruning ${keep}: expected a keep rate in (0, 1], e.g. 0.5`);
+  const lambda = numOpt("keep-weight", weight) ?? DEFAULT_KEEP_WEIGHT;
+  if (!(lambda >= 0)) throw new Error(`--keep-weight ${weight}: expected a weight >= 0`);
+  return [`razor.learnedPruning=${JSON.stringify({ lambda, rho })}`];
+}

@@ -287,7 +287,7 @@ export async function thresholdSweep(
 }
 
 /** Share of the SOPs after the encoder that `run` saved against `base`. */
-function sopsSaved(run: Efficiency, base: Efficiency): number {
+export function sopsSaved(run: Efficiency, base: Efficiency): number {
   const later = (e: Efficiency): number => e.layers.filter((l) => l.layer > 0).reduce((a, l) => a + l.sops, 0);
   const all = later(base);
   return all === 0 ? 0 : 1 - later(run) / all;

@@ -97,6 +97,63 @@ test("train writes checkpoints and a log; eval --json reports accuracy, n and pe
   assert.match(resumeOver.err, /already holds a training run .* --resume/);
 });
 
+test("train --learned-pruning, then sweep compares learned masks with post-hoc θ and the gate (text + JSON)", () => {
+  const out = join(dir, "learned");
+  const common = ["--limit-train", "48", "--limit-val", "20", "--batch", "16", "--threads", "2", "--quiet"];
+  const t = cli(
+    "train",
+    "--dataset",
+    "nmnist-small",
+    "--learned-pruning",
+    "0.5",
+    "--out",
+    out,
+    "--epochs",
+    "1",
+    ...common,
+  );
+  assert.equal(t.code, 0, t.err);
+  const s = cli(
+    "sweep",
+    "--checkpoint",
+    join(out, "last.safetensors"),
+    "--learned-only",
+    "--reference",
+    join(dir, "run", "last.safetensors"),
+    "--limit",
+    "20",
+    "--calib-limit",
+    "20",
+    "--out",
+    join(dir, "learned-sweep"),
+  );
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.out, /keep-rate target 50\.0 %/);
+  for (const row of ["learned masks", "post-hoc θ, same model", "post-hoc θ, reference model", "event-count gate"])
+    assert.ok(s.out.includes(`| ${row}`), row);
+  const json = JSON.parse(readFileSync(join(dir, "learned-sweep", "sweep.json"), "utf8"));
+  assert.equal(json.learned.keepTarget, 0.5);
+  assert.equal(json.learned.learned.n, 20);
+  assert.deepEqual(json.learned.controls.gate.dropPerLayer, json.learned.learned.dropPerLayer);
+  assert.equal(json.points, undefined, "--learned-only skips the threshold sweep");
+  const bad = cli("train", "--dataset", "nmnist-small", "--learned-pruning", "1.5", "--out", join(dir, "y"));
+  assert.match(bad.err, /--learned-pruning 1\.5: expected a keep rate in \(0, 1\]/);
+  const ta = cli(
+    "train",
+    "--dataset",
+    "nmnist-small",
+    "--model",
+    "ta",
+    "--learned-pruning",
+    "0.5",
+    "--out",
+    join(dir, "y"),
+  );
+  assert.match(ta.err, /needs --model razor, not ta/);
+  const notLearned = cli("sweep", "--checkpoint", join(dir, "run", "last.safetensors"), "--learned-only");
+  assert.match(notLearned.err, /not trained with learned pruning/);
+});
+
 test("a recording from a larger sensor than the checkpoint's is a clear error", () => {
   const labels = join(dir, "gesture-labels.txt");
   writeFileSync(labels, Array.from({ length: 10 }, (_, i) => `${i + 1}\t${i}`).join("\n"));

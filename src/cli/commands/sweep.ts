@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../../util/atomic-write.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 import { loadCheckpointModel } from "../../checkpoint/load-model.js";
 import { CONTROL_LABELS, CONTROLS } from "../../experiments/mask-policies.js";
+import { compareLearned, learnedTable } from "../../experiments/learned.js";
 import { policyTimer } from "../../experiments/policy-timing.js";
 import {
   type CalibrationSchedule,
@@ -15,6 +16,8 @@ import {
 } from "../../experiments/sweep.js";
 import { SWEEP_AXES, sweepSvg } from "../../experiments/sweep-plot.js";
 import { framesData, openSplits } from "../../experiments/setup.js";
+import type { Preprocessing } from "../../checkpoint/preprocess.js";
+import type { SnnModel } from "../../models/model.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt, numOpt } from "../options.js";
 
@@ -42,7 +45,14 @@ sweep-sops.svg, sweep-speedup.svg).
   --seed S              seed of the random-frames control (default 1)
   --batch N  --threads N
   --out DIR             where sweep.json and sweep.svg go (default: the checkpoint's folder)
-  --json                print the result JSON`;
+  --json                print the result JSON
+learned pruning (a checkpoint trained with razor-snn train --learned-pruning KEEP):
+  the sweep also evaluates the model at its learned masks (d >= the config's evalThreshold) and, at the same
+  per-layer drop rates, post-hoc θ on its scores (chosen on the calibration split) and the three controls; the
+  table is printed after the sweep's and goes to sweep.json as "learned"
+  --reference FILE      also post-hoc θ at those rates on this checkpoint (e.g. a Razor model trained without
+                        learned pruning on the same data)
+  --learned-only        skip the threshold sweep: only the learned-pruning comparison`;
 
 export const command: Command = {
   summary: "threshold sweep of a Razor/TA checkpoint beside random, stride and event-gate controls",
@@ -71,6 +81,8 @@ async function run(argv: string[]): Promise<number> {
       batch: { type: "string" },
       threads: { type: "string" },
       out: { type: "string" },
+      reference: { type: "string" },
+      "learned-only": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -125,24 +137,46 @@ async function run(argv: string[]): Promise<number> {
             )
           ).input,
         );
+  const lp = model.config.variant === "razor" ? model.config.razor.learnedPruning : null;
+  if (lp === null && (v.reference !== undefined || v["learned-only"]))
+    throw new Error(
+      `${v.checkpoint} was not trained with learned pruning: --reference and --learned-only need such a checkpoint`,
+    );
   const targets = v.targets !== undefined ? v.targets.split(",").map((s) => numOpt("targets", s)!) : DEFAULT_TARGETS;
+  const batchSize = countOpt("batch", v.batch) ?? 32;
+  const seed = intOpt("seed", v.seed) ?? 1;
   console.error(
     `sweep of ${v.checkpoint} (${model.config.variant}): evaluating ${evalSamples.length} samples of '${evalName}', ` +
       `thresholds chosen on ${calibSamples.length} samples of '${calibName}' (${schedule})`,
   );
-  const result = await thresholdSweep(model, evalSet, {
-    batchSize: countOpt("batch", v.batch) ?? 32,
-    targets,
-    calibration: calibSet,
-    schedule,
-    timer,
-    gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
-    topK: v["top-k"],
-    seed: intOpt("seed", v.seed) ?? 1,
-    tolerance: numOpt("tolerance", v.tolerance) ?? 0.02,
-    method: model.config.variant,
-    onProgress: (m) => console.error(m),
-  });
+  const result = v["learned-only"]
+    ? null
+    : await thresholdSweep(model, evalSet, {
+        batchSize,
+        targets,
+        calibration: calibSet,
+        schedule,
+        timer,
+        gapFloor: countOpt("gap-floor", v["gap-floor"]) ?? null,
+        topK: v["top-k"],
+        seed,
+        tolerance: numOpt("tolerance", v.tolerance) ?? 0.02,
+        method: model.config.variant,
+        onProgress: (m) => console.error(m),
+      });
+  const reference = v.reference === undefined ? undefined : referenceModel(v.reference, pre);
+  const learned =
+    lp === null
+      ? undefined
+      : await compareLearned(model, evalSet, {
+          evalThreshold: lp.evalThreshold,
+          keepTarget: lp.rho,
+          batchSize,
+          calibration: calibSet,
+          reference,
+          seed,
+        });
+  reference?.dispose();
   const outDir = v.out ?? join(v.checkpoint, "..");
   const json = {
     checkpoint: v.checkpoint,
@@ -150,18 +184,33 @@ async function run(argv: string[]): Promise<number> {
     calibSplit: calibName,
     training: meta.training,
     ...result,
+    ...(learned !== undefined && { learned, reference: v.reference }),
   };
   writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(json, null, 2)}\n`);
-  for (const axis of SWEEP_AXES) {
+  for (const axis of result === null ? [] : SWEEP_AXES) {
     if (axis.name === "speedup" && timer === undefined) continue;
     const title = `${model.config.name} ${model.config.variant}: accuracy vs ${axis.label}`;
-    writeFileAtomic(join(outDir, axis.file), sweepSvg(result, title, axis.name));
+    writeFileAtomic(join(outDir, axis.file), sweepSvg(result!, title, axis.name));
   }
   if (v.json) console.log(JSON.stringify(json));
-  else console.log(sweepTable(result));
+  else console.log([result && sweepTable(result), learned && learnedTable(learned)].filter(Boolean).join("\n\n"));
   console.error(`wrote ${join(outDir, "sweep.json")} and the plots in ${outDir}`);
   model.dispose();
   return 0;
+}
+
+/** The --reference checkpoint: a Razor or TA model that reads the same frames as the swept one. */
+function referenceModel(file: string, pre: Preprocessing): SnnModel {
+  const ref = loadCheckpointModel(file);
+  const frames = (p: Preprocessing): string => JSON.stringify({ ...p, dataset: null });
+  if (ref.model.config.variant === "snn" || frames(ref.pre) !== frames(pre)) {
+    ref.model.dispose();
+    throw new Error(
+      `--reference ${file}: expected a Razor or TA checkpoint with the same preprocessing as --checkpoint (it is ` +
+        `${ref.model.config.variant === "snn" ? "a plain SNN" : "framed differently"})`,
+    );
+  }
+  return ref.model;
 }
 
 /** A markdown table: per target, the pruned model and each control (accuracy at the overall drop share). */

@@ -7,7 +7,7 @@ import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import { train } from "../../train/trainer.js";
 import type { Command } from "../command.js";
-import { countOpt, dataArgsOf, intOpt, numOpt, variantOpt } from "../options.js";
+import { countOpt, dataArgsOf, intOpt, learnedPruningSet, numOpt, variantOpt } from "../options.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
@@ -30,6 +30,11 @@ model:
   --model VARIANT      razor | ta | snn (default: the config's, razor)
   --config FILE        a model config JSON (default: the dataset's bundled one, configs/<dataset>.json)
   --set PATH=VALUE     override any config value, e.g. --set razor.K=8 --set frames.T=20 (repeatable)
+  --learned-pruning KEEP   Razor only: train the frame masks end to end (binary masks sampled from d, gradients
+                       straight through) with a keep-rate target, KEEP = share of frames each Razor layer keeps
+                       (0 < KEEP <= 1); at evaluation the layers keep frames with d >= 0.5. Compare the result with
+                       post-hoc θ and the event-count gate: razor-snn sweep --checkpoint OUT/best.safetensors
+  --keep-weight X      weight λ of the keep-rate target λ(mean d − KEEP)² (default 1)
 training:
   --epochs N --batch N --lr X --loss mse|ce    (defaults from the config's "train" section)
   --seed S             seeds the weights, shuffling and dropout (default 1)
@@ -59,6 +64,8 @@ async function run(argv: string[]): Promise<number> {
       model: { type: "string" },
       config: { type: "string" },
       set: { type: "string", multiple: true },
+      "learned-pruning": { type: "string" },
+      "keep-weight": { type: "string" },
       out: { type: "string" },
       epochs: { type: "string" },
       batch: { type: "string" },
@@ -78,6 +85,10 @@ async function run(argv: string[]): Promise<number> {
   }
   if (v.out === undefined) throw new Error("--out DIR is required (where checkpoints and the log go)");
   const variant = variantOpt(v.model);
+  const learned = learnedPruningSet(v["learned-pruning"], v["keep-weight"]);
+  if (learned.length > 0 && variant !== undefined && variant !== "razor")
+    throw new Error(`--learned-pruning trains Razor's frame masks: it needs --model razor, not ${variant}`);
+  const set = [...learned, ...(v.set ?? [])];
   const loss = v.loss;
   if (loss !== undefined && loss !== "mse" && loss !== "ce") throw new Error(`--loss ${loss}: expected mse or ce`);
   const say = (s: string): void => {
@@ -98,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
     window = { spanUs: 0, factor: 2, noiseHz: numOpt("noise-hz", v["noise-hz"]) ?? 5, seed };
   }
   let config = resolveConfig(
-    { configName: opened.configName, configFile: v.config, variant, set: v.set, extra },
+    { configName: opened.configName, configFile: v.config, variant, set, extra },
     opened.ds.classes.length,
     opened.sensor,
     say,
@@ -111,7 +122,7 @@ async function run(argv: string[]): Promise<number> {
         configName: opened.configName,
         configFile: v.config,
         variant,
-        set: v.set,
+        set,
         extra: { ...extra, frames: { T: config.frames.T * window.factor } },
       },
       opened.ds.classes.length,
@@ -119,6 +130,8 @@ async function run(argv: string[]): Promise<number> {
       () => {},
     );
   }
+  if (learned.length > 0 && config.variant !== "razor")
+    throw new Error(`--learned-pruning trains Razor's frame masks: the config's variant is ${config.variant}`);
   const pre = makePreprocessing(config, opened.sensor, window);
   // eval and sweep reopen the same data by this name (a labelled folder is given again with --data/--labels)
   if (v.dataset !== undefined) pre.dataset = v.dataset;
