@@ -7,7 +7,8 @@
  *     Razor and TA over several seeds, the largest share of frame-layer work dropped within 2 points of unpruned.
  * Node only (opens data from disk).
  */
-import type { Variant } from "../models/config.js";
+import type { ModelConfig, Variant } from "../models/config.js";
+import type { SnnModel } from "../models/model.js";
 import { buildModel } from "../models/index.js";
 import type { LabelledData } from "../data/data-api.js";
 import { evaluate } from "../train/evaluate.js";
@@ -15,6 +16,7 @@ import type { NoiseWindow } from "../checkpoint/preprocess.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "./setup.js";
 import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "./sweep.js";
 import { type TrainSummary, train } from "../train/trainer.js";
+import { compareLearned, type LearnedComparison } from "./learned.js";
 
 export interface RunSpec {
   name: string;
@@ -62,19 +64,29 @@ export interface ExperimentOptions {
   log: (s: string) => void;
 }
 
-/** Opens the N-MNIST small split once; each run builds its own model on the shared, in-memory frames. */
-export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Promise<RunResult[]> {
+interface RunSets {
+  train: LabelledData;
+  val: LabelledData;
+  calib: LabelledData;
+}
+
+/**
+ * Opens the N-MNIST small split once and hands out, per run spec, its config and the in-memory frames (shared by
+ * every run with the same preprocessing).
+ */
+async function experimentData(o: ExperimentOptions) {
   const opened = await openSplits({ dataset: "nmnist-small", limitTrain: o.limitTrain, limitVal: o.limitVal });
   const classes = opened.ds.classes;
-  const datasets = new Map<string, { train: LabelledData; val: LabelledData; calib: LabelledData }>();
-  const results: RunResult[] = [];
-  for (const spec of specs) {
-    let config = resolveConfig(
-      { configName: "nmnist", variant: spec.variant, set: spec.set, extra: { seed: spec.seed } },
-      classes.length,
-      opened.sensor,
-      () => {},
-    );
+  const datasets = new Map<string, RunSets>();
+  return (spec: RunSpec): { config: ModelConfig; sets: RunSets } => {
+    const resolve = (extra: Record<string, unknown>) =>
+      resolveConfig(
+        { configName: "nmnist", variant: spec.variant, set: spec.set, extra: { seed: spec.seed, ...extra } },
+        classes.length,
+        opened.sensor,
+        () => {},
+      );
+    let config = resolve({});
     let window: NoiseWindow | null = null;
     if (o.noiseWindow) {
       window = {
@@ -83,17 +95,7 @@ export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Pr
         noiseHz: o.noiseHz ?? 5,
         seed: 1,
       };
-      config = resolveConfig(
-        {
-          configName: "nmnist",
-          variant: spec.variant,
-          set: spec.set,
-          extra: { seed: spec.seed, frames: { T: config.frames.T * 2 } },
-        },
-        classes.length,
-        opened.sensor,
-        () => {},
-      );
+      config = resolve({ frames: { T: config.frames.T * 2 } });
     }
     const pre = makePreprocessing(config, opened.sensor, window);
     pre.dataset = "nmnist-small";
@@ -107,34 +109,59 @@ export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Pr
       };
       datasets.set(key, sets);
     }
-    const model = buildModel(config);
-    const start = Date.now();
-    o.log(`== ${spec.name} (${spec.variant}${spec.set.length ? `, ${spec.set.join(" ")}` : ""}, seed ${spec.seed})`);
-    const summary = await train(
-      model,
-      sets.train,
-      sets.val,
-      {
-        epochs: o.epochs,
-        batchSize: o.batch ?? config.train.batch,
-        lr: config.train.lr,
-        loss: config.train.loss,
-        seed: spec.seed,
-        threads: o.threads,
-        progress: o.progress,
-      },
-      { saveEpoch() {}, log() {}, loadState: () => null },
-    );
-    const accuracy = (await evaluate(model, sets.val, { batchSize: 50 })).accuracy;
-    const result: RunResult = {
-      name: spec.name,
-      variant: spec.variant,
-      set: spec.set,
+    return { config, sets };
+  };
+}
+
+/** Trains one run and evaluates it on the validation split; the caller disposes the model. */
+async function trainRun(
+  spec: RunSpec,
+  config: ModelConfig,
+  sets: RunSets,
+  o: ExperimentOptions,
+): Promise<{ model: SnnModel; result: RunResult }> {
+  const model = buildModel(config);
+  const start = Date.now();
+  o.log(`== ${spec.name} (${spec.variant}${spec.set.length ? `, ${spec.set.join(" ")}` : ""}, seed ${spec.seed})`);
+  const summary = await train(
+    model,
+    sets.train,
+    sets.val,
+    {
+      epochs: o.epochs,
+      batchSize: o.batch ?? config.train.batch,
+      lr: config.train.lr,
+      loss: config.train.loss,
       seed: spec.seed,
-      summary,
-      accuracy,
-      seconds: (Date.now() - start) / 1000,
-    };
+      threads: o.threads,
+      progress: o.progress,
+    },
+    { saveEpoch() {}, log() {}, loadState: () => null },
+  );
+  const accuracy = (await evaluate(model, sets.val, { batchSize: 50 })).accuracy;
+  const result: RunResult = {
+    name: spec.name,
+    variant: spec.variant,
+    set: spec.set,
+    seed: spec.seed,
+    summary,
+    accuracy,
+    seconds: (Date.now() - start) / 1000,
+  };
+  o.log(
+    `   val accuracy ${(100 * accuracy).toFixed(1)} % (best epoch ${summary.best.epoch}: ` +
+      `${(100 * (summary.best.accuracy ?? 0)).toFixed(1)} %), ${result.seconds.toFixed(0)} s`,
+  );
+  return { model, result };
+}
+
+/** Each spec trained on the shared frames, then (Razor/TA) swept on the validation split. */
+export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Promise<RunResult[]> {
+  const dataFor = await experimentData(o);
+  const results: RunResult[] = [];
+  for (const spec of specs) {
+    const { config, sets } = dataFor(spec);
+    const { model, result } = await trainRun(spec, config, sets, o);
     if (spec.variant !== "snn" && spec.sweep !== false && o.sweepTargets.length > 0) {
       const sweep = (schedule: CalibrationSchedule): Promise<SweepResult> =>
         thresholdSweep(model, sets.val, {
@@ -149,14 +176,59 @@ export async function runExperiments(specs: RunSpec[], o: ExperimentOptions): Pr
       result.sweep = await sweep("hierarchical");
       if (o.compareSchedules === true) result.sweepFirstLayer = await sweep("first-layer");
     }
-    o.log(
-      `   val accuracy ${(100 * accuracy).toFixed(1)} % (best epoch ${summary.best.epoch}: ` +
-        `${(100 * (summary.best.accuracy ?? 0)).toFixed(1)} %), ${result.seconds.toFixed(0)} s`,
-    );
     model.dispose();
     results.push(result);
   }
   return results;
+}
+
+export interface LearnedRunResult {
+  seed: number;
+  /** the soft Razor model (no learned pruning) and the learned-pruning model, same seed and data */
+  soft: RunResult;
+  learned: RunResult;
+  /** the learned model's masks beside post-hoc θ (learned model and soft model) and the controls */
+  comparison: LearnedComparison;
+}
+
+/**
+ * The learned-pruning experiment: per seed, a soft Razor model and a Razor model trained with learned pruning at
+ * keep rate `keep` (weight `lambda`), compared at the learned masks' per-layer rates on the validation split.
+ */
+export async function runLearnedExperiment(
+  seeds: number[],
+  keep: number,
+  lambda: number,
+  o: ExperimentOptions,
+): Promise<LearnedRunResult[]> {
+  const dataFor = await experimentData(o);
+  const out: LearnedRunResult[] = [];
+  for (const seed of seeds) {
+    const softSpec: RunSpec = { name: `razor seed ${seed}`, variant: "razor", set: [], seed };
+    const lp = JSON.stringify({ lambda, rho: keep });
+    const learnedSpec: RunSpec = {
+      name: `razor learned ${keep} seed ${seed}`,
+      variant: "razor",
+      set: [`razor.learnedPruning=${lp}`],
+      seed,
+    };
+    const soft = dataFor(softSpec);
+    const s = await trainRun(softSpec, soft.config, soft.sets, o);
+    const learnedData = dataFor(learnedSpec);
+    const l = await trainRun(learnedSpec, learnedData.config, learnedData.sets, o);
+    const comparison = await compareLearned(l.model, learnedData.sets.val, {
+      evalThreshold: learnedData.config.razor.learnedPruning!.evalThreshold,
+      keepTarget: keep,
+      batchSize: 50,
+      calibration: learnedData.sets.calib,
+      reference: s.model,
+      seed,
+    });
+    s.model.dispose();
+    l.model.dispose();
+    out.push({ seed, soft: s.result, learned: l.result, comparison });
+  }
+  return out;
 }
 
 /** The first experiments: variants, K, w (Razor), each at one seed. */
