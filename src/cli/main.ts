@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   eval: async () => (await import("./commands/eval.js")).command,
   sweep: async () => (await import("./commands/sweep.js")).command,
   ablate: async () => (await import("./commands/ablate.js")).command,
+  paper: async () => (await import("./commands/paper.js")).command,
   infer: async () => (await import("./commands/infer.js")).command,
   emulate: async () => (await import("./commands/emulate.js")).command,
   view: async () => (await import("./commands/view.js")).command,

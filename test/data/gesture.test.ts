@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -8,47 +8,14 @@ import { openDvsGesture } from "../../src/data/datasets/dvs-gesture.js";
 import { epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { openData } from "../../src/data/open.js";
 import { framePipeline } from "../../src/data/pipeline.js";
-import { makeEventStream } from "../../src/events/stream.js";
-import { writeAedat31 } from "../../src/events/writers/aedat3.js";
+import { buildGestureDataset } from "./dataset-fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "razor-gesture-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A recording with one event every 1 ms from 0 to 99 ms; x encodes the ms so cuts can be checked. */
-function recording(): Uint8Array {
-  const n = 100;
-  return writeAedat31(
-    makeEventStream(
-      Float64Array.from({ length: n }, (_, i) => i * 1000),
-      Uint16Array.from({ length: n }, (_, i) => i),
-      Uint16Array.from({ length: n }, () => 5),
-      Uint8Array.from({ length: n }, (_, i) => i & 1),
-      { width: 128, height: 128, polarities: 2 },
-    ),
-    { eventsPerPacket: 16 },
-  );
-}
-
-function buildDataset(root: string): void {
-  const dir = join(root, "DvsGesture");
-  mkdirSync(dir, { recursive: true });
-  for (const user of ["user01_natural", "user02_led", "user24_fluorescent"]) {
-    writeFileSync(join(dir, `${user}.aedat`), recording());
-  }
-  // class 8 twice and overlapping windows, as in the real CSVs
-  writeFileSync(
-    join(dir, "user01_natural_labels.csv"),
-    "class,startTime_usec,endTime_usec\r\n1,10000,20000\r\n8,20000,35000\r\n8,30000,40000\r\n",
-  );
-  writeFileSync(join(dir, "user02_led_labels.csv"), "class,startTime_usec,endTime_usec\n11,0,50000\n");
-  writeFileSync(join(dir, "user24_fluorescent_labels.csv"), "class,startTime_usec,endTime_usec\n3,50000,60000\n");
-  writeFileSync(join(dir, "trials_to_train.txt"), "user01_natural.aedat\r\nuser02_led.aedat\r\n\r\n");
-  writeFileSync(join(dir, "trials_to_test.txt"), "user24_fluorescent.aedat\n");
-}
-
 test("DVS128 Gesture: split from the trial lists, one sample per CSV row, cut as t_start <= t < t_end", async () => {
   const root = join(tmp, "g");
-  buildDataset(root);
+  buildGestureDataset(root);
   const ds = openDvsGesture(root);
   assert.deepEqual(
     ds.splits.train!.map((s) => `${s.id}:${s.label}`),
@@ -70,7 +37,7 @@ test("DVS128 Gesture: split from the trial lists, one sample per CSV row, cut as
 
 test("DVS128 Gesture: warming the loader decodes each recording once", async () => {
   const root = join(tmp, "g2");
-  buildDataset(root);
+  buildGestureDataset(root);
   let decodes = 0;
   const ds = openDvsGesture(root, { cachedRecordings: 1 });
   const samples = ds.splits.train!.map((s) => ({
@@ -104,7 +71,7 @@ test("DVS128 Gesture: warming the loader decodes each recording once", async () 
 
 test("DVS128 Gesture: a listed recording that is missing is named", () => {
   const root = join(tmp, "g3");
-  buildDataset(root);
+  buildGestureDataset(root);
   rmSync(join(root, "DvsGesture", "user02_led.aedat"));
   assert.throws(
     () => openDvsGesture(root),
@@ -116,7 +83,7 @@ test("DVS128 Gesture: a listed recording that is missing is named", () => {
 test("DVS128 Gesture samples load in worker threads from their refs, with the same frames", async () => {
   const { WorkerFrames } = await import("../../src/data/frame-workers.js");
   const root = join(tmp, "g4");
-  buildDataset(root);
+  buildGestureDataset(root);
   const ds = openDvsGesture(root);
   const pipeline = framePipeline({ mode: "timeWindow", dt: 2000, frames: 4 });
   const pool = new WorkerFrames(2);
@@ -140,7 +107,7 @@ test("end to end: a DvsGesture.tar.gz served over HTTP is downloaded, verified, 
   const { fetchDataset } = await import("../../src/data/fetch-dataset.js");
   const { DATASETS } = await import("../../src/data/registry.js");
   const src = join(tmp, "e2e-src");
-  buildDataset(src);
+  buildGestureDataset(src);
   const entries = readdirSync(join(src, "DvsGesture")).map((f) => ({
     name: `DvsGesture/${f}`,
     data: readFileSync(join(src, "DvsGesture", f)),

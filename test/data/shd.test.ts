@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -9,18 +9,16 @@ import { epochBatches, FramesData } from "../../src/data/frames-data.js";
 import { openData } from "../../src/data/open.js";
 import { framePipeline } from "../../src/data/pipeline.js";
 import { sharedDataDir } from "../../src/util/paths.js";
+import { buildShdDataset } from "./dataset-fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "razor-shd-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const fixtures = join(sharedDataDir(), "shd", "SYNTHETIC_layout_fixture");
 const expected = JSON.parse(readFileSync(join(fixtures, "synthetic_shd_layout_f16.expected.json"), "utf8"));
 
-/** A dataset folder whose shd_train.h5 / shd_test.h5 are links to the synthetic-layout fixtures (read in place). */
 function shdRoot(): string {
   const root = join(tmp, "shd");
-  mkdirSync(root, { recursive: true });
-  symlinkSync(join(fixtures, "synthetic_shd_layout_f16.h5"), join(root, "shd_train.h5"));
-  symlinkSync(join(fixtures, "synthetic_shd_layout_f16_gzip.h5"), join(root, "shd_test.h5"));
+  buildShdDataset(root);
   return root;
 }
 

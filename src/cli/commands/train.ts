@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { NoiseWindow } from "../../checkpoint/preprocess.js";
 import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
-import { train } from "../../train/trainer.js";
+import { type TrainSummary, train } from "../../train/trainer.js";
 import type { Command } from "../command.js";
 import { countOpt, dataArgsOf, intOpt, learnedPruningSet, numOpt, variantOpt } from "../options.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
@@ -45,10 +45,30 @@ training:
 
 export const command: Command = {
   summary: "train a plain, TA or Razor SNN",
-  run: (argv: string[]) => releasingEngine(() => run(argv)),
+  run: (argv: string[]) =>
+    releasingEngine(async () => {
+      await runTrain(argv, true);
+      return 0;
+    }),
 };
 
-async function run(argv: string[]): Promise<number> {
+/** What a training run reports (also OUT/summary.json). */
+export interface TrainReport {
+  dataset: string;
+  variant: string;
+  final: TrainSummary["final"] & { label: string };
+  best: TrainSummary["best"] & { label: string };
+  epochs: TrainSummary["epochs"];
+  out: string;
+  /** the split accuracy was measured on each epoch: "validation" (or the test split where it is the only one) */
+  evaluatedOn: string;
+}
+
+/**
+ * Runs `razor-snn train` with these arguments; prints the summary when `print` (else only progress goes to stderr).
+ * Returns null for --help. The paper command runs its protocols through here.
+ */
+export async function runTrain(argv: string[], print: boolean): Promise<TrainReport | null> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
@@ -81,7 +101,7 @@ async function run(argv: string[]): Promise<number> {
   });
   if (v.help) {
     console.log(HELP);
-    return 0;
+    return null;
   }
   if (v.out === undefined) throw new Error("--out DIR is required (where checkpoints and the log go)");
   const variant = variantOpt(v.model);
@@ -167,16 +187,19 @@ async function run(argv: string[]): Promise<number> {
     config.inference.thresholds,
   );
   const what = valSet !== null ? "validation" : "training";
-  const report = {
+  const report: TrainReport = {
     dataset: opened.ds.name,
     variant: config.variant,
     final: { ...summary.final, label: `final-epoch ${what} accuracy` },
     best: { ...summary.best, label: `best-epoch ${what} accuracy` },
     epochs: summary.epochs,
     out: v.out,
+    evaluatedOn: valSet === null ? "training" : opened.ds.splits.valid !== undefined ? "valid" : "test",
   };
   writeFileAtomic(`${v.out}/summary.json`, `${JSON.stringify(report, null, 2)}\n`);
-  if (v.json) console.log(JSON.stringify(report));
+  if (!print) {
+    // nothing printed: the caller reports
+  } else if (v.json) console.log(JSON.stringify(report));
   else {
     const pct = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFixed(2)} %`);
     console.log(`final-epoch ${what} accuracy (epoch ${summary.final.epoch}): ${pct(summary.final.accuracy)}`);
@@ -184,5 +207,5 @@ async function run(argv: string[]): Promise<number> {
     console.log(`checkpoints in ${v.out}: last.safetensors, best.safetensors; log ${v.out}/log.jsonl`);
   }
   model.dispose();
-  return 0;
+  return report;
 }
