@@ -3,17 +3,16 @@
  * own layout, the checkpoint carries the protocol's values, and the output puts the run beside the published numbers.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { runCli } from "../cli-run.js";
 import "../../src/engine/index.js";
 import { loadCheckpointModel } from "../../src/checkpoint/load-model.js";
 import { PAPER_PROTOCOLS, PUBLISHED, paperProtocol, protocolOverrides } from "../../src/experiments/paper.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { parseOverrides } from "../../src/models/config.js";
-import { projectRoot } from "../../src/util/paths.js";
 import {
   buildCifar10DvsDataset,
   buildGestureDataset,
@@ -24,13 +23,7 @@ import {
 const dir = mkdtempSync(join(tmpdir(), "razor-paper-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(projectRoot(), "bin", "razor-snn.js"), ...args], {
-    encoding: "utf8",
-    env: { ...process.env, RAZOR_SNN_CACHE: join(dir, "cache") },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const cli = (...args: string[]) => runCli(join(dir, "cache"), args);
 
 test("every protocol is a valid config for its dataset and every benchmark has a published row", () => {
   for (const p of PAPER_PROTOCOLS) {

@@ -1,22 +1,16 @@
 /** The train / eval / sweep commands as a user runs them (child processes), on a small slice of real N-MNIST. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { projectRoot, sharedDataDir } from "../../src/util/paths.js";
+import { runCli } from "../cli-run.js";
+import { sharedDataDir } from "../../src/util/paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "razor-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(projectRoot(), "bin", "razor-snn.js"), ...args], {
-    encoding: "utf8",
-    env: { ...process.env, RAZOR_SNN_CACHE: join(dir, "cache") },
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const cli = (...args: string[]) => runCli(join(dir, "cache"), args);
 
 test("train writes checkpoints and a log; eval --json reports accuracy, n and per-class counts", () => {
   const out = join(dir, "run");

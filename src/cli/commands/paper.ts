@@ -12,7 +12,7 @@ import {
 import type { Command } from "../command.js";
 import { countOpt, variantOpt } from "../options.js";
 import { releasingEngine } from "../engine-option.js";
-import { runTrain } from "./train.js";
+import { RUN_OPTIONS, runTrain } from "./train.js";
 
 const HELP = `usage: razor-snn paper DATASET --data DIR --out DIR [options]
 
@@ -42,21 +42,7 @@ async function run(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      data: { type: "string" },
-      out: { type: "string" },
-      model: { type: "string" },
-      seed: { type: "string" },
-      threads: { type: "string" },
-      epochs: { type: "string" },
-      limit: { type: "string" },
-      batch: { type: "string" },
-      set: { type: "string", multiple: true },
-      resume: { type: "boolean", default: false },
-      quiet: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+    options: { ...RUN_OPTIONS, limit: { type: "string" } },
   });
   if (v.help) {
     console.log(HELP);

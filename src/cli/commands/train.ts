@@ -52,6 +52,22 @@ export const command: Command = {
     }),
 };
 
+/** The options of a training run that the paper command takes too (same meaning). */
+export const RUN_OPTIONS = {
+  data: { type: "string" },
+  model: { type: "string" },
+  set: { type: "string", multiple: true },
+  out: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  seed: { type: "string" },
+  threads: { type: "string" },
+  resume: { type: "boolean", default: false },
+  quiet: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 /** What a training run reports (also OUT/summary.json). */
 export interface TrainReport {
   dataset: string;
@@ -73,7 +89,6 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
     args: argv,
     options: {
       dataset: { type: "string" },
-      data: { type: "string" },
       labels: { type: "string" },
       valid: { type: "string" },
       "limit-train": { type: "string" },
@@ -81,22 +96,12 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
       "noise-window": { type: "boolean", default: false },
       "noise-hz": { type: "string" },
       "no-cache": { type: "boolean", default: false },
-      model: { type: "string" },
       config: { type: "string" },
-      set: { type: "string", multiple: true },
       "learned-pruning": { type: "string" },
       "keep-weight": { type: "string" },
-      out: { type: "string" },
-      epochs: { type: "string" },
-      batch: { type: "string" },
       lr: { type: "string" },
       loss: { type: "string" },
-      seed: { type: "string" },
-      threads: { type: "string" },
-      resume: { type: "boolean", default: false },
-      quiet: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
+      ...RUN_OPTIONS,
     },
   });
   if (v.help) {
