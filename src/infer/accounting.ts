@@ -3,7 +3,7 @@
  * the energy ESTIMATE of infer/efficiency.ts (0.9 pJ per accumulate, 4.6 pJ per multiply-accumulate for the
  * encoder, 45 nm figures; an estimate, not a measurement).
  */
-import type { LayerCounts } from "../nn/spiking-layer.js";
+import type { LayerCounts } from "../nn/layer-counts.js";
 import { type Efficiency, EfficiencyMeter } from "./efficiency.js";
 
 export interface EfficiencySummary {

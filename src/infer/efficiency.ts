@@ -6,7 +6,7 @@
  * binary spikes, so its operations are priced as multiply-accumulates at 4.6 pJ (an upper bound). It is an
  * estimate, not a measurement.
  */
-import type { LayerCounts } from "../nn/spiking-layer.js";
+import type { LayerCounts } from "../nn/layer-counts.js";
 
 export const PJ_PER_AC = 0.9;
 export const PJ_PER_MAC = 4.6;

@@ -1,8 +1,8 @@
 /**
  * The work of one spiking layer on a compact batch of frames, shared by the pruned runner and the stream:
  * synapse → BN → pool on the kept frames only (BN and a 2×2 average pool inside the event-driven conv where they
- * follow it), the layer's LIF neurons (with BN folded in where nothing sits between), the network input as a list
- * of its non-zero values for a conv encoder, and SOP fan-out.
+ * follow it), the layer's LIF neurons (with BN folded in where nothing sits between), and the network input as a
+ * list of its non-zero values for a conv encoder.
  */
 import { type ConvEpilogue, freeList, type SpikeList } from "../engine/api.js";
 import { engine } from "../engine/current.js";
@@ -170,10 +170,6 @@ export function releaseCurrent(layer: SpikingLayer): void {
   layer.poolOp?.releaseOutput();
   layer.bn?.releaseOutput();
   layer.synapse.releaseOutput();
-}
-
-export function layerFanOut(layer: SpikingLayer): number {
-  return layer.synapse instanceof Conv2d ? layer.synapse.fanOut(layer.opts.inShape) : layer.opts.out;
 }
 
 /** Positions in `all` (ascending) of the frames `subset` (ascending, a subset of `all`). */

@@ -16,7 +16,8 @@ import { argmaxRows } from "../util/argmax.js";
 import type { SnnModel } from "../models/model.js";
 import { combineMasks, decideFrames } from "../nn/frame-gate.js";
 import type { Seq } from "../nn/module.js";
-import type { LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
+import { executedSops, type LayerCounts } from "../nn/layer-counts.js";
+import type { SpikingLayer } from "../nn/spiking-layer.js";
 import type { EventDrivenThresholds } from "../nn/density.js";
 import {
   copyRows,
@@ -26,7 +27,6 @@ import {
   inputBatch,
   INFERENCE_THRESHOLDS,
   withThresholds,
-  layerFanOut,
   positionsOf,
   layerLif,
   releaseCurrent,
@@ -159,13 +159,8 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
   const outputSpikes = new Float32Array(frames);
   for (let k = 0; k < kept.length; k++) outputSpikes[kept[k]!] = offsets[k + 1]! - offsets[k]!;
   if (kept.length > 0) releaseCurrent(layer);
-  let sops = 0;
   const inputEvents = new Float32Array(frames);
-  const fanOut = layerFanOut(layer);
-  for (const r of kept) {
-    inputEvents[r] = activity[r]!;
-    sops += activity[r]! * fanOut;
-  }
+  for (const r of kept) inputEvents[r] = activity[r]!;
   return {
     out: { rows: kept, data: null, spikes, frameShape: layer.outShape },
     mask,
@@ -174,12 +169,11 @@ function runLayer(layer: SpikingLayer, input: FrameBatch, upstream: Uint8Array |
       T,
       B,
       frames,
-      framesExecuted: kept.length,
+      ...executedSops(inputEvents, mask, layer.fanOut),
       inputEvents,
       outputSpikes,
       neurons,
-      fanOut,
-      sops,
+      fanOut: layer.fanOut,
       executed: mask,
       scores: d,
       path: kept.length === 0 ? "none" : layer.synapse.lastPath,

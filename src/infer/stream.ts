@@ -20,7 +20,6 @@ import {
   EVAL_CTX,
   type FrameBatch,
   INFERENCE_THRESHOLDS,
-  layerFanOut,
   releaseCurrent,
   freeInputBatch,
   inputBatch,
@@ -67,7 +66,6 @@ export interface FramePrediction {
 interface LayerState {
   layer: SpikingLayer;
   lif: GapLif;
-  fanOut: number;
   /** Razor layers: the last w input frames' active positions (null = frame not computed upstream) */
   history: (Int32Array | null)[];
   /** consecutive frames this layer dropped (for the gap floor) */
@@ -111,7 +109,6 @@ export class EventStreamRunner {
       return {
         layer,
         lif: layerLif(layer, 1, true),
-        fanOut: layerFanOut(layer),
         history: new Array<Int32Array | null>(w).fill(null),
         dropRun: 0,
       };
@@ -162,7 +159,7 @@ export class EventStreamRunner {
         continue;
       }
       const activity = batch.data !== null ? sum(batch.data) : batch.spikes!.offsets[1]!;
-      sops += activity * st.fanOut;
+      sops += activity * layer.fanOut;
       const current = synapseForward(layer, batch, row, true);
       // GapLif indexes frames as t·B + b with B = 1: the frame index is the time step
       const spikes = st.lif.run(row, current.data, d === null ? null : Float32Array.of(d));

@@ -7,24 +7,14 @@ import { convOutSize } from "../engine/api.js";
 import { DEFAULT_EVAL_THRESHOLD } from "../nn/frame-gate.js";
 import { LIF_DEFAULTS, type LifSettings } from "../nn/lif.js";
 import { RAZOR_DEFAULTS, type RazorSettings } from "../nn/razor.js";
-import { convGeometry, type LearnedPruningOptions } from "../nn/spiking-layer.js";
+import { convGeometry, type LayerStructure } from "../nn/layer-options.js";
+import type { LearnedPruningOptions } from "../nn/learned-pruning.js";
 import { TA_DEFAULTS } from "../nn/temporal-attention.js";
 
 export type Variant = "snn" | "ta" | "razor";
 
-export interface LayerSpec {
+export interface LayerSpec extends LayerStructure {
   type: "conv" | "fc";
-  out: number;
-  /** conv only (defaults: nn's convGeometry) */
-  kernel?: number;
-  stride?: number;
-  padding?: number;
-  bias?: boolean;
-  bn: boolean;
-  /** pooling after BN (conv only) */
-  pool?: { type: "avg" | "max"; kernel: number } | null;
-  /** dropout on the layer's input (training only) */
-  dropout?: number;
 }
 
 export interface ModelConfig {

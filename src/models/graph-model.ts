@@ -15,7 +15,7 @@ import type { Buffer, Context, Module, Param, Seq } from "../nn/module.js";
 import { seqDims } from "../nn/module.js";
 import { Pool2d } from "../nn/pool2d.js";
 import { Flatten } from "../nn/reshape.js";
-import type { LayerCounts } from "../nn/spiking-layer.js";
+import type { LayerCounts } from "../nn/layer-counts.js";
 import { Rng } from "../util/rng.js";
 import { type GraphOp, type GraphSpec, graphShapes } from "./graph-spec.js";
 import type { TrainableModel } from "./model-api.js";

@@ -4,7 +4,7 @@
  */
 import type { MaskPolicy } from "../nn/frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
-import type { LayerCounts } from "../nn/spiking-layer.js";
+import type { LayerCounts } from "../nn/layer-counts.js";
 
 export interface TrainableModel {
   /** input [T, B, ...] (frames) -> output spikes [T, B, classes] */

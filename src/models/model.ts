@@ -4,7 +4,8 @@ import { type BufferPool, i32Slot, newPool } from "../nn/buffers.js";
 import { eventDrivenThresholds } from "../nn/density.js";
 import { countsToSpikeList } from "../nn/event-list.js";
 import type { Buffer, Context, Param, Seq } from "../nn/module.js";
-import { type LayerCounts, SpikingLayer } from "../nn/spiking-layer.js";
+import type { LayerCounts } from "../nn/layer-counts.js";
+import { SpikingLayer } from "../nn/spiking-layer.js";
 import { Rng } from "../util/rng.js";
 import type { ModelConfig } from "./config.js";
 

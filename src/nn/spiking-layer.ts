@@ -8,11 +8,11 @@
  * current, bias included, so its neurons cannot fire and only decay.
  * Learned pruning ("binary" mode): forward uses the binary mask alone (Ĩ = M ⊙ I), gradients pass straight through
  * to d, and a keep-rate target λ(mean d − ρ)² is added (its value: auxLoss()).
+ * Sub-modules come from layer-builder.ts, SOP counts from layer-counts.ts.
  */
-import type { Rng } from "../util/rng.js";
+import type { BatchNorm } from "./batchnorm.js";
 import { type BufferPool, newPool } from "./buffers.js";
-import { BatchNorm } from "./batchnorm.js";
-import { Conv2d } from "./conv2d.js";
+import type { Conv2d } from "./conv2d.js";
 import {
   combineMasks,
   DEFAULT_EVAL_THRESHOLD,
@@ -21,89 +21,14 @@ import {
   type FrameScorer,
   type MaskPolicy,
 } from "./frame-gate.js";
-import { Lif, type LifOptions } from "./lif.js";
-import { Linear } from "./linear.js";
+import { buildLayerParts } from "./layer-builder.js";
+import { executedSops, inputActivity, type LayerCounts } from "./layer-counts.js";
+import type { SpikingLayerOptions } from "./layer-options.js";
+import type { Lif } from "./lif.js";
+import type { Linear } from "./linear.js";
 import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
-import { Pool2d } from "./pool2d.js";
-import { RazorScorer, type RazorSettings } from "./razor.js";
-import { Dropout } from "./reshape.js";
-import { TA_DEFAULTS, TemporalAttention, type TemporalAttentionOptions } from "./temporal-attention.js";
-
-export interface LearnedPruningOptions {
-  /** weight λ of the keep-rate target */
-  lambda: number;
-  /** target keep rate ρ */
-  rho: number;
-  /** θ used at evaluation when none is set (default DEFAULT_EVAL_THRESHOLD) */
-  evalThreshold?: number;
-}
-
-export interface SpikingLayerOptions {
-  /** checkpoint prefix, e.g. "layers.0" */
-  name: string;
-  /** 0-based position in the network (layer n = index + 1; masks apply from index 1) */
-  index: number;
-  /** one input frame: [C, H, W] or [F] */
-  inShape: number[];
-  /** frames per sample (only TA depends on it) */
-  T: number;
-  kind: "conv" | "fc";
-  out: number;
-  /** conv only; defaults from convGeometry */
-  kernel?: number;
-  stride?: number;
-  padding?: number;
-  /** default true */
-  bias?: boolean;
-  bn: boolean;
-  pool?: { type: "avg" | "max"; kernel: number } | null;
-  /** dropout probability on the layer's input (one mask per sequence) */
-  dropout?: number;
-  gate: "none" | "ta" | "razor";
-  /** TA's reduction ratio (default TA_DEFAULTS) */
-  ta?: Pick<TemporalAttentionOptions, "r">;
-  razor?: RazorSettings;
-  learnedPruning?: LearnedPruningOptions | null;
-  lif: Omit<LifOptions, "name" | "buffers">;
-  /** false for the first layer (no gradient w.r.t. the network input) */
-  inputGrad: boolean;
-  rng: Rng;
-  buffers?: BufferPool;
-}
-
-export interface ConvGeometry {
-  kernel: number;
-  stride: number;
-  padding: number;
-}
-
-/** The one place of a conv layer's geometry defaults: kernel 3, stride 1, padding kernel/2 ("same" at stride 1). */
-export function convGeometry(spec: Partial<ConvGeometry>): ConvGeometry {
-  const kernel = spec.kernel ?? 3;
-  return { kernel, stride: spec.stride ?? 1, padding: spec.padding ?? Math.floor(kernel / 2) };
-}
-
-/** What a layer did in its last forward, for SOP and efficiency accounting. */
-export interface LayerCounts {
-  /** 0-based layer index */
-  layer: number;
-  T: number;
-  B: number;
-  /** input spikes per frame [T·B] (events for the encoder, the sum of its input counts) */
-  inputEvents: Float32Array;
-  /** mean number of synapses each input spike drives (exact for conv borders) */
-  fanOut: number;
-  /** output spikes per frame [T·B] */
-  outputSpikes: Float32Array;
-  /** neurons per frame */
-  neurons: number;
-  /** frames this layer computed, M^n [T·B] (1 = computed); null = all */
-  executed: Uint8Array | null;
-  framesExecuted: number;
-  frames: number;
-  /** Σ over executed frames of inputEvents × fanOut */
-  sops: number;
-}
+import type { Pool2d } from "./pool2d.js";
+import type { Dropout } from "./reshape.js";
 
 export class SpikingLayer implements Module {
   readonly synapse: Conv2d | Linear;
@@ -114,11 +39,12 @@ export class SpikingLayer implements Module {
   readonly lif: Lif;
   /** per frame [C, H, W] or [F] of the output */
   readonly outShape: number[];
+  /** mean number of synapses each input spike drives (exact for conv borders) */
+  readonly fanOut: number;
   maskPolicy: MaskPolicy | null = null;
   threshold: number | null = null;
   gapFloor: number | null = null;
   private readonly pool: BufferPool;
-  private readonly fanOutValue: number;
   // state of the last forward
   private dims = { T: 0, B: 0 };
   private current: Seq | null = null;
@@ -131,55 +57,16 @@ export class SpikingLayer implements Module {
   private keepRateError = 0;
 
   constructor(readonly opts: SpikingLayerOptions) {
-    const pool = opts.buffers ?? newPool();
-    this.pool = pool;
-    const { name, inShape, rng } = opts;
-    this.dropout = opts.dropout ? new Dropout(opts.dropout, pool) : null;
-    const bias = opts.bias ?? true;
-    let shape: number[];
-    if (opts.kind === "conv") {
-      if (inShape.length !== 3) throw new Error(`${name}: a conv layer needs [C, H, W] input, got [${inShape}]`);
-      const conv = new Conv2d({
-        name: `${name}.conv`,
-        inChannels: inShape[0]!,
-        outChannels: opts.out,
-        ...convGeometry(opts),
-        bias,
-        inputGrad: opts.inputGrad,
-        rng,
-        buffers: pool,
-      });
-      this.synapse = conv;
-      shape = conv.outFrameShape(inShape);
-      this.fanOutValue = conv.fanOut(inShape);
-    } else {
-      const fin = inShape.reduce((a, b) => a * b, 1);
-      this.synapse = new Linear({
-        name: `${name}.fc`,
-        inFeatures: fin,
-        outFeatures: opts.out,
-        bias,
-        inputGrad: opts.inputGrad,
-        rng,
-        buffers: pool,
-      });
-      shape = [opts.out];
-      this.fanOutValue = opts.out;
-    }
-    this.bn = opts.bn ? new BatchNorm({ name: `${name}.bn`, channels: opts.out, buffers: pool }) : null;
-    if (opts.pool) {
-      if (opts.kind !== "conv") throw new Error(`${name}: pooling needs a conv layer`);
-      this.poolOp = new Pool2d({ type: opts.pool.type, kernel: opts.pool.kernel, buffers: pool });
-      shape = this.poolOp.outFrameShape(shape);
-    } else this.poolOp = null;
-    this.outShape = shape;
-    if (opts.gate === "ta") {
-      this.scorer = new TemporalAttention({ name: `${name}.ta`, T: opts.T, r: opts.ta?.r ?? TA_DEFAULTS.r, rng });
-    } else if (opts.gate === "razor") {
-      if (!opts.razor) throw new Error(`${name}: razor gate needs razor options`);
-      this.scorer = new RazorScorer({ ...opts.razor, name: `${name}.razor`, channels: inShape[0]!, rng });
-    } else this.scorer = null;
-    this.lif = new Lif({ ...opts.lif, name: `${name}.lif`, buffers: pool });
+    this.pool = opts.buffers ?? newPool();
+    const parts = buildLayerParts(opts, this.pool);
+    this.synapse = parts.synapse;
+    this.bn = parts.bn;
+    this.poolOp = parts.poolOp;
+    this.dropout = parts.dropout;
+    this.scorer = parts.scorer;
+    this.lif = parts.lif;
+    this.outShape = parts.outShape;
+    this.fanOut = parts.fanOut;
   }
 
   forward(x: Seq, ctx: Context): Seq {
@@ -336,27 +223,17 @@ export class SpikingLayer implements Module {
 
   counts(): LayerCounts {
     const { T, B } = this.dims;
-    const frames = T * B;
-    const executed = this.mask;
-    let framesExecuted = 0;
-    let sops = 0;
-    for (let r = 0; r < frames; r++) {
-      if (executed !== null && executed[r] === 0) continue;
-      framesExecuted++;
-      sops += this.activity[r]! * this.fanOutValue;
-    }
     return {
       layer: this.opts.index,
       T,
       B,
       inputEvents: this.activity,
-      fanOut: this.fanOutValue,
+      fanOut: this.fanOut,
       outputSpikes: this.lif.spikesPerFrame(),
       neurons: this.outShape.reduce((a, b) => a * b, 1),
-      executed,
-      framesExecuted,
-      frames,
-      sops,
+      executed: this.mask,
+      ...executedSops(this.activity, this.mask, this.fanOut),
+      frames: T * B,
     };
   }
 
@@ -381,23 +258,6 @@ export class SpikingLayer implements Module {
     this.lif.dispose();
     this.current = null;
   }
-}
-
-/** Input spikes (or summed input counts) per frame. */
-export function inputActivity(x: Seq): Float32Array {
-  const { frames, features } = seqDims(x);
-  const a = new Float32Array(frames);
-  const list = x.spikes;
-  if (list) {
-    for (let r = 0; r < frames; r++) a[r] = list.offsets[r + 1]! - list.offsets[r]!;
-    return a;
-  }
-  for (let r = 0; r < frames; r++) {
-    let s = 0;
-    for (let i = r * features; i < (r + 1) * features; i++) s += Math.abs(x.data[i]!);
-    a[r] = s;
-  }
-  return a;
 }
 
 function maskToWeights(mask: Uint8Array | null, frames: number): Float32Array {

@@ -6,7 +6,7 @@ import { loadModelConfig, listModelConfigs } from "../../src/models/config-file.
 import { buildModel, parseOverrides, resolveModelConfig, type Variant } from "../../src/models/index.js";
 import { eventDrivenThresholds, setEventDrivenThresholds } from "../../src/nn/density.js";
 import { DEFAULT_EVAL_THRESHOLD } from "../../src/nn/frame-gate.js";
-import { convGeometry } from "../../src/nn/spiking-layer.js";
+import { convGeometry } from "../../src/nn/layer-options.js";
 import { dot, gradCheck, randomProjection } from "../../src/nn/gradcheck.js";
 import type { Seq } from "../../src/nn/module.js";
 import { Rng } from "../../src/util/rng.js";

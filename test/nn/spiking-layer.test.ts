@@ -4,7 +4,8 @@ import type { MaskPolicyInput } from "../../src/nn/frame-gate.js";
 import { Lif } from "../../src/nn/lif.js";
 import type { Seq } from "../../src/nn/module.js";
 import { RAZOR_DEFAULTS } from "../../src/nn/razor.js";
-import { SpikingLayer, type SpikingLayerOptions } from "../../src/nn/spiking-layer.js";
+import type { SpikingLayerOptions } from "../../src/nn/layer-options.js";
+import { SpikingLayer } from "../../src/nn/spiking-layer.js";
 import { Rng } from "../../src/util/rng.js";
 import { checkModuleGradients, ctxOf, randomSeq } from "./helpers.js";
 

@@ -8,7 +8,7 @@
 import type { Buffer, Context, Param, Seq } from "../../src/nn/module.js";
 import type { PrunableModel } from "../../src/models/model-api.js";
 import type { MaskPolicy } from "../../src/nn/frame-gate.js";
-import type { LayerCounts } from "../../src/nn/spiking-layer.js";
+import type { LayerCounts } from "../../src/nn/layer-counts.js";
 import { Rng } from "../../src/util/rng.js";
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
