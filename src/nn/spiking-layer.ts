@@ -4,15 +4,17 @@
  *   Ĩ = M^n ⊙ d ⊙ I,   M^n = M^{n-1} ⊙ m^n
  * d comes from the layer's frame scorer (Razor: from S^{n-1}; TA: from I; none: d = 1). m^n (layers n >= 2 only)
  * comes from the mask policy when one is set, else from the threshold θ_n on d (plus the optional causal gap
- * floor), else from Bernoulli(d) when training with learned pruning, else it is all ones. A dropped frame gets zero
- * current, bias included, so its neurons cannot fire and only decay.
- * Learned pruning ("binary" mode): forward uses the binary mask alone (Ĩ = M ⊙ I), gradients pass straight through
- * to d, and a keep-rate target λ(mean d − ρ)² is added (its value: auxLoss()).
- * Sub-modules come from layer-builder.ts, SOP counts from layer-counts.ts.
+ * floor; frame-gate.ts), else from Bernoulli(d) when training with learned pruning, else it is all ones. A dropped
+ * frame gets zero current, bias included, so its neurons cannot fire and only decay.
+ * Learned pruning (learned-pruning.ts): forward uses the binary mask alone (Ĩ = M ⊙ I), gradients pass straight
+ * through to d, and a keep-rate target λ(mean d − ρ)² is added (its value: auxLoss()).
+ * Sub-modules come from layer-builder.ts, the current and its buffers' lifetimes from current-path.ts, SOP counts
+ * from layer-counts.ts.
  */
 import type { BatchNorm } from "./batchnorm.js";
 import { type BufferPool, newPool } from "./buffers.js";
 import type { Conv2d } from "./conv2d.js";
+import { CurrentPath } from "./current-path.js";
 import {
   combineMasks,
   DEFAULT_EVAL_THRESHOLD,
@@ -20,15 +22,40 @@ import {
   type FrameRule,
   type FrameScorer,
   type MaskPolicy,
+  type MaskPolicyInput,
 } from "./frame-gate.js";
+import { frameDots, frameWeights, scaleFrames } from "./frame-weights.js";
 import { buildLayerParts } from "./layer-builder.js";
 import { executedSops, inputActivity, type LayerCounts } from "./layer-counts.js";
 import type { SpikingLayerOptions } from "./layer-options.js";
+import { KeepRateTarget, sampleKeepMask } from "./learned-pruning.js";
 import type { Lif } from "./lif.js";
 import type { Linear } from "./linear.js";
-import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
+import type { Buffer, Context, Module, Param, Seq } from "./module.js";
 import type { Pool2d } from "./pool2d.js";
 import type { Dropout } from "./reshape.js";
+
+/** What the last forward decided and what backward reads from it. */
+interface LastForward {
+  T: number;
+  B: number;
+  /** input spikes per frame [T·B] */
+  activity: Float32Array;
+  /** I (its buffer is held only while the scores need it for their gradient) */
+  current: Seq;
+  /** d [T·B]; null without a scorer */
+  scores: Float32Array | null;
+  /** m^n (null = all kept) */
+  ownMask: Uint8Array | null;
+  /** M^n (null = all) */
+  mask: Uint8Array | null;
+  /** w [T·B] of Ĩ = w ⊙ I; null when I went to the LIF unscaled */
+  weights: Float32Array | null;
+  /** frames whose d gets a gradient (null = all) */
+  gradMask: Uint8Array | null;
+}
+
+const NO_ACTIVITY = new Float32Array(0);
 
 export class SpikingLayer implements Module {
   readonly synapse: Conv2d | Linear;
@@ -45,16 +72,9 @@ export class SpikingLayer implements Module {
   threshold: number | null = null;
   gapFloor: number | null = null;
   private readonly pool: BufferPool;
-  // state of the last forward
-  private dims = { T: 0, B: 0 };
-  private current: Seq | null = null;
-  private weights: Float32Array | null = null;
-  private gradMask: Uint8Array | null = null;
-  private scores: Float32Array | null = null;
-  private ownMask: Uint8Array | null = null;
-  private mask: Uint8Array | null = null;
-  private activity: Float32Array = new Float32Array(0);
-  private keepRateError = 0;
+  private readonly path: CurrentPath;
+  private readonly keepRate: KeepRateTarget | null;
+  private last: LastForward | null = null;
 
   constructor(readonly opts: SpikingLayerOptions) {
     this.pool = opts.buffers ?? newPool();
@@ -67,54 +87,44 @@ export class SpikingLayer implements Module {
     this.lif = parts.lif;
     this.outShape = parts.outShape;
     this.fanOut = parts.fanOut;
+    this.path = new CurrentPath(parts, this.pool);
+    this.keepRate = opts.learnedPruning ? new KeepRateTarget(opts.learnedPruning) : null;
   }
 
   forward(x: Seq, ctx: Context): Seq {
-    const { t: T, b: B, frames } = seqDims(x);
-    this.dims = { T, B };
-    this.activity = inputActivity(x);
+    const T = x.shape[0]!;
+    const B = x.shape[1]!;
+    const frames = T * B;
+    const activity = inputActivity(x);
     const upstream = x.mask ?? null;
-    let d: Float32Array | null = null;
-    if (this.scorer?.source === "input") d = this.scorer.score(x, ctx);
-    let h = this.dropout ? this.dropout.forward(x, ctx) : x;
-    h = this.synapse.forward(h, ctx);
-    if (this.bn) h = this.bn.forward(h, ctx);
-    if (this.poolOp) {
-      h = this.poolOp.forward(h, ctx);
-      this.bn?.releaseOutput();
-    }
-    if (this.scorer?.source === "current") d = this.scorer.score(h, ctx);
-    this.current = h;
-    this.scores = d;
-    const binary = this.opts.learnedPruning != null && d !== null;
-    const own = this.frameDecision(d, upstream, T, B, ctx, binary);
-    const mask = combineMasks(upstream, own);
-    this.ownMask = own;
-    this.mask = mask;
-    let weights: Float32Array | null = null;
-    if (binary) {
-      weights = maskToWeights(mask, frames);
-      this.gradMask = upstream;
-      const mean = d!.reduce((a, v) => a + v, 0) / frames;
-      this.keepRateError = mean - this.opts.learnedPruning!.rho;
-    } else if (d !== null || mask !== null) {
-      weights = new Float32Array(frames);
-      for (let r = 0; r < frames; r++) weights[r] = (mask === null ? 1 : mask[r]!) * (d === null ? 1 : d[r]!);
-      this.gradMask = mask;
-    }
-    this.weights = weights;
-    let cur: Seq = h;
+    let scores: Float32Array | null = null;
+    if (this.scorer?.source === "input") scores = this.scorer.score(x, ctx);
+    const current = this.path.forward(x, ctx);
+    if (this.scorer?.source === "current") scores = this.scorer.score(current, ctx);
+    const straightThrough = this.keepRate !== null && scores !== null;
+    const ownMask = this.frameDecision({ layer: this.opts.index, scores, activity, upstream, T, B }, ctx);
+    const mask = combineMasks(upstream, ownMask);
+    this.keepRate?.observe(straightThrough ? scores : null);
+    const weights = frameWeights(mask, scores, frames, straightThrough);
+    const gradMask = straightThrough ? upstream : mask;
+    this.last = { T, B, activity, current, scores, ownMask, mask, weights, gradMask };
+    const out = this.fire(current, weights, mask, ctx);
+    this.path.keepOutput(scores !== null);
+    return out;
+  }
+
+  /** LIF on Ĩ = w ⊙ I (I itself when w is null); Ĩ lives in a pool buffer only while the LIF reads it. */
+  private fire(current: Seq, weights: Float32Array | null, mask: Uint8Array | null, ctx: Context): Seq {
+    let cur = current;
     if (weights !== null) {
-      const scaled = this.pool.acquire(h.data.length);
-      scaleFrames(h.data, weights, scaled);
-      cur = { data: scaled, shape: h.shape };
+      const scaled = this.pool.acquire(current.data.length);
+      scaleFrames(current.data, weights, scaled);
+      cur = { data: scaled, shape: current.shape };
     }
     if (mask !== null) cur.mask = mask;
     else delete cur.mask;
     const out = this.lif.forward(cur, ctx);
-    if (cur !== h) this.pool.release(cur.data);
-    // I itself is needed again only for the scores' gradient
-    if (d === null) (this.poolOp ?? this.bn ?? this.synapse).releaseOutput();
+    if (cur !== current) this.pool.release(cur.data);
     return out;
   }
 
@@ -127,34 +137,20 @@ export class SpikingLayer implements Module {
    * with it (the model does this: it keeps one fewer gradient alive per layer).
    */
   backwardFrom(gy: Seq, ctx: Context, consume: boolean): Seq {
-    const h = this.current;
-    if (h === null) throw new Error(`${this.opts.name}: backward before forward`);
-    const frames = this.dims.T * this.dims.B;
+    const last = this.last;
+    if (last === null) throw new Error(`${this.opts.name}: backward before forward`);
     const g = this.lif.backward(gy, ctx);
     if (consume) this.pool.release(gy.data);
     let gd: Float32Array | null = null;
-    if (this.weights !== null) {
-      if (this.scores !== null) gd = frameDots(g.data, h.data, frames, this.gradMask);
-      scaleFrames(g.data, this.weights, g.data);
+    if (last.weights !== null) {
+      if (last.scores !== null) gd = frameDots(g.data, last.current.data, last.T * last.B, last.gradMask);
+      scaleFrames(g.data, last.weights, g.data);
     }
-    if (gd !== null && this.opts.learnedPruning) {
-      const k = (2 * this.opts.learnedPruning.lambda * this.keepRateError) / frames;
-      for (let r = 0; r < frames; r++) gd[r] = gd[r]! + k;
-    }
+    if (gd !== null) this.keepRate?.addGradient(gd);
     if (gd !== null && this.scorer?.source === "current") this.scorer.backward(gd, g.data);
-    let gh = g;
-    if (this.poolOp) gh = this.passBack(this.poolOp, gh, ctx);
-    if (this.bn) gh = this.bn.backwardInPlace(gh, ctx);
-    gh = this.passBack(this.synapse, gh, ctx);
-    if (this.dropout && this.opts.inputGrad) gh = this.passBack(this.dropout, gh, ctx);
+    const gh = this.path.backward(g, ctx, this.opts.inputGrad);
     if (gd !== null && this.scorer?.source === "input") this.scorer.backward(gd, this.opts.inputGrad ? gh.data : null);
     return gh;
-  }
-
-  private passBack(m: Module, g: Seq, ctx: Context): Seq {
-    const r = m.backward(g, ctx);
-    this.pool.release(g.data);
-    return r;
   }
 
   /**
@@ -162,7 +158,7 @@ export class SpikingLayer implements Module {
    * the previous layer may drop its dense output once this forward is done (the spike list stays).
    */
   needsDenseInput(): boolean {
-    return this.dropout !== null || this.synapse.lastPath === "dense";
+    return this.path.needsDenseInput();
   }
 
   /** How this layer decides its frames at evaluation (PrunedRunner and the stream runner read it too). */
@@ -177,62 +173,52 @@ export class SpikingLayer implements Module {
   }
 
   /** m^n for this layer, or null for "keep all": sampled from d when learned pruning trains, else decideFrames. */
-  private frameDecision(
-    d: Float32Array | null,
-    upstream: Uint8Array | null,
-    T: number,
-    B: number,
-    ctx: Context,
-    binary: boolean,
-  ): Uint8Array | null {
-    const index = this.opts.index;
-    if (binary && ctx.training && index > 0 && this.maskPolicy === null && this.threshold === null) {
-      const m = new Uint8Array(d!.length);
-      for (let r = 0; r < d!.length; r++) m[r] = ctx.rng.uniform() < d![r]! ? 1 : 0;
-      return m;
+  private frameDecision(input: MaskPolicyInput, ctx: Context): Uint8Array | null {
+    const { scores } = input;
+    const sampled = this.keepRate !== null && scores !== null && ctx.training && input.layer > 0;
+    if (sampled && this.maskPolicy === null && this.threshold === null) {
+      return sampleKeepMask(scores, ctx.rng);
     }
-    const input = { layer: index, scores: d, activity: this.activity, upstream, T, B };
     return decideFrames(this.frameRule(), input, this.opts.name);
   }
 
   /** λ(mean d − ρ)² of the last forward (0 without learned pruning). */
   auxLoss(): number {
-    const lp = this.opts.learnedPruning;
-    return lp && this.scores ? lp.lambda * this.keepRateError * this.keepRateError : 0;
+    return this.keepRate?.loss() ?? 0;
   }
 
   /** d [T·B] of the last forward (null without a scorer). */
   lastScores(): Float32Array | null {
-    return this.scores;
+    return this.last?.scores ?? null;
   }
 
   /** m^n [T·B] of the last forward (this layer's own decision; null = all kept). */
   lastLayerMask(): Uint8Array | null {
-    return this.ownMask;
+    return this.last?.ownMask ?? null;
   }
 
   /** M^n [T·B] of the last forward (frames this layer computed; null = all). */
   lastMask(): Uint8Array | null {
-    return this.mask;
+    return this.last?.mask ?? null;
   }
 
   /** Input spikes per frame [T·B] of the last forward. */
   lastActivity(): Float32Array {
-    return this.activity;
+    return this.last?.activity ?? NO_ACTIVITY;
   }
 
   counts(): LayerCounts {
-    const { T, B } = this.dims;
+    const { T, B, activity, mask } = this.last ?? { T: 0, B: 0, activity: NO_ACTIVITY, mask: null };
     return {
       layer: this.opts.index,
       T,
       B,
-      inputEvents: this.activity,
+      inputEvents: activity,
       fanOut: this.fanOut,
       outputSpikes: this.lif.spikesPerFrame(),
       neurons: this.outShape.reduce((a, b) => a * b, 1),
-      executed: this.mask,
-      ...executedSops(this.activity, this.mask, this.fanOut),
+      executed: mask,
+      ...executedSops(activity, mask, this.fanOut),
       frames: T * B,
     };
   }
@@ -256,34 +242,6 @@ export class SpikingLayer implements Module {
     this.dropout?.dispose();
     this.scorer?.dispose();
     this.lif.dispose();
-    this.current = null;
+    this.last = null;
   }
-}
-
-function maskToWeights(mask: Uint8Array | null, frames: number): Float32Array {
-  const w = new Float32Array(frames);
-  for (let r = 0; r < frames; r++) w[r] = mask === null ? 1 : mask[r]!;
-  return w;
-}
-
-/** out[r, :] = x[r, :] · w[r] (out may be x). */
-function scaleFrames(x: Float32Array, w: Float32Array, out: Float32Array): void {
-  const f = x.length / w.length;
-  for (let r = 0; r < w.length; r++) {
-    const k = w[r]!;
-    for (let i = r * f; i < (r + 1) * f; i++) out[i] = x[i]! * k;
-  }
-}
-
-/** gd[r] = M[r] · ⟨g[r, :], h[r, :]⟩ (M = null: all ones). */
-function frameDots(g: Float32Array, h: Float32Array, frames: number, mask: Uint8Array | null): Float32Array {
-  const f = g.length / frames;
-  const gd = new Float32Array(frames);
-  for (let r = 0; r < frames; r++) {
-    if (mask !== null && mask[r] === 0) continue;
-    let s = 0;
-    for (let i = r * f; i < (r + 1) * f; i++) s += g[i]! * h[i]!;
-    gd[r] = s;
-  }
-  return gd;
 }

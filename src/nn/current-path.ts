@@ -1,0 +1,72 @@
+/**
+ * The synaptic current of a spiking layer, I = Pool(BN(Conv(Dropout(S)))) or BN(Linear(Dropout(S))), forward and
+ * backward, and the one place that decides when the buffers of these stages go back to the shared pool:
+ * - forward: the BN output as soon as pooling has read it (pool backward does not need its input);
+ * - after the layer's forward: I itself unless the frame scores need it for their gradient (keepOutput);
+ * - backward: each incoming gradient as soon as the stage it feeds has consumed it (BN works in place).
+ */
+import type { BatchNorm } from "./batchnorm.js";
+import type { BufferPool } from "./buffers.js";
+import type { Conv2d } from "./conv2d.js";
+import type { Linear } from "./linear.js";
+import type { Context, Module, Seq } from "./module.js";
+import type { Pool2d } from "./pool2d.js";
+import type { Dropout } from "./reshape.js";
+
+export interface CurrentStages {
+  dropout: Dropout | null;
+  synapse: Conv2d | Linear;
+  bn: BatchNorm | null;
+  poolOp: Pool2d | null;
+}
+
+export class CurrentPath {
+  constructor(
+    private readonly stages: CurrentStages,
+    private readonly pool: BufferPool,
+  ) {}
+
+  forward(x: Seq, ctx: Context): Seq {
+    const { dropout, synapse, bn, poolOp } = this.stages;
+    let h = dropout ? dropout.forward(x, ctx) : x;
+    h = synapse.forward(h, ctx);
+    if (bn) h = bn.forward(h, ctx);
+    if (poolOp) {
+      h = poolOp.forward(h, ctx);
+      bn?.releaseOutput();
+    }
+    return h;
+  }
+
+  /** Called once the layer's forward is through with I: with `needed` false, I's buffer goes back now. */
+  keepOutput(needed: boolean): void {
+    if (needed) return;
+    const { synapse, bn, poolOp } = this.stages;
+    (poolOp ?? bn ?? synapse).releaseOutput();
+  }
+
+  /** dL/dI → dL/dS (empty without `inputGrad`); g is consumed (its buffer reused or handed back). */
+  backward(g: Seq, ctx: Context, inputGrad: boolean): Seq {
+    const { dropout, synapse, bn, poolOp } = this.stages;
+    let gh = g;
+    if (poolOp) gh = this.passBack(poolOp, gh, ctx);
+    if (bn) gh = bn.backwardInPlace(gh, ctx);
+    gh = this.passBack(synapse, gh, ctx);
+    if (dropout && inputGrad) gh = this.passBack(dropout, gh, ctx);
+    return gh;
+  }
+
+  /**
+   * True when backward reads the dense values of the layer's input (dense synapse kernels, dropout): otherwise
+   * the previous layer may drop its dense output once this forward is done (the spike list stays).
+   */
+  needsDenseInput(): boolean {
+    return this.stages.dropout !== null || this.stages.synapse.lastPath === "dense";
+  }
+
+  private passBack(m: Module, g: Seq, ctx: Context): Seq {
+    const r = m.backward(g, ctx);
+    this.pool.release(g.data);
+    return r;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The per-frame weights of a gated layer, Ĩ = w ⊙ I with w = M ⊙ d (or M alone under learned pruning's straight
+ * through), and their two uses: scaling a [T·B, features] array frame by frame, and the gradient w.r.t. d.
+ */
+import { straightThroughWeights } from "./learned-pruning.js";
+
+/**
+ * w [T·B] for M (null = all ones) and d (null = none); null when neither is set (nothing to scale). With
+ * `straightThrough`, w = M alone.
+ */
+export function frameWeights(
+  mask: Uint8Array | null,
+  d: Float32Array | null,
+  frames: number,
+  straightThrough: boolean,
+): Float32Array | null {
+  if (straightThrough) return straightThroughWeights(mask, frames);
+  if (d === null && mask === null) return null;
+  const w = new Float32Array(frames);
+  for (let r = 0; r < frames; r++) w[r] = (mask === null ? 1 : mask[r]!) * (d === null ? 1 : d[r]!);
+  return w;
+}
+
+/** out[r, :] = x[r, :] · w[r] (out may be x). */
+export function scaleFrames(x: Float32Array, w: Float32Array, out: Float32Array): void {
+  const f = x.length / w.length;
+  for (let r = 0; r < w.length; r++) {
+    const k = w[r]!;
+    for (let i = r * f; i < (r + 1) * f; i++) out[i] = x[i]! * k;
+  }
+}
+
+/** gd[r] = M[r] · ⟨g[r, :], h[r, :]⟩ (M = null: all ones). */
+export function frameDots(g: Float32Array, h: Float32Array, frames: number, mask: Uint8Array | null): Float32Array {
+  const f = g.length / frames;
+  const gd = new Float32Array(frames);
+  for (let r = 0; r < frames; r++) {
+    if (mask !== null && mask[r] === 0) continue;
+    let s = 0;
+    for (let i = r * f; i < (r + 1) * f; i++) s += g[i]! * h[i]!;
+    gd[r] = s;
+  }
+  return gd;
+}
