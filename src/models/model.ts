@@ -149,17 +149,17 @@ export class SnnModel {
       );
     }
     this.layers.forEach((l, i) => {
-      l.threshold = i === 0 || thresholds === null ? null : (thresholds[i] ?? null);
+      l.setFramePolicy({ threshold: i === 0 || thresholds === null ? null : (thresholds[i] ?? null) });
     });
   }
 
   thresholds(): (number | null)[] {
-    return this.layers.map((l) => l.threshold);
+    return this.layers.map((l) => l.framePolicy.threshold);
   }
 
   /** Causal gap floor G for every layer (null = off). */
   setGapFloor(g: number | null): void {
-    for (const l of this.layers) l.gapFloor = g;
+    for (const l of this.layers) l.setFramePolicy({ gapFloor: g });
   }
 
   /**
@@ -167,7 +167,7 @@ export class SnnModel {
    * See MaskPolicy in nn/frame-gate.ts.
    */
   setMaskPolicy(policy: MaskPolicy | null): void {
-    for (const l of this.layers) l.maskPolicy = policy;
+    for (const l of this.layers) l.setFramePolicy({ maskPolicy: policy });
   }
 
   /** Per layer, d [T·B] of the last forward (null where the layer has no scorer). */

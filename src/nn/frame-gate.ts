@@ -75,14 +75,24 @@ export function applyGapFloor(m: Uint8Array, upstream: Uint8Array | null, T: num
 /** θ a learned-pruning layer uses at evaluation when no threshold is set. */
 export const DEFAULT_EVAL_THRESHOLD = 0.5;
 
-/** How a layer decides its frames at evaluation. */
-export interface FrameRule {
+/**
+ * The part of a layer's frame rule that is set from outside (thresholds, gap floor, mask policy): an immutable
+ * value; a change is a new object (SpikingLayer.setFramePolicy).
+ */
+export interface FramePolicy {
   /** overrides the threshold while set */
   readonly maskPolicy: MaskPolicy | null;
   /** θ_n; null = none */
   readonly threshold: number | null;
   /** causal gap floor G on threshold masks; null = off */
   readonly gapFloor: number | null;
+}
+
+/** The policy of a layer nothing has been set on: no mask policy, no threshold, no gap floor. */
+export const NO_FRAME_POLICY: FramePolicy = Object.freeze({ maskPolicy: null, threshold: null, gapFloor: null });
+
+/** How a layer decides its frames at evaluation: its policy and what its own options add. */
+export interface FrameRule extends FramePolicy {
   /** θ when threshold is null: learned pruning's evalThreshold (default 0.5); null = keep all */
   readonly fallbackThreshold: number | null;
 }

@@ -3,9 +3,9 @@
  *   I = Pool(BN(Conv(Dropout(S^{n-1}))))   or   BN(Linear(Dropout(S^{n-1})))
  *   Ĩ = M^n ⊙ d ⊙ I,   M^n = M^{n-1} ⊙ m^n
  * d comes from the layer's frame scorer (Razor: from S^{n-1}; TA: from I; none: d = 1). m^n (layers n >= 2 only)
- * comes from the mask policy when one is set, else from the threshold θ_n on d (plus the optional causal gap
- * floor; frame-gate.ts), else from Bernoulli(d) when training with learned pruning, else it is all ones. A dropped
- * frame gets zero current, bias included, so its neurons cannot fire and only decay.
+ * comes from the layer's frame policy (mask policy, else threshold θ_n on d plus the optional causal gap floor;
+ * frame-gate.ts), else from Bernoulli(d) when training with learned pruning, else it is all ones. A dropped frame
+ * gets zero current, bias included, so its neurons cannot fire and only decay.
  * Learned pruning (learned-pruning.ts): forward uses the binary mask alone (Ĩ = M ⊙ I), gradients pass straight
  * through to d, and a keep-rate target λ(mean d − ρ)² is added (its value: auxLoss()).
  * Sub-modules come from layer-builder.ts, the current and its buffers' lifetimes from current-path.ts, SOP counts
@@ -19,10 +19,11 @@ import {
   combineMasks,
   DEFAULT_EVAL_THRESHOLD,
   decideFrames,
+  type FramePolicy,
   type FrameRule,
   type FrameScorer,
-  type MaskPolicy,
   type MaskPolicyInput,
+  NO_FRAME_POLICY,
 } from "./frame-gate.js";
 import { frameDots, frameWeights, scaleFrames } from "./frame-weights.js";
 import { buildLayerParts } from "./layer-builder.js";
@@ -68,9 +69,7 @@ export class SpikingLayer implements Module {
   readonly outShape: number[];
   /** mean number of synapses each input spike drives (exact for conv borders) */
   readonly fanOut: number;
-  maskPolicy: MaskPolicy | null = null;
-  threshold: number | null = null;
-  gapFloor: number | null = null;
+  private policy: FramePolicy = NO_FRAME_POLICY;
   private readonly pool: BufferPool;
   private readonly path: CurrentPath;
   private readonly keepRate: KeepRateTarget | null;
@@ -89,6 +88,16 @@ export class SpikingLayer implements Module {
     this.fanOut = parts.fanOut;
     this.path = new CurrentPath(parts, this.pool);
     this.keepRate = opts.learnedPruning ? new KeepRateTarget(opts.learnedPruning) : null;
+  }
+
+  /** The frame policy in force (immutable; change it with setFramePolicy). */
+  get framePolicy(): FramePolicy {
+    return this.policy;
+  }
+
+  /** A new frame policy: the given fields replace the current ones. */
+  setFramePolicy(change: Partial<FramePolicy>): void {
+    this.policy = Object.freeze({ ...this.policy, ...change });
   }
 
   forward(x: Seq, ctx: Context): Seq {
@@ -164,19 +173,14 @@ export class SpikingLayer implements Module {
   /** How this layer decides its frames at evaluation (PrunedRunner and the stream runner read it too). */
   frameRule(): FrameRule {
     const lp = this.opts.learnedPruning;
-    return {
-      maskPolicy: this.maskPolicy,
-      threshold: this.threshold,
-      gapFloor: this.gapFloor,
-      fallbackThreshold: lp ? (lp.evalThreshold ?? DEFAULT_EVAL_THRESHOLD) : null,
-    };
+    return { ...this.policy, fallbackThreshold: lp ? (lp.evalThreshold ?? DEFAULT_EVAL_THRESHOLD) : null };
   }
 
   /** m^n for this layer, or null for "keep all": sampled from d when learned pruning trains, else decideFrames. */
   private frameDecision(input: MaskPolicyInput, ctx: Context): Uint8Array | null {
     const { scores } = input;
     const sampled = this.keepRate !== null && scores !== null && ctx.training && input.layer > 0;
-    if (sampled && this.maskPolicy === null && this.threshold === null) {
+    if (sampled && this.policy.maskPolicy === null && this.policy.threshold === null) {
       return sampleKeepMask(scores, ctx.rng);
     }
     return decideFrames(this.frameRule(), input, this.opts.name);

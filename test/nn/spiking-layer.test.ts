@@ -77,7 +77,7 @@ test("masked layer: Ĩ = M ⊙ d ⊙ I exactly, dropped frames silent, hierarchi
   const d = Float32Array.from(layer.lastScores()!);
   const sorted = Array.from(d).sort((a, b) => a - b);
   const theta = sorted[6]!;
-  layer.threshold = theta;
+  layer.setFramePolicy({ threshold: theta });
   const y = layer.forward(x, ctxOf(false));
   const out = Float32Array.from(y.data);
   const M = layer.lastMask()!;
@@ -105,9 +105,9 @@ test("masked layer: Ĩ = M ⊙ d ⊙ I exactly, dropped frames silent, hierarchi
   );
   assert.ok(counts.framesExecuted < T * B && counts.framesExecuted > 0);
   // θ = 0 keeps every frame with its soft weight: the unthresholded model
-  layer.threshold = 0;
+  layer.setFramePolicy({ threshold: 0 });
   const atZero = Float32Array.from(layer.forward({ data: x.data, shape: x.shape }, ctx).data);
-  layer.threshold = null;
+  layer.setFramePolicy({ threshold: null });
   const free = layer.forward({ data: x.data, shape: x.shape }, ctx).data;
   assert.deepEqual(Array.from(atZero), Array.from(free));
 });
@@ -123,7 +123,7 @@ test("mask policy: sees layer, scores, input activity, upstream mask, T and B; i
   for (const gate of ["none", "ta", "razor"] as const) {
     seen.length = 0;
     const layer = makeLayer({ gate, lif: stepLif, ta: { r: 2 } });
-    layer.maskPolicy = policy;
+    layer.setFramePolicy({ maskPolicy: policy });
     const x = spikes([T, B, 3, 6, 6], 0.2, rng);
     layer.forward(x, ctxOf(false));
     assert.equal(seen.length, 1);
@@ -138,11 +138,11 @@ test("mask policy: sees layer, scores, input activity, upstream mask, T and B; i
       assert.equal(p.activity[r], n);
     }
     assert.deepEqual(Array.from(layer.lastMask()!), [1, 1, 0, 0, 1, 1, 0, 0]);
-    layer.maskPolicy = () => new Uint8Array(3);
+    layer.setFramePolicy({ maskPolicy: () => new Uint8Array(3) });
     assert.throws(() => layer.forward(x, ctxOf(false)), /expected T·B = 8/);
   }
   const encoder = makeLayer({ index: 0, gate: "none", inputGrad: false, lif: stepLif });
-  encoder.maskPolicy = policy;
+  encoder.setFramePolicy({ maskPolicy: policy });
   seen.length = 0;
   encoder.forward(spikes([T, B, 3, 6, 6], 0.2, rng), ctxOf(false));
   assert.equal(seen.length, 0);
@@ -178,4 +178,21 @@ test("learned pruning: binary masks (sampled in training, d >= 0.5 in eval), Ĩ 
   const want = dT.reduce((a, v) => a + ((2 * 2 * (meanT - 0.3)) / dT.length) * v * (1 - v), 0);
   const beta = layer.parameters().find((p) => p.name.endsWith("razor.beta"))!;
   assert.ok(Math.abs(beta.grad[0]! - want) < 1e-6, `${beta.grad[0]} vs ${want}`);
+});
+
+test("frame policy: an immutable value; setFramePolicy makes a new one with the given fields replaced", () => {
+  const layer = makeLayer({ lif: stepLif, learnedPruning: { lambda: 1, rho: 0.5, evalThreshold: 0.7 } });
+  const before = layer.framePolicy;
+  assert.deepEqual({ ...before }, { maskPolicy: null, threshold: null, gapFloor: null });
+  assert.ok(Object.isFrozen(before));
+  assert.throws(() => {
+    (before as { threshold: number | null }).threshold = 0.2;
+  }, TypeError);
+  layer.setFramePolicy({ threshold: 0.4 });
+  layer.setFramePolicy({ gapFloor: 2 });
+  assert.equal(before.threshold, null);
+  assert.deepEqual({ ...layer.framePolicy }, { maskPolicy: null, threshold: 0.4, gapFloor: 2 });
+  assert.ok(Object.isFrozen(layer.framePolicy));
+  assert.deepEqual(layer.frameRule(), { maskPolicy: null, threshold: 0.4, gapFloor: 2, fallbackThreshold: 0.7 });
+  layer.dispose();
 });
