@@ -8,6 +8,10 @@
  * When Python with PyTorch is installed (Debian: python3-torch, libopenblas-dev), the same SHD training step written
  * plainly in PyTorch (LIF loop over T with a rectangular surrogate, MSE rate loss, Adam) is timed at 1 and 2 threads
  * and the best is compared with razor-snn's plain SNN on 2 threads.
+ * Recomputation (every layer redoes its forward during backward): the Razor SNN of each network again with it on,
+ * its peak memory and its step time relative to the same network's Razor SNN without it; then Gesture Razor at
+ * batch 32, T 60 (--quick: T 20), which does not fit in wasm32's 4 GiB without recomputation, timed on one step
+ * (its first, so it includes the warm-up).
  */
 import { spawnSync } from "node:child_process";
 import { createWasmEngine } from "../../src/engine/wasm.js";
@@ -27,12 +31,20 @@ interface NetCase {
   density: number;
 }
 
-async function measure(c: NetCase, variant: Variant, steps: number, threads: number): Promise<BenchRow> {
+/** steps 0: only the first step is timed (warm-up included). */
+async function measure(
+  c: NetCase,
+  variant: Variant,
+  steps: number,
+  threads: number,
+  recompute = false,
+): Promise<BenchRow> {
   const engine = await createWasmEngine({ threads });
   useEngine(engine);
   try {
     const config = loadModelConfig(c.config, { variant, frames: { T: c.T } });
     const model = buildModel(config);
+    model.setRecompute(model.layers.map(() => recompute));
     const adam = new Adam(model.parameters(), { lr: 1e-4 });
     const rng = new Rng(1);
     const frame = config.input.reduce((a, b) => a * b, 1);
@@ -48,13 +60,14 @@ async function measure(c: NetCase, variant: Variant, steps: number, threads: num
       model.backward({ data: l.grad, shape: out.shape }, { training: true, rng });
       adam.update();
     };
+    let t0 = performance.now();
     step(); // warm-up: V8 tiers wasm up, buffers are allocated
-    const t0 = performance.now();
+    if (steps > 0) t0 = performance.now();
     for (let i = 0; i < steps; i++) step();
-    const seconds = (performance.now() - t0) / 1000 / steps;
+    const seconds = (performance.now() - t0) / 1000 / Math.max(1, steps);
     const row: BenchRow = {
       network: c.config,
-      variant,
+      variant: recompute ? `${variant} recompute` : variant,
       batch: c.batch,
       T: c.T,
       threads: engine.threads,
@@ -68,6 +81,11 @@ async function measure(c: NetCase, variant: Variant, steps: number, threads: num
   } finally {
     engine.close();
   }
+}
+
+/** a's step time relative to b's, to two decimals. */
+function ratio(a: BenchRow, b: BenchRow): number {
+  return Math.round(((a["ms/step"] as number) / (b["ms/step"] as number)) * 100) / 100;
 }
 
 /** The SHD step in plain PyTorch; argv: threads steps. Prints seconds per step. */
@@ -125,10 +143,17 @@ export const suite: Suite = async ({ quick }) => {
     rows.push(base);
     for (const v of ["ta", "razor"] as const) {
       const r = await measure(c, v, steps, 2);
-      r["vs snn"] = Math.round(((r["ms/step"] as number) / (base["ms/step"] as number)) * 100) / 100;
+      r["vs snn"] = ratio(r, base);
       rows.push(r);
     }
+    const razor = rows[rows.length - 1]!;
+    const lean = await measure(c, "razor", steps, 2, true);
+    lean["vs snn"] = ratio(lean, base);
+    lean["vs no recompute"] = ratio(lean, razor);
+    rows.push(lean);
   }
+  const big = { ...cases[1]!, batch: 32 };
+  rows.push(await measure(big, "razor", 0, 2, true));
   const shdSnn = rows[0]!;
   const torch = [1, 2].map((t) => pytorchShd(t, steps + 1));
   const notes: string[] = [];
@@ -158,6 +183,9 @@ export const suite: Suite = async ({ quick }) => {
       "samples/s = batch / (forward + MSE loss + BPTT + Adam step), wasm engine, 2 threads; 'vs snn' = step time",
       "relative to the plain SNN of the same network in this run; peak MiB = the engine's peak allocated bytes",
       "(wasm32 limit 4096 MiB). Random inputs at fixed density; the machine may be shared, so timings are noisy.",
+      "'<variant> recompute': every layer recomputes its forward during backward (bit-identical gradients); 'vs no",
+      "recompute' = its step time relative to the same network's razor row; the batch-32 Gesture row times one",
+      "(first) step only.",
     ],
   };
 };

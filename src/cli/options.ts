@@ -23,6 +23,27 @@ export function numOpt(name: string, s: string | undefined): number | undefined 
   return n;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 2 ** 10,
+  kib: 2 ** 10,
+  m: 2 ** 20,
+  mib: 2 ** 20,
+  g: 2 ** 30,
+  gib: 2 ** 30,
+};
+
+/** A size in bytes such as 3GiB, 512MiB, 1.5G or 65536 (binary units; K/M/G mean KiB/MiB/GiB); at least 1 MiB. */
+export function sizeOpt(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim());
+  const unit = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
+  const bytes = m === null || unit === undefined ? Number.NaN : Math.floor(Number(m[1]) * unit);
+  if (!(bytes >= 2 ** 20)) throw new Error(`--${name} ${s}: expected a size of at least 1MiB, such as 3GiB or 512MiB`);
+  return bytes;
+}
+
 /** --model: one of the three variants, or undefined (the config's). */
 export function variantOpt(s: string | undefined): Variant | undefined {
   if (s !== undefined && !["razor", "ta", "snn"].includes(s))

@@ -110,8 +110,23 @@ export class SnnModel {
     let g = gy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       g = this.layers[i]!.backwardFrom(g, c, g !== gy);
+      // layer i's input spikes (dense copy) are dead once layer i's backward is done; the output stays the caller's
+      if (i > 0) this.layers[i - 1]!.lif.releaseOutput();
     }
     if (g.data.length > 0) this.pool.release(g.data);
+  }
+
+  /**
+   * Which layers recompute their forward during backward (one entry per layer; see SpikingLayer.recompute): less
+   * memory held between forward and backward, bit-identical gradients, one more forward per chosen layer.
+   */
+  setRecompute(which: readonly boolean[]): void {
+    if (which.length !== this.layers.length) {
+      throw new Error(`setRecompute: expected ${this.layers.length} entries (one per layer), got ${which.length}`);
+    }
+    this.layers.forEach((l, i) => {
+      l.recompute = which[i]!;
+    });
   }
 
   train(): this {

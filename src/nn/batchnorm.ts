@@ -30,6 +30,8 @@ export class BatchNorm implements Module {
   private readonly pool: BufferPool;
   private readonly saveMean = f32Slot();
   private readonly saveInvStd = f32Slot();
+  /** where a replay's own statistics and running-stat update go, so the saved ones and the running ones stay */
+  private readonly scratch = [f32Slot(), f32Slot(), f32Slot(), f32Slot()] as const;
   private x: Seq | null = null;
   private y: Float32Array | null = null;
   private shape: BatchNormShape | null = null;
@@ -102,6 +104,32 @@ export class BatchNorm implements Module {
     return out;
   }
 
+  /**
+   * Redoes the last training forward on the same x (recomputation): the same kernel normalises with the same batch
+   * statistics, which it writes to scratch arrays, as it does its running-stat update (the real running stats are
+   * updated once, by forward); backward reads the statistics forward saved.
+   */
+  replay(x: Seq): Seq {
+    const s = this.shape;
+    if (s === null || !this.trainedForward) throw new Error(`${this.opts.name}: replay needs a training forward`);
+    this.pool.release(this.y);
+    const y = this.pool.acquire(x.data.length);
+    const [mean, invStd, runMean, runVar] = this.scratch.map((slot) => slot.get(s.c)) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const w = this.weight.value;
+    const b = this.bias.value;
+    engine().batchNormForwardTrain(x.data, w, b, y, mean, invStd, runMean, runVar, s, this.momentum, this.eps);
+    this.x = x;
+    this.y = y;
+    const out: Seq = { data: y, shape: x.shape };
+    if (x.mask) out.mask = x.mask;
+    return out;
+  }
+
   /** The per-channel map this module applies at evaluation (the engines' own arithmetic). */
   evalAffine(): ChannelAffine {
     const v = (b: { value: Float32Array }): Float32Array => b.value;
@@ -158,6 +186,7 @@ export class BatchNorm implements Module {
     this.releaseOutput();
     this.saveMean.free();
     this.saveInvStd.free();
+    for (const slot of this.scratch) slot.free();
     freeParams(this.parameters());
     freeBuffers(this.buffers());
   }

@@ -78,6 +78,11 @@ export class BufferPool {
     if (!list.includes(a)) list.push(a);
   }
 
+  /** Returns the free arrays to the engine, so other sizes can use their bytes (the pool stays usable). */
+  trim(): void {
+    this.clear();
+  }
+
   clear(): void {
     const e = engine();
     for (const list of this.free.values()) for (const a of list) e.free(a);

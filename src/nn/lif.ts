@@ -137,6 +137,25 @@ export class Lif implements Module {
   }
 
   /**
+   * Recomputation (the layer frees u after forward and redoes it before backward): frees the membrane u. The smooth
+   * twin keeps its state (it is for gradient tests only).
+   */
+  releaseState(): void {
+    if (!this.opts.smoothTwin) this.u.free();
+  }
+
+  /**
+   * Redoes the last forward's membrane u (and the identical spikes) from the same current with the same kernel and
+   * parameters, so backward reads exactly what forward wrote; the output and its spike list are left as they are.
+   */
+  replay(x: Seq): void {
+    const p = this.params;
+    if (p === null) throw new Error("lif: replay before forward");
+    if (this.opts.smoothTwin) return;
+    engine().lifForward(x.data, this.spikes.get(x.data.length), this.u.get(x.data.length), p);
+  }
+
+  /**
    * Hands the dense output back to the pool early (its spike list stays valid); only when the smooth twin is off,
    * since its output has no list.
    */

@@ -52,20 +52,31 @@ export class Dropout implements Module {
       this.keep = null;
       return x;
     }
-    const { t, b, features: f } = seqDims(x);
+    const { b, features: f } = seqDims(x);
     const keep = new Float32Array(b * f);
     const scale = 1 / (1 - this.p);
     for (let i = 0; i < keep.length; i++) keep[i] = ctx.rng.uniform() < this.p ? 0 : scale;
-    const y = this.pool.acquire(x.data.length);
-    for (let s = 0; s < t; s++) {
-      const o = s * b * f;
-      for (let i = 0; i < b * f; i++) y[o + i] = x.data[o + i]! * keep[i]!;
-    }
     this.keep = keep;
+    return this.replay(x);
+  }
+
+  /** Applies the last training forward's mask to x again (forward after its draw, and recomputation). */
+  replay(x: Seq): Seq {
+    const keep = this.keep;
+    if (keep === null) return x;
+    this.pool.release(this.y);
+    const y = this.pool.acquire(x.data.length);
+    applyKeep(x.data, keep, y);
     this.y = y;
     const out: Seq = { data: y, shape: x.shape };
     if (x.mask) out.mask = x.mask;
     return out;
+  }
+
+  /** Hands the output buffer back (the mask stays for backward and replay). */
+  releaseOutput(): void {
+    this.pool.release(this.y);
+    this.y = null;
   }
 
   backward(gy: Seq, _ctx: Context): Seq {
@@ -73,12 +84,7 @@ export class Dropout implements Module {
     const keep = this.keep;
     const gx = this.pool.acquire(gy.data.length);
     if (keep === null) gx.set(gy.data);
-    else {
-      const bf = keep.length;
-      for (let o = 0; o < gy.data.length; o += bf) {
-        for (let i = 0; i < bf; i++) gx[o + i] = gy.data[o + i]! * keep[i]!;
-      }
-    }
+    else applyKeep(gy.data, keep, gx);
     return { data: gx, shape: this.inShape };
   }
 
@@ -93,5 +99,13 @@ export class Dropout implements Module {
   dispose(): void {
     this.pool.release(this.y);
     this.y = null;
+  }
+}
+
+/** out = x ⊙ keep, with the [B·F] mask repeated over every time step. */
+function applyKeep(x: Float32Array, keep: Float32Array, out: Float32Array): void {
+  const bf = keep.length;
+  for (let o = 0; o < x.length; o += bf) {
+    for (let i = 0; i < bf; i++) out[o + i] = x[o + i]! * keep[i]!;
   }
 }

@@ -10,6 +10,9 @@
  * through to d, and a keep-rate target λ(mean d − ρ)² is added (its value: auxLoss()).
  * Sub-modules come from layer-builder.ts, the current and its buffers' lifetimes from current-path.ts, SOP counts
  * from layer-counts.ts.
+ * Recomputation (`recompute`, training only): forward keeps its input, the frame decisions and the small saved
+ * values (dropout mask, BN batch statistics, scores) and frees I, the stage outputs and u; backward first redoes
+ * them with the same kernels, so its gradients are bit-identical to a run without recomputation.
  */
 import type { BatchNorm } from "./batchnorm.js";
 import { type BufferPool, newPool } from "./buffers.js";
@@ -54,6 +57,8 @@ interface LastForward {
   weights: Float32Array | null;
   /** frames whose d gets a gradient (null = all) */
   gradMask: Uint8Array | null;
+  /** the forward input, kept when the layer recomputes (null otherwise) */
+  input: Seq | null;
 }
 
 const NO_ACTIVITY = new Float32Array(0);
@@ -69,6 +74,8 @@ export class SpikingLayer implements Module {
   readonly outShape: number[];
   /** mean number of synapses each input spike drives (exact for conv borders) */
   readonly fanOut: number;
+  /** free the layer's big buffers after a training forward and redo them before backward */
+  recompute = false;
   private policy: FramePolicy = NO_FRAME_POLICY;
   private readonly pool: BufferPool;
   private readonly path: CurrentPath;
@@ -109,6 +116,8 @@ export class SpikingLayer implements Module {
     let scores: Float32Array | null = null;
     if (this.scorer?.source === "input") scores = this.scorer.score(x, ctx);
     const current = this.path.forward(x, ctx);
+    const recompute = this.recompute && ctx.training;
+    if (recompute) this.pool.trim(); // the BN output pooling has read: its bytes serve u and Ĩ
     if (this.scorer?.source === "current") scores = this.scorer.score(current, ctx);
     const straightThrough = this.keepRate !== null && scores !== null;
     const ownMask = this.frameDecision({ layer: this.opts.index, scores, activity, upstream, T, B }, ctx);
@@ -116,14 +125,16 @@ export class SpikingLayer implements Module {
     this.keepRate?.observe(straightThrough ? scores : null);
     const weights = frameWeights(mask, scores, frames, straightThrough);
     const gradMask = straightThrough ? upstream : mask;
-    this.last = { T, B, activity, current, scores, ownMask, mask, weights, gradMask };
-    const out = this.fire(current, weights, mask, ctx);
-    this.path.keepOutput(scores !== null);
+    const input = recompute ? x : null;
+    this.last = { T, B, activity, current, scores, ownMask, mask, weights, gradMask, input };
+    const out = this.lifOn(current, weights, mask, (cur) => this.lif.forward(cur, ctx));
+    if (recompute) this.dropState();
+    else this.path.keepOutput(scores !== null);
     return out;
   }
 
-  /** LIF on Ĩ = w ⊙ I (I itself when w is null); Ĩ lives in a pool buffer only while the LIF reads it. */
-  private fire(current: Seq, weights: Float32Array | null, mask: Uint8Array | null, ctx: Context): Seq {
+  /** Runs `use` (a LIF pass) on Ĩ = w ⊙ I (I itself when w is null); Ĩ lives in a pool buffer only meanwhile. */
+  private lifOn<R>(current: Seq, weights: Float32Array | null, mask: Uint8Array | null, use: (cur: Seq) => R): R {
     let cur = current;
     if (weights !== null) {
       const scaled = this.pool.acquire(current.data.length);
@@ -132,9 +143,35 @@ export class SpikingLayer implements Module {
     }
     if (mask !== null) cur.mask = mask;
     else delete cur.mask;
-    const out = this.lif.forward(cur, ctx);
+    const out = use(cur);
     if (cur !== current) this.pool.release(cur.data);
     return out;
+  }
+
+  /**
+   * Recomputation: hands I, the stage outputs and u back (replay makes them again), and the pool's free arrays to
+   * the engine, so the next layer's buffers of other sizes can reuse their bytes.
+   */
+  private dropState(): void {
+    this.path.releaseAll();
+    this.lif.releaseState();
+    this.pool.trim();
+  }
+
+  /** Recomputation, in backward once the LIF and the scores are through: I and u go back (the stages keep theirs). */
+  private dropCurrent(): void {
+    this.path.keepOutput(false);
+    this.lif.releaseState();
+    this.pool.trim();
+  }
+
+  /** Recomputation: I, the stage outputs and u of the last forward again, from its input and saved decisions. */
+  private replay(last: LastForward, input: Seq, ctx: Context): void {
+    this.pool.trim();
+    last.current = this.path.replay(input, ctx);
+    this.pool.trim();
+    this.lifOn(last.current, last.weights, last.mask, (cur) => this.lif.replay(cur));
+    this.path.keepOutput(last.scores !== null);
   }
 
   backward(gy: Seq, ctx: Context): Seq {
@@ -148,6 +185,7 @@ export class SpikingLayer implements Module {
   backwardFrom(gy: Seq, ctx: Context, consume: boolean): Seq {
     const last = this.last;
     if (last === null) throw new Error(`${this.opts.name}: backward before forward`);
+    if (last.input !== null) this.replay(last, last.input, ctx);
     const g = this.lif.backward(gy, ctx);
     if (consume) this.pool.release(gy.data);
     let gd: Float32Array | null = null;
@@ -155,10 +193,13 @@ export class SpikingLayer implements Module {
       if (last.scores !== null) gd = frameDots(g.data, last.current.data, last.T * last.B, last.gradMask);
       scaleFrames(g.data, last.weights, g.data);
     }
+    // recomputation: u and I are read for the last time above; their bytes go to the gradients below
+    if (last.input !== null) this.dropCurrent();
     if (gd !== null) this.keepRate?.addGradient(gd);
     if (gd !== null && this.scorer?.source === "current") this.scorer.backward(gd, g.data);
-    const gh = this.path.backward(g, ctx, this.opts.inputGrad);
+    const gh = this.path.backward(g, ctx, this.opts.inputGrad, last.input !== null);
     if (gd !== null && this.scorer?.source === "input") this.scorer.backward(gd, this.opts.inputGrad ? gh.data : null);
+    if (last.input !== null) this.dropState();
     return gh;
   }
 

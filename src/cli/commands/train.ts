@@ -7,7 +7,8 @@ import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
 import { type TrainSummary, train } from "../../train/trainer.js";
 import type { Command } from "../command.js";
-import { countOpt, dataArgsOf, intOpt, learnedPruningSet, numOpt, variantOpt } from "../options.js";
+import { countOpt, dataArgsOf, intOpt, learnedPruningSet, numOpt, sizeOpt, variantOpt } from "../options.js";
+import { applyMemoryBudget } from "../memory-budget.js";
 import { releasingEngine, selectEngine } from "../engine-option.js";
 
 const HELP = `usage: razor-snn train --dataset NAME [--data DIR] --model razor|ta|snn --out DIR [options]
@@ -39,6 +40,9 @@ training:
   --epochs N --batch N --lr X --loss mse|ce    (defaults from the config's "train" section)
   --seed S             seeds the weights, shuffling and dropout (default 1)
   --threads N          engine threads (results are bit-identical per seed AND thread count)
+  --memory-budget SIZE keep a training step's estimated engine memory within SIZE (e.g. 3GiB, 512MiB) by
+                       recomputing the largest layers' forward during backward (same gradients, slower step);
+                       refused when even recomputing every layer cannot fit
   --resume             continue the run in OUT from its last completed epoch (bit-identical)
   --quiet              no progress bars
   --json               print the summary as JSON`;
@@ -101,6 +105,7 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
       "keep-weight": { type: "string" },
       lr: { type: "string" },
       loss: { type: "string" },
+      "memory-budget": { type: "string" },
       ...RUN_OPTIONS,
     },
   });
@@ -122,6 +127,7 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
   const epochs = countOpt("epochs", v.epochs);
   const batch = countOpt("batch", v.batch);
   const lr = numOpt("lr", v.lr);
+  const budget = sizeOpt("memory-budget", v["memory-budget"]);
   if (lr !== undefined && !(lr > 0)) throw new Error(`--lr ${v.lr}: expected a learning rate > 0`);
   // a folder that cannot be written fails now, not after the first epoch
   const runDir = new RunDir(v.out, v.resume);
@@ -171,13 +177,15 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
   );
   for (const n of opened.ds.notes) say(`note: ${n}`);
   const model = buildModel(config);
+  const batchSize = batch ?? config.train.batch;
+  if (budget !== undefined) say(applyMemoryBudget(model, config.frames.T, batchSize, budget));
   const summary = await train(
     model,
     trainSet,
     valSet,
     {
       epochs: epochs ?? config.train.epochs,
-      batchSize: batch ?? config.train.batch,
+      batchSize,
       lr: lr ?? config.train.lr,
       loss: (loss as "mse" | "ce" | undefined) ?? config.train.loss,
       seed,
