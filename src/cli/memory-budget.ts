@@ -7,6 +7,9 @@ export function applyMemoryBudget(model: SnnModel, T: number, batch: number, bud
   const plan = planRecompute(model, T, batch, budget);
   model.setRecompute(plan.recompute);
   const chosen = plan.recompute.flatMap((r, i) => (r ? [String(i)] : []));
-  const which = chosen.length === 0 ? "no layer recomputes" : `layers ${chosen.join(", ")} recompute`;
+  const which =
+    chosen.length === 0
+      ? "no layer recomputes"
+      : `recomputing layer${chosen.length > 1 ? "s" : ""} ${chosen.join(", ")}`;
   return `memory budget ${formatBytes(budget)}: ${which} (estimated step peak ${formatBytes(plan.estimate)})`;
 }

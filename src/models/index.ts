@@ -5,6 +5,7 @@
  *   const model = buildModel(config);                                 // or resolveModelConfig(json) in a browser
  *   const out = model.forward({ data, shape: [T, B, 2, 34, 34] });    // output spikes [T, B, classes]
  *   model.zeroGrad(); model.backward({ data: dLdOut, shape: out.shape });
+ *   model.setRecompute([true, true, false, false]);   // layers that replay their forward in backward (less memory)
  *   model.parameters()   // {name: "layers.0.conv.weight", value, grad, shape, lrScale?}, PyTorch names/layouts
  *   model.buffers()      // BN running_mean / running_var / num_batches_tracked
  *   model.eval(); model.setThresholds([null, 0.4, 0.5, null]); model.setGapFloor(null);
