@@ -8,23 +8,21 @@
 import type { Engine, Kernels, SpikeList } from "./api.js";
 import { checkLifGapSteps, checkListSource } from "./reference-lists.js";
 import type { WasmRuntime } from "./runtime.js";
+import { countRowsInto, minItems } from "./wasm-spike.js";
 
 /** Neurons per segment of the gap-LIF kernel: B segments of u stay in L1 while the rows stream past. */
 const SEGMENT = 512;
 /** Below this much work (neuron-steps, entries scanned) a call stays on one thread: the handoff costs more. */
 const MIN_WORK_PER_THREAD = 1 << 16;
 
-/** Items per thread so that each thread gets at least MIN_WORK_PER_THREAD of `work` (spread evenly over items). */
 function minPerThread(items: number, work: number): number {
-  return Math.max(1, Math.ceil((MIN_WORK_PER_THREAD * items) / Math.max(1, work)));
+  return minItems(items, work, MIN_WORK_PER_THREAD);
 }
 
 export function makeListKernels(
   rt: WasmRuntime,
   alloc: Pick<Engine, "allocI32" | "allocF32">,
 ): Pick<Kernels, "lifGapSteps"> & Pick<Engine, "spikeList" | "valueList"> {
-  const x = rt.exports;
-
   /** Row counts into offsets (split over rows), then the running sums; returns the total. */
   function countRows(
     fn: "spikeRowCounts" | "valueRowCounts",
@@ -33,11 +31,9 @@ export function makeListKernels(
     rowLen: number,
     offsets: Int32Array,
   ): number {
-    return rt.call([offsets], (ptr) => {
-      const pOff = ptr(offsets);
-      rt.parallel(fn, [ptr(source), pOff + 4, rowLen], rows, minPerThread(rows, rows * rowLen));
-      return x.spikeOffsets!(pOff, rows);
-    });
+    return rt.call([offsets], (ptr) =>
+      countRowsInto(rt, fn, ptr(source), ptr(offsets), rows, rowLen, minPerThread(rows, rows * rowLen)),
+    );
   }
 
   return {

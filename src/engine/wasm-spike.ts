@@ -30,10 +30,28 @@ function roundUp4(x: number): number {
   return (x + 3) & ~3;
 }
 
-/** minPerThread for `items` items that together cost `work`: each thread gets at least MIN_WORK_PER_THREAD. */
-function minItems(items: number, work: number): number {
+/** minPerThread for `items` items that together cost `work`: each thread gets at least `minWork` of it. */
+export function minItems(items: number, work: number, minWork = MIN_WORK_PER_THREAD): number {
   if (work <= 0) return Math.max(1, items);
-  return Math.max(1, Math.ceil((MIN_WORK_PER_THREAD * items) / work));
+  return Math.max(1, Math.ceil((minWork * items) / work));
+}
+
+/**
+ * CSR offsets at pOff of the rows [rows × rowLen] at pSrc: `count` ("spikeRowCounts" for 0/1 bytes,
+ * "valueRowCounts" for floats) writes each row's count (split over rows), then the running sums (serial).
+ * Returns the total.
+ */
+export function countRowsInto(
+  rt: WasmRuntime,
+  count: "spikeRowCounts" | "valueRowCounts",
+  pSrc: number,
+  pOff: number,
+  rows: number,
+  rowLen: number,
+  minRows: number,
+): number {
+  rt.parallel(count, [pSrc, pOff + 4, rowLen], rows, minRows);
+  return rt.exports.spikeOffsets!(pOff, rows);
 }
 
 function listCount(list: SpikeList): number {
@@ -63,8 +81,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
     const { rows, rowLen } = list;
     const minRows = minItems(rows, (rows * rowLen) / 4);
     const pOff = ptr(list.offsets);
-    rt.parallel("spikeRowCounts", [pSpk, pOff + 4, rowLen], rows, minRows);
-    const total = x.spikeOffsets!(pOff, rows);
+    const total = countRowsInto(rt, "spikeRowCounts", pSpk, pOff, rows, rowLen, minRows);
     if (total > list.idx.length)
       throw new RangeError(`spikeIndices: list.idx has ${list.idx.length} entries, too small for ${total} spikes`);
     rt.parallel("spikeRowsFill", [pSpk, ptr(list.idx), pOff, rowLen], rows, minRows);
