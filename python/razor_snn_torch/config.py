@@ -26,7 +26,7 @@ COMMON_DEFAULTS = {
     },
     "inference": {"thresholds": None, "gapFloor": None},
     "train": {"lr": 1e-3, "batch": 32, "epochs": 100, "loss": "mse", "weightDecay": 0, "plateauPatience": 5,
-              "plateauFactor": 0.1},
+              "plateauFactor": 0.1, "schedule": "plateau"},
     "seed": 1,
 }
 
@@ -88,6 +88,9 @@ def resolve_config(raw, overrides=None, source="model config"):
     merged = apply_overrides(_merge(COMMON_DEFAULTS, raw), overrides or {})
     if merged["variant"] not in ("snn", "ta", "razor"):
         raise ValueError(f'{source}: variant must be one of "snn", "ta", "razor" (got {merged["variant"]!r})')
+    if merged["train"]["schedule"] not in ("plateau", "cosine"):
+        raise ValueError(f'{source}: train.schedule must be "plateau" or "cosine" '
+                         f'(got {merged["train"]["schedule"]!r})')
     if merged["layers"][-1]["out"] != merged["classes"]:
         raise ValueError(f"{source}: the last layer's out must be the number of classes ({merged['classes']})")
     return merged

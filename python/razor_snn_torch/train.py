@@ -137,8 +137,12 @@ def main(argv=None):
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.Adam(model.param_groups(lr), betas=(0.9, 0.999), eps=1e-8,
                            weight_decay=cfg["train"]["weightDecay"])
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg["train"]["plateauFactor"],
-                                                       patience=cfg["train"]["plateauPatience"])
+    cosine = cfg["train"]["schedule"] == "cosine"
+    if cosine:  # stepped once per epoch, like the TypeScript trainer's cosineLr
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=0)
+    else:
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg["train"]["plateauFactor"],
+                                                           patience=cfg["train"]["plateauPatience"])
     amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
     scaler = torch.cuda.amp.GradScaler(enabled=a.amp and device.type == "cuda")
     n = min(len(train), a.limit_train or len(train))
@@ -164,7 +168,7 @@ def main(argv=None):
             loss_sum += float(loss)
         (mean_loss,) = all_sum([loss_sum / max(steps, 1)], device, world)
         mean_loss /= world
-        sched.step(mean_loss)
+        sched.step() if cosine else sched.step(mean_loss)
         took = time.time() - t0
         if test is not None and len(test) > 0 and not a.no_eval:
             acc = evaluate(net, test, device, rank, world, local)

@@ -35,6 +35,9 @@ export interface NoiseWindow {
   seed: number;
 }
 
+/** The noisy window's defaults (`--noise-window`): twice the recording, 5 background events per pixel and second. */
+export const NOISE_WINDOW_DEFAULTS = { factor: 2, noiseHz: 5 } as const;
+
 export interface Preprocessing {
   dataset: string;
   sensor: SensorSize;

@@ -12,10 +12,10 @@ import type { SnnModel } from "../models/model.js";
 import { buildModel } from "../models/index.js";
 import type { LabelledData } from "../data/data-api.js";
 import { evaluate } from "../train/evaluate.js";
-import type { NoiseWindow } from "../checkpoint/preprocess.js";
+import { NOISE_WINDOW_DEFAULTS, type NoiseWindow } from "../checkpoint/preprocess.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "./setup.js";
 import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "./sweep.js";
-import { type TrainSummary, train } from "../train/trainer.js";
+import { type TrainSummary, train, trainSettings } from "../train/trainer.js";
 import { compareLearned, type LearnedComparison } from "./learned.js";
 
 export interface RunSpec {
@@ -91,8 +91,8 @@ async function experimentData(o: ExperimentOptions) {
     if (o.noiseWindow) {
       window = {
         spanUs: Math.round(config.frames.T * (config.frames.dtMs ?? 0) * 1000),
-        factor: 2,
-        noiseHz: o.noiseHz ?? 5,
+        factor: NOISE_WINDOW_DEFAULTS.factor,
+        noiseHz: o.noiseHz ?? NOISE_WINDOW_DEFAULTS.noiseHz,
         seed: 1,
       };
       config = resolve({ frames: { T: config.frames.T * 2 } });
@@ -128,10 +128,9 @@ async function trainRun(
     sets.train,
     sets.val,
     {
+      ...trainSettings(config.train),
       epochs: o.epochs,
       batchSize: o.batch ?? config.train.batch,
-      lr: config.train.lr,
-      loss: config.train.loss,
       seed: spec.seed,
       threads: o.threads,
       progress: o.progress,

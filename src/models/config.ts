@@ -11,6 +11,10 @@ import { convGeometry, type LayerStructure } from "../nn/layer-options.js";
 import type { LearnedPruningOptions } from "../nn/learned-pruning.js";
 import { TA_DEFAULTS } from "../nn/temporal-attention.js";
 
+/** The learning-rate schedules the trainer knows (src/train/schedule.ts). */
+export const LR_SCHEDULES = ["plateau", "cosine"] as const;
+export type LrScheduleName = (typeof LR_SCHEDULES)[number];
+
 export type Variant = "snn" | "ta" | "razor";
 
 export interface LayerSpec extends LayerStructure {
@@ -68,6 +72,8 @@ export interface ModelConfig {
     weightDecay: number;
     plateauPatience: number;
     plateauFactor: number;
+    /** "plateau": ×plateauFactor when the training loss stalls; "cosine": cosine annealing to 0 over the epochs */
+    schedule: LrScheduleName;
     [extra: string]: unknown;
   };
   seed: number;
@@ -89,7 +95,16 @@ export const COMMON_DEFAULTS: Omit<ModelConfig, "name" | "dataset" | "input" | "
   ta: { ...TA_DEFAULTS, layers: "all" },
   razor: { ...RAZOR_DEFAULTS, layers: "hidden", learnedPruning: null },
   inference: { thresholds: null, gapFloor: null },
-  train: { lr: 1e-3, batch: 32, epochs: 100, loss: "mse", weightDecay: 0, plateauPatience: 5, plateauFactor: 0.1 },
+  train: {
+    lr: 1e-3,
+    batch: 32,
+    epochs: 100,
+    loss: "mse",
+    weightDecay: 0,
+    plateauPatience: 5,
+    plateauFactor: 0.1,
+    schedule: "plateau",
+  },
   seed: 1,
 };
 
@@ -264,6 +279,7 @@ function validate(c: ModelConfig, source: string): void {
   num("train.lr", c.train.lr, 1e-12);
   posInt("train.batch", c.train.batch);
   posInt("train.epochs", c.train.epochs);
+  oneOf("train.schedule", c.train.schedule, LR_SCHEDULES);
   num("seed", c.seed);
 }
 

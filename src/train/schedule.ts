@@ -42,3 +42,12 @@ export class PlateauSchedule {
     this.badEpochs = s.badEpochs;
   }
 }
+
+/**
+ * Cosine annealing from `lr0` to 0 over `epochs`, set at the start of each epoch (0-based): PyTorch's
+ * CosineAnnealingLR(T_max = epochs, eta_min = 0) stepped once per epoch. It needs no state, so a resumed run
+ * continues it exactly.
+ */
+export function cosineLr(lr0: number, epoch: number, epochs: number): number {
+  return (lr0 * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
+}

@@ -1,5 +1,5 @@
 /**
- * The training loop: seeded shuffles, Adam with a plateau schedule, validation every epoch, a checkpoint and a
+ * The training loop: seeded shuffles, Adam with a plateau or cosine schedule, validation every epoch, a checkpoint and a
  * log record every epoch, and bit-identical resumption. Every random draw is derived from (seed, epoch, batch)
  * (src/data/seeds.ts), so a run resumed from the state saved after epoch e continues exactly as the uninterrupted one.
  * Browser-safe: files are written through the `sink` (run-dir.ts gives the Node one).
@@ -11,12 +11,12 @@ import { epochBatches } from "../data/frames-data.js";
 import { derivedRng } from "../data/seeds.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
-import { COMMON_DEFAULTS } from "../models/config.js";
+import { COMMON_DEFAULTS, type LrScheduleName, type ModelConfig } from "../models/config.js";
 import type { TrainableModel } from "../models/model-api.js";
 import type { Json } from "../util/json.js";
 import { Adam } from "./optimizer.js";
 import type { Tensor } from "../checkpoint/safetensors.js";
-import { PlateauSchedule } from "./schedule.js";
+import { cosineLr, PlateauSchedule } from "./schedule.js";
 import { encodeTrainState, type TrainState } from "./train-state.js";
 
 export interface TrainOptions {
@@ -30,6 +30,8 @@ export interface TrainOptions {
   /** plateau schedule: factor and patience (defaults: COMMON_DEFAULTS.train.plateauFactor/plateauPatience) */
   lrFactor?: number;
   lrPatience?: number;
+  /** learning-rate schedule (default: COMMON_DEFAULTS.train.schedule, the plateau one) */
+  schedule?: LrScheduleName;
   weightDecay?: number;
   /** stop after this many epochs of this call (to simulate a kill in tests); default: run to `epochs` */
   stopAfter?: number;
@@ -130,14 +132,16 @@ export async function train(
   }
 
   const lastEpoch = opts.stopAfter !== undefined ? Math.min(opts.epochs, startEpoch + opts.stopAfter) : opts.epochs;
+  const cosine = scheduleName(opts) === "cosine";
   for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+    if (cosine) adam.lr = cosineLr(opts.lr, epoch, opts.epochs);
     const rec = await trainEpoch(model, trainSet, opts, adam, epoch);
     const valAccuracy =
       valSet !== null && valSet.size > 0
         ? (await evaluate(model, valSet, { batchSize: opts.batchSize })).accuracy
         : null;
     const lrUsed = adam.lr;
-    adam.lr = schedule.step(rec.trainLoss, adam.lr);
+    if (!cosine) adam.lr = schedule.step(rec.trainLoss, adam.lr);
     const record: EpochRecord = { ...rec, valAccuracy, lr: lrUsed };
     book.history.push(record);
     const score = valAccuracy ?? rec.trainAccuracy;
@@ -286,6 +290,9 @@ function runFingerprint(
       loss: opts.loss,
       weightDecay: opts.weightDecay ?? 0,
       ...plateauSettings(opts),
+      // cosine's rate depends on the epoch count, so a cosine run cannot be extended (older plateau runs record
+      // no schedule and still resume)
+      ...(scheduleName(opts) === "cosine" ? { schedule: "cosine", epochs: opts.epochs } : {}),
     }),
   ) as Json;
 }
@@ -295,6 +302,24 @@ function plateauSettings(opts: TrainOptions): { lrFactor: number; lrPatience: nu
   return {
     lrFactor: opts.lrFactor ?? COMMON_DEFAULTS.train.plateauFactor,
     lrPatience: opts.lrPatience ?? COMMON_DEFAULTS.train.plateauPatience,
+  };
+}
+
+function scheduleName(opts: TrainOptions): LrScheduleName {
+  return opts.schedule ?? COMMON_DEFAULTS.train.schedule;
+}
+
+/** The optimiser settings a model config's `train` section gives the trainer (the CLI may override lr and loss). */
+export function trainSettings(
+  train: ModelConfig["train"],
+): Pick<TrainOptions, "lr" | "loss" | "weightDecay" | "lrFactor" | "lrPatience" | "schedule"> {
+  return {
+    lr: train.lr,
+    loss: train.loss,
+    weightDecay: train.weightDecay,
+    lrFactor: train.plateauFactor,
+    lrPatience: train.plateauPatience,
+    schedule: train.schedule,
   };
 }
 

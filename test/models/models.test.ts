@@ -105,6 +105,9 @@ test("config overrides: nested objects, array entries, CLI strings; bad values n
   assert.equal(cfg.lif.reset, "hard");
   assert.throws(() => loadModelConfig("nmnist", { razor: { K: 0 } }), /razor\.K must be an integer >= 1 \(got 0\)/);
   assert.throws(() => loadModelConfig("nmnist", { lif: { surrogate: "tanh" } }), /lif\.surrogate must be one of/);
+  assert.equal(loadModelConfig("nmnist").train.schedule, "plateau");
+  assert.equal(loadModelConfig("nmnist", { train: { schedule: "cosine" } }).train.schedule, "cosine");
+  assert.throws(() => loadModelConfig("nmnist", { train: { schedule: "step" } }), /train\.schedule must be one of/);
   assert.throws(() => loadModelConfig("nmnist", { classes: 11 }), /layers\[3\]\.out must be the number of classes/);
   assert.throws(() => loadModelConfig("no-such-model"), /no file .*no-such-model\.json.*nmnist/);
   assert.throws(() => parseOverrides(["razorK"]), /expected path=value/);

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import "../../src/engine/index.js";
 import { decodeCheckpoint } from "../../src/checkpoint/checkpoint.js";
 import { RunDir } from "../../src/cli/run-dir.js";
+import { cosineLr } from "../../src/train/schedule.js";
 import { type TrainOptions, train } from "../../src/train/trainer.js";
 import { SyntheticData } from "./synthetic-data.js";
 import { TinyModel } from "./tiny-model.js";
@@ -100,4 +101,35 @@ test("resuming with another seed or without a saved state is a clear error", asy
       /saved run used seed 5, this one 9/,
     );
   });
+});
+
+test("cosine schedule: each epoch's rate is cosineLr, a resumed run continues it bit-identically, and its epoch count is fixed", async () => {
+  const cosine: TrainOptions = { ...opts, epochs: 4, schedule: "cosine" };
+  const straight = await withDir(async (dir) => {
+    const summary = await train(new TinyModel(12, 8, 3), trainSet, valSet, cosine, new RunDir(dir, false));
+    assert.deepEqual(
+      summary.epochs.map((r) => r.lr),
+      [0, 1, 2, 3].map((e) => cosineLr(opts.lr, e, 4)),
+    );
+    // the closed form: full rate first, half at mid-run, falling towards 0
+    assert.equal(cosineLr(1, 0, 4), 1);
+    assert.ok(Math.abs(cosineLr(1, 2, 4) - 0.5) < 1e-15);
+    assert.ok(cosineLr(1, 3, 4) < 0.15);
+    return readFileSync(join(dir, "train-state.safetensors"));
+  });
+  await withDir(async (dir) => {
+    const model = new TinyModel(12, 8, 3);
+    await train(model, trainSet, valSet, { ...cosine, stopAfter: 2 }, new RunDir(dir, false));
+    await assert.rejects(
+      train(new TinyModel(12, 8, 3), trainSet, valSet, { ...cosine, epochs: 6 }, new RunDir(dir, true)),
+      /cannot resume: epochs was 4 in the saved run, 6 now/,
+    );
+    await train(new TinyModel(12, 8, 3), trainSet, valSet, cosine, new RunDir(dir, true));
+    assert.ok(readFileSync(join(dir, "train-state.safetensors")).equals(straight), "training state bytes identical");
+  });
+  const plateau = await withDir(async (dir) => {
+    await train(new TinyModel(12, 8, 3), trainSet, valSet, { ...opts, epochs: 4 }, new RunDir(dir, false));
+    return readFileSync(join(dir, "train-state.safetensors"));
+  });
+  assert.ok(!plateau.equals(straight), "the schedule changes the training");
 });

@@ -16,7 +16,7 @@ import { formatInterval, wilson } from "../../experiments/stats.js";
 import { type CalibrationSchedule, type SweepResult, thresholdSweep } from "../../experiments/sweep.js";
 import { SWEEP_AXES, sweepSvg } from "../../experiments/sweep-plot.js";
 import { evaluate } from "../../train/evaluate.js";
-import { train } from "../../train/trainer.js";
+import { train, trainSettings } from "../../train/trainer.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import type { Command } from "../command.js";
 import { countOpt, intOpt } from "../options.js";
@@ -56,6 +56,8 @@ checkpoint, a JSON summary and SVG plots.
 
 /** Frames of 20 ms covering an emulated recording (three ~100 ms saccades plus ~200 ms of idle time). */
 const DEMO_FRAMES = { T: 26, dtMs: 20 };
+// cosine decay: at a constant rate validation moved 1–4 points between late epochs (docs/pruning.md)
+const DEMO_TRAIN = { schedule: "cosine" as const };
 const SWEEP_TARGETS = [0, 0.2, 0.4, 0.6, 0.8];
 /** test recordings the speed-up is timed on */
 const TIMING_SAMPLES = 64;
@@ -116,7 +118,7 @@ async function run(argv: string[]): Promise<number> {
   const valSamples = ds.splits.train!.slice(nTrain);
   const testSamples = ds.splits.test!;
 
-  const config = loadModelConfig("nmnist", { variant: "razor", frames: DEMO_FRAMES, seed });
+  const config = loadModelConfig("nmnist", { variant: "razor", frames: DEMO_FRAMES, seed, train: DEMO_TRAIN });
   const pre = makePreprocessing(config, ds.sensor, null);
   pre.dataset = "nmnist-emu";
   const data = (samples: typeof trainSamples, training: boolean): LabelledData =>
@@ -137,10 +139,9 @@ async function run(argv: string[]): Promise<number> {
     trainSet,
     valSet,
     {
+      ...trainSettings(config.train),
       epochs,
-      batchSize: config.train?.batch ?? 32,
-      lr: config.train?.lr ?? 1e-3,
-      loss: "mse",
+      batchSize: config.train.batch,
       seed,
       threads,
       progress,

@@ -2,10 +2,10 @@ import { parseArgs } from "node:util";
 import "../../engine/index.js";
 import { buildModel } from "../../models/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
-import type { NoiseWindow } from "../../checkpoint/preprocess.js";
+import { NOISE_WINDOW_DEFAULTS, type NoiseWindow } from "../../checkpoint/preprocess.js";
 import { RunDir } from "../run-dir.js";
 import { framesData, makePreprocessing, openSplits, resolveConfig } from "../../experiments/setup.js";
-import { type TrainSummary, train } from "../../train/trainer.js";
+import { type TrainSummary, train, trainSettings } from "../../train/trainer.js";
 import type { Command } from "../command.js";
 import { countOpt, dataArgsOf, intOpt, learnedPruningSet, numOpt, sizeOpt, variantOpt } from "../options.js";
 import { applyMemoryBudget } from "../memory-budget.js";
@@ -137,7 +137,8 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
   const extra: Record<string, unknown> = { seed };
   let window: NoiseWindow | null = null;
   if (v["noise-window"]) {
-    window = { spanUs: 0, factor: 2, noiseHz: numOpt("noise-hz", v["noise-hz"]) ?? 5, seed };
+    const noiseHz = numOpt("noise-hz", v["noise-hz"]) ?? NOISE_WINDOW_DEFAULTS.noiseHz;
+    window = { spanUs: 0, factor: NOISE_WINDOW_DEFAULTS.factor, noiseHz, seed };
   }
   let config = resolveConfig(
     { configName: opened.configName, configFile: v.config, variant, set, extra },
@@ -184,15 +185,13 @@ export async function runTrain(argv: string[], print: boolean): Promise<TrainRep
     trainSet,
     valSet,
     {
+      ...trainSettings(config.train),
       epochs: epochs ?? config.train.epochs,
       batchSize,
       lr: lr ?? config.train.lr,
       loss: (loss as "mse" | "ce" | undefined) ?? config.train.loss,
       seed,
       threads,
-      lrFactor: config.train.plateauFactor,
-      lrPatience: config.train.plateauPatience,
-      weightDecay: config.train.weightDecay,
       progress: !v.quiet,
       describe: { dataset: opened.ds.name, variant: config.variant },
     },
