@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { engine, useEngine } from "../../src/engine/index.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { openShd } from "../../src/events/shd-node.js";
+import { openNmnistEmu } from "../../src/data/emulated/load.js";
 import { readEventFile } from "../../src/events/read-file.js";
 import { frameLayersDropped, sopsDropped } from "../../src/infer/compare.js";
 import { PrunedRunner } from "../../src/infer/pruned.js";
@@ -61,24 +62,54 @@ async function gestureSubject(quick: boolean): Promise<Subject> {
   const pipe = pipelineFor(pre);
   const dir = join(sharedDataDir(), "dvs_gesture", "slayerPytorch_binarySpikeTestFiles");
   const clips = quick ? [1, 2] : [1, 2, 3, 4];
-  const f = config.input.reduce((a, v) => a * v, 1);
-  // the batch is time-major [T, B, ...], cut to the shortest clip's frame count
   const frames = [];
   for (const i of clips)
     frames.push(pipe.toFrames((await readEventFile(join(dir, `${i}.bs2`))).stream, { id: `${i}` }));
-  const T = Math.min(...frames.map((fr) => fr.shape[0]));
+  const input = timeMajor(frames, config.input);
+  const [T, B] = input.shape;
+  return {
+    name: "dvs128-gesture",
+    model,
+    trained: loaded !== null,
+    input,
+    samples: B!,
+    data: `${B} real DVS128 Gesture clips, T=${T} × ${config.frames.dtMs} ms`,
+  };
+}
+
+/** Per-sample frames [T, ...] stacked time-major [T, B, ...], cut to the shortest sample's frame count. */
+function timeMajor(frames: { data: Float32Array; shape: number[] }[], sample: number[]): Seq {
+  const f = sample.reduce((a, v) => a * v, 1);
+  const T = Math.min(...frames.map((fr) => fr.shape[0]!));
   const B = frames.length;
   const x = engine().allocF32(T * B * f);
   frames.forEach((fr, b) => {
     for (let t = 0; t < T; t++) x.set(fr.data.subarray(t * f, (t + 1) * f), (t * B + b) * f);
   });
+  return { data: x, shape: [T, B, ...sample] };
+}
+
+/**
+ * N-MNIST-emu, only with a trained checkpoint (RAZOR_BENCH_NMNIST_CKPT, e.g. the demo's best.safetensors): its
+ * own preprocessing on the first test recordings of the emulated set (generated into the cache on first use).
+ */
+async function nmnistSubject(quick: boolean): Promise<Subject | null> {
+  const ck = process.env.RAZOR_BENCH_NMNIST_CKPT;
+  if (!ck) return null;
+  const { model, pre } = loadCheckpointModel(ck);
+  const ds = await openNmnistEmu({ trainCount: 0, testCount: quick ? 32 : 64 });
+  const pipe = pipelineFor(pre);
+  const frames = [];
+  for (const sample of ds.splits.test!) frames.push(pipe.toFrames(await sample.load(), { id: sample.id }));
+  const input = timeMajor(frames, model.config.input);
+  const [T, B] = input.shape;
   return {
-    name: "dvs128-gesture",
+    name: "nmnist-emu",
     model,
-    trained: loaded !== null,
-    input: { data: x, shape: [T, B, ...config.input] },
-    samples: B,
-    data: `${B} real DVS128 Gesture clips, T=${T} × ${config.frames.dtMs} ms`,
+    trained: true,
+    input,
+    samples: B!,
+    data: `${B} N-MNIST-emu test recordings, T=${T} × ${model.config.frames.dtMs} ms (${ck})`,
   };
 }
 
@@ -93,18 +124,13 @@ async function shdSubject(): Promise<Subject> {
   const shd = await openShd(file);
   const B = Math.min(16, shd.length);
   const T = config.frames.T;
-  const f = config.input.reduce((a, v) => a * v, 1);
-  const x = engine().allocF32(T * B * f);
-  for (let b = 0; b < B; b++) {
-    const fr = pipe.toFrames(shd.sample(b), { id: `${b}` });
-    for (let t = 0; t < T; t++) x.set(fr.data.subarray(t * f, (t + 1) * f), (t * B + b) * f);
-  }
+  const frames = Array.from({ length: B }, (_, b) => pipe.toFrames(shd.sample(b), { id: `${b}` }));
   shd.close();
   return {
     name: "shd",
     model,
     trained: loaded !== null,
-    input: { data: x, shape: [T, B, ...config.input] },
+    input: timeMajor(frames, config.input),
     samples: B,
     data: `${B} samples of the SYNTHETIC SHD-layout fixture (random spikes), T=${T} × ${config.frames.dtMs} ms`,
   };
@@ -220,13 +246,19 @@ export const suite: Suite = async ({ quick }) => {
   const previous = engine();
   useEngine(e);
   try {
-    const subjects = [await gestureSubject(quick), await shdSubject()];
+    const nmnist = await nmnistSubject(quick);
+    const subjects = [await gestureSubject(quick), await shdSubject(), ...(nmnist ? [nmnist] : [])];
     const rows = subjects.flatMap((s) => benchSubject(s, quick));
     rows.push(await streamRow(subjects[0]!.model, subjects[0]!.trained, quick));
     const notes = [
       ...subjects.map(
         (s) => `${s.name}: ${s.data}; ${s.trained ? "trained checkpoint" : "untrained (seeded init) weights"}`,
       ),
+      ...(nmnist
+        ? []
+        : [
+            "nmnist-emu: no rows (set RAZOR_BENCH_NMNIST_CKPT to a trained checkpoint, e.g. a demo's best.safetensors)",
+          ]),
       "quantile q: θ_n at the q-quantile of layer n's own scores, so deeper layers drop more (hierarchical masks)",
       "workDropped: dropped frame-layers / all frame-layers after the encoder; sopsDropped: the same for SOPs (the",
       "  event-driven kernels' work: a dropped frame with few spikes saves little); speedups are same-run ratios, 2 threads",
