@@ -17,7 +17,18 @@ export function convScratchBytes(geo: usize): usize {
   return gemmScratchBytes() + ((<usize>g.cin * g.kh * g.kw * g.ho * g.wo) << 2);
 }
 
+// dst[i] = <f32>src[i] for n bytes (0/1 spikes kept as bytes, widened where a kernel reads them).
+function widenBytes(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(src + <usize>i)));
+    v128.store(dst + (<usize>i << 2), f32x4.convert_i32x4_u(v));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<u8>(src + <usize>i));
+}
+
 // col[(ci·kh + ky)·kw + kx, oy·wo + ox] = x[ci, oy·sh - ph + ky, ox·sw - pw + kx] (0 outside), for ci in [ci0, ci1).
+// With `bytes`, x holds one byte per value (read as its f32 value) and col gets the same floats as from f32 x.
 function im2col(
   x: usize,
   ci0: i32,
@@ -33,10 +44,12 @@ function im2col(
   ho: i32,
   wo: i32,
   col: usize,
+  bytes: bool,
 ): void {
   const plane = <usize>(ho * wo) << 2;
+  const shift: usize = bytes ? 0 : 2;
   for (let ci = ci0; ci < ci1; ci++) {
-    const xc = x + ((<usize>ci * h * w) << 2);
+    const xc = x + ((<usize>ci * h * w) << shift);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         let dst = col + <usize>((ci * kh + ky) * kw + kx) * plane;
@@ -51,9 +64,15 @@ function im2col(
             memory.fill(dst, 0, <usize>wo << 2);
           } else {
             if (oxLo > 0) memory.fill(dst, 0, <usize>oxLo << 2);
-            const src = xc + ((<usize>iy * w) << 2);
-            if (sw == 1) {
+            const src = xc + ((<usize>iy * w) << shift);
+            if (sw == 1 && bytes) {
+              widenBytes(dst + (<usize>oxLo << 2), src + <usize>(oxLo - pw + kx), oxHi - oxLo);
+            } else if (sw == 1) {
               memory.copy(dst + (<usize>oxLo << 2), src + (<usize>(oxLo - pw + kx) << 2), <usize>(oxHi - oxLo) << 2);
+            } else if (bytes) {
+              for (let ox = oxLo; ox < oxHi; ox++) {
+                store<f32>(dst + (<usize>ox << 2), <f32>load<u8>(src + <usize>(ox * sw - pw + kx)));
+              }
             } else {
               for (let ox = oxLo; ox < oxHi; ox++) {
                 store<f32>(dst + (<usize>ox << 2), load<f32>(src + (<usize>(ox * sw - pw + kx) << 2)));
@@ -152,10 +171,10 @@ export function conv2dForward(
     const yi = y + ((<usize>img * cout * p) << 2);
     let b = xi;
     if (!pointwise) {
-      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col);
+      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col, false);
       b = col;
     }
-    gemmBlock(false, false, kk, 1, wt, kk, b, p, 0, yi, p, scratch, co0, co1, 0, p);
+    gemmBlock(false, false, false, kk, 1, wt, kk, b, p, 0, yi, p, scratch, co0, co1, 0, p);
     if (bias != 0) {
       for (let co = co0; co < co1; co++) {
         addScalarToRow(yi + ((<usize>co * p) << 2), p, load<f32>(bias + (<usize>co << 2)));
@@ -188,17 +207,22 @@ export function conv2dBackwardInput(
     const gyi = gy + ((<usize>img * cout * p) << 2);
     const gxi = gx + ((<usize>img * cin * h * w) << 2);
     if (pointwise) {
-      gemmBlock(true, false, cout, 1, wt, kk, gyi, p, 0, gxi, p, scratch, ci0, ci1, 0, p);
+      gemmBlock(true, false, false, cout, 1, wt, kk, gyi, p, 0, gxi, p, scratch, ci0, ci1, 0, p);
     } else {
-      gemmBlock(true, false, cout, 1, wt, kk, gyi, p, 0, col, p, scratch, ci0 * khw, ci1 * khw, 0, p);
+      gemmBlock(true, false, false, cout, 1, wt, kk, gyi, p, 0, col, p, scratch, ci0 * khw, ci1 * khw, 0, p);
       col2im(col, ci0, ci1, h, w, kh, kw, sh, sw, ph, pw, ho, wo, gxi);
     }
   }
 }
 
-/** gw += dL/dw and gb += dL/db (gb = 0 means none) over images [img0, img1), output channels [co0, co1). */
+/**
+ * gw += dL/dw and gb += dL/db (gb = 0 means none) over images [img0, img1), output channels [co0, co1). With
+ * `xBytes`, x holds one byte per value (a layer's 0/1 input spikes kept compactly), widened to f32 while building
+ * the column matrix: the same matrix, so gw and gb are bit-identical to x stored as f32.
+ */
 export function conv2dBackwardWeight(
   x: usize,
+  xBytes: bool,
   gy: usize,
   gw: usize,
   gb: usize,
@@ -216,15 +240,20 @@ export function conv2dBackwardWeight(
   const kk = cin * kh * kw;
   const col = scratch + gemmScratchBytes();
   const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  const image = <usize>cin * h * w;
   for (let img = img0; img < img1; img++) {
-    const xi = x + ((<usize>img * cin * h * w) << 2);
+    const xi = x + (xBytes ? <usize>img * image : (<usize>img * image) << 2);
     const gyi = gy + ((<usize>img * cout * p) << 2);
     let b = xi;
-    if (!pointwise) {
-      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col);
+    if (pointwise && xBytes) {
+      // x is already the column matrix [cin, h·w]; only its bytes need widening
+      widenBytes(col, xi, <i32>image);
+      b = col;
+    } else if (!pointwise) {
+      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col, xBytes);
       b = col;
     }
-    gemmBlock(false, true, p, 1, gyi, p, b, p, 1, gw, kk, scratch, co0, co1, 0, kk);
+    gemmBlock(false, true, false, p, 1, gyi, p, b, p, 1, gw, kk, scratch, co0, co1, 0, kk);
     if (gb != 0) {
       for (let co = co0; co < co1; co++) {
         const row = gyi + ((<usize>co * p) << 2);

@@ -101,6 +101,33 @@ function packA(
   }
 }
 
+// Packs a block of B given as bytes (0/1 spikes kept compactly; B stored k×n, not transposed) into NR-column
+// panels as f32: the panels hold exactly what packB writes for the same values stored as f32.
+function packBBytes(b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let j = 0; j < nc; j += NR) {
+    const cols = min(NR, nc - j);
+    const panel = dst + (<usize>(j * kc) << 2);
+    let src = b + <usize>p0 * ldb + j0 + j;
+    const step = <usize>ldb;
+    if (cols == NR) {
+      for (let p = 0; p < kc; p++) {
+        const out = panel + (<usize>p << 5);
+        const wide = i16x8.extend_low_i8x16_u(v128.load64_zero(src));
+        v128.store(out, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(wide)));
+        v128.store(out, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(wide)), 16);
+        src += step;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let q = 0; q < NR; q++) {
+          store<f32>(panel + (<usize>(p * NR + q) << 2), q < cols ? <f32>load<u8>(src + <usize>q) : 0);
+        }
+        src += step;
+      }
+    }
+  }
+}
+
 // Packs a block of B (depth p0..p0+kc, columns j0..j0+nc) into NR-column panels: panel[p*NR + q] = B(p, j0+q).
 function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
   for (let j = 0; j < nc; j += NR) {
@@ -269,10 +296,13 @@ function scaleBlock(c: usize, ldc: i32, m0: i32, m1: i32, n0: i32, n1: i32, beta
 /**
  * The block C[m0..m1) × [n0..n1) of C = alpha · op(A) · op(B) + beta · C, with op(A) m×k and op(B) k×n.
  * Leading dimensions are in elements of the stored (untransposed) arrays. `scratch` holds gemmScratchBytes().
+ * With `bBytes`, B (not transposed) holds one byte per value (a layer's 0/1 input spikes kept compactly), widened
+ * to f32 while packing: the same panels, so C is bit-identical to B stored as f32.
  */
 export function gemmBlock(
   transA: bool,
   transB: bool,
+  bBytes: bool,
   k: i32,
   alpha: f32,
   a: usize,
@@ -303,7 +333,8 @@ export function gemmBlock(
     const kStep = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
     for (let pc = 0; pc < k; pc += kStep) {
       const kc = min(kStep, k - pc);
-      packB(transB, b, ldb, pc, kc, jc, nc, packedB);
+      if (bBytes && !transB) packBBytes(b, ldb, pc, kc, jc, nc, packedB);
+      else packB(transB, b, ldb, pc, kc, jc, nc, packedB);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
         packA(transA, a, lda, ic, mc, pc, kc, alpha, packedA);

@@ -118,8 +118,18 @@ export interface AdamParams {
   weightDecay: number;
 }
 
+/**
+ * A layer's input spikes kept compactly for its weight gradient: one byte per value (0 or 1, the LIF's own spike
+ * bytes). Kernels that take `Float32Array | SpikeBytes` read the bytes as their f32 values, so their results are bit
+ * for bit those of the same values passed as floats, at a quarter of the memory.
+ */
+export type SpikeBytes = Uint8Array;
+
 export interface Kernels {
-  /** C = alpha · op(A) · op(B) + beta · C; op(A) is m×k, op(B) is k×n, C is m×n. */
+  /**
+   * C = alpha · op(A) · op(B) + beta · C; op(A) is m×k, op(B) is k×n, C is m×n. B may be SpikeBytes when not
+   * transposed.
+   */
   gemm(
     transA: boolean,
     transB: boolean,
@@ -128,7 +138,7 @@ export interface Kernels {
     k: number,
     alpha: number,
     a: Float32Array,
-    b: Float32Array,
+    b: Float32Array | SpikeBytes,
     beta: number,
     c: Float32Array,
   ): void;
@@ -136,9 +146,9 @@ export interface Kernels {
   conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): void;
   /** gx (overwritten) = gradient w.r.t. x. */
   conv2dBackwardInput(gy: Float32Array, w: Float32Array, gx: Float32Array, s: ConvShape): void;
-  /** gw += dL/dw, gb += dL/db (gb may be null). */
+  /** gw += dL/dw, gb += dL/db (gb may be null); x may be SpikeBytes. */
   conv2dBackwardWeight(
-    x: Float32Array,
+    x: Float32Array | SpikeBytes,
     gy: Float32Array,
     gw: Float32Array,
     gb: Float32Array | null,

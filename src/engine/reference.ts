@@ -10,6 +10,7 @@ import {
   type Engine,
   type Kernels,
   type PoolShape,
+  type SpikeBytes,
 } from "./api.js";
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
@@ -38,10 +39,11 @@ export function refGemm(
   k: number,
   alpha: number,
   a: Float32Array,
-  b: Float32Array,
+  b: Float32Array | SpikeBytes,
   beta: number,
   c: Float32Array,
 ): void {
+  if (transB && b instanceof Uint8Array) throw new RangeError("gemm: B as bytes must not be transposed");
   checkLen("gemm A", a, m * k);
   checkLen("gemm B", b, k * n);
   checkLen("gemm C", c, m * n);
@@ -125,13 +127,14 @@ export function refConv2dBackwardInput(gy: Float32Array, w: Float32Array, gx: Fl
 }
 
 export function refConv2dBackwardWeight(
-  x: Float32Array,
+  x: Float32Array | SpikeBytes,
   gy: Float32Array,
   gw: Float32Array,
   gb: Float32Array | null,
   s: ConvShape,
 ): void {
   const { ho, wo } = convDims(s);
+  checkLen("conv2dBackwardWeight x", x, s.n * s.cin * s.h * s.w);
   checkLen("conv2dBackwardWeight gy", gy, s.n * s.cout * ho * wo);
   checkLen("conv2dBackwardWeight gw", gw, s.cout * s.cin * s.kh * s.kw);
   const acc = new Float64Array(s.cout * s.cin * s.kh * s.kw);

@@ -114,6 +114,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
    */
   const weightGradByImages = (
     px: number,
+    xBytes: number,
     pgy: number,
     pgw: number,
     pgb: number,
@@ -131,7 +132,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       const tasks = splitRange(s.n, parts).map(([b, e], t): Task => {
         const own = priv + 4 * privLen * (t - 1);
         const [w, bias] = t === 0 ? [pgw, pgb] : [own, pgb === 0 ? 0 : own + 4 * wLen];
-        return { fn: "conv2dBackwardWeight", args: [px, pgy, w, bias, pGeo, scratch[t]!, b, e, 0, s.cout] };
+        return { fn: "conv2dBackwardWeight", args: [px, xBytes, pgy, w, bias, pGeo, scratch[t]!, b, e, 0, s.cout] };
       });
       rt.runTasks(tasks);
       for (let t = 1; t < tasks.length; t++) {
@@ -151,8 +152,11 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       need("gemm B", b, k * n);
       need("gemm C", c, m * n);
       if (m === 0 || n === 0) return;
+      const bytes = b instanceof Uint8Array;
+      if (bytes && transB) throw new RangeError("gemm: B as bytes must not be transposed");
       rt.call([c], (ptr) => {
-        const args = [transA ? 1 : 0, transB ? 1 : 0, k, alpha, ptr(a), transA ? m : k, ptr(b), transB ? k : n, beta];
+        const flags = [transA ? 1 : 0, transB ? 1 : 0, bytes ? 1 : 0];
+        const args = [...flags, k, alpha, ptr(a), transA ? m : k, ptr(b), transB ? k : n, beta];
         const cp = ptr(c);
         const scratch = rt.scratchFor(ex.gemmScratchBytes!() >>> 0);
         const parts = partsFor(2 * m * n * k, Math.max(Math.ceil(m / 4), Math.ceil(n / 8)));
@@ -203,6 +207,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       if (gb !== null) need("conv2dBackwardWeight gb", gb, s.cout);
       if (s.n === 0) return;
       const outs = gb === null ? [gw] : [gw, gb];
+      const xBytes = x instanceof Uint8Array ? 1 : 0;
       rt.call(outs, (ptr) => {
         const [px, pgy, pgw, pgb] = [ptr(x), ptr(gy), ptr(gw), gb === null ? 0 : ptr(gb)];
         const pGeo = ptr(convGeometryBlock(s));
@@ -210,11 +215,11 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
         const flops = 2 * s.n * s.cout * kk * p;
         const parts = partsFor(flops, s.n);
         if (parts > 1 && s.n >= parts) {
-          weightGradByImages(px, pgy, pgw, pgb, pGeo, s, kk, parts, scratch);
+          weightGradByImages(px, xBytes, pgy, pgw, pgb, pGeo, s, kk, parts, scratch);
           return;
         }
         // few images: split output channels; each thread sums all images for its rows of gw in image order
-        const args = [px, pgy, pgw, pgb, pGeo];
+        const args = [px, xBytes, pgy, pgw, pgb, pGeo];
         rt.runTasks(
           splitRange(s.cout, partsFor(flops, Math.ceil(s.cout / 4)), 4).map(([b, e], t) => ({
             fn: "conv2dBackwardWeight",

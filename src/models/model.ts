@@ -73,9 +73,14 @@ export class SnnModel {
     const c: Context = { training: ctx?.training ?? this.training, rng: ctx?.rng ?? this.rng };
     let h = this.withEventList(x);
     this.layers.forEach((layer, i) => {
-      h = layer.forward(h, c);
-      // the previous layer's dense spikes are dead once this layer has run on their list
-      if (i > 0 && c.training && !layer.needsDenseInput()) this.layers[i - 1]!.lif.releaseOutput();
+      // the previous layer's dense spikes are dead once this layer has run on their list or kept their bytes: their
+      // bytes go back to the engine at once, so the rest of the step can use them
+      const releaseInput = (): void => {
+        this.layers[i - 1]!.lif.releaseOutput();
+        this.pool.trim();
+      };
+      h = layer.forward(h, c, i > 0 ? releaseInput : undefined);
+      if (i > 0 && c.training && !layer.needsDenseInput()) releaseInput();
     });
     return h;
   }
@@ -112,6 +117,8 @@ export class SnnModel {
       g = this.layers[i]!.backwardFrom(g, c, g !== gy);
       // layer i's input spikes (dense copy) are dead once layer i's backward is done; the output stays the caller's
       if (i > 0) this.layers[i - 1]!.lif.releaseOutput();
+      // layer i's buffers (of sizes the layers below rarely share) go back to the engine for them to reuse
+      this.pool.trim();
     }
     if (g.data.length > 0) this.pool.release(g.data);
   }

@@ -1,5 +1,5 @@
 /** 2-D convolution applied to every frame of a [T, B, C, H, W] sequence (T folded into the batch). */
-import { type ConvEpilogue, type ConvShape, convOutSize } from "../engine/api.js";
+import { type ConvEpilogue, type ConvShape, convOutSize, type SpikeBytes } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import type { Rng } from "../util/rng.js";
 import { type BufferPool, newPool } from "./buffers.js";
@@ -7,6 +7,7 @@ import { eventDrivenThresholds, preferEvents } from "./density.js";
 import { biasDefault, kaimingUniformDefault } from "./init.js";
 import type { Buffer, Context, Module, Param, Seq } from "./module.js";
 import { freeParams, newParam } from "./param.js";
+import { storedInput } from "./spike-storage.js";
 
 export interface Conv2dOptions {
   /** checkpoint prefix, e.g. "layers.0.conv" */
@@ -34,6 +35,8 @@ export class Conv2d implements Module {
   lastPath: "dense" | "events" = "dense";
   private readonly pool: BufferPool;
   private x: Seq | null = null;
+  /** what the dense weight gradient reads: x's spike bytes, or x.data for non-binary input */
+  private stored: Float32Array | SpikeBytes | null = null;
   private y: Float32Array | null = null;
   private shape: ConvShape | null = null;
 
@@ -99,6 +102,7 @@ export class Conv2d implements Module {
       e.conv2dForward(x.data, this.weight.value, b, y, s);
     }
     this.x = x;
+    this.stored = storedInput(x, this.opts.name);
     this.y = y;
     this.shape = s;
     const out: Seq = { data: y, shape: [x.shape[0]!, x.shape[1]!, s.cout, ho, wo] };
@@ -124,6 +128,7 @@ export class Conv2d implements Module {
     engine().conv2dSpikeForward(x.spikes, this.weight.value, this.bias?.value ?? null, y, s, epilogue);
     this.lastPath = "events";
     this.x = null;
+    this.stored = null;
     this.y = y;
     this.shape = s;
     const out: Seq = { data: y, shape: [x.shape[0]!, x.shape[1]!, s.cout, ho, wo] };
@@ -134,16 +139,18 @@ export class Conv2d implements Module {
   backward(gy: Seq, _ctx: Context): Seq {
     const x = this.x;
     const s = this.shape;
-    if (x === null || s === null) throw new Error(`${this.opts.name}: backward before forward`);
+    const stored = this.stored;
+    if (x === null || s === null || stored === null) throw new Error(`${this.opts.name}: backward before forward`);
     const e = engine();
     if (preferEvents(x.spikes, eventDrivenThresholds().conv)) {
       e.conv2dSpikeWeightGrad(x.spikes, gy.data, this.weight.grad, s);
       if (this.bias) e.channelBiasGrad(gy.data, this.bias.grad, s.n, s.cout, gy.data.length / (s.n * s.cout));
     } else {
-      e.conv2dBackwardWeight(x.data, gy.data, this.weight.grad, this.bias?.grad ?? null, s);
+      e.conv2dBackwardWeight(stored, gy.data, this.weight.grad, this.bias?.grad ?? null, s);
     }
     if (!this.inputGrad) return { data: new Float32Array(0), shape: x.shape };
-    const gx = this.pool.acquire(x.data.length);
+    // x.data may be back in the pool by now (spike input is kept as bytes): only its length is read
+    const gx = this.pool.acquire(s.n * s.cin * s.h * s.w);
     e.conv2dBackwardInput(gy.data, this.weight.value, gx, s);
     return { data: gx, shape: x.shape };
   }

@@ -30,10 +30,12 @@ export class CurrentPath {
     private readonly pool: BufferPool,
   ) {}
 
-  forward(x: Seq, ctx: Context): Seq {
+  /** `inputRead` is called once nothing reads x.data any more (the synapse has run). */
+  forward(x: Seq, ctx: Context, inputRead?: () => void): Seq {
     const { dropout, synapse, bn, poolOp } = this.stages;
     let h = dropout ? dropout.forward(x, ctx) : x;
     h = synapse.forward(h, ctx);
+    inputRead?.();
     if (bn) h = bn.forward(h, ctx);
     if (poolOp) {
       h = poolOp.forward(h, ctx);
@@ -43,10 +45,11 @@ export class CurrentPath {
   }
 
   /** I again from the same input, bit-identical to forward's, without random draws or running-stat updates. */
-  replay(x: Seq, ctx: Context): Seq {
+  replay(x: Seq, ctx: Context, inputRead?: () => void): Seq {
     const { dropout, synapse, bn, poolOp } = this.stages;
     let h = dropout ? dropout.replay(x) : x;
     h = synapse.forward(h, ctx);
+    inputRead?.();
     if (bn) h = bn.replay(h);
     if (poolOp) {
       h = poolOp.forward(h, ctx);

@@ -1,12 +1,14 @@
 /**
  * An estimate of the engine bytes one spiking layer holds in a training step, from its shapes alone (what the
  * memory budget plans with; the bench measures the real peak). Per frame (T·B frames), in f32 elements:
- * - kept in both modes from forward to backward: the output spikes (u8), their index list and, when the next layer
- *   reads them densely, their f32 copy;
+ * - kept in both modes from forward to backward: the output spikes (u8; the next layer's weight gradient reads
+ *   these too, nn/spike-storage.ts) and their index list;
  * - freed by recomputation: u, the synapse output (BN's input) when BN or pooling follows it, the dropout output,
  *   and I when frame scores need it for their gradient;
- * - working set while the layer runs (forward, replay or backward): synapse and BN outputs with pooled I and u,
- *   or, in backward, the synapse output, the pooling gradient and the input gradient.
+ * - working set while the layer runs (forward, replay or backward): the input's f32 copy (dropped once the synapse
+ *   has read it) with the dropout and synapse outputs, then the synapse and BN outputs with pooled I, u and the
+ *   output's f32 copy (alive until the next layer's synapse has read it); in backward, the synapse output, the
+ *   pooling gradient and the input gradient.
  */
 import type { SpikingLayer } from "./spiking-layer.js";
 
@@ -29,11 +31,14 @@ export function layerBytes(layer: SpikingLayer, frames: number): LayerBytes {
   const out = count(layer.outShape);
   const synOut = layer.poolOp === null ? out : out * layer.poolOp.opts.kernel * layer.poolOp.opts.kernel;
   const f32 = 4 * frames;
-  const spikes = frames * out * (1 + 4 + 4 * 1.5 * LIST_DENSITY);
+  const spikes = frames * out * (1 + 4 * 1.5 * LIST_DENSITY);
+  // the network's input (layer 0) is the caller's array, not the engine's
+  const inputCopy = layer.opts.index > 0 ? input : 0;
   const synapseHeld = layer.bn !== null || layer.poolOp !== null ? synOut : 0;
   const dropoutHeld = layer.dropout !== null && layer.dropout.p > 0 ? input : 0;
   const scoresHeld = layer.scorer !== null ? out : 0;
-  const forwardSet = synOut + (layer.bn !== null ? synOut : 0) + out + out;
+  const readSet = inputCopy + dropoutHeld + synOut;
+  const forwardSet = Math.max(readSet, synOut + (layer.bn !== null ? synOut : 0) + out + out + out);
   const backwardSet = synOut + (layer.poolOp !== null ? synOut : 0) + out + (layer.opts.inputGrad ? input : 0);
   return {
     kept: spikes,

@@ -2,7 +2,7 @@
  * Leaky integrate-and-fire neurons over a whole [T, B, ...] current (method.md):
  *   U[t] = H[t-1] + I[t],  S[t] = 1[U[t] >= Vth] (as the TA-SNN reference code),  H[t] = α·(Vth·S + U·(1 - S)) (soft) or α·U·(1 - S) (hard)
  * Output: spikes as 0/1 floats plus their active positions per frame (Seq.spikes) for the next layer's
- * event-driven kernels. PLIF: α = sigmoid(w) with w learned (one per layer, named "<prefix>.w").
+ * event-driven kernels and the same spikes as bytes (Seq.bytes), which the next layer keeps for its weight gradient. PLIF: α = sigmoid(w) with w learned (one per layer, named "<prefix>.w").
  * `smoothTwin` replaces the step by the surrogate's smooth function (gradient tests only; no spike list then).
  */
 import type { LifParams, ResetMode, SpikeList, Surrogate } from "../engine/api.js";
@@ -102,6 +102,8 @@ export class Lif implements Module {
     let active = 0;
     for (let i = 0; i < spikes.length; i++) {
       const s = spikes[i]!;
+      // the next layer may keep these bytes in place of the floats (spike-storage.ts): they must be exactly 0/1
+      if (s > 1) throw new Error(`${this.opts.name ?? "lif"}: spike byte ${i} is ${s}, expected 0 or 1`);
       out[i] = s;
       active += s;
     }
@@ -113,6 +115,7 @@ export class Lif implements Module {
     };
     engine().spikeIndices(spikes, list);
     result.spikes = list;
+    result.bytes = spikes;
     return result;
   }
 

@@ -1,4 +1,5 @@
 /** Fully connected layer on every frame of a [T, B, ...] sequence (features after B are flattened). */
+import type { SpikeBytes } from "../engine/api.js";
 import { engine } from "../engine/current.js";
 import type { Rng } from "../util/rng.js";
 import { type BufferPool, newPool } from "./buffers.js";
@@ -6,6 +7,7 @@ import { eventDrivenThresholds, preferEvents } from "./density.js";
 import { biasDefault, kaimingUniformDefault } from "./init.js";
 import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
 import { freeParams, newParam } from "./param.js";
+import { storedInput } from "./spike-storage.js";
 
 export interface LinearOptions {
   /** checkpoint prefix, e.g. "layers.3.fc" */
@@ -26,6 +28,8 @@ export class Linear implements Module {
   lastPath: "dense" | "events" = "dense";
   private readonly pool: BufferPool;
   private x: Seq | null = null;
+  /** what the dense weight gradient reads: x's spike bytes, or x.data for non-binary input */
+  private stored: Float32Array | SpikeBytes | null = null;
   private y: Float32Array | null = null;
 
   constructor(readonly opts: LinearOptions) {
@@ -57,6 +61,7 @@ export class Linear implements Module {
       if (bias) e.addChannelBias(y, bias, n, fout, 1);
     }
     this.x = x;
+    this.stored = storedInput(x, this.opts.name);
     this.y = y;
     const out: Seq = { data: y, shape: [t, b, fout] };
     if (x.mask) out.mask = x.mask;
@@ -65,18 +70,20 @@ export class Linear implements Module {
 
   backward(gy: Seq, _ctx: Context): Seq {
     const x = this.x;
-    if (x === null) throw new Error(`${this.opts.name}: backward before forward`);
+    const stored = this.stored;
+    if (x === null || stored === null) throw new Error(`${this.opts.name}: backward before forward`);
     const { inFeatures: fin, outFeatures: fout } = this.opts;
-    const n = x.data.length / fin;
+    // x.data may be back in the pool by now (spike input is kept as bytes): it is not read
+    const n = seqDims(x).frames;
     const e = engine();
     if (preferEvents(x.spikes, eventDrivenThresholds().linear)) {
       e.linearSpikeWeightGrad(x.spikes, gy.data, this.weight.grad, fout);
     } else {
-      e.gemm(true, false, fout, fin, n, 1, gy.data, x.data, 1, this.weight.grad);
+      e.gemm(true, false, fout, fin, n, 1, gy.data, stored, 1, this.weight.grad);
     }
     if (this.bias) e.channelBiasGrad(gy.data, this.bias.grad, n, fout, 1);
     if (!this.inputGrad) return { data: new Float32Array(0), shape: x.shape };
-    const gx = this.pool.acquire(x.data.length);
+    const gx = this.pool.acquire(n * fin);
     e.gemm(false, false, n, fin, fout, 1, gy.data, this.weight.value, 0, gx);
     return { data: gx, shape: x.shape };
   }

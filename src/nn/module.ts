@@ -2,7 +2,7 @@
  * The module contract (design.md): modules take and return whole time-major sequences, run forward over the whole
  * sequence, then backward in reverse (layer-by-layer BPTT). Parameters and their gradients sit side by side.
  */
-import type { SpikeList } from "../engine/api.js";
+import type { SpikeBytes, SpikeList } from "../engine/api.js";
 import type { Rng } from "../util/rng.js";
 
 /** A time-major sequence [T, B, ...features]. */
@@ -12,6 +12,11 @@ export interface Seq {
   shape: number[];
   /** When the values are binary spikes: their active positions per (t, b) frame, for event-driven kernels. */
   spikes?: SpikeList;
+  /**
+   * When the values are LIF spikes: the same values as bytes (exactly 0/1, the LIF's own array, alive until that
+   * LIF's next forward). A synapse keeps these for its weight gradient instead of `data` (spike-storage.ts).
+   */
+  bytes?: SpikeBytes;
   /** Frame mask [T·B] (1 = kept) when frames have been dropped upstream; absent = all kept. */
   mask?: Uint8Array;
 }

@@ -38,6 +38,7 @@ import type { Linear } from "./linear.js";
 import type { Buffer, Context, Module, Param, Seq } from "./module.js";
 import type { Pool2d } from "./pool2d.js";
 import type { Dropout } from "./reshape.js";
+import { densify, restorable as inputRestorable } from "./spike-storage.js";
 
 /** What the last forward decided and what backward reads from it. */
 interface LastForward {
@@ -59,6 +60,8 @@ interface LastForward {
   gradMask: Uint8Array | null;
   /** the forward input, kept when the layer recomputes (null otherwise) */
   input: Seq | null;
+  /** the input's f32 values can be written again from its spike bytes (spike-storage.ts) */
+  restorable: boolean;
 }
 
 const NO_ACTIVITY = new Float32Array(0);
@@ -107,7 +110,11 @@ export class SpikingLayer implements Module {
     this.policy = Object.freeze({ ...this.policy, ...change });
   }
 
-  forward(x: Seq, ctx: Context): Seq {
+  /**
+   * With `releaseInput`, the layer calls it as soon as x.data is dead (x is spikes whose bytes the layer keeps, in
+   * training), so the caller can free the f32 copy before the layer's own buffers are allocated.
+   */
+  forward(x: Seq, ctx: Context, releaseInput?: () => void): Seq {
     const T = x.shape[0]!;
     const B = x.shape[1]!;
     const frames = T * B;
@@ -115,7 +122,8 @@ export class SpikingLayer implements Module {
     const upstream = x.mask ?? null;
     let scores: Float32Array | null = null;
     if (this.scorer?.source === "input") scores = this.scorer.score(x, ctx);
-    const current = this.path.forward(x, ctx);
+    const restorable = inputRestorable(x);
+    const current = this.path.forward(x, ctx, ctx.training && restorable ? releaseInput : undefined);
     const recompute = this.recompute && ctx.training;
     if (recompute) this.pool.trim(); // the BN output pooling has read: its bytes serve u and Ĩ
     if (this.scorer?.source === "current") scores = this.scorer.score(current, ctx);
@@ -126,7 +134,7 @@ export class SpikingLayer implements Module {
     const weights = frameWeights(mask, scores, frames, straightThrough);
     const gradMask = straightThrough ? upstream : mask;
     const input = recompute ? x : null;
-    this.last = { T, B, activity, current, scores, ownMask, mask, weights, gradMask, input };
+    this.last = { T, B, activity, current, scores, ownMask, mask, weights, gradMask, input, restorable };
     const out = this.lifOn(current, weights, mask, (cur) => this.lif.forward(cur, ctx));
     if (recompute) this.dropState();
     else this.path.keepOutput(scores !== null);
@@ -168,7 +176,16 @@ export class SpikingLayer implements Module {
   /** Recomputation: I, the stage outputs and u of the last forward again, from its input and saved decisions. */
   private replay(last: LastForward, input: Seq, ctx: Context): void {
     this.pool.trim();
-    last.current = this.path.replay(input, ctx);
+    // spike input: its f32 copy may be gone (only the bytes were kept); written again for the replay alone
+    if (last.restorable) {
+      const dense = densify(input, this.pool.acquire(input.data.length));
+      last.current = this.path.replay(dense, ctx, () => {
+        this.pool.release(dense.data);
+        this.pool.trim();
+      });
+    } else {
+      last.current = this.path.replay(input, ctx);
+    }
     this.pool.trim();
     this.lifOn(last.current, last.weights, last.mask, (cur) => this.lif.replay(cur));
     this.path.keepOutput(last.scores !== null);
@@ -204,10 +221,12 @@ export class SpikingLayer implements Module {
   }
 
   /**
-   * True when backward reads the dense values of this layer's input (dense synapse kernels, dropout): otherwise
-   * the previous layer may drop its dense output once this forward is done (the spike list stays).
+   * True when backward (or its replay) reads the dense values of this layer's input (dense synapse kernels,
+   * dropout) and cannot restore them from the input's spike bytes: otherwise the previous layer may drop its dense
+   * output once this forward is done (the spike list and bytes stay).
    */
   needsDenseInput(): boolean {
+    if (this.last?.restorable === true) return false;
     return this.path.needsDenseInput();
   }
 

@@ -331,3 +331,62 @@ test("bad shapes give clear errors", async () => {
     /more than 1 value/,
   );
 });
+
+/** Random 0/1 bytes (spikes) and the same values as floats. */
+function spikeBytes(rng: Rng, n: number): [Uint8Array, Float32Array] {
+  const b = Uint8Array.from({ length: n }, () => (rng.uniform() < 0.3 ? 1 : 0));
+  return [b, Float32Array.from(b)];
+}
+
+test("gemm and conv weight gradient on spike bytes: bit-identical to the same values as f32, and to the twin", async () => {
+  const rng = new Rng(14);
+  for (const e of await wasmEngines()) {
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [5, 7, 3],
+      [13, 17, 29],
+      [33, 65, 300],
+      [3, 2100, 5],
+    ] as [number, number, number][]) {
+      for (const ta of [false, true]) {
+        const a = randF32(rng, m * k);
+        const [b8, b32] = spikeBytes(rng, k * n);
+        const c0 = randF32(rng, m * n);
+        const want = c0.slice();
+        e.gemm(ta, false, m, n, k, 0.7, a, b32, 1, want);
+        const onBytes = place(e, c0, rng);
+        const bytes = rng.uniform() < 0.5 ? b8 : e.allocU8(b8.length);
+        bytes.set(b8);
+        e.gemm(ta, false, m, n, k, 0.7, place(e, a, rng), bytes, 1, onBytes);
+        assert.deepEqual(onBytes, want, `gemm on bytes t${e.threads} ${m}x${n}x${k} ta=${ta}`);
+        const twin = c0.slice();
+        ref.gemm(ta, false, m, n, k, 0.7, a, b8, 1, twin);
+        closeScaled(onBytes, twin, `gemm on bytes vs twin t${e.threads} ${m}x${n}x${k}`);
+      }
+    }
+    assert.throws(
+      () => e.gemm(false, true, 1, 1, 1, 1, new Float32Array(1), new Uint8Array(1), 0, new Float32Array(1)),
+      /B as bytes must not be transposed/,
+    );
+    for (const s of convShapes) {
+      const ho = convOutSize(s.h, s.kh, s.strideH, s.padH);
+      const wo = convOutSize(s.w, s.kw, s.strideW, s.padW);
+      const [x8, x32] = spikeBytes(rng, s.n * s.cin * s.h * s.w);
+      const gy = randF32(rng, s.n * s.cout * ho * wo);
+      const gw0 = randF32(rng, s.cout * s.cin * s.kh * s.kw);
+      const gb0 = randF32(rng, s.cout);
+      const [gwWant, gbWant] = [gw0.slice(), gb0.slice()];
+      e.conv2dBackwardWeight(x32, gy, gwWant, gbWant, s);
+      const [gw, gb] = [place(e, gw0, rng), place(e, gb0, rng)];
+      const x = rng.uniform() < 0.5 ? x8 : e.allocU8(x8.length);
+      x.set(x8);
+      e.conv2dBackwardWeight(x, place(e, gy, rng), gw, gb, s);
+      const tag = `t${e.threads} ${JSON.stringify(s)}`;
+      assert.deepEqual(gw, gwWant, `conv dw on bytes ${tag}`);
+      assert.deepEqual(gb, gbWant, `conv db on bytes ${tag}`);
+      const twin = gw0.slice();
+      ref.conv2dBackwardWeight(x8, gy, twin, null, s);
+      closeScaled(gw, twin, `conv dw on bytes vs twin ${tag}`);
+    }
+  }
+});
