@@ -146,9 +146,20 @@ function col2im(
   }
 }
 
-/** y for images [img0, img1) and output channels [co0, co1); bias = 0 means none. */
+// Byte offset of image img in x (`image` values per image; one byte each with xBytes, else four).
+// @ts-ignore: decorator
+@inline
+function imageAt(x: usize, img: i32, image: usize, xBytes: bool): usize {
+  return x + (xBytes ? <usize>img * image : (<usize>img * image) << 2);
+}
+
+/**
+ * y for images [img0, img1) and output channels [co0, co1); bias = 0 means none. With `xBytes`, x holds one byte
+ * per value (0/1 spikes), read as f32 into the same column matrix, so y is bit-identical to x stored as f32.
+ */
 export function conv2dForward(
   x: usize,
+  xBytes: bool,
   wt: usize,
   bias: usize,
   y: usize,
@@ -166,15 +177,17 @@ export function conv2dForward(
   const kk = cin * kh * kw;
   const col = scratch + gemmScratchBytes();
   const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  const image = <usize>cin * h * w;
   for (let img = img0; img < img1; img++) {
-    const xi = x + ((<usize>img * cin * h * w) << 2);
+    const xi = imageAt(x, img, image, xBytes);
     const yi = y + ((<usize>img * cout * p) << 2);
     let b = xi;
     if (!pointwise) {
-      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col, false);
+      im2col(xi, 0, cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo, col, xBytes);
       b = col;
     }
-    gemmBlock(false, false, false, kk, 1, wt, kk, b, p, 0, yi, p, scratch, co0, co1, 0, p);
+    // pointwise: x itself is B [cin, h·w], read as bytes by the packing when it holds bytes
+    gemmBlock(false, false, pointwise && xBytes, kk, 1, wt, kk, b, p, 0, yi, p, scratch, co0, co1, 0, p);
     if (bias != 0) {
       for (let co = co0; co < co1; co++) {
         addScalarToRow(yi + ((<usize>co * p) << 2), p, load<f32>(bias + (<usize>co << 2)));
@@ -242,7 +255,7 @@ export function conv2dBackwardWeight(
   const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
   const image = <usize>cin * h * w;
   for (let img = img0; img < img1; img++) {
-    const xi = x + (xBytes ? <usize>img * image : (<usize>img * image) << 2);
+    const xi = imageAt(x, img, image, xBytes);
     const gyi = gy + ((<usize>img * cout * p) << 2);
     let b = xi;
     if (pointwise && xBytes) {

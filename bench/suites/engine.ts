@@ -141,6 +141,8 @@ export const suite: Suite = async ({ quick }) => {
       });
     }
 
+    rows.push(...spikeByteRows(engines, n, rng, warmup, rounds, sliceS));
+
     // the pure-TS twin on a small GEMM, for scale
     const ref = createReferenceEngine();
     const small = 96;
@@ -192,3 +194,54 @@ export const suite: Suite = async ({ quick }) => {
     ],
   };
 };
+
+/**
+ * The dense weight gradients reading a layer's input spikes as bytes (what training keeps) against the same 0/1
+ * values as f32, on 1 and 2 threads: 'bytes_vs_f32' = time on bytes / time on f32 (1.0 = the bytes cost nothing).
+ */
+function spikeByteRows(
+  engines: WasmEngine[],
+  n: number,
+  rng: Rng,
+  warmup: number,
+  rounds: number,
+  sliceS: number,
+): BenchRow[] {
+  const cases: [string, number, number, number][] = [
+    ["conv2 64→128 @32×32 bwdWeight", 64, 128, 32],
+    ["conv3 128→128 @16×16 bwdWeight", 128, 128, 16],
+    ["fc 8192→256 weight gradient", 8192, 256, 0],
+  ];
+  const rows: BenchRow[] = [];
+  for (const [label, cin, cout, hw] of cases) {
+    // the FC layer sees 16× more frames per call than a conv image batch costs (one frame is one row)
+    const frames = hw === 0 ? 16 * n : n;
+    const inLen = hw === 0 ? frames * cin : n * cin * hw * hw;
+    const outLen = hw === 0 ? frames * cout : n * cout * hw * hw;
+    const flops = hw === 0 ? 2 * frames * cin * cout : 2 * n * cout * cin * 9 * hw * hw;
+    const s: ConvShape = { n, cin, h: hw, w: hw, cout, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+    const ratios = engines.map((e) => {
+      const bytes = e.allocU8(inLen);
+      for (let i = 0; i < inLen; i++) bytes[i] = rng.uniform() < 0.2 ? 1 : 0;
+      const floats = e.allocF32(inLen);
+      floats.set(bytes);
+      const gy = filled(e, outLen, rng);
+      const gw = e.allocF32(cout * cin * (hw === 0 ? 1 : 9));
+      const run = (x: Float32Array | Uint8Array): Run =>
+        hw === 0
+          ? () => e.gemm(true, false, cout, cin, frames, 1, gy, x, 1, gw)
+          : () => e.conv2dBackwardWeight(x, gy, gw, null, s);
+      const [tFloat, tBytes] = timeEngine([run(floats), run(bytes)], warmup, rounds, sliceS);
+      return { gflops: gflops(flops, tBytes!), ratio: Math.round((tBytes! / tFloat!) * 100) / 100 };
+    });
+    rows.push({
+      kernel: `${label} on spike bytes`,
+      shape: `n=${frames}`,
+      gflops_1t: ratios[0]!.gflops,
+      gflops_2t: ratios[1]!.gflops,
+      bytes_vs_f32_1t: ratios[0]!.ratio,
+      bytes_vs_f32_2t: ratios[1]!.ratio,
+    });
+  }
+  return rows;
+}

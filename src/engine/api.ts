@@ -143,7 +143,14 @@ export interface Kernels {
     c: Float32Array,
   ): void;
 
-  conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): void;
+  /** x may be SpikeBytes. */
+  conv2dForward(
+    x: Float32Array | SpikeBytes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    s: ConvShape,
+  ): void;
   /** gx (overwritten) = gradient w.r.t. x. */
   conv2dBackwardInput(gy: Float32Array, w: Float32Array, gx: Float32Array, s: ConvShape): void;
   /** gw += dL/dw, gb += dL/db (gb may be null); x may be SpikeBytes. */

@@ -94,7 +94,7 @@ function forEachConvTap(s: ConvShape, fn: (yi: number, xi: number, wi: number) =
 }
 
 export function refConv2dForward(
-  x: Float32Array,
+  x: Float32Array | SpikeBytes,
   w: Float32Array,
   bias: Float32Array | null,
   y: Float32Array,

@@ -181,7 +181,8 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       if (s.n === 0) return;
       rt.call([y], (ptr) => {
         const pGeo = ptr(convGeometryBlock(s));
-        const args = [ptr(x), ptr(w), bias === null ? 0 : ptr(bias), ptr(y), pGeo];
+        const xBytes = x instanceof Uint8Array ? 1 : 0;
+        const args = [ptr(x), xBytes, ptr(w), bias === null ? 0 : ptr(bias), ptr(y), pGeo];
         rt.runTasks(convTasks("conv2dForward", args, pGeo, s, s.cout, 2 * s.n * s.cout * kk * p));
       });
     },

@@ -33,6 +33,8 @@ export class Conv2d implements Module {
   readonly inputGrad: boolean;
   /** which kernel the last forward used */
   lastPath: "dense" | "events" = "dense";
+  /** forward reads spike input through its bytes, never its f32 values (recomputation need not rebuild them) */
+  readonly forwardReadsBytes = true;
   private readonly pool: BufferPool;
   private x: Seq | null = null;
   /** what the dense weight gradient reads: x's spike bytes, or x.data for non-binary input */
@@ -94,15 +96,16 @@ export class Conv2d implements Module {
     const y = this.pool.acquire(s.n * s.cout * ho * wo);
     const e = engine();
     const b = this.bias?.value ?? null;
+    const stored = storedInput(x, this.opts.name);
     if (preferEvents(x.spikes, eventDrivenThresholds().conv)) {
       this.lastPath = "events";
       e.conv2dSpikeForward(x.spikes, this.weight.value, b, y, s);
     } else {
       this.lastPath = "dense";
-      e.conv2dForward(x.data, this.weight.value, b, y, s);
+      e.conv2dForward(stored, this.weight.value, b, y, s);
     }
     this.x = x;
-    this.stored = storedInput(x, this.opts.name);
+    this.stored = stored;
     this.y = y;
     this.shape = s;
     const out: Seq = { data: y, shape: [x.shape[0]!, x.shape[1]!, s.cout, ho, wo] };

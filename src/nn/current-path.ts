@@ -30,12 +30,17 @@ export class CurrentPath {
     private readonly pool: BufferPool,
   ) {}
 
-  /** `inputRead` is called once nothing reads x.data any more (the synapse has run). */
+  /**
+   * `inputRead` is called once nothing reads x.data any more: at once when the stages read spike input through its
+   * bytes (conv without dropout), else after the synapse.
+   */
   forward(x: Seq, ctx: Context, inputRead?: () => void): Seq {
     const { dropout, synapse, bn, poolOp } = this.stages;
+    const valuesRead = this.readsInputValues();
+    if (!valuesRead) inputRead?.();
     let h = dropout ? dropout.forward(x, ctx) : x;
     h = synapse.forward(h, ctx);
-    inputRead?.();
+    if (valuesRead) inputRead?.();
     if (bn) h = bn.forward(h, ctx);
     if (poolOp) {
       h = poolOp.forward(h, ctx);
@@ -99,6 +104,11 @@ export class CurrentPath {
    */
   needsDenseInput(): boolean {
     return this.stages.dropout !== null || this.stages.synapse.lastPath === "dense";
+  }
+
+  /** True when forward and replay read the f32 values of the layer's input (dropout, or a synapse reading no bytes). */
+  readsInputValues(): boolean {
+    return this.stages.dropout !== null || !this.stages.synapse.forwardReadsBytes;
   }
 
   private passBack(m: Module, g: Seq, ctx: Context): Seq {

@@ -5,10 +5,10 @@
  *   these too, nn/spike-storage.ts) and their index list;
  * - freed by recomputation: u, the synapse output (BN's input) when BN or pooling follows it, the dropout output,
  *   and I when frame scores need it for their gradient;
- * - working set while the layer runs (forward, replay or backward): the input's f32 copy (dropped once the synapse
- *   has read it) with the dropout and synapse outputs, then the synapse and BN outputs with pooled I, u and the
- *   output's f32 copy (alive until the next layer's synapse has read it); in backward, the synapse output, the
- *   pooling gradient and the input gradient.
+ * - working set while the layer runs (forward, replay or backward): the input's f32 copy where a linear synapse or
+ *   dropout reads it (dropped once the synapse has run) with the dropout and synapse outputs, then the synapse and
+ *   BN outputs with pooled I, u and the output's f32 copy (alive until the next layer no longer reads it); in
+ *   backward, the synapse output, the pooling gradient and the input gradient.
  */
 import type { SpikingLayer } from "./spiking-layer.js";
 
@@ -32,8 +32,10 @@ export function layerBytes(layer: SpikingLayer, frames: number): LayerBytes {
   const synOut = layer.poolOp === null ? out : out * layer.poolOp.opts.kernel * layer.poolOp.opts.kernel;
   const f32 = 4 * frames;
   const spikes = frames * out * (1 + 4 * 1.5 * LIST_DENSITY);
-  // the network's input (layer 0) is the caller's array, not the engine's
-  const inputCopy = layer.opts.index > 0 ? input : 0;
+  // the input's f32 copy, while a linear synapse or dropout reads it (a conv reads the spike bytes); the network's
+  // input (layer 0) is the caller's array, not the engine's
+  const valuesRead = layer.dropout !== null || !layer.synapse.forwardReadsBytes;
+  const inputCopy = layer.opts.index > 0 && valuesRead ? input : 0;
   const synapseHeld = layer.bn !== null || layer.poolOp !== null ? synOut : 0;
   const dropoutHeld = layer.dropout !== null && layer.dropout.p > 0 ? input : 0;
   const scoresHeld = layer.scorer !== null ? out : 0;

@@ -26,6 +26,8 @@ export class Linear implements Module {
   readonly bias: Param | null;
   readonly inputGrad: boolean;
   lastPath: "dense" | "events" = "dense";
+  /** the dense forward reads the f32 values of spike input (GEMM's A side has no byte form) */
+  readonly forwardReadsBytes = false;
   private readonly pool: BufferPool;
   private x: Seq | null = null;
   /** what the dense weight gradient reads: x's spike bytes, or x.data for non-binary input */

@@ -176,8 +176,8 @@ export class SpikingLayer implements Module {
   /** Recomputation: I, the stage outputs and u of the last forward again, from its input and saved decisions. */
   private replay(last: LastForward, input: Seq, ctx: Context): void {
     this.pool.trim();
-    // spike input: its f32 copy may be gone (only the bytes were kept); written again for the replay alone
-    if (last.restorable) {
+    // spike input: its f32 copy may be gone (only the bytes were kept); written again for a replay that reads it
+    if (last.restorable && this.path.readsInputValues()) {
       const dense = densify(input, this.pool.acquire(input.data.length));
       last.current = this.path.replay(dense, ctx, () => {
         this.pool.release(dense.data);

@@ -338,7 +338,7 @@ function spikeBytes(rng: Rng, n: number): [Uint8Array, Float32Array] {
   return [b, Float32Array.from(b)];
 }
 
-test("gemm and conv weight gradient on spike bytes: bit-identical to the same values as f32, and to the twin", async () => {
+test("gemm, conv forward and conv weight gradient on spike bytes: bit-identical to the same values as f32, and to the twin", async () => {
   const rng = new Rng(14);
   for (const e of await wasmEngines()) {
     for (const [m, n, k] of [
@@ -387,6 +387,15 @@ test("gemm and conv weight gradient on spike bytes: bit-identical to the same va
       const twin = gw0.slice();
       ref.conv2dBackwardWeight(x8, gy, twin, null, s);
       closeScaled(gw, twin, `conv dw on bytes vs twin ${tag}`);
+      const w = randF32(rng, gw0.length);
+      const yWant = new Float32Array(gy.length);
+      e.conv2dForward(x32, w, gb0, yWant, s);
+      const y = place(e, new Float32Array(gy.length).fill(Number.NaN), rng);
+      e.conv2dForward(x, place(e, w, rng), gb0, y, s);
+      assert.deepEqual(y, yWant, `conv fwd on bytes ${tag}`);
+      const yTwin = new Float32Array(gy.length);
+      ref.conv2dForward(x8, w, gb0, yTwin, s);
+      closeScaled(y, yTwin, `conv fwd on bytes vs twin ${tag}`);
     }
   }
 });
