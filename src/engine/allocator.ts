@@ -1,5 +1,5 @@
 /**
- * A first-fit allocator with coalescing over a byte range of a growable memory (the engine's shared
+ * A best-fit allocator with coalescing over a byte range of a growable memory (the engine's shared
  * WebAssembly.Memory). Blocks are 64-byte aligned (cache lines; SIMD loads never straddle one needlessly). Free
  * blocks are kept sorted by address, so freeing merges with both neighbours and a training loop that allocates and
  * frees the same sizes every step reuses the same bytes instead of growing memory.
@@ -94,19 +94,26 @@ export class WasmAllocator {
     return this.freeList.length;
   }
 
+  /**
+   * Best fit (the smallest free block that holds `size`, lowest address among equals): a first fit cut the one hole
+   * big enough for a later 1 GB buffer (Gesture B 32, T 60) into pieces, so the step ran out of wasm32 addresses
+   * with 1.7 GB in use.
+   */
   private takeFree(size: number): number {
+    let best = -1;
     for (let i = 0; i < this.freeList.length; i++) {
       const b = this.freeList[i]!;
-      if (b.size < size) continue;
-      const offset = b.offset;
-      if (b.size === size) this.freeList.splice(i, 1);
-      else {
-        b.offset += size;
-        b.size -= size;
-      }
-      return offset;
+      if (b.size >= size && (best < 0 || b.size < this.freeList[best]!.size)) best = i;
     }
-    return -1;
+    if (best < 0) return -1;
+    const b = this.freeList[best]!;
+    const offset = b.offset;
+    if (b.size === size) this.freeList.splice(best, 1);
+    else {
+      b.offset += size;
+      b.size -= size;
+    }
+    return offset;
   }
 
   private takeFromTop(size: number, requested: number): number {

@@ -69,3 +69,14 @@ test("requests beyond the limit fail with a clear error and leave the allocator 
   assert.throws(() => al.alloc(-1), /non-negative integer/);
   assert.ok(al.alloc(500000) >= 64);
 });
+
+test("best fit: a request takes the smallest hole that holds it, keeping the large hole whole", () => {
+  const al = new WasmAllocator(fakeMemory(1 << 20), 0);
+  const [a, b, c, d] = [4096, 512, 1024, 512].map((n) => al.alloc(n));
+  al.free(a!); // a 4096-byte hole at the bottom
+  al.free(c!); // a 1024-byte hole between b and d
+  assert.equal(al.alloc(1000), c, "the 1024-byte hole, not the first one");
+  assert.equal(al.alloc(4096), a, "the large hole is still whole");
+  al.free(b!);
+  al.free(d!);
+});
