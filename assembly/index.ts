@@ -8,7 +8,7 @@ export * from "./lif";
 export * from "./spike-lists";
 export * from "./spike-linear";
 export * from "./spike-conv";
-export { packTransposed } from "./weight-packing";
+export { addTransposed, packTransposed } from "./weight-packing";
 export * from "./gap-lif";
 
 /** First byte after the module's static data: the engine's allocator starts above it. */

@@ -1,8 +1,10 @@
 // Event-driven conv for spike (or valued) input lists: the forward buckets (spike, tap) pairs by output position
 // and sums each position's packed weight rows in registers (gather form, bit-identical to a scatter), with an
 // optional inference epilogue (evaluation BN, 2×2 average pool); the weight gradient adds gy rows into the taps'
-// rows. Work splits over images or blocks of 4 output channels, each thread owning its bytes, so results do not
-// depend on the thread count. Geometry arrives as one block (conv-geometry.ts).
+// rows. The forward splits over images or blocks of 4 output channels, each thread owning its bytes (results do not
+// depend on the thread count); the weight gradient over images into per-thread partial sums that the caller adds
+// in a fixed order (results fixed for a given thread count), or over channel blocks. Geometry arrives as one block
+// (conv-geometry.ts).
 import { geometryAt } from "./conv-geometry";
 import { addTransposed } from "./weight-packing";
 
@@ -432,11 +434,13 @@ function sumTaps(pairs: usize, j0: i32, j1: i32, w: usize, bias: usize, out: usi
 }
 
 /**
- * Conv weight gradient on spike lists for output channels in blocks [begin, end) of 4: gwT [cin·kh·kw, stride] and
- * scratch [ho·wo, stride] (gy of one image, channels-last) are per-column scratch; the sum is added into
- * gw [cout, cin, kh, kw] at the end. Images without spikes are skipped. With coords != 0 (from spikeCoords; stride 1
- * only) each tap's row is updated once per image and input channel by gathering (gatherTapsStride1) instead of
- * once per spike.
+ * Conv weight gradient on spike lists for the geometry's n images (`offsets` and `gy` start at the first of them)
+ * and output channels in blocks [begin, end) of 4: gwT [cin·kh·kw, stride] and scratch [ho·wo, stride] (gy of one
+ * image, channels-last) are scratch, zeroed here in this range's columns. With gw != 0 the sum is added into
+ * gw [cout, cin, kh, kw] at the end; with gw == 0 it is left in gwT (a thread's partial sum over its images, which
+ * the caller reduces). Images without spikes are skipped. With coords != 0 (room for the busiest image's spikes;
+ * stride 1 only) each tap's row is updated once per image and input channel by gathering (gatherTapsStride1)
+ * instead of once per spike.
  */
 export function conv2dSpikeWeightGrad(
   idx: usize,
@@ -475,31 +479,31 @@ export function conv2dSpikeWeightGrad(
     const k1 = load<i32>(offsets + (<usize>(img + 1) << 2));
     if (k0 == k1) continue;
     transposeChannels(scratch, rowBytes, gy + ((<usize>(img * cout) * <usize>plane) << 2), plane, c0, c1, false);
-    if (coords != 0) gatherTapsStride1(idx, coords, k0, k1, geo, gwT + colBytes, scratch + colBytes, rowBytes, nvec);
-    else walkTaps(idx, offsets, geo, img, ADD_INTO_TAPS, rowBytes, 0, 0, gwT + colBytes, scratch + colBytes, nvec);
+    if (coords != 0) {
+      spikeCoords(idx + (<usize>k0 << 2), k1 - k0, g.h, g.w, coords);
+      gatherTapsStride1(idx + (<usize>k0 << 2), coords, k1 - k0, geo, gwT + colBytes, scratch + colBytes, rowBytes, nvec);
+    } else walkTaps(idx, offsets, geo, img, ADD_INTO_TAPS, rowBytes, 0, 0, gwT + colBytes, scratch + colBytes, nvec);
   }
-  addTransposed(gwT, stride, gw, taps, c0, c1);
+  if (gw != 0) addTransposed(gwT, stride, gw, taps, c0, c1);
 }
 
-
-/** coords[k] = (iy << 16) | ix of each listed position (c·h·w + iy·w + ix), for the stride-1 gradient kernel. */
-export function spikeCoords(idx: usize, total: i32, h: i32, w: i32, coords: usize): void {
+/** coords[k] = (iy << 16) | ix of each of the `count` listed positions (c·h·w + iy·w + ix), for the stride-1 gradient. */
+function spikeCoords(idx: usize, count: i32, h: i32, w: i32, coords: usize): void {
   const hw = h * w;
-  for (let k = 0; k < total; k++) {
+  for (let k = 0; k < count; k++) {
     const rem = load<i32>(idx + (<usize>k << 2)) % hw;
     const iy = rem / w;
     store<i32>(coords + (<usize>k << 2), (iy << 16) | (rem - iy * w));
   }
 }
 
-// Image `img`'s spikes, one input channel at a time (the list is sorted, so a channel's spikes are contiguous):
+// One image's `count` spikes (idx and coords start at its first), one input channel at a time (the list is sorted, so a channel's spikes are contiguous):
 // for every tap, sums the gy rows (channels-last in `pos`) of the outputs its spikes reach, 8 vectors at a time in
 // registers, then adds the sums to the tap's row of gwT once. Stride 1 only.
 function gatherTapsStride1(
   idx: usize,
   coords: usize,
-  k0: i32,
-  k1: i32,
+  count: i32,
   geo: usize,
   tapBase: usize,
   posBase: usize,
@@ -517,8 +521,8 @@ function gatherTapsStride1(
   const wo = g.wo;
   const hw = h * w;
   const inLen = <u32>(g.cin * hw);
-  let k = k0;
-  while (k < k1) {
+  let k = 0;
+  while (k < count) {
     const pos0 = <u32>load<i32>(idx + (<usize>k << 2));
     if (pos0 >= inLen) {
       k++;
@@ -526,7 +530,7 @@ function gatherTapsStride1(
     }
     const c = <i32>pos0 / hw;
     let kEnd = k + 1;
-    while (kEnd < k1 && <u32>load<i32>(idx + (<usize>kEnd << 2)) / <u32>hw == <u32>c) kEnd++;
+    while (kEnd < count && <u32>load<i32>(idx + (<usize>kEnd << 2)) / <u32>hw == <u32>c) kEnd++;
     for (let ky = 0; ky < kh; ky++) {
       const dy = ph - ky;
       for (let kx = 0; kx < kw; kx++) {

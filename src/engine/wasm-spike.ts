@@ -2,9 +2,10 @@
  * Wrappers of the wasm spiking kernels (assembly/lif.ts, assembly/spike.ts) over a WasmRuntime: same signatures
  * and checks as the TS twins in reference-spike.ts.
  *
- * Splits: LIF over neurons; spike lists and event-driven linear forward over rows; weight gradients and conv
- * forward over blocks of 4 output features (each thread owns its columns). Every result is bit-identical for any
- * thread count.
+ * Splits: LIF over neurons; spike lists and event-driven linear forward over rows; the linear weight gradient over
+ * blocks of 4 output features (each thread owns its columns); the conv forward over images (else channel blocks),
+ * bit-identical for any thread count. The conv weight gradient splits over images into per-thread partial sums
+ * added in thread order (else over channel blocks): fixed for a given thread count, as the dense one's.
  */
 import type { Kernels, SpikeList } from "./api.js";
 import {
@@ -18,6 +19,22 @@ import {
 import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 import { splitRange } from "./wasm-runtime.js";
+
+export interface SpikeSplitPolicy {
+  /** Split every call that can be split, however small (tests use it to exercise the threaded paths). */
+  always?: boolean;
+}
+
+interface Task {
+  fn: string;
+  args: number[];
+}
+
+/** A conv task's images and blocks of 4 output channels, [begin, end) each. */
+interface ConvTask {
+  images: [number, number];
+  blocks: [number, number];
+}
 
 /** Work per thread (roughly: float adds) below which a handoff (7-65 µs) costs about what the split saves. */
 const MIN_WORK_PER_THREAD = 500_000;
@@ -63,15 +80,76 @@ function usedIdx(list: SpikeList): Int32Array {
   return list.idx.subarray(0, Math.max(1, listCount(list)));
 }
 
-/** [begin, end) image ranges of near-equal size. */
-function splitImages(n: number, parts: number): [number, number][] {
+/**
+ * `parts` non-empty [begin, end) image ranges of near-equal work, where image i costs `cost(spikes of i)`: the
+ * frames of a time-major batch differ in activity, so equal image counts would leave one thread waiting.
+ */
+export function splitImagesByWork(
+  offsets: Int32Array,
+  n: number,
+  parts: number,
+  cost: (spikes: number) => number,
+): [number, number][] {
+  const acc = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) acc[i + 1] = acc[i]! + cost(offsets[i + 1]! - offsets[i]!);
   const out: [number, number][] = [];
-  for (let p = 0; p < parts; p++) out.push([Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)]);
+  let begin = 0;
+  for (let p = 1; p <= parts; p++) {
+    let end = n;
+    if (p < parts) {
+      const target = (acc[n]! * p) / parts;
+      end = begin + 1;
+      while (end < n - (parts - p) && acc[end]! < target) end++;
+    }
+    out.push([begin, end]);
+    begin = end;
+  }
   return out;
 }
 
-export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName> {
+export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {}): Pick<Kernels, SpikeKernelName> {
   const x = rt.exports;
+  const minWork = policy.always === true ? 0 : MIN_WORK_PER_THREAD;
+  /** How many threads `work` keeps busy (each with >= minWork of it), at most `units`. */
+  const partsFor = (work: number, units: number): number =>
+    Math.max(1, Math.min(rt.threads, units, minWork === 0 ? units : Math.floor(work / minWork)));
+
+  /** Task i on thread i; one after another on this thread for a runtime without a pool (tests). */
+  function runTasks(tasks: Task[]): void {
+    if (tasks.length > 1 && rt.runTasks !== undefined) rt.runTasks(tasks);
+    else for (const t of tasks) x[t.fn]!(...t.args);
+  }
+
+  /**
+   * One task per thread for an event-driven conv over n images and `blocks` blocks of 4 output channels: image
+   * ranges when two or more threads get enough work (each thread then walks only its own images' spikes), else
+   * channel-block ranges (every thread walks every spike for its columns).
+   */
+  function convTasks(
+    list: SpikeList,
+    n: number,
+    blocks: number,
+    cost: (spikes: number) => number,
+  ): { byImages: boolean; tasks: ConvTask[] } {
+    let work = 0;
+    for (let i = 0; i < n; i++) work += cost(list.offsets[i + 1]! - list.offsets[i]!);
+    const parts = partsFor(work, n);
+    if (parts > 1) {
+      const tasks = splitImagesByWork(list.offsets, n, parts, cost).map(
+        (images): ConvTask => ({ images, blocks: [0, blocks] }),
+      );
+      return { byImages: true, tasks };
+    }
+    const tasks = splitRange(blocks, partsFor(work, blocks)).map((bl): ConvTask => ({ images: [0, n], blocks: bl }));
+    return { byImages: false, tasks };
+  }
+
+  /** The most spikes in one image of [i0, i1). */
+  function busiest(list: SpikeList, i0: number, i1: number): number {
+    let most = 0;
+    for (let i = i0; i < i1; i++) most = Math.max(most, list.offsets[i + 1]! - list.offsets[i]!);
+    return most;
+  }
 
   /**
    * Fills `list` (CSR) from spike bytes at pSpk in two passes, so idx needs room only for the active positions:
@@ -79,7 +157,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
    */
   function fillList(ptr: (view: TypedView) => number, pSpk: number, list: SpikeList): void {
     const { rows, rowLen } = list;
-    const minRows = minItems(rows, (rows * rowLen) / 4);
+    const minRows = minItems(rows, (rows * rowLen) / 4, minWork);
     const pOff = ptr(list.offsets);
     const total = countRowsInto(rt, "spikeRowCounts", pSpk, pOff, rows, rowLen, minRows);
     if (total > list.idx.length)
@@ -96,7 +174,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       rt.call(outputs, (ptr) => {
         const pSpk = ptr(spikes);
         const args = [ptr(current), pSpk, ptr(u), p.t, p.n, p.alpha, p.vth, hard, LIF_SEGMENT];
-        rt.parallel("lifForward", args, p.n, minItems(p.n, p.t * p.n));
+        rt.parallel("lifForward", args, p.n, minItems(p.n, p.t * p.n, minWork));
         // The list comes out of the same call, from the bytes just written (still warm in cache).
         if (list !== undefined) fillList(ptr, pSpk, list);
       });
@@ -108,7 +186,7 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       rt.call([gCurrent], (ptr) => {
         const args = [ptr(gSpikes), ptr(u), ptr(spikes), ptr(gCurrent), p.t, p.n, p.alpha, p.vth, hard];
         args.push(surrogateCode[p.surrogate], p.surrogateWidth);
-        rt.parallel("lifBackward", args, p.n, minItems(p.n, 3 * p.t * p.n));
+        rt.parallel("lifBackward", args, p.n, minItems(p.n, 3 * p.t * p.n, minWork));
       });
     },
 
@@ -125,7 +203,12 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
         const pWT = temp((inF + 2) * stride * 4); // + bias row + zero row for bad indices
         x.packTransposed!(ptr(w), out, inF, bias === null ? 0 : ptr(bias), pWT, stride, 1);
         const args = [ptr(usedIdx(list)), ptr(list.offsets), pWT, stride, ptr(y), out, inF];
-        rt.parallel("linearSpikeForward", args, list.rows, minItems(list.rows, (listCount(list) + list.rows) * out));
+        rt.parallel(
+          "linearSpikeForward",
+          args,
+          list.rows,
+          minItems(list.rows, (listCount(list) + list.rows) * out, minWork),
+        );
       });
     },
 
@@ -137,7 +220,12 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const gwT = new Float32Array((inF + 1) * stride); // + a row that takes bad indices
       rt.call([gw], (ptr) => {
         const args = [ptr(usedIdx(list)), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
-        rt.parallel("linearSpikeWeightGrad", args, blocks, minItems(blocks, listCount(list) * out + 2 * inF * out));
+        rt.parallel(
+          "linearSpikeWeightGrad",
+          args,
+          blocks,
+          minItems(blocks, listCount(list) * out + 2 * inF * out, minWork),
+        );
       });
     },
 
@@ -146,19 +234,10 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
-      const work = listCount(list) * s.kh * s.kw * s.cout + 2 * y.length;
-      // Split over images when there are enough: each thread then walks only its own images' spikes for every
-      // channel (splitting channels makes every thread walk every spike). Each image is computed by one thread in
-      // the same order either way, so results do not depend on the thread count.
-      const parts = Math.min(rt.threads, s.n, Math.floor(work / MIN_WORK_PER_THREAD));
-      const threaded = rt.runTasks !== undefined;
-      const byImages = threaded && parts > 1;
-      const channelParts =
-        threaded && !byImages ? Math.min(rt.threads, Math.floor(blocks / minItems(blocks, work))) : 1;
-      // one task per thread: [images, channel blocks], each with its own scratch and tap buckets
-      const tasks: { images: [number, number]; blocks: [number, number] }[] = byImages
-        ? splitImages(s.n, parts).map((images) => ({ images, blocks: [0, blocks] }))
-        : splitRange(blocks, Math.max(1, channelParts)).map((bl) => ({ images: [0, s.n], blocks: bl }));
+      // Each image is computed whole by one thread (or its columns by one thread), in the same order whatever the
+      // split, so results do not depend on the thread count.
+      const perSpike = s.kh * s.kw * s.cout;
+      const { tasks } = convTasks(list, s.n, blocks, (spikes) => spikes * perSpike + 2 * s.cout * outPlane);
       const imageBytes = s.cout * outPlane * 4;
       // the batch norm's scale and shift packed like the weight rows: [stride] each
       const bn = epilogue?.batchNorm;
@@ -175,21 +254,20 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
         const pIdx = ptr(usedIdx(list));
         const pOff = ptr(list.offsets);
         const pY = ptr(y);
-        const calls = tasks.map(({ images: [i0, i1], blocks: [b0, b1] }) => {
-          // the buckets of (spike, tap) pairs by output position, sized for the task's busiest image
-          let most = 0;
-          for (let i = i0; i < i1; i++) most = Math.max(most, list.offsets[i + 1]! - list.offsets[i]!);
-          const perPair = list.values ? 2 : 1; // a list with values keeps each entry's index beside its tap
-          const buckets = new Int32Array(ho * wo + 1 + s.h * s.w + perPair * most * s.kh * s.kw);
-          const scratch = new Float32Array(ho * wo * stride);
-          const geo = convGeometryBlock({ ...s, n: i1 - i0 });
-          const args = [pIdx, pOff + 4 * i0, pWT, stride, ptr(scratch), ptr(buckets), pY + i0 * imageBytes, ptr(geo)];
-          args.push(list.values ? ptr(list.values) : 0);
-          args.push(scaleRow ? ptr(scaleRow) : 0, shiftRow ? ptr(shiftRow) : 0, epilogue?.avgPool2 ? 1 : 0);
-          return { fn: "conv2dSpikeForward", args: [...args, b0, b1] };
-        });
-        if (calls.length === 1) x.conv2dSpikeForward!(...calls[0]!.args);
-        else rt.runTasks!(calls);
+        // each task with its own scratch and buckets of (spike, tap) pairs by output position, sized for its
+        // busiest image; a list with values keeps each entry's index beside its tap
+        const perPair = list.values ? 2 : 1;
+        runTasks(
+          tasks.map(({ images: [i0, i1], blocks: [b0, b1] }) => {
+            const buckets = temp(4 * (ho * wo + 1 + s.h * s.w + perPair * busiest(list, i0, i1) * s.kh * s.kw));
+            const scratch = temp(4 * ho * wo * stride);
+            const geo = convGeometryBlock({ ...s, n: i1 - i0 });
+            const args = [pIdx, pOff + 4 * i0, pWT, stride, scratch, buckets, pY + i0 * imageBytes, ptr(geo)];
+            args.push(list.values ? ptr(list.values) : 0);
+            args.push(scaleRow ? ptr(scaleRow) : 0, shiftRow ? ptr(shiftRow) : 0, epilogue?.avgPool2 ? 1 : 0);
+            return { fn: "conv2dSpikeForward", args: [...args, b0, b1] };
+          }),
+        );
       });
     },
 
@@ -198,23 +276,37 @@ export function makeSpikeKernels(rt: WasmRuntime): Pick<Kernels, SpikeKernelName
       const taps = s.cin * s.kh * s.kw;
       const stride = roundUp4(s.cout);
       const blocks = stride / 4;
-      const total = listCount(list);
-      const gwT = new Float32Array(taps * stride);
-      const scratch = new Float32Array(ho * wo * stride);
+      const perSpike = s.kh * s.kw * s.cout;
+      // images without spikes are skipped
+      const cost = (spikes: number): number => (spikes === 0 ? 0 : spikes * perSpike + s.cout * ho * wo);
+      const { byImages, tasks } = convTasks(list, s.n, blocks, cost);
       // Stride 1 (and coordinates that fit 16 bits) takes the gathering kernel, which updates each tap's
       // gradient row once per image and channel instead of once per spike.
       const gather = s.strideH === 1 && s.strideW === 1 && s.h < 32768 && s.w < 32768;
-      rt.call([gw], (ptr) => {
+      const imageBytes = s.cout * ho * wo * 4;
+      const sumLen = taps * stride;
+      rt.call([gw], (ptr, temp) => {
         const pIdx = ptr(usedIdx(list));
-        const geo = ptr(convGeometryBlock(s));
-        const args = [pIdx, ptr(list.offsets), ptr(gy), ptr(gwT), stride, ptr(scratch), ptr(gw), geo];
-        const work = total * s.kh * s.kw * s.cout + s.n * s.cout * ho * wo;
-        let coords = 0;
-        if (gather) {
-          coords = ptr(new Int32Array(Math.max(1, total)));
-          x.spikeCoords!(pIdx, total, s.h, s.w, coords);
-        }
-        rt.parallel("conv2dSpikeWeightGrad", [...args, coords], blocks, minItems(blocks, work));
+        const pOff = ptr(list.offsets);
+        const pGy = ptr(gy);
+        const pGw = ptr(gw);
+        // Split over images, each task leaves its partial sum in its own gwT (gw = 0) and the sums are added in
+        // thread order below; split over channel blocks, each task adds its columns into gw itself.
+        const sums: number[] = [];
+        runTasks(
+          tasks.map(({ images: [i0, i1], blocks: [b0, b1] }) => {
+            const gwT = temp(4 * sumLen);
+            sums.push(gwT);
+            const scratch = temp(4 * ho * wo * stride);
+            const coords = gather ? temp(4 * Math.max(1, busiest(list, i0, i1))) : 0;
+            const geo = ptr(convGeometryBlock({ ...s, n: i1 - i0 }));
+            const args = [pIdx, pOff + 4 * i0, pGy + i0 * imageBytes, gwT, stride, scratch, byImages ? 0 : pGw];
+            return { fn: "conv2dSpikeWeightGrad", args: [...args, geo, coords, b0, b1] };
+          }),
+        );
+        if (!byImages) return;
+        for (let t = 1; t < sums.length; t++) x.add!(sums[0]!, sums[t]!, sums[0]!, 0, sumLen);
+        x.addTransposed!(sums[0]!, stride, pGw, taps, 0, s.cout);
       });
     },
   };

@@ -99,7 +99,7 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     threads: rt.threads,
     runtime: rt,
     ...makeDenseKernels(rt, { always: opts.alwaysSplit === true }),
-    ...makeSpikeKernels(rt),
+    ...makeSpikeKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeListKernels(rt, { allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => alloc(Uint8Array, n),

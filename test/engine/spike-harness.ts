@@ -231,21 +231,34 @@ export async function splitRuntime(chunks: number): Promise<SplitRuntime> {
 
 export interface KernelVariant {
   label: string;
+  /** How many pieces the variant cuts each splittable call into (the thread count, or the test runtime's pieces). */
+  parts: number;
   k: Pick<Kernels, SpikeKernelName>;
   close(): void;
 }
 
 /**
- * The wasm spike kernels four ways: the test runtime with the range in 1 and in 3 pieces, and the engine's thread
- * pool at 1 thread and at 2 threads splitting every call (so the threaded paths run even on small shapes).
+ * The wasm spike kernels five ways: the test runtime running each call's range (or tasks) in 1, 2 and 3 pieces one
+ * after another, and the engine's thread pool at 1 and 2 threads, every call split however small (so the threaded
+ * paths run even on small shapes). A threaded result must equal the one-thread run of the same pieces bit for bit.
  */
 export async function wasmVariants(): Promise<KernelVariant[]> {
   const out: KernelVariant[] = [];
-  for (const pieces of [1, 3])
-    out.push({ label: `${pieces} piece(s)`, k: makeSpikeKernels(await splitRuntime(pieces)), close: () => {} });
+  for (const pieces of [1, 2, 3]) {
+    const k = makeSpikeKernels(await splitRuntime(pieces), { always: true });
+    out.push({ label: `${pieces} piece(s)`, parts: pieces, k, close: () => {} });
+  }
   for (const threads of [1, 2]) {
     const e = await createWasmEngine({ threads, alwaysSplit: true });
-    out.push({ label: `engine ${threads}t`, k: e, close: () => e.close() });
+    out.push({ label: `engine ${threads}t`, parts: threads, k: e, close: () => e.close() });
   }
   return out;
+}
+
+/** Asserts that results of variants with the same `parts` are bit-identical (results[i] from variants[i]). */
+export function assertSameForSameParts(variants: KernelVariant[], results: Float32Array[], what: string): void {
+  results.forEach((r, i) => {
+    const first = variants.findIndex((v) => v.parts === variants[i]!.parts);
+    assert.deepEqual(r, results[first], `${what}: ${variants[i]!.label} vs ${variants[first]!.label}`);
+  });
 }

@@ -8,6 +8,7 @@ import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 import {
   assertClose,
+  assertSameForSameParts,
   listOf,
   randomConvShape,
   randomF32,
@@ -94,7 +95,7 @@ test("wasm event-driven linear equals the twin: forward bit for bit, weight grad
   }
 });
 
-test("wasm event-driven conv equals the twin: forward bit for bit, weight gradient within rounding", () => {
+test("wasm event-driven conv equals the twin: forward bit for bit, weight gradient within rounding and bit for bit per piece count", () => {
   const rng = new Rng(23);
   const shapes: ConvShape[] = [
     { n: 2, cin: 3, h: 8, w: 7, cout: 37, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
@@ -127,7 +128,8 @@ test("wasm event-driven conv equals the twin: forward bit for bit, weight gradie
         assertClose(gw, wantGw, 1e-4, 1e-5, `${label} conv gw ${JSON.stringify(s)} d=${d}`);
         gws.push(gw);
       }
-      for (const g of gws) assert.deepEqual(g, gws[0], "conv weight gradient is bit-identical for any split");
+      // split over images, the partial sums make the result depend on the pieces, never on who runs them
+      assertSameForSameParts(variants, gws, `conv gw ${JSON.stringify(s)} d=${d}`);
     }
   }
 });
