@@ -12,6 +12,9 @@
  * its peak memory and its step time relative to the same network's Razor SNN without it; then Gesture Razor at
  * batch 32, T 60 (--quick: T 20), which does not fit in wasm32's 4 GiB without recomputation, timed on one step
  * (its first, so it includes the warm-up).
+ * Threads: the plain (not with --quick) and the Razor SNN of each network also run on 1 thread, right after their 2-thread run, and the
+ * 2-thread row gives the whole step's 1 → 2 thread speed-up; a control (two integer loops side by side vs one,
+ * before and after the suite) says whether the second core was free meanwhile.
  */
 import { spawnSync } from "node:child_process";
 import { createWasmEngine } from "../../src/engine/wasm.js";
@@ -22,6 +25,7 @@ import { buildModel } from "../../src/models/index.js";
 import { outputLoss } from "../../src/train/loss.js";
 import { Adam } from "../../src/train/optimizer.js";
 import { Rng } from "../../src/util/rng.js";
+import { secondCoreCheck } from "../core-check.js";
 import type { BenchRow, Suite } from "../run.js";
 
 interface NetCase {
@@ -88,6 +92,16 @@ function ratio(a: BenchRow, b: BenchRow): number {
   return Math.round(((a["ms/step"] as number) / (b["ms/step"] as number)) * 100) / 100;
 }
 
+/**
+ * Times the 1-thread step of the case measured at 2 threads in `two` and adds it: `two` gets the 1 → 2 thread
+ * speed-up (step time on 1 thread / on 2), and the 1-thread row is returned.
+ */
+async function oneThread(c: NetCase, variant: Variant, steps: number, two: BenchRow): Promise<BenchRow> {
+  const one = await measure(c, variant, steps, 1);
+  two["1→2 threads"] = ratio(one, two);
+  return one;
+}
+
 /** The SHD step in plain PyTorch; argv: threads steps. Prints seconds per step. */
 const PYTORCH_SHD = `
 import sys, time, torch
@@ -137,16 +151,19 @@ export const suite: Suite = async ({ quick }) => {
   ];
   const steps = quick ? 1 : 3;
   const rows: BenchRow[] = [];
+  const coreBefore = await secondCoreCheck();
   for (const c of cases) {
     const base = await measure(c, "snn", steps, 2);
     base["vs snn"] = 1;
     rows.push(base);
+    if (!quick) rows.push(await oneThread(c, "snn", steps, base)); // --quick: Razor's 1-thread step only
     for (const v of ["ta", "razor"] as const) {
       const r = await measure(c, v, steps, 2);
       r["vs snn"] = ratio(r, base);
       rows.push(r);
+      if (v === "razor") rows.push(await oneThread(c, v, steps, r));
     }
-    const razor = rows[rows.length - 1]!;
+    const razor = rows[rows.length - 2]!;
     const lean = await measure(c, "razor", steps, 2, true);
     lean["vs snn"] = ratio(lean, base);
     lean["vs no recompute"] = ratio(lean, razor);
@@ -154,6 +171,7 @@ export const suite: Suite = async ({ quick }) => {
   }
   const big = { ...cases[1]!, batch: 32 };
   rows.push(await measure(big, "razor", 0, 2, true));
+  const coreAfter = await secondCoreCheck();
   const shdSnn = rows[0]!;
   const torch = [1, 2].map((t) => pytorchShd(t, steps + 1));
   const notes: string[] = [];
@@ -186,6 +204,9 @@ export const suite: Suite = async ({ quick }) => {
       "'<variant> recompute': every layer recomputes its forward during backward (bit-identical gradients); 'vs no",
       "recompute' = its step time relative to the same network's razor row; the batch-32 Gesture row times one",
       "(first) step only.",
+      "'1→2 threads' = step time on 1 thread (the next row) / on 2 threads, measured one after the other.",
+      `second-core control: two integer loops side by side take ${coreBefore}x (before) and ${coreAfter}x (after)`,
+      "the time of one (≈ 1.0: the second core was free; above 1.1 the thread speed-ups are hurt by other load).",
     ],
   };
 };
