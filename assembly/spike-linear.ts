@@ -1,9 +1,10 @@
 // Event-driven linear layer for binary spike inputs: the forward is a gather-add of the packed weight rows of the
 // active inputs (weights packed transposed by packTransposed, rows padded to `stride`, a multiple of 4, plus a bias
 // row), the weight gradient a scatter of gy rows into the active inputs' rows. The weight gradient splits over
-// blocks of 4 output features: each thread owns its columns, so every sum runs in the same order for any split
-// (bit-identical across thread counts). Pointers are byte offsets into the shared memory; the work range
-// [begin, end) is the trailing pair.
+// blocks of 4 output features (each thread owns its columns, so every sum runs in the same order for any split:
+// bit-identical across thread counts) or, for few outputs, over rows into per-thread partial sums that the caller
+// adds in a fixed order. Pointers are byte offsets into the shared memory; the work range [begin, end) is the
+// trailing pair.
 import { addTransposed } from "./weight-packing";
 
 // Row of the packed weights for active input idx[k]: indices outside [0, inF) (a malformed list) go to a spare
@@ -89,8 +90,10 @@ export function linearSpikeForward(
 }
 
 /**
- * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] for output features in blocks [begin, end) of 4. gwT
- * [inF + 1, stride] (the last row takes out-of-range indices) is scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw.
+ * gw[o, i] += Σ_r gy[r, o]·1[i active in row r] over the `rows` rows (`offsets` and `gy` start at the first) for
+ * output features in blocks [begin, end) of 4. gwT [inF + 1, stride] (the last row takes out-of-range indices) is
+ * scratch: each thread zeroes and fills its own columns, then adds them, transposed, into gw; with gw == 0 the sum
+ * is left in gwT (a thread's partial sum over its rows, which the caller reduces).
  */
 export function linearSpikeWeightGrad(
   idx: usize,
@@ -154,5 +157,5 @@ export function linearSpikeWeightGrad(
       }
     }
   }
-  addTransposed(gwT, stride, gw, inF, c0, min(c1, out));
+  if (gw != 0) addTransposed(gwT, stride, gw, inF, c0, min(c1, out));
 }

@@ -3,9 +3,10 @@
  * and checks as the TS twins in reference-spike.ts.
  *
  * Splits: LIF over neurons; spike lists and event-driven linear forward over rows; the linear weight gradient over
- * blocks of 4 output features (each thread owns its columns); the conv forward over images (else channel blocks),
- * bit-identical for any thread count. The conv weight gradient splits over images into per-thread partial sums
- * added in thread order (else over channel blocks): fixed for a given thread count, as the dense one's.
+ * blocks of 4 output features (each thread owns its columns) when every thread gets 32 or more; the conv forward
+ * over images (else channel blocks); all bit-identical for any thread count. The conv weight gradient over images,
+ * and the linear one with fewer outputs over rows, into per-thread partial sums added in thread order: fixed for a
+ * given thread count, as the dense conv's weight gradient.
  */
 import type { Kernels, SpikeList } from "./api.js";
 import {
@@ -81,10 +82,11 @@ function usedIdx(list: SpikeList): Int32Array {
 }
 
 /**
- * `parts` non-empty [begin, end) image ranges of near-equal work, where image i costs `cost(spikes of i)`: the
- * frames of a time-major batch differ in activity, so equal image counts would leave one thread waiting.
+ * `parts` non-empty [begin, end) ranges of a list's first n rows (images) of near-equal work, where row i costs
+ * `cost(spikes of i)`: the frames of a time-major batch differ in activity, so equal row counts would leave one
+ * thread waiting.
  */
-export function splitImagesByWork(
+export function splitRowsByWork(
   offsets: Int32Array,
   n: number,
   parts: number,
@@ -135,13 +137,26 @@ export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {})
     for (let i = 0; i < n; i++) work += cost(list.offsets[i + 1]! - list.offsets[i]!);
     const parts = partsFor(work, n);
     if (parts > 1) {
-      const tasks = splitImagesByWork(list.offsets, n, parts, cost).map(
+      const tasks = splitRowsByWork(list.offsets, n, parts, cost).map(
         (images): ConvTask => ({ images, blocks: [0, blocks] }),
       );
       return { byImages: true, tasks };
     }
     const tasks = splitRange(blocks, partsFor(work, blocks)).map((bl): ConvTask => ({ images: [0, n], blocks: bl }));
     return { byImages: false, tasks };
+  }
+
+  /** gw [outs, cols] += the transposed sum of the per-thread partial sums ([cols, stride] each), in thread order. */
+  function addPartialSums(
+    sums: number[],
+    sumLen: number,
+    stride: number,
+    pGw: number,
+    cols: number,
+    outs: number,
+  ): void {
+    for (let t = 1; t < sums.length; t++) x.add!(sums[0]!, sums[t]!, sums[0]!, 0, sumLen);
+    x.addTransposed!(sums[0]!, stride, pGw, cols, 0, outs);
   }
 
   /** The most spikes in one image of [i0, i1). */
@@ -217,15 +232,30 @@ export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {})
       const inF = list.rowLen;
       const stride = roundUp4(out);
       const blocks = stride / 4;
-      const gwT = new Float32Array((inF + 1) * stride); // + a row that takes bad indices
-      rt.call([gw], (ptr) => {
-        const args = [ptr(usedIdx(list)), ptr(list.offsets), list.rows, ptr(gy), out, ptr(gwT), stride, ptr(gw), inF];
-        rt.parallel(
-          "linearSpikeWeightGrad",
-          args,
-          blocks,
-          minItems(blocks, listCount(list) * out + 2 * inF * out, minWork),
+      const sumLen = (inF + 1) * stride; // + a row that takes bad indices
+      const work = listCount(list) * out + 2 * inF * out;
+      // Columns while every thread gets >= 32 of them (8 blocks: the kernel's widest step); fewer, and each thread
+      // would walk every spike for a few vectors, so rows then, each thread with its own partial sum.
+      const rowParts = partsFor(work, list.rows);
+      const byRows = rowParts > 1 && blocks < 8 * rowParts;
+      rt.call([gw], (ptr, temp) => {
+        const pIdx = ptr(usedIdx(list));
+        const pOff = ptr(list.offsets);
+        const pGy = ptr(gy);
+        if (!byRows) {
+          const args = [pIdx, pOff, list.rows, pGy, out, temp(4 * sumLen), stride, ptr(gw), inF];
+          rt.parallel("linearSpikeWeightGrad", args, blocks, minItems(blocks, work, minWork));
+          return;
+        }
+        const ranges = splitRowsByWork(list.offsets, list.rows, rowParts, (k) => (k + 1) * out);
+        const sums = ranges.map(() => temp(4 * sumLen));
+        runTasks(
+          ranges.map(([r0, r1], t) => {
+            const args = [pIdx, pOff + 4 * r0, r1 - r0, pGy + 4 * r0 * out, out, sums[t]!, stride, 0, inF];
+            return { fn: "linearSpikeWeightGrad", args: [...args, 0, blocks] };
+          }),
         );
+        addPartialSums(sums, sumLen, stride, ptr(gw), inF, out);
       });
     },
 
@@ -304,9 +334,7 @@ export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {})
             return { fn: "conv2dSpikeWeightGrad", args: [...args, geo, coords, b0, b1] };
           }),
         );
-        if (!byImages) return;
-        for (let t = 1; t < sums.length; t++) x.add!(sums[0]!, sums[t]!, sums[0]!, 0, sumLen);
-        x.addTransposed!(sums[0]!, stride, pGw, taps, 0, s.cout);
+        if (byImages) addPartialSums(sums, sumLen, stride, pGw, taps, s.cout);
       });
     },
   };

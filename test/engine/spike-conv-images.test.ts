@@ -1,15 +1,23 @@
 /**
  * The event-driven conv's splits over images or, for one image, over channels (taken when a call has enough work),
- * and the weight gradient's split over images into per-thread partial sums.
+ * and the weight gradients' splits into per-thread partial sums (conv over images, linear with few outputs over rows).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ConvShape, convOutSize } from "../../src/engine/api.js";
 import { spikeReferenceKernels as ref } from "../../src/engine/reference-spike.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
-import { makeSpikeKernels, splitImagesByWork } from "../../src/engine/wasm-spike.js";
+import { makeSpikeKernels, splitRowsByWork } from "../../src/engine/wasm-spike.js";
 import { Rng } from "../../src/util/rng.js";
-import { assertClose, denseConvWeightGrad, listOf, randomF32, randomSpikes, splitRuntime } from "./spike-harness.js";
+import {
+  assertClose,
+  denseConvWeightGrad,
+  denseLinearWeightGrad,
+  listOf,
+  randomF32,
+  randomSpikes,
+  splitRuntime,
+} from "./spike-harness.js";
 
 test("conv2dSpikeForward split over images or channels equals the twin and the 1-thread engine, bit for bit", async () => {
   const one = await createWasmEngine({ threads: 1 });
@@ -50,7 +58,7 @@ test("conv2dSpikeForward split over images or channels equals the twin and the 1
   }
 });
 
-test("splitImagesByWork: non-empty ranges covering every image, balanced by cost", () => {
+test("splitRowsByWork: non-empty ranges covering every image, balanced by cost", () => {
   const rng = new Rng(33);
   for (let trial = 0; trial < 200; trial++) {
     const n = 1 + rng.int(20);
@@ -58,7 +66,7 @@ test("splitImagesByWork: non-empty ranges covering every image, balanced by cost
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + (rng.uniform() < 0.3 ? 0 : rng.int(50));
     const cost = (spikes: number) => (spikes === 0 ? 0 : 3 * spikes + 7);
-    const ranges = splitImagesByWork(offsets, n, parts, cost);
+    const ranges = splitRowsByWork(offsets, n, parts, cost);
     assert.equal(ranges.length, parts);
     let total = 0;
     let most = 0;
@@ -121,6 +129,45 @@ test("conv2dSpikeWeightGrad split over images: per-thread sums added in order, e
         assert.deepEqual(again, gw, `${e.threads}t: the same call gives the same bits`);
         const pieces = Float32Array.from(gw0);
         serial[i]!.conv2dSpikeWeightGrad(list, gy, pieces, s);
+        assert.deepEqual(gw, pieces, `${e.threads}t equals ${e.threads} pieces run one after another`);
+      }
+    }
+  } finally {
+    for (const e of engines) e.close();
+  }
+});
+
+test("linearSpikeWeightGrad with few outputs split over rows: equal to the same pieces run serially", async () => {
+  const engines = await Promise.all([1, 2, 3].map((threads) => createWasmEngine({ threads })));
+  try {
+    const serial = await Promise.all(
+      [1, 2, 3].map(async (p) => makeSpikeKernels(await splitRuntime(p), { always: true })),
+    );
+    const rng = new Rng(34);
+    const rows = 3000;
+    const inF = 128;
+    for (const out of [20, 37]) {
+      // activity rising over the rows (time-major frames), a stretch of empty rows
+      const spikes = new Uint8Array(rows * inF);
+      for (let r = 0; r < rows; r++) spikes.set(randomSpikes(rng, inF, (0.4 * (r + 1)) / rows), r * inF);
+      spikes.fill(0, 100 * inF, 400 * inF);
+      const list = listOf(spikes, rows, inF);
+      const gy = randomF32(rng, rows * out);
+      const gw0 = randomF32(rng, out * inF);
+      const exact = denseLinearWeightGrad(spikes, gy, rows, inF, out);
+      for (const [i, e] of engines.entries()) {
+        assert.ok(list.offsets[rows]! * out > e.threads * 500_000, "the call must be large enough to split");
+        const gw = Float32Array.from(gw0);
+        e.linearSpikeWeightGrad(list, gy, gw, out);
+        assertClose(
+          gw,
+          Float64Array.from(exact, (v, j) => v + gw0[j]!),
+          1e-3,
+          1e-5,
+          `${e.threads}t out ${out}`,
+        );
+        const pieces = Float32Array.from(gw0);
+        serial[i]!.linearSpikeWeightGrad(list, gy, pieces, out);
         assert.deepEqual(gw, pieces, `${e.threads}t equals ${e.threads} pieces run one after another`);
       }
     }

@@ -61,7 +61,7 @@ test("wasm spikeIndices equals the twin (rows of 1, odd, 16+ bytes; every densit
   }
 });
 
-test("wasm event-driven linear equals the twin: forward bit for bit, weight gradient within rounding", () => {
+test("wasm event-driven linear equals the twin: forward bit for bit, weight gradient within rounding and bit for bit per piece count", () => {
   const rng = new Rng(22);
   for (const [rows, inF, out] of [
     [1, 1, 1],
@@ -90,7 +90,8 @@ test("wasm event-driven linear equals the twin: forward bit for bit, weight grad
         assertClose(gw, wantGw, 1e-5, 1e-5, `${label} gw ${rows}x${inF}->${out} d=${d}`);
         gws.push(gw);
       }
-      for (const g of gws) assert.deepEqual(g, gws[0], "weight gradient is bit-identical for any split");
+      // few outputs split over rows: partial sums make the result depend on the pieces, never on who runs them
+      assertSameForSameParts(variants, gws, `gw ${rows}x${inF}->${out} d=${d}`);
     }
   }
 });
