@@ -1,3 +1,4 @@
+import { WordReader } from "./bytes.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
@@ -11,6 +12,7 @@ export class DatDecoder extends PercentHeaderDecoder {
   private typeDone = false;
   private wraps = 0;
   private lastRaw = 0;
+  private readonly reader = new WordReader();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = this.takeHeader(buf, base, final);
@@ -45,9 +47,11 @@ export class DatDecoder extends PercentHeaderDecoder {
     // the wrap state lives in locals inside the loop (fields would be stored back on every record)
     let lastRaw = this.lastRaw;
     let tHigh = this.wraps * 4294967296;
-    for (let j = pos; j < end; j += 8) {
-      const raw = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
-      const a = buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24);
+    // each record as two little-endian words: t, then a
+    const w = this.reader.words(buf, pos, end - pos);
+    for (let q = 0, j = pos; j < end; q += 2, j += 8) {
+      const raw = w[q]! >>> 0;
+      const a = w[q + 1]!;
       if (raw < lastRaw && lastRaw - raw > 2147483648) {
         this.wraps++;
         tHigh = this.wraps * 4294967296;

@@ -120,6 +120,13 @@ interface RecordLayout {
   p: ByteField;
 }
 
+/**
+ * Records per call of the hot loop. Many calls let V8 optimise decodeRecords as a whole function, with feedback
+ * for the code after its loop: one call over a whole file ran as on-stack-replaced loop code that deoptimised at
+ * the loop's exit, on every file, and spent its first records in the interpreter.
+ */
+export const LOOP_SLICE = 1 << 16;
+
 const ABSENT: ByteField = { at: 0, l: 0, r: 0, m: 0 };
 
 function recordLayout(f: Partial<Record<"t" | "x" | "y" | "p", Field>>, itemsize: number): RecordLayout | null {
@@ -386,8 +393,12 @@ export class NpyDecoder extends ChunkDecoderBase {
     const out = this.out;
     const [W, H] = this.sensorLimits();
     while (i < n) {
-      const bad = decodeRecords(dv, start, i, n, layout, out, k0, W, H, st);
-      if (bad < 0) return;
+      const to = Math.min(n, i + LOOP_SLICE);
+      const bad = decodeRecords(dv, start, i, to, layout, out, k0, W, H, st);
+      if (bad < 0) {
+        i = to;
+        continue;
+      }
       // the record that broke a rule: report it like the column path (throws unless only time went back)
       this.maxX = st[MAX_X]!;
       this.maxY = st[MAX_Y]!;
