@@ -13,6 +13,7 @@ import { createDecoder } from "../../src/events/decoders/registry.js";
 import type { DecoderOptions, EventFormat } from "../../src/events/decoders/types.js";
 import { concatEventStreams } from "../../src/events/stream.js";
 import { Rng } from "../../src/util/rng.js";
+import { writeNpyEvents } from "../../src/events/writers/npy.js";
 import { sample } from "./helpers.js";
 
 /** Decodes in chunks of `chunk` bytes (0: whole) with the wasm loops on or off: events and meta, or the error. */
@@ -154,4 +155,38 @@ test("EVT 3.0: random word streams (every word type, time going back, rows off t
       });
     }
   }
+});
+
+test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {
+  const rng = new Rng(5);
+  const s = run(sample("nmnist/small/3.bs2"), "atis40", false) as {
+    t: number[];
+    x: number[];
+    y: number[];
+    p: number[];
+  };
+  const n = Math.min(3000, s.t.length);
+  const stream = {
+    t: Float64Array.from(s.t.slice(0, n)),
+    x: Uint16Array.from(s.x.slice(0, n)),
+    y: Uint16Array.from(s.y.slice(0, n)),
+    p: Uint8Array.from(s.p.slice(0, n)),
+    sensor: { width: 34, height: 34, polarities: 2 },
+  };
+  const base = writeNpyEvents(stream);
+  sameBothWays(base, "npy", "whole");
+  sameBothWays(base, "npy", "in 1001-byte chunks", 1001);
+  let errors = 0;
+  for (let k = 0; k < 80; k++) {
+    const bad = base.slice(0, k % 2 ? base.length : rng.int(base.length));
+    for (let f = 0; f < 1 + rng.int(3); f++) bad[128 + rng.int(bad.length - 128)]! ^= 1 << rng.int(8);
+    const opts: DecoderOptions = {
+      timeOrder: k % 3 === 0 ? "keep" : "strict",
+      ...(k % 4 === 0 ? { sensor: { width: 34, height: 34, polarities: 2 } } : {}),
+    };
+    const out = run(bad, "npy", true, k % 5 === 0 ? 777 : 0, opts);
+    if ("error" in (out as object)) errors++;
+    assert.deepEqual(out, run(bad, "npy", false, k % 5 === 0 ? 777 : 0, opts), `mutation ${k}`);
+  }
+  assert.ok(errors > 0 && errors < 80);
 });

@@ -22,6 +22,7 @@ interface EventsWasmExports {
     h: number,
     st: number,
   ): number;
+  npyRecords(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
   evt3CountEvents(w: number, n: number): number;
   evt3CountTypes(w: number, n: number, st: number): void;
   evt3Words(
