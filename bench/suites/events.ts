@@ -156,11 +156,16 @@ export const suite: Suite = async ({ quick }) => {
     );
   }
   // the same decoders with their wasm loops off: the JS twins (what runs where WebAssembly SIMD is unavailable)
-  for (const [name, format, bytes, what] of inputs.filter(([, f]) => f === "aedat4" || f === "evt3")) {
+  for (const [name, format, bytes, what] of inputs.filter(([n, f]) => f === "aedat4" || f === "evt3" || n === ".npy")) {
     const n = decodeEvents(bytes, { format }).stream.t.length;
     useEventsWasm(false);
     try {
-      row(`decode ${name}, JS twin (wasm off)`, what, n, time(() => decodeEvents(bytes, { format }), quick));
+      row(
+        `decode ${name}, JS twin (wasm off)`,
+        what,
+        n,
+        time(() => decodeEvents(bytes, { format }), quick),
+      );
     } finally {
       useEventsWasm(true);
     }
