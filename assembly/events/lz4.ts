@@ -21,10 +21,11 @@ export const LZ4_MATCH_PAST_OUTPUT: i32 = -8;
  */
 export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowStart: usize): isize {
   // Fast loop: while both ends are far, a sequence whose lengths fit in its token (literals < 15, match < 19) and
-  // whose match does not overlap itself needs no bounds checks beyond the offset's; anything else goes below.
-  if (sEnd - s > 64 && dEnd - d > 64) {
-    const sSafe = sEnd - 64;
-    const dSafe = dEnd - 64;
+  // whose match does not overlap itself needs no bounds checks beyond the offset's. Any other sequence is decoded
+  // by the careful code below, one at a time, and the fast loop resumes after it.
+  const sSafe: usize = sEnd - s > 64 ? sEnd - 64 : 0;
+  const dSafe: usize = dEnd - d > 64 ? dEnd - 64 : 0;
+  while (true) {
     while (s < sSafe && d < dSafe) {
       const token = <u32>load<u8>(s);
       const lit = <usize>(token >> 4);
@@ -35,13 +36,16 @@ export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowSta
       if (offset < 16 || offset > at - windowStart) break;
       v128.store(d, v128.load(s, 1));
       const m = at - offset;
-      v128.store(at, v128.load(m));
-      v128.store(at, v128.load(m, 16), 16);
+      // 8-byte copies for short matches: a wider load of bytes written moments ago by several smaller stores
+      // cannot take them from the store buffer and waits
+      store<u64>(at, load<u64>(m));
+      if (len > 8) {
+        store<u64>(at, load<u64>(m, 8), 8);
+        if (len > 16) v128.store(at, v128.load(m, 16), 16);
+      }
       s += 3 + lit;
       d = at + len;
     }
-  }
-  while (true) {
     if (s >= sEnd) return LZ4_END_BEFORE_LAST_LITERALS;
     const token = <u32>load<u8>(s++);
     let lit = <usize>(token >> 4);
