@@ -1,4 +1,4 @@
-import { WordReader } from "./bytes.js";
+import { LOOP_SLICE, WordReader } from "./bytes.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
@@ -33,8 +33,16 @@ export class DatDecoder extends PercentHeaderDecoder {
     const n = ((buf.length - pos) / 8) | 0;
     const end = pos + n * 8;
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
+    this.out.reserve(n);
+    // each record as two little-endian words: t, then a
+    const w = this.reader.words(buf, pos, end - pos);
+    for (let r = 0; r < n; r += LOOP_SLICE) this.records(w, r, Math.min(n, r + LOOP_SLICE), base + pos);
+    return end;
+  }
+
+  /** Records [r0, r1) of w (record 0 at file offset `at`) into the output. */
+  private records(w: Int32Array, r0: number, r1: number, at: number): void {
     const out = this.out;
-    out.reserve(n);
     const [W, H] = this.sensorLimits();
     const T = out.t;
     const X = out.x;
@@ -47,9 +55,7 @@ export class DatDecoder extends PercentHeaderDecoder {
     // the wrap state lives in locals inside the loop (fields would be stored back on every record)
     let lastRaw = this.lastRaw;
     let tHigh = this.wraps * 4294967296;
-    // each record as two little-endian words: t, then a
-    const w = this.reader.words(buf, pos, end - pos);
-    for (let q = 0, j = pos; j < end; q += 2, j += 8) {
+    for (let q = 2 * r0, j = at + 8 * r0; q < 2 * r1; q += 2, j += 8) {
       const raw = w[q]! >>> 0;
       const a = w[q + 1]!;
       if (raw < lastRaw && lastRaw - raw > 2147483648) {
@@ -64,9 +70,9 @@ export class DatDecoder extends PercentHeaderDecoder {
         this.lastRaw = lastRaw;
         if (t < last) {
           this.lastT = last;
-          this.timeWentBack(base + j, t);
+          this.timeWentBack(j, t);
         }
-        if (x >= W || y >= H) this.outOfSensor(base + j, x, y);
+        if (x >= W || y >= H) this.outOfSensor(j, x, y);
       }
       last = t;
       if (x > mx) mx = x;
@@ -82,6 +88,5 @@ export class DatDecoder extends PercentHeaderDecoder {
     this.lastT = last;
     this.maxX = mx;
     this.maxY = my;
-    return end;
   }
 }

@@ -1,6 +1,6 @@
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
-import { latin1 } from "./bytes.js";
+import { LOOP_SLICE, latin1 } from "./bytes.js";
 import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
 
@@ -120,13 +120,6 @@ interface RecordLayout {
   y: ByteField;
   p: ByteField;
 }
-
-/**
- * Records per call of the hot loop. Many calls let V8 optimise decodeRecords as a whole function, with feedback
- * for the code after its loop: one call over a whole file ran as on-stack-replaced loop code that deoptimised at
- * the loop's exit, on every file, and spent its first records in the interpreter.
- */
-export const LOOP_SLICE = 1 << 16;
 
 /** Bytes of records the wasm loop takes per slice (bounds the wasm memory a large chunk needs). */
 const WASM_SLICE_BYTES = 4 << 20;
