@@ -85,6 +85,11 @@ export function evt3CountEvents(w: usize, n: i32): i32 {
   return c;
 }
 
+/** Whether a word of this type yields events: ADDR_X, or a vector word with a bit set. */
+@inline function emitsEvents(word: i32, type: i32): bool {
+  return type == 0x2 || (type == 0x4 && (word & 0xfff) != 0) || (type == 0x5 && (word & 0xff) != 0);
+}
+
 /**
  * Runs words [i, n) into T/X/Y/P from index st[K], stopping when fewer than 12 output slots remain (cap = their
  * length) or at the first word that breaks a rule (st[STOP]: 1 time went back, 2 outside the sensor, 3 unknown
@@ -124,28 +129,27 @@ export function evt3Words(
   for (; i < n && k <= limit; i++) {
     const word = <i32>load<u16>(w + (<usize>i << 1));
     const type = word >>> 12;
+    // the first event after a time word checks the time order
+    if (timeMoved && emitsEvents(word, type)) {
+      if (<f64>t < last) {
+        if (strict) {
+          stop = 1;
+          break;
+        }
+        unsorted = true;
+      }
+      last = <f64>t;
+      timeMoved = false;
+    }
     if ((type & 0xd) == 0) {
       // ADDR_Y (type 0) or ADDR_X (type 2), most words and in no predictable order: branch-free between the two.
       // The event is stored either way but only an ADDR_X word advances k past it.
       const isX = type >> 1;
       const v = word & 0x7ff;
-      if ((isX & (<i32>timeMoved | <i32>(v >= xLimit))) != 0) {
-        if (timeMoved) {
-          if (<f64>t < last) {
-            if (strict) {
-              stop = 1;
-              break;
-            }
-            unsorted = true;
-          }
-          last = <f64>t;
-          timeMoved = false;
-        }
-        if (v >= xLimit) {
-          stop = 2;
-          stopX = v;
-          break;
-        }
+      if ((isX & <i32>(v >= xLimit)) != 0) {
+        stop = 2;
+        stopX = v;
+        break;
       }
       y = select<i32>(y, v, isX);
       xLimit = select<i32>(xLimit, select<i32>(W, 0, v < H), isX);
@@ -160,17 +164,6 @@ export function evt3Words(
       const bits = type == 0x4 ? 12 : 8;
       const mask = word & (type == 0x4 ? 0xfff : 0xff);
       if (mask != 0) {
-        if (timeMoved) {
-          if (<f64>t < last) {
-            if (strict) {
-              stop = 1;
-              break;
-            }
-            unsorted = true;
-          }
-          last = <f64>t;
-          timeMoved = false;
-        }
         const top = baseX + 31 - clz(mask);
         if (top >= xLimit) {
           stop = 2;

@@ -299,14 +299,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.lastT = wasm.f64[si]!;
     this.maxX = wasm.f64[si + 1]!;
     this.maxY = wasm.f64[si + 2]!;
-    const out = this.out;
-    out.reserve(total);
-    const k0 = out.length;
-    out.t.set(new Float64Array(wasm.u8.buffer, T, total), k0);
-    out.x.set(new Uint16Array(wasm.u8.buffer, X, total), k0);
-    out.y.set(new Uint16Array(wasm.u8.buffer, Y, total), k0);
-    out.p.set(wasm.u8.subarray(P, P + total), k0);
-    out.length = k0 + total;
+    wasm.copyOut(this.out, T, X, Y, P, total);
   }
 
   /**

@@ -66,8 +66,34 @@ function lz4FrameLayout(src: Uint8Array): Lz4FrameLayout {
   return { first, bound, declared, blockSum };
 }
 
-function checkDeclared(declared: number, n: number): void {
-  if (declared >= 0 && n !== declared) throw new Error(`LZ4 content size ${declared} but ${n} bytes decoded`);
+/**
+ * Walks the blocks of a checked frame: `copy(pos, size, n)` stores a raw block, `decode(pos, size, n)` decodes a
+ * compressed one and returns the output length after it (n: output so far). Returns the length decoded, after
+ * checking it against the declared content size.
+ */
+function decodeBlocks(
+  src: Uint8Array,
+  L: Lz4FrameLayout,
+  copy: (pos: number, size: number, n: number) => void,
+  decode: (pos: number, size: number, n: number) => number,
+): number {
+  let n = 0;
+  for (let pos = L.first; ; ) {
+    const word = u32(src, pos);
+    pos += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if ((word & 0x80000000) !== 0) {
+      if (size > L.bound - n) throw new Error("LZ4 data decompresses past its declared size");
+      copy(pos, size, n);
+      n += size;
+    } else {
+      n = decode(pos, size, n);
+    }
+    pos += size + (L.blockSum ? 4 : 0);
+  }
+  if (L.declared >= 0 && n !== L.declared) throw new Error(`LZ4 content size ${L.declared} but ${n} bytes decoded`);
+  return n;
 }
 
 /**
@@ -76,24 +102,14 @@ function checkDeclared(declared: number, n: number): void {
  * packets); the result is a view of it.
  */
 export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => Uint8Array = fresh): Uint8Array {
-  const { first, bound, declared, blockSum } = lz4FrameLayout(src);
-  const dst = scratch(bound);
-  let n = 0;
-  for (let pos = first; ; ) {
-    const word = u32(src, pos);
-    pos += 4;
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    if ((word & 0x80000000) !== 0) {
-      if (size > bound - n) throw new Error("LZ4 data decompresses past its declared size");
-      dst.set(src.subarray(pos, pos + size), n);
-      n += size;
-    } else {
-      n = lz4DecodeBlock(src, pos, pos + size, dst, n, bound, 0);
-    }
-    pos += size + (blockSum ? 4 : 0);
-  }
-  checkDeclared(declared, n);
+  const L = lz4FrameLayout(src);
+  const dst = scratch(L.bound);
+  const n = decodeBlocks(
+    src,
+    L,
+    (pos, size, at) => dst.set(src.subarray(pos, pos + size), at),
+    (pos, size, at) => lz4DecodeBlock(src, pos, pos + size, dst, at, L.bound, 0),
+  );
   return dst.subarray(0, n);
 }
 
@@ -103,33 +119,24 @@ export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => 
  * accepted; a corrupt block is decoded again by the JS twin for its exact error message.
  */
 export function lz4DecompressFrameWasm(src: Uint8Array, wasm: EventsWasm, dst: number): number {
-  const { first, bound, declared, blockSum } = lz4FrameLayout(src);
-  const at = align16(dst + bound + WASM_SLACK);
+  const L = lz4FrameLayout(src);
+  const at = align16(dst + L.bound + WASM_SLACK);
   wasm.ensure(at + src.length + WASM_SLACK);
   wasm.u8.set(src, at);
   const lz4Block = wasm.fn.lz4Block;
-  let n = 0;
-  for (let pos = first; ; ) {
-    const word = u32(src, pos);
-    pos += 4;
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    if ((word & 0x80000000) !== 0) {
-      if (size > bound - n) throw new Error("LZ4 data decompresses past its declared size");
-      wasm.u8.copyWithin(dst + n, at + pos, at + pos + size);
-      n += size;
-    } else {
-      const end = lz4Block(at + pos, at + pos + size, dst + n, dst + bound, dst);
+  return decodeBlocks(
+    src,
+    L,
+    (pos, size, n) => wasm.u8.copyWithin(dst + n, at + pos, at + pos + size),
+    (pos, size, n) => {
+      const end = lz4Block(at + pos, at + pos + size, dst + n, dst + L.bound, dst);
       if (end < 0) {
         lz4DecompressFrame(src); // throws the reason
         throw new Error("LZ4 block is corrupt");
       }
-      n = end - dst;
-    }
-    pos += size + (blockSum ? 4 : 0);
-  }
-  checkDeclared(declared, n);
-  return n;
+      return end - dst;
+    },
+  );
 }
 
 function fresh(bytes: number): Uint8Array {

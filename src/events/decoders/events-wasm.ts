@@ -4,6 +4,7 @@
  * and browsers, and synchronously, so the small module is instantiated synchronously from bytes embedded in the
  * bundle. Where WebAssembly (with SIMD) is unavailable, `eventsWasm()` is null and the decoders use their JS twins.
  */
+import type { EventBuilder } from "../builder.js";
 import { EVENTS_WASM_BASE64 } from "./events-wasm-bytes.js";
 
 interface EventsWasmExports {
@@ -86,6 +87,17 @@ export class EventsWasm {
       this.u16 = new Uint16Array(this.buf);
       this.f64 = new Float64Array(this.buf);
     }
+  }
+
+  /** Appends n events from the t/x/y/p columns at byte addresses T, X, Y, P of wasm memory to `out`. */
+  copyOut(out: EventBuilder, T: number, X: number, Y: number, P: number, n: number): void {
+    out.reserve(n);
+    const k = out.length;
+    out.t.set(new Float64Array(this.buf, T, n), k);
+    out.x.set(new Uint16Array(this.buf, X, n), k);
+    out.y.set(new Uint16Array(this.buf, Y, n), k);
+    out.p.set(this.u8.subarray(P, P + n), k);
+    out.length = k + n;
   }
 
   /** The state slots as a Float64Array index (slot i is f64[stateIndex + i]). */

@@ -294,13 +294,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
       st.stop = f[si + 11]!;
       st.stopX = f[si + 12]!;
       [c[0], c[2], c[3], c[4], c[5], c[6], c[8]] = f.subarray(si + WASM_COUNTS, si + WASM_COUNTS + 7);
-      out.reserve(k);
-      const k0 = out.length;
-      out.t.set(new Float64Array(wasm.u8.buffer, T, k), k0);
-      out.x.set(new Uint16Array(wasm.u8.buffer, X, k), k0);
-      out.y.set(new Uint16Array(wasm.u8.buffer, Y, k), k0);
-      out.p.set(wasm.u8.subarray(P, P + k), k0);
-      out.length = k0 + k;
+      wasm.copyOut(out, T, X, Y, P, k);
       // the count bounds the events, so the loop stops early only at a word that breaks a rule
       if (i < nw) this.stopped(base + from + 2 * i, wasm.u16[(words >> 1) + i]!);
       from += bytes;

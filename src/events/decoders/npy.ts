@@ -350,7 +350,6 @@ export class NpyDecoder extends ChunkDecoderBase {
     if (layout === null) return false;
     if (this.wasm !== null) this.parseRecordsWasm(this.wasm, buf, pos, n, base, layout);
     else this.parseRecordsJs(buf, pos, n, base, layout);
-    this.out.length += n;
     this.seen += n;
     return true;
   }
@@ -385,6 +384,7 @@ export class NpyDecoder extends ChunkDecoderBase {
     this.lastT = st[LAST]!;
     this.maxX = st[MAX_X]!;
     this.maxY = st[MAX_Y]!;
+    out.length = k0 + n;
   }
 
   /** The records through the wasm loop, a slice at a time (bounded wasm memory), then copied into the output. */
@@ -409,8 +409,6 @@ export class NpyDecoder extends ChunkDecoderBase {
     st.set([this.lastT, this.maxX, this.maxY]);
     const [W, H] = this.sensorLimits();
     const { x, y, p } = L;
-    const out = this.out;
-    const k0 = out.length;
     const kernel = (i: number, to: number) =>
       wasm.fn.npyRecords(
         src,
@@ -453,11 +451,7 @@ export class NpyDecoder extends ChunkDecoderBase {
       wasm.u8.set(buf.subarray(from, from + m * size), src);
       wasm.u8.fill(0, src + m * size, src + m * size + 4); // what the last record's 4-byte reads see past its end
       this.decodeSpan(m, base + from, size, st, kernel, put);
-      const k = k0 + s0;
-      out.t.set(new Float64Array(wasm.u8.buffer, T, m), k);
-      out.x.set(new Uint16Array(wasm.u8.buffer, X, m), k);
-      out.y.set(new Uint16Array(wasm.u8.buffer, Y, m), k);
-      out.p.set(wasm.u8.subarray(P, P + m), k);
+      wasm.copyOut(this.out, T, X, Y, P, m);
     }
     this.lastT = st[LAST]!;
     this.maxX = st[MAX_X]!;
