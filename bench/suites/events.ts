@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeEvents } from "../../src/events/decode.js";
+import { useEventsWasm } from "../../src/events/decoders/events-wasm.js";
 import type { EventFormat } from "../../src/events/decoders/types.js";
 import { concatEventStreams, type EventStream } from "../../src/events/stream.js";
 import { type FrameSpec, toFrames } from "../../src/events/transforms/frames.js";
@@ -153,6 +154,21 @@ export const suite: Suite = async ({ quick }) => {
       time(() => decodeEvents(bytes, { format }), quick),
       DECODER_TARGET,
     );
+  }
+  // the same decoders with their wasm loops off: the JS twins (what runs where WebAssembly SIMD is unavailable)
+  for (const [name, format, bytes, what] of inputs.filter(([n, f]) => f === "aedat4" || f === "evt3" || n === ".npy")) {
+    const n = decodeEvents(bytes, { format }).stream.t.length;
+    useEventsWasm(false);
+    try {
+      row(
+        `decode ${name}, JS twin (wasm off)`,
+        what,
+        n,
+        time(() => decodeEvents(bytes, { format }), quick),
+      );
+    } finally {
+      useEventsWasm(true);
+    }
   }
   // frame integration per clip, as training does it (output allocation included)
   const frameCases: [string, FrameSpec][] = [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeEvents } from "../../src/events/decode.js";
+import { useEventsWasm } from "../../src/events/decoders/events-wasm.js";
 import { EventFormatError } from "../../src/events/errors.js";
 
 type Ty = "i1" | "u1" | "i2" | "u2" | "i4" | "u4" | "i8" | "u8" | "f4" | "f8";
@@ -48,7 +49,18 @@ function rng(seed: number): (n: number) => number {
   };
 }
 
-test(".npy: every integer layout (field order, sizes, signedness, byte order, padding) reads the values written", () => {
+for (const wasm of [true, false]) {
+  test(`.npy: every integer layout (field order, sizes, signedness, byte order, padding) reads the values written${wasm ? "" : " (JS twin, wasm off)"}`, () => {
+    const was = useEventsWasm(wasm);
+    try {
+      layoutsReadBack();
+    } finally {
+      useEventsWasm(was);
+    }
+  });
+}
+
+function layoutsReadBack(): void {
   const rand = rng(7);
   const tTypes: Ty[] = ["i8", "u8", "i4", "u4", "f8", "f4", "u2"];
   const cTypes: Ty[] = ["u1", "i2", "u2", "i4", "u4", "i8"];
@@ -93,7 +105,7 @@ test(".npy: every integer layout (field order, sizes, signedness, byte order, pa
       );
     }
   }
-});
+}
 
 test(".npy: a bad record is reported at its own byte offset, whichever path reads it", () => {
   for (const [fields, itemsize] of [

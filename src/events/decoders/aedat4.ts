@@ -1,12 +1,16 @@
 import { EventFormatError } from "../errors.js";
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
+import type { DecoderOptions } from "./types.js";
 import { i32le, latin1, u16le, u32le, WordReader } from "./bytes.js";
-import { lz4DecompressFrame, zstdDecompressFrame } from "./codecs.js";
+import { lz4DecompressFrame, lz4DecompressFrameWasm, zstdDecompressFrame } from "./codecs.js";
+import { align16, type EventsWasm, eventsWasm } from "./events-wasm.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
 const MAX_IOHEADER_BYTES = 16 << 20;
 const MAX_PACKET_BYTES = 256 << 20;
+/** Decompressed bytes the wasm path gathers before it decodes their events in one go (bounds its memory). */
+const WASM_BATCH_BYTES = 32 << 20;
 export const AEDAT4_COMPRESSION = ["none", "lz4", "lz4-high", "zstd", "zstd-high"] as const;
 
 /** One output stream described in the ioheader XML. */
@@ -96,6 +100,16 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     return this.scratch;
   };
   private readonly reader = new WordReader();
+  /** the wasm path: event packets decompressed into wasm memory, waiting for flushEvents() */
+  private wasm: EventsWasm | null = null;
+  private batch: { at: number; ptr: number; n: number }[] = [];
+  private batchEnd = 0;
+
+  constructor(opts: DecoderOptions = {}) {
+    super(opts);
+    this.wasm = eventsWasm();
+    this.batchEnd = this.wasm?.heap ?? 0;
+  }
 
   streamInfo(): Aedat4StreamInfo[] {
     return this.streams;
@@ -141,10 +155,17 @@ export class Aedat4Decoder extends ChunkDecoderBase {
   }
 
   private decompress(payload: Uint8Array, at: number): Uint8Array {
-    try {
+    return this.decompressing(at, () => {
       if (this.compression === 0) return payload;
       if (this.compression <= 2) return lz4DecompressFrame(payload, this.scratchOf);
       return zstdDecompressFrame(payload);
+    });
+  }
+
+  /** Runs a decompression; a codec's Error becomes an EventFormatError naming the packet's offset. */
+  private decompressing<T>(at: number, run: () => T): T {
+    try {
+      return run();
     } catch (e) {
       if (e instanceof EventFormatError) throw e;
       return this.fail(
@@ -154,17 +175,26 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     }
   }
 
-  private decodeEventPacket(buf: Uint8Array, at: number): void {
+  /** Where the event structs of an "EVTS" packet start in buf, and how many there are (null: no events field). */
+  private eventVector(buf: Uint8Array, at: number): [number, number] | null {
     const r = new FlatReader(buf, (d) => this.fail(at, `event packet: ${d}`));
     r.need(0, 12);
     const id = latin1(buf, 8, 12);
     if (id !== "EVTS") this.fail(at, `event packet identifier is "${id}"; expected "EVTS"`);
     const root = 4 + r.u32(4);
     const f = r.field(root, 0);
-    if (f === 0) return;
+    if (f === 0) return null;
     const vec = f + r.u32(f);
     const n = r.u32(vec);
     r.need(vec + 4, n * 16);
+    return [vec + 4, n];
+  }
+
+  /** The JS path: decodes the events of one decompressed packet. */
+  private decodeEventPacket(buf: Uint8Array, at: number): void {
+    const v = this.eventVector(buf, at);
+    if (v === null) return;
+    const [start, n] = v;
     const out = this.out;
     out.reserve(n);
     const [W, H] = this.sensorLimits();
@@ -178,7 +208,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     let mx = this.maxX;
     let my = this.maxY;
     // the 16-byte structs as 4 little-endian words: t low, t high, y << 16 | x, polarity byte
-    const w = this.reader.words(buf, vec + 4, 16 * n);
+    const w = this.reader.words(buf, start, 16 * n);
     for (let q = 0, end = 4 * n; q < end; q += 4) {
       const t = w[q + 1]! * 4294967296 + (w[q]! >>> 0);
       const xy = w[q + 2]!;
@@ -208,6 +238,106 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.lastT = last;
   }
 
+  /** The wasm path: decompresses one packet into wasm memory after the batch so far and notes its events. */
+  private gatherEventPacket(payload: Uint8Array, stream: number, at: number): void {
+    const wasm = this.wasm!;
+    const dst = this.batchEnd;
+    const n = this.decompressing(at, () => {
+      if (this.compression === 1 || this.compression === 2) return lz4DecompressFrameWasm(payload, wasm, dst);
+      const data = this.compression === 0 ? payload : zstdDecompressFrame(payload);
+      wasm.ensure(dst + data.length);
+      wasm.u8.set(data, dst);
+      return data.length;
+    });
+    const data = wasm.u8.subarray(dst, dst + n);
+    if (!this.eventStreams.has(stream) && !(data.length >= 12 && latin1(data, 8, 12) === "EVTS")) return;
+    this.eventPackets++;
+    const v = this.eventVector(data, at);
+    if (v !== null && v[1] > 0) this.batch.push({ at, ptr: dst + v[0], n: v[1] });
+    this.batchEnd = align16(dst + n);
+    if (this.batchEnd - wasm.heap > WASM_BATCH_BYTES) this.flushEvents();
+  }
+
+  /** The wasm path: decodes the events of the gathered packets into the output, in one go. */
+  private flushEvents(): void {
+    const wasm = this.wasm;
+    const batch = this.batch;
+    if (wasm === null || batch.length === 0) return;
+    this.batch = [];
+    this.batchEnd = wasm.heap;
+    let total = 0;
+    for (const pk of batch) total += pk.n;
+    const T = align16(batch[batch.length - 1]!.ptr + 16 * batch[batch.length - 1]!.n);
+    const X = align16(T + 8 * total);
+    const Y = align16(X + 2 * total);
+    const P = align16(Y + 2 * total);
+    wasm.ensure(P + total);
+    const [W, H] = this.sensorLimits();
+    const si = wasm.stateIndex;
+    wasm.f64[si] = this.lastT;
+    wasm.f64[si + 1] = this.maxX;
+    wasm.f64[si + 2] = this.maxY;
+    let k = 0;
+    for (const { at, ptr, n } of batch) {
+      for (let i = 0; i < n; ) {
+        const bad = wasm.fn.aedat4Events(ptr, i, n, T + 8 * k, X + 2 * k, Y + 2 * k, P + k, W, H, wasm.state);
+        if (bad < 0) break;
+        this.acceptOddEvent(
+          wasm,
+          ptr + 16 * bad,
+          bad,
+          at,
+          T + 8 * (k + bad),
+          X + 2 * (k + bad),
+          Y + 2 * (k + bad),
+          P + k + bad,
+        );
+        i = bad + 1;
+      }
+      k += n;
+    }
+    this.lastT = wasm.f64[si]!;
+    this.maxX = wasm.f64[si + 1]!;
+    this.maxY = wasm.f64[si + 2]!;
+    wasm.copyOut(this.out, T, X, Y, P, total);
+  }
+
+  /**
+   * An event the wasm loop stopped at (struct at byte `o`, event `index` of the packet at file offset `at`): the
+   * same errors as the JS loop, or, when only its time went back and the options allow that, written at t/x/y/p.
+   */
+  private acceptOddEvent(
+    wasm: EventsWasm,
+    o: number,
+    index: number,
+    at: number,
+    t: number,
+    x: number,
+    y: number,
+    p: number,
+  ): void {
+    const b = wasm.u8;
+    const time = i32le(b, o + 4) * 4294967296 + u32le(b, o);
+    const ex = (u16le(b, o + 8) << 16) >> 16;
+    const ey = (u16le(b, o + 10) << 16) >> 16;
+    const si = wasm.stateIndex;
+    const last = wasm.f64[si]!;
+    const [W, H] = this.sensorLimits();
+    if (time < last) {
+      this.lastT = last;
+      this.timeWentBack(at, time);
+    }
+    if (ex < 0 || ey < 0) this.fail(at, `event ${index} of the packet has negative coordinates (${ex}, ${ey})`);
+    if (ex >= W || ey >= H) this.outOfSensor(at, ex, ey);
+    wasm.f64[t >> 3] = time;
+    wasm.u16[x >> 1] = ex;
+    wasm.u16[y >> 1] = ey;
+    b[p] = b[o + 12] !== 0 ? 1 : 0;
+    wasm.f64[si] = time;
+    wasm.f64[si + 1] = Math.max(wasm.f64[si + 1]!, ex);
+    wasm.f64[si + 2] = Math.max(wasm.f64[si + 2]!, ey);
+  }
+
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = 0;
     const need = (n: number, what: string): boolean => {
@@ -230,31 +360,40 @@ export class Aedat4Decoder extends ChunkDecoderBase {
       pos += this.ioLen;
       this.stage = "packets";
     }
-    while (this.stage === "packets") {
-      if (this.dataPosition >= 0 && base + pos >= this.dataPosition) {
-        this.stage = "table";
-        break;
-      }
-      if (buf.length - pos === 0) break;
-      if (!need(8, "an 8-byte packet header")) break;
-      const stream = i32le(buf, pos);
-      const len = u32le(buf, pos + 4);
-      const at = base + pos;
-      if (len > MAX_PACKET_BYTES) this.fail(at + 4, `packet length ${len} is impossible`);
-      if (this.dataPosition >= 0 && at + 8 + len > this.dataPosition) {
-        this.fail(at + 4, `packet of ${len} bytes runs past file_data_position ${this.dataPosition}`);
-      }
-      if (!need(8 + len, `a packet (expected ${len} bytes after byte ${at + 8})`)) break;
-      this.packets++;
-      if (this.eventStreams.has(stream) || this.eventStreams.size === 0) {
-        const data = this.decompress(buf.subarray(pos + 8, pos + 8 + len), at);
-        if (this.eventStreams.has(stream) || (data.length >= 12 && latin1(data, 8, 12) === "EVTS")) {
-          this.eventPackets++;
-          this.decodeEventPacket(data, at);
+    // the wasm path decodes gathered events after the loop; an error in a later packet must not hide theirs
+    try {
+      while (this.stage === "packets") {
+        if (this.dataPosition >= 0 && base + pos >= this.dataPosition) {
+          this.stage = "table";
+          break;
         }
+        if (buf.length - pos === 0) break;
+        if (!need(8, "an 8-byte packet header")) break;
+        const stream = i32le(buf, pos);
+        const len = u32le(buf, pos + 4);
+        const at = base + pos;
+        if (len > MAX_PACKET_BYTES) this.fail(at + 4, `packet length ${len} is impossible`);
+        if (this.dataPosition >= 0 && at + 8 + len > this.dataPosition) {
+          this.fail(at + 4, `packet of ${len} bytes runs past file_data_position ${this.dataPosition}`);
+        }
+        if (!need(8 + len, `a packet (expected ${len} bytes after byte ${at + 8})`)) break;
+        this.packets++;
+        if (this.wasm !== null && (this.eventStreams.has(stream) || this.eventStreams.size === 0)) {
+          this.gatherEventPacket(buf.subarray(pos + 8, pos + 8 + len), stream, at);
+        } else if (this.eventStreams.has(stream) || this.eventStreams.size === 0) {
+          const data = this.decompress(buf.subarray(pos + 8, pos + 8 + len), at);
+          if (this.eventStreams.has(stream) || (data.length >= 12 && latin1(data, 8, 12) === "EVTS")) {
+            this.eventPackets++;
+            this.decodeEventPacket(data, at);
+          }
+        }
+        pos += 8 + len;
       }
-      pos += 8 + len;
+    } catch (e) {
+      this.flushEvents();
+      throw e;
     }
+    this.flushEvents();
     this.info.packets = this.packets;
     this.info.eventPackets = this.eventPackets;
     if (this.stage === "table") return buf.length; // the file data table: not needed for decoding

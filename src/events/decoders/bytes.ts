@@ -65,6 +65,13 @@ export function isPrintableLine(b: Uint8Array, start: number, end: number): bool
   return true;
 }
 
+/**
+ * Records per call of a decoder's hot loop. Many calls let V8 optimise the loop's function as a whole, with
+ * feedback for the code after the loop: one call over a whole file ran as on-stack-replaced loop code that
+ * deoptimised at the loop's exit, on every file, and spent its first records in the interpreter.
+ */
+export const LOOP_SLICE = 1 << 16;
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**

@@ -1,4 +1,5 @@
 import { decompress as zstdDecompress } from "fzstd";
+import { align16, type EventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { lz4DecodeBlock } from "./lz4.js";
 
 /** Largest decompressed packet accepted (a corrupt size field must not allocate gigabytes). */
@@ -11,12 +12,20 @@ function u32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
+/** Where an LZ4 frame's blocks start, how large its output can be, and whether blocks carry checksums. */
+interface Lz4FrameLayout {
+  first: number;
+  bound: number;
+  /** the content size the frame declares, or -1 */
+  declared: number;
+  blockSum: boolean;
+}
+
 /**
- * Decompresses one whole LZ4 frame (checksums are not verified). The frame structure (descriptor, block sizes,
- * end mark) is checked first and the output is sized from it; throws Error with the reason. `scratch` supplies
- * the output buffer (reused between packets); the result is a view of it.
+ * Checks an LZ4 frame's structure (descriptor, block sizes, end mark) and sizes its output from it; throws Error
+ * with the reason.
  */
-export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => Uint8Array = fresh): Uint8Array {
+function lz4FrameLayout(src: Uint8Array): Lz4FrameLayout {
   if (src.length < 7 || u32(src, 0) !== LZ4_MAGIC) throw new Error("not an LZ4 frame (bad magic)");
   const flg = src[4]!;
   if (flg >> 6 !== 1) throw new Error(`LZ4 frame version ${flg >> 6} is not 1`);
@@ -54,24 +63,80 @@ export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => 
     bound = declared;
   }
   if (bound > MAX_DECOMPRESSED_BYTES) throw new Error(`LZ4 packet would decompress to ${bound} bytes`);
-  const dst = scratch(bound);
+  return { first, bound, declared, blockSum };
+}
+
+/**
+ * Walks the blocks of a checked frame: `copy(pos, size, n)` stores a raw block, `decode(pos, size, n)` decodes a
+ * compressed one and returns the output length after it (n: output so far). Returns the length decoded, after
+ * checking it against the declared content size.
+ */
+function decodeBlocks(
+  src: Uint8Array,
+  L: Lz4FrameLayout,
+  copy: (pos: number, size: number, n: number) => void,
+  decode: (pos: number, size: number, n: number) => number,
+): number {
   let n = 0;
-  for (pos = first; ; ) {
+  for (let pos = L.first; ; ) {
     const word = u32(src, pos);
     pos += 4;
     if (word === 0) break;
     const size = word & 0x7fffffff;
     if ((word & 0x80000000) !== 0) {
-      if (size > bound - n) throw new Error("LZ4 data decompresses past its declared size");
-      dst.set(src.subarray(pos, pos + size), n);
+      if (size > L.bound - n) throw new Error("LZ4 data decompresses past its declared size");
+      copy(pos, size, n);
       n += size;
     } else {
-      n = lz4DecodeBlock(src, pos, pos + size, dst, n, bound, 0);
+      n = decode(pos, size, n);
     }
-    pos += size + (blockSum ? 4 : 0);
+    pos += size + (L.blockSum ? 4 : 0);
   }
-  if (declared >= 0 && n !== declared) throw new Error(`LZ4 content size ${declared} but ${n} bytes decoded`);
+  if (L.declared >= 0 && n !== L.declared) throw new Error(`LZ4 content size ${L.declared} but ${n} bytes decoded`);
+  return n;
+}
+
+/**
+ * Decompresses one whole LZ4 frame (checksums are not verified). The frame structure is checked first and the
+ * output is sized from it; throws Error with the reason. `scratch` supplies the output buffer (reused between
+ * packets); the result is a view of it.
+ */
+export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => Uint8Array = fresh): Uint8Array {
+  const L = lz4FrameLayout(src);
+  const dst = scratch(L.bound);
+  const n = decodeBlocks(
+    src,
+    L,
+    (pos, size, at) => dst.set(src.subarray(pos, pos + size), at),
+    (pos, size, at) => lz4DecodeBlock(src, pos, pos + size, dst, at, L.bound, 0),
+  );
   return dst.subarray(0, n);
+}
+
+/**
+ * lz4DecompressFrame in wasm: decodes the frame into wasm memory from byte `dst` (growing the memory as needed;
+ * the frame itself is copied in above the output) and returns the number of bytes decoded. The same frames are
+ * accepted; a corrupt block is decoded again by the JS twin for its exact error message.
+ */
+export function lz4DecompressFrameWasm(src: Uint8Array, wasm: EventsWasm, dst: number): number {
+  const L = lz4FrameLayout(src);
+  const at = align16(dst + L.bound + WASM_SLACK);
+  wasm.ensure(at + src.length + WASM_SLACK);
+  wasm.u8.set(src, at);
+  const lz4Block = wasm.fn.lz4Block;
+  return decodeBlocks(
+    src,
+    L,
+    (pos, size, n) => wasm.u8.copyWithin(dst + n, at + pos, at + pos + size),
+    (pos, size, n) => {
+      const end = lz4Block(at + pos, at + pos + size, dst + n, dst + L.bound, dst);
+      if (end < 0) {
+        lz4DecompressFrame(src); // throws the reason
+        throw new Error("LZ4 block is corrupt");
+      }
+      return end - dst;
+    },
+  );
 }
 
 function fresh(bytes: number): Uint8Array {

@@ -1,3 +1,4 @@
+import { LOOP_SLICE, WordReader } from "./bytes.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /**
@@ -11,6 +12,7 @@ export class DatDecoder extends PercentHeaderDecoder {
   private typeDone = false;
   private wraps = 0;
   private lastRaw = 0;
+  private readonly reader = new WordReader();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = this.takeHeader(buf, base, final);
@@ -31,8 +33,16 @@ export class DatDecoder extends PercentHeaderDecoder {
     const n = ((buf.length - pos) / 8) | 0;
     const end = pos + n * 8;
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
+    this.out.reserve(n);
+    // each record as two little-endian words: t, then a
+    const w = this.reader.words(buf, pos, end - pos);
+    for (let r = 0; r < n; r += LOOP_SLICE) this.records(w, r, Math.min(n, r + LOOP_SLICE), base + pos);
+    return end;
+  }
+
+  /** Records [r0, r1) of w (record 0 at file offset `at`) into the output. */
+  private records(w: Int32Array, r0: number, r1: number, at: number): void {
     const out = this.out;
-    out.reserve(n);
     const [W, H] = this.sensorLimits();
     const T = out.t;
     const X = out.x;
@@ -45,9 +55,9 @@ export class DatDecoder extends PercentHeaderDecoder {
     // the wrap state lives in locals inside the loop (fields would be stored back on every record)
     let lastRaw = this.lastRaw;
     let tHigh = this.wraps * 4294967296;
-    for (let j = pos; j < end; j += 8) {
-      const raw = (buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24)) >>> 0;
-      const a = buf[j + 4]! | (buf[j + 5]! << 8) | (buf[j + 6]! << 16) | (buf[j + 7]! << 24);
+    for (let q = 2 * r0, j = at + 8 * r0; q < 2 * r1; q += 2, j += 8) {
+      const raw = w[q]! >>> 0;
+      const a = w[q + 1]!;
       if (raw < lastRaw && lastRaw - raw > 2147483648) {
         this.wraps++;
         tHigh = this.wraps * 4294967296;
@@ -60,9 +70,9 @@ export class DatDecoder extends PercentHeaderDecoder {
         this.lastRaw = lastRaw;
         if (t < last) {
           this.lastT = last;
-          this.timeWentBack(base + j, t);
+          this.timeWentBack(j, t);
         }
-        if (x >= W || y >= H) this.outOfSensor(base + j, x, y);
+        if (x >= W || y >= H) this.outOfSensor(j, x, y);
       }
       last = t;
       if (x > mx) mx = x;
@@ -78,6 +88,5 @@ export class DatDecoder extends PercentHeaderDecoder {
     this.lastT = last;
     this.maxX = mx;
     this.maxY = my;
-    return end;
   }
 }

@@ -1,4 +1,5 @@
 import { WordReader } from "./bytes.js";
+import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /** Decoder state carried across words and chunks. */
@@ -19,6 +20,11 @@ interface Evt3State {
   stop: number;
   stopX: number;
 }
+
+/** Bytes of words the wasm loop takes per call (bounds the wasm memory a large chunk needs). */
+const WASM_SLICE_BYTES = 4 << 20;
+/** Where the word counts start among the wasm loop's state slots (assembly/events/evt3.ts). */
+const WASM_COUNTS = 13;
 
 /** Events each 16-bit EVT 3.0 word yields: 1 for ADDR_X, the set bits of a VECT_12 / VECT_8 mask, else 0. */
 let eventsPerWord: Uint8Array | null = null;
@@ -215,6 +221,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
   };
   readonly wordCounts = new Uint32Array(16);
   private readonly reader = new WordReader();
+  private readonly wasm: EventsWasm | null = eventsWasm();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     const pos = this.takeHeader(buf, base, final);
@@ -222,31 +229,9 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const words = ((buf.length - pos) / 2) | 0;
     const end = pos + words * 2;
     if (final && end !== buf.length) this.truncated(base + end, "a 16-bit EVT 3.0 word");
-    const out = this.out;
+    if (this.wasm !== null) this.runWasm(this.wasm, buf, base, pos, end);
+    else this.runJs(buf, base, pos, end);
     const st = this.st;
-    const [W, H] = this.sensorLimits();
-    const w = this.reader.halfWords(buf, pos, end - pos);
-    // room for exactly the events these words hold: no growing, no copy when the stream is handed out
-    out.reserve(countEvents(w) + 12);
-    const n = end - pos;
-    for (let j = 0; j < n; ) {
-      st.k = out.length;
-      j = runWords(w, j, n, st, out.t, out.x, out.y, out.p, W, H, this.strictTime, this.wordCounts);
-      out.length = st.k;
-      const at = base + pos + j;
-      if (st.stop === 1) {
-        this.lastT = st.last;
-        this.timeWentBack(at, st.t);
-      } else if (st.stop === 2) {
-        this.lastT = st.last;
-        this.maxX = st.mx;
-        this.outOfSensor(at, st.stopX, st.y);
-      } else if (st.stop === 3) {
-        this.fail(at, `word type 0x${(w[j >> 1]! >>> 12).toString(16)} is not defined in EVT 3.0`);
-      } else if (j < n) {
-        out.reserve(Math.max(1024, (n - j) >> 1) + 12);
-      }
-    }
     if (st.unsorted) this.timeSorted = false;
     this.lastT = st.last;
     this.maxX = st.mx;
@@ -262,5 +247,75 @@ export class Evt3Decoder extends PercentHeaderDecoder {
       TIME_HIGH: c[8],
     };
     return end;
+  }
+
+  /** Throws the error of the word runWords stopped at (st.stop 1, 2 or 3, at byte `at` of the file). */
+  private stopped(at: number, word: number): void {
+    const st = this.st;
+    if (st.stop === 1) {
+      this.lastT = st.last;
+      this.timeWentBack(at, st.t);
+    } else if (st.stop === 2) {
+      this.lastT = st.last;
+      this.maxX = st.mx;
+      this.outOfSensor(at, st.stopX, st.y);
+    } else if (st.stop === 3) {
+      this.fail(at, `word type 0x${(word >>> 12).toString(16)} is not defined in EVT 3.0`);
+    }
+  }
+
+  /** The words of buf[pos, end) through the wasm loop, a slice at a time (bounded wasm memory). */
+  private runWasm(wasm: EventsWasm, buf: Uint8Array, base: number, pos: number, end: number): void {
+    const st = this.st;
+    const c = this.wordCounts;
+    const out = this.out;
+    const [W, H] = this.sensorLimits();
+    const si = wasm.stateIndex;
+    const words = wasm.heap;
+    for (let from = pos; from < end; ) {
+      const bytes = Math.min(end - from, WASM_SLICE_BYTES);
+      wasm.ensure(words + bytes + WASM_SLACK);
+      wasm.u8.set(buf.subarray(from, from + bytes), words);
+      const nw = bytes >> 1;
+      const cap = wasm.fn.evt3CountEvents(words, nw) + 12;
+      const T = align16(words + bytes);
+      const X = align16(T + 8 * cap);
+      const Y = align16(X + 2 * cap);
+      const P = align16(Y + 2 * cap);
+      wasm.ensure(P + cap);
+      const f = wasm.f64;
+      f.set([st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my, 0, st.unsorted ? 1 : 0], si);
+      f.set([c[0]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[8]!], si + WASM_COUNTS);
+      wasm.fn.evt3CountTypes(words, nw, wasm.state);
+      const i = wasm.fn.evt3Words(words, 0, nw, wasm.state, T, X, Y, P, cap, W, H, this.strictTime ? 1 : 0);
+      [st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my] = f.subarray(si, si + 9);
+      const k = f[si + 9]!;
+      st.unsorted = f[si + 10] !== 0;
+      st.stop = f[si + 11]!;
+      st.stopX = f[si + 12]!;
+      [c[0], c[2], c[3], c[4], c[5], c[6], c[8]] = f.subarray(si + WASM_COUNTS, si + WASM_COUNTS + 7);
+      wasm.copyOut(out, T, X, Y, P, k);
+      // the count bounds the events, so the loop stops early only at a word that breaks a rule
+      if (i < nw) this.stopped(base + from + 2 * i, wasm.u16[(words >> 1) + i]!);
+      from += bytes;
+    }
+  }
+
+  /** The words of buf[pos, end) through runWords (where wasm is unavailable). */
+  private runJs(buf: Uint8Array, base: number, pos: number, end: number): void {
+    const out = this.out;
+    const st = this.st;
+    const [W, H] = this.sensorLimits();
+    const w = this.reader.halfWords(buf, pos, end - pos);
+    // room for exactly the events these words hold: no growing, no copy when the stream is handed out
+    out.reserve(countEvents(w) + 12);
+    const n = end - pos;
+    for (let j = 0; j < n; ) {
+      st.k = out.length;
+      j = runWords(w, j, n, st, out.t, out.x, out.y, out.p, W, H, this.strictTime, this.wordCounts);
+      out.length = st.k;
+      if (st.stop !== 0) this.stopped(base + pos + j, w[j >> 1]!);
+      else if (j < n) out.reserve(Math.max(1024, (n - j) >> 1) + 12);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
-import { latin1 } from "./bytes.js";
+import { LOOP_SLICE, latin1 } from "./bytes.js";
+import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -120,6 +121,9 @@ interface RecordLayout {
   p: ByteField;
 }
 
+/** Bytes of records the wasm loop takes per slice (bounds the wasm memory a large chunk needs). */
+const WASM_SLICE_BYTES = 4 << 20;
+
 const ABSENT: ByteField = { at: 0, l: 0, r: 0, m: 0 };
 
 function recordLayout(f: Partial<Record<"t" | "x" | "y" | "p", Field>>, itemsize: number): RecordLayout | null {
@@ -228,6 +232,7 @@ export class NpyDecoder extends ChunkDecoderBase {
   private itemsize = 0;
   private count = 0;
   private seen = 0;
+  private readonly wasm: EventsWasm | null = eventsWasm();
   /** scratch columns for x, y, p */
   private cols = new Float64Array(0);
 
@@ -343,51 +348,136 @@ export class NpyDecoder extends ChunkDecoderBase {
   private parseRecords(buf: Uint8Array, pos: number, n: number, base: number): boolean {
     const layout = recordLayout(this.fields!, this.itemsize);
     if (layout === null) return false;
-    const size = this.itemsize;
+    if (this.wasm !== null) this.parseRecordsWasm(this.wasm, buf, pos, n, base, layout);
+    else this.parseRecordsJs(buf, pos, n, base, layout);
+    this.seen += n;
+    return true;
+  }
+
+  private parseRecordsJs(buf: Uint8Array, pos: number, n: number, base: number, layout: RecordLayout): void {
+    const size = layout.size;
     const inPlace = Math.max(0, Math.min(n, Math.floor((buf.length - pos - layout.reach) / size) + 1));
     const out = this.out;
     const k0 = out.length;
     const st = Float64Array.of(this.lastT, this.maxX, this.maxY, 0, 0, 0, 0);
-    this.decodeSpan(
-      new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
-      pos,
-      0,
-      inPlace,
-      layout,
-      k0,
-      base + pos,
-      st,
-    );
+    const [W, H] = this.sensorLimits();
+    const span = (dv: DataView, start: number, m: number, k: number, fileAt: number) =>
+      this.decodeSpan(
+        m,
+        fileAt,
+        size,
+        st,
+        (i, to) => decodeRecords(dv, start, i, to, layout, out, k, W, H, st),
+        (i, t, x, y, p) => {
+          out.t[k + i] = t;
+          out.x[k + i] = x;
+          out.y[k + i] = y;
+          out.p[k + i] = p;
+        },
+      );
+    span(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), pos, inPlace, k0, base + pos);
     if (inPlace < n) {
       const tail = new Uint8Array((n - inPlace) * size + 4);
       tail.set(buf.subarray(pos + inPlace * size, pos + n * size));
-      const dv = new DataView(tail.buffer);
-      this.decodeSpan(dv, 0, 0, n - inPlace, layout, k0 + inPlace, base + pos + inPlace * size, st);
+      span(new DataView(tail.buffer), 0, n - inPlace, k0 + inPlace, base + pos + inPlace * size);
     }
     this.lastT = st[LAST]!;
     this.maxX = st[MAX_X]!;
     this.maxY = st[MAX_Y]!;
     out.length = k0 + n;
-    this.seen += n;
-    return true;
   }
 
-  /** Records [i, n) of dv from byte `start` (file offset `fileAt` of record 0) into out from k0; reports bad ones. */
-  private decodeSpan(
-    dv: DataView,
-    start: number,
-    i: number,
+  /** The records through the wasm loop, a slice at a time (bounded wasm memory), then copied into the output. */
+  private parseRecordsWasm(
+    wasm: EventsWasm,
+    buf: Uint8Array,
+    pos: number,
     n: number,
-    layout: RecordLayout,
-    k0: number,
-    fileAt: number,
-    st: Float64Array,
+    base: number,
+    L: RecordLayout,
   ): void {
-    const out = this.out;
+    const size = L.size;
+    const per = Math.max(1, Math.floor(WASM_SLICE_BYTES / size));
+    const src = wasm.heap;
+    const T = align16(src + per * size + WASM_SLACK);
+    const X = align16(T + 8 * per);
+    const Y = align16(X + 2 * per);
+    const P = align16(Y + 2 * per);
+    wasm.ensure(P + per);
+    const si = wasm.stateIndex;
+    const st = wasm.f64.subarray(si, si + 7);
+    st.set([this.lastT, this.maxX, this.maxY]);
     const [W, H] = this.sensorLimits();
-    while (i < n) {
-      const bad = decodeRecords(dv, start, i, n, layout, out, k0, W, H, st);
-      if (bad < 0) return;
+    const { x, y, p } = L;
+    const kernel = (i: number, to: number) =>
+      wasm.fn.npyRecords(
+        src,
+        i,
+        to,
+        size,
+        L.tLo,
+        L.tHi,
+        L.tHiShift,
+        L.tHiScale,
+        x.at,
+        x.l,
+        x.r,
+        x.m,
+        y.at,
+        y.l,
+        y.r,
+        y.m,
+        p.at,
+        p.l,
+        p.r,
+        p.m,
+        T,
+        X,
+        Y,
+        P,
+        W,
+        H,
+        wasm.state,
+      );
+    const put = (i: number, t: number, ex: number, ey: number, ep: number) => {
+      wasm.f64[(T >> 3) + i] = t;
+      wasm.u16[(X >> 1) + i] = ex;
+      wasm.u16[(Y >> 1) + i] = ey;
+      wasm.u8[P + i] = ep;
+    };
+    for (let s0 = 0; s0 < n; s0 += per) {
+      const m = Math.min(per, n - s0);
+      const from = pos + s0 * size;
+      wasm.u8.set(buf.subarray(from, from + m * size), src);
+      wasm.u8.fill(0, src + m * size, src + m * size + 4); // what the last record's 4-byte reads see past its end
+      this.decodeSpan(m, base + from, size, st, kernel, put);
+      wasm.copyOut(this.out, T, X, Y, P, m);
+    }
+    this.lastT = st[LAST]!;
+    this.maxX = st[MAX_X]!;
+    this.maxY = st[MAX_Y]!;
+  }
+
+  /**
+   * Records [0, n) (file offset `fileAt` of record 0) through `kernel` (decodeRecords or its wasm twin: returns
+   * the first bad record or -1) in slices; a bad record is reported like the column path, or, when only its time
+   * went back and the options allow that, kept through `put`.
+   */
+  private decodeSpan(
+    n: number,
+    fileAt: number,
+    size: number,
+    st: Float64Array,
+    kernel: (i: number, to: number) => number,
+    put: (i: number, t: number, x: number, y: number, p: number) => void,
+  ): void {
+    for (let i = 0; i < n; ) {
+      const to = Math.min(n, i + LOOP_SLICE);
+      const bad = kernel(i, to);
+      if (bad < 0) {
+        i = to;
+        continue;
+      }
       // the record that broke a rule: report it like the column path (throws unless only time went back)
       this.maxX = st[MAX_X]!;
       this.maxY = st[MAX_Y]!;
@@ -395,13 +485,9 @@ export class NpyDecoder extends ChunkDecoderBase {
       const ux = this.fields!.x!.kind === "u";
       const uy = this.fields!.y?.kind === "u";
       const [t, x, y] = [st[BAD_T]!, st[BAD_X]!, st[BAD_Y]!];
-      this.checkRecord(fileAt + bad * layout.size, t, ux ? x >>> 0 : x, uy ? y >>> 0 : y, st[LAST]!);
+      this.checkRecord(fileAt + bad * size, t, ux ? x >>> 0 : x, uy ? y >>> 0 : y, st[LAST]!);
       // time went back, which the options allow (checkRecord noted it): keep the record
-      const k = k0 + bad;
-      out.t[k] = t;
-      out.x[k] = x;
-      out.y[k] = y;
-      out.p[k] = st[BAD_P]! > 0 ? 1 : 0;
+      put(bad, t, x, y, st[BAD_P]! > 0 ? 1 : 0);
       st[LAST] = t;
       st[MAX_X] = Math.max(st[MAX_X]!, x);
       st[MAX_Y] = Math.max(st[MAX_Y]!, y);

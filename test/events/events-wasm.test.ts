@@ -1,0 +1,192 @@
+/**
+ * The decoders' wasm loops against their JS twins: the same events, meta and errors (message and offset) on real
+ * files, random inputs, chunked pushes, truncations and bit flips.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import lz4 from "lz4js";
+import { lz4DecompressFrame, lz4DecompressFrameWasm } from "../../src/events/decoders/codecs.js";
+import { EVENTS_WASM_BASE64 } from "../../src/events/decoders/events-wasm-bytes.js";
+import { eventsWasm, useEventsWasm } from "../../src/events/decoders/events-wasm.js";
+import { createDecoder } from "../../src/events/decoders/registry.js";
+import type { DecoderOptions, EventFormat } from "../../src/events/decoders/types.js";
+import { concatEventStreams } from "../../src/events/stream.js";
+import { Rng } from "../../src/util/rng.js";
+import { writeNpyEvents } from "../../src/events/writers/npy.js";
+import { sample } from "./helpers.js";
+
+/** Decodes in chunks of `chunk` bytes (0: whole) with the wasm loops on or off: events and meta, or the error. */
+function run(bytes: Uint8Array, format: EventFormat, wasm: boolean, chunk = 0, opts: DecoderOptions = {}): unknown {
+  const was = useEventsWasm(wasm);
+  try {
+    const dec = createDecoder(format, opts);
+    const parts = [];
+    const step = chunk > 0 ? chunk : bytes.length;
+    for (let i = 0; i < bytes.length; i += step) parts.push(dec.push(bytes.subarray(i, i + step)));
+    parts.push(dec.end());
+    const s = concatEventStreams(parts, dec.sensorInfo().sensor);
+    return { t: [...s.t], x: [...s.x], y: [...s.y], p: [...s.p], sensor: dec.sensorInfo(), meta: dec.meta() };
+  } catch (e) {
+    return { error: (e as Error).message, name: (e as Error).name };
+  } finally {
+    useEventsWasm(was);
+  }
+}
+
+function sameBothWays(bytes: Uint8Array, format: EventFormat, what: string, chunk = 0, opts: DecoderOptions = {}) {
+  assert.deepEqual(run(bytes, format, true, chunk, opts), run(bytes, format, false, chunk, opts), what);
+}
+
+test("the embedded wasm bytes are build/events.wasm, and the module loads in Node", () => {
+  const built = readFileSync(new URL("../../../build/events.wasm", import.meta.url));
+  assert.equal(EVENTS_WASM_BASE64, built.toString("base64"), "run npm run build:wasm");
+  assert.notEqual(eventsWasm(), null);
+  const was = useEventsWasm(false);
+  assert.equal(eventsWasm(), null);
+  useEventsWasm(was);
+});
+
+/** Bytes with short literals and repeats at 16-byte strides, as in event packets, plus runs and far repeats. */
+function packetLike(size: number, rng: Rng): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; ) {
+    const kind = rng.int(5);
+    const len = Math.min(size - i, kind === 4 ? 1 + rng.int(400) : 1 + rng.int(24));
+    if (kind === 0 || i < 64) for (let k = 0; k < len; k++) out[i + k] = rng.int(256);
+    else if (kind === 1) out.fill(rng.int(256), i, i + len);
+    else {
+      const back = kind === 2 ? 16 * (1 + rng.int(4)) : 1 + rng.int(Math.min(i, 70000) - 1);
+      for (let k = 0; k < len; k++) out[i + k] = out[i - back + k]!;
+    }
+    i += len;
+  }
+  return out;
+}
+
+test("LZ4 in wasm decodes what lz4js compressed, byte for byte, and fails like the JS decoder", () => {
+  const wasm = eventsWasm()!;
+  const rng = new Rng(16);
+  for (const size of [0, 1, 15, 16, 17, 63, 64, 65, 200, 5000, 70000, 300000]) {
+    const plain = packetLike(size, rng);
+    const frame = lz4.compress(plain);
+    const n = lz4DecompressFrameWasm(frame, wasm, wasm.heap);
+    assert.equal(n, size);
+    assert.deepEqual(wasm.u8.slice(wasm.heap, wasm.heap + n), plain, `size ${size}`);
+  }
+  const frame = lz4.compress(packetLike(20000, rng));
+  let thrown = 0;
+  for (let trial = 0; trial < 400; trial++) {
+    const bad = frame.slice(0, trial % 2 ? frame.length : 7 + rng.int(frame.length - 7));
+    for (let f = 0; f < 1 + rng.int(4); f++) bad[7 + rng.int(bad.length - 7)]! ^= 1 << rng.int(8);
+    const outcome = (decode: () => Uint8Array) => {
+      try {
+        return decode();
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const js = outcome(() => lz4DecompressFrame(bad).slice());
+    const inWasm = outcome(() => {
+      const n = lz4DecompressFrameWasm(bad, wasm, wasm.heap);
+      return wasm.u8.slice(wasm.heap, wasm.heap + n);
+    });
+    assert.deepEqual(inWasm, js, `trial ${trial}`);
+    if (typeof js === "string") thrown++;
+  }
+  assert.ok(thrown > 100);
+});
+
+test("AEDAT 4 and EVT 3.0 samples: wasm and JS give the same events and meta, whole and in odd chunks", () => {
+  for (const [format, rel] of [
+    ["aedat4", "aedat4/tonic/sample.aedat4"],
+    ["evt3", "prophesee/expelliarmus/evt3_sample.raw"],
+  ] as const) {
+    const bytes = sample(rel);
+    const whole = run(bytes, format, true) as { t: number[] };
+    assert.ok(whole.t.length > 100000, `${rel} decodes`);
+    sameBothWays(bytes, format, rel);
+    sameBothWays(bytes, format, `${rel} in 4093-byte chunks`, 4093);
+  }
+});
+
+test("wasm and JS twins agree on truncated and bit-flipped AEDAT 4 and EVT 3.0 files (events or the same error)", () => {
+  const rng = new Rng(99);
+  const a4 = sample("aedat4/tonic/sample.aedat4");
+  const evt3 = sample("prophesee/expelliarmus/evt3_sample.raw");
+  for (const [format, base] of [
+    ["aedat4", a4.subarray(0, 60000)],
+    ["evt3", evt3.subarray(0, 20000)],
+  ] as const) {
+    let errors = 0;
+    for (let k = 0; k < 60; k++) {
+      const bad = base.slice(0, k % 2 ? base.length : rng.int(base.length));
+      for (let f = 0; f < 1 + rng.int(3); f++) bad[rng.int(bad.length)]! ^= 1 << rng.int(8);
+      const opts: DecoderOptions = { timeOrder: k % 3 === 0 ? "keep" : "strict" };
+      const out = run(bad, format, true, 0, opts);
+      if ("error" in (out as object)) errors++;
+      assert.deepEqual(out, run(bad, format, false, 0, opts), `${format} mutation ${k}`);
+    }
+    assert.ok(errors > 0, `${format}: some mutations are rejected`);
+  }
+});
+
+test("EVT 3.0: random word streams (every word type, time going back, rows off the sensor) agree", () => {
+  const rng = new Rng(3);
+  const header = new TextEncoder().encode("% evt 3.0\n% format EVT3;height=64;width=96\n% end\n");
+  const types = [0x0, 0x2, 0x2, 0x2, 0x3, 0x4, 0x5, 0x6, 0x8, 0x7, 0xa, 0xe];
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 1 + rng.int(3000);
+    const words = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const type = trial % 4 === 3 && rng.int(200) === 0 ? 0x1 : types[rng.int(types.length)]!;
+      // small payloads keep most coordinates on the 96×64 sensor; some rows and x land outside it
+      const payload = type === 0x4 || type === 0x5 || type >= 0x6 ? rng.int(4096) : rng.int(100) | (rng.int(2) << 11);
+      words[i] = (type << 12) | payload;
+    }
+    const bytes = new Uint8Array(header.length + 2 * n);
+    bytes.set(header);
+    bytes.set(new Uint8Array(words.buffer), header.length);
+    for (const timeOrder of ["strict", "keep"] as const) {
+      sameBothWays(bytes, "evt3", `trial ${trial} ${timeOrder}`, 0, { timeOrder });
+      sameBothWays(bytes, "evt3", `trial ${trial} ${timeOrder}, no sensor`, 0, {
+        timeOrder,
+        sensor: { width: 2048, height: 2048, polarities: 2 },
+      });
+    }
+  }
+});
+
+test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {
+  const rng = new Rng(5);
+  const s = run(sample("nmnist/small/3.bs2"), "atis40", false) as {
+    t: number[];
+    x: number[];
+    y: number[];
+    p: number[];
+  };
+  const n = Math.min(3000, s.t.length);
+  const stream = {
+    t: Float64Array.from(s.t.slice(0, n)),
+    x: Uint16Array.from(s.x.slice(0, n)),
+    y: Uint16Array.from(s.y.slice(0, n)),
+    p: Uint8Array.from(s.p.slice(0, n)),
+    sensor: { width: 34, height: 34, polarities: 2 },
+  };
+  const base = writeNpyEvents(stream);
+  sameBothWays(base, "npy", "whole");
+  sameBothWays(base, "npy", "in 1001-byte chunks", 1001);
+  let errors = 0;
+  for (let k = 0; k < 80; k++) {
+    const bad = base.slice(0, k % 2 ? base.length : rng.int(base.length));
+    for (let f = 0; f < 1 + rng.int(3); f++) bad[128 + rng.int(bad.length - 128)]! ^= 1 << rng.int(8);
+    const opts: DecoderOptions = {
+      timeOrder: k % 3 === 0 ? "keep" : "strict",
+      ...(k % 4 === 0 ? { sensor: { width: 34, height: 34, polarities: 2 } } : {}),
+    };
+    const out = run(bad, "npy", true, k % 5 === 0 ? 777 : 0, opts);
+    if ("error" in (out as object)) errors++;
+    assert.deepEqual(out, run(bad, "npy", false, k % 5 === 0 ? 777 : 0, opts), `mutation ${k}`);
+  }
+  assert.ok(errors > 0 && errors < 80);
+});
