@@ -129,6 +129,34 @@ function backendRows(backends: Backend[], t: Timing[][], row: BenchRow): BenchRo
   });
 }
 
+/**
+ * Per backend, the same inputs in its own memory: the spikes dense and as a list, weights, bias and output gradient,
+ * an output y shaped like the output gradient and a weight gradient shaped like the weights.
+ */
+function kernelBuffers(
+  backends: Backend[],
+  spikes: Float32Array,
+  rows: number,
+  rowLen: number,
+  host: { w: Float32Array; bias: Float32Array; gy: Float32Array },
+) {
+  return new Map(
+    backends.map((b) => {
+      const { dense, list } = spikesOn(b, spikes, rows, rowLen);
+      const bufs = {
+        dense,
+        list,
+        w: copyF32(b, host.w),
+        bias: copyF32(b, host.bias),
+        y: b.f32(host.gy.length),
+        gy: copyF32(b, host.gy),
+        gw: b.f32(host.w.length),
+      };
+      return [b, bufs] as const;
+    }),
+  );
+}
+
 function linearRows(
   backends: Backend[],
   rng: Rng,
@@ -144,17 +172,7 @@ function linearRows(
   const gy = randomF32(rng, rows * out, 1);
   const shape = `${rows}x${inF}->${out}`;
   for (const density of densities) {
-    const spikes = randomSpikes(rng, rows * inF, density);
-    const bufs = new Map(
-      backends.map((b) => {
-        const { dense, list } = spikesOn(b, spikes, rows, inF);
-        const y = b.f32(rows * out);
-        return [
-          b,
-          { dense, list, w: copyF32(b, w), bias: copyF32(b, bias), y, gy: copyF32(b, gy), gw: b.f32(w.length) },
-        ];
-      }),
-    );
+    const bufs = kernelBuffers(backends, randomSpikes(rng, rows * inF, density), rows, inF, { w, bias, gy });
     const f = raceBackends(
       backends,
       (b) => {
@@ -195,17 +213,7 @@ function convRows(backends: Backend[], rng: Rng, s: ConvShape, warm: number, rou
   const shape = `n${s.n} ${s.cin}->${s.cout} ${s.kh}x${s.kw} on ${s.h}x${s.w}`;
   const rowLen = s.cin * s.h * s.w;
   for (const density of densities) {
-    const spikes = randomSpikes(rng, s.n * rowLen, density);
-    const bufs = new Map(
-      backends.map((b) => {
-        const { dense, list } = spikesOn(b, spikes, s.n, rowLen);
-        const y = b.f32(gy.length);
-        return [
-          b,
-          { dense, list, w: copyF32(b, w), bias: copyF32(b, bias), y, gy: copyF32(b, gy), gw: b.f32(w.length) },
-        ];
-      }),
-    );
+    const bufs = kernelBuffers(backends, randomSpikes(rng, s.n * rowLen, density), s.n, rowLen, { w, bias, gy });
     const f = raceBackends(
       backends,
       (b) => {

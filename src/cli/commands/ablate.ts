@@ -100,7 +100,7 @@ async function run(argv: string[]): Promise<number> {
   };
   const setting = (): string =>
     `N-MNIST 900/100 split of ../shared/data/nmnist/small${v.quick ? " (quick: 120/50 samples)" : ""}` +
-    `${which !== "first" ? `, each recording at a random offset in a window twice as long with background noise (${numOpt("noise-hz", v["noise-hz"]) ?? NOISE_WINDOW_DEFAULTS.noiseHz} Hz per pixel)` : ""}; ` +
+    `${which !== "first" ? `, each recording at a random offset in a window twice as long with background noise (${options.noiseHz ?? NOISE_WINDOW_DEFAULTS.noiseHz} Hz per pixel)` : ""}; ` +
     `${epochs} epochs per run, seeds ${seeds.join(", ")}, ${threads} thread(s); ${((Date.now() - start) / 60000).toFixed(1)} min in all`;
   if (which === "learned") {
     const keep = numOpt("keep", v.keep) ?? 0.5;
