@@ -77,6 +77,22 @@ export function addScalarToRow(row: usize, n: i32, value: f32): void {
 }
 
 export function addChannelBias(y: usize, bias: usize, outer: i32, c: i32, inner: i32, begin: i32, end: i32): void {
+  if (inner == 1) {
+    // a linear layer's bias: each row's channels are contiguous (one add per value, so the order is free)
+    for (let o = 0; o < outer; o++) {
+      const row = y + (<usize>(o * c) << 2);
+      let ch = begin;
+      for (; ch + 4 <= end; ch += 4) {
+        const q = <usize>ch << 2;
+        v128.store(row + q, f32x4.add(v128.load(row + q), v128.load(bias + q)));
+      }
+      for (; ch < end; ch++) {
+        const q = <usize>ch << 2;
+        store<f32>(row + q, load<f32>(row + q) + load<f32>(bias + q));
+      }
+    }
+    return;
+  }
   for (let ch = begin; ch < end; ch++) {
     const bv = load<f32>(bias + (<usize>ch << 2));
     for (let o = 0; o < outer; o++) addScalarToRow(y + ((<usize>(o * c + ch) * inner) << 2), inner, bv);
@@ -85,7 +101,28 @@ export function addChannelBias(y: usize, bias: usize, outer: i32, c: i32, inner:
 
 /** gb[ch] += Σ gy[:, ch, :], accumulated in float64. */
 export function channelBiasGrad(gy: usize, gb: usize, outer: i32, c: i32, inner: i32, begin: i32, end: i32): void {
-  for (let ch = begin; ch < end; ch++) {
+  let ch = begin;
+  // a linear layer's bias (inner 1): four neighbouring channels per row, each summed over rows from 0 in order as
+  // below (whose vector lanes then stay zero), so every channel gets the same float64 sum
+  if (inner == 1) {
+    const stride = <usize>c << 2;
+    for (; ch + 4 <= end; ch += 4) {
+      let s0 = f64x2.splat(0);
+      let s1 = f64x2.splat(0);
+      let p = gy + (<usize>ch << 2);
+      for (let o = 0; o < outer; o++, p += stride) {
+        const v = v128.load(p);
+        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)));
+      }
+      const q = gb + (<usize>ch << 2);
+      store<f32>(q, <f32>(<f64>load<f32>(q) + 0 + 0 + f64x2.extract_lane(s0, 0)));
+      store<f32>(q, <f32>(<f64>load<f32>(q, 4) + 0 + 0 + f64x2.extract_lane(s0, 1)), 4);
+      store<f32>(q, <f32>(<f64>load<f32>(q, 8) + 0 + 0 + f64x2.extract_lane(s1, 0)), 8);
+      store<f32>(q, <f32>(<f64>load<f32>(q, 12) + 0 + 0 + f64x2.extract_lane(s1, 1)), 12);
+    }
+  }
+  for (; ch < end; ch++) {
     let acc = f64x2.splat(0);
     let tail: f64 = 0;
     for (let o = 0; o < outer; o++) {

@@ -3,6 +3,7 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
+export * from "./batchnorm-rows";
 export * from "./elementwise";
 export * from "./lif";
 export * from "./spike-lists";

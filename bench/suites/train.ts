@@ -19,6 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { useEngine } from "../../src/engine/current.js";
+import { type KernelGroup, type KernelTime, profileKernels } from "../../src/engine/kernel-profile.js";
 import type { Variant } from "../../src/models/config.js";
 import { loadModelConfig } from "../../src/models/config-file.js";
 import { buildModel } from "../../src/models/index.js";
@@ -44,7 +45,8 @@ async function measure(
   recompute = false,
 ): Promise<BenchRow> {
   const engine = await createWasmEngine({ threads });
-  useEngine(engine);
+  const profile = profileKernels(engine);
+  useEngine(profile.engine);
   try {
     const config = loadModelConfig(c.config, { variant, frames: { T: c.T } });
     const model = buildModel(config);
@@ -66,9 +68,14 @@ async function measure(
     };
     let t0 = performance.now();
     step(); // warm-up: V8 tiers wasm up, buffers are allocated
-    if (steps > 0) t0 = performance.now();
+    if (steps > 0) {
+      t0 = performance.now();
+      profile.reset();
+    }
     for (let i = 0; i < steps; i++) step();
     const seconds = (performance.now() - t0) / 1000 / Math.max(1, steps);
+    const groups = profile.groups();
+    const perStep = (ms: number): number => Math.round((ms / Math.max(1, steps)) * 10) / 10;
     const row: BenchRow = {
       network: c.config,
       variant: recompute ? `${variant} recompute` : variant,
@@ -78,7 +85,11 @@ async function measure(
       "ms/step": Math.round(seconds * 1000),
       "samples/s": Math.round((c.batch / seconds) * 10) / 10,
       "peak MiB": Math.round((engine.peakBytes() / 2 ** 20) * 10) / 10,
+      "event-driven ms": perStep(groups["event-driven"].ms),
+      "dense ms": perStep(groups.dense.ms),
+      "outside engine ms": perStep(seconds * 1000 * Math.max(1, steps) - profile.totalMs()),
     };
+    kernelTimes.set(row, groups);
     adam.dispose();
     model.dispose();
     return row;
@@ -86,6 +97,9 @@ async function measure(
     engine.close();
   }
 }
+
+/** Kernel time per group of each measured row (for the per-group thread speed-ups). */
+const kernelTimes = new WeakMap<BenchRow, Record<KernelGroup, KernelTime>>();
 
 /** a's step time relative to b's, to two decimals. */
 function ratio(a: BenchRow, b: BenchRow): number {
@@ -99,6 +113,9 @@ function ratio(a: BenchRow, b: BenchRow): number {
 async function oneThread(c: NetCase, variant: Variant, steps: number, two: BenchRow): Promise<BenchRow> {
   const one = await measure(c, variant, steps, 1);
   two["1→2 threads"] = ratio(one, two);
+  const [g1, g2] = [kernelTimes.get(one)!, kernelTimes.get(two)!];
+  for (const g of ["event-driven", "dense"] as const)
+    two[`${g} 1→2`] = g2[g].ms > 0 ? Math.round((g1[g].ms / g2[g].ms) * 100) / 100 : null;
   return one;
 }
 
@@ -204,7 +221,11 @@ export const suite: Suite = async ({ quick }) => {
       "'<variant> recompute': every layer recomputes its forward during backward (bit-identical gradients); 'vs no",
       "recompute' = its step time relative to the same network's razor row; the batch-32 Gesture row times one",
       "(first) step only.",
-      "'1→2 threads' = step time on 1 thread (the next row) / on 2 threads, measured one after the other.",
+      "'1→2 threads' = step time on 1 thread (the next row) / on 2 threads, measured one after the other;",
+      "'event-driven ms' / 'dense ms' = time per step in the event-driven kernels (linear and conv forward and weight",
+      "gradient from spike lists) / the dense GEMM and conv kernels, 'outside engine ms' = the step's time outside",
+      "every kernel (JS: Razor scores, losses, bookkeeping); 'event-driven 1→2' / 'dense 1→2' = their 1 → 2 thread",
+      "speed-ups (issue 16's target: >= 1.6x on the event-driven layers).",
       `second-core control: two integer loops side by side take ${coreBefore}x (before) and ${coreAfter}x (after)`,
       "the time of one (≈ 1.0: the second core was free; above 1.1 the thread speed-ups are hurt by other load).",
     ],

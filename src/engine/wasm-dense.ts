@@ -5,7 +5,7 @@
  * thread count; the exception, the conv weight gradient split by images, adds per-thread sums in thread order and
  * is fixed for a given thread count.
  */
-import { type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
+import { type BatchNormShape, type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { ListKernelName } from "./reference-lists.js";
 import type { SpikeKernelName } from "./reference-spike.js";
 import { convGeometryBlock } from "./conv-geometry.js";
@@ -104,6 +104,33 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
   ): void => {
     rt.call(outputs, (ptr) => {
       rt.parallel(fn, args(ptr), items, Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, perItem)));
+    });
+  };
+
+  /**
+   * A batch-norm kernel over s.c channels. Fully connected layers (hw = 1) go to its `Rows` variant, which reads
+   * eight neighbouring channels per row (bit-identical; assembly/batchnorm-rows.ts) and needs 256 bytes of scratch
+   * per thread; channel ranges are then aligned to those blocks.
+   */
+  const batchNormKernel = (
+    fn: "batchNormForwardTrain" | "batchNormForwardEval" | "batchNormBackward",
+    outputs: TypedView[],
+    s: BatchNormShape,
+    passes: number,
+    arrays: TypedView[],
+    scalars: number[],
+  ): void => {
+    if (s.hw !== 1) {
+      rangeKernel(fn, outputs, s.c, passes * s.n * s.hw, (ptr) => [...arrays.map(ptr), s.n, s.c, s.hw, ...scalars]);
+      return;
+    }
+    rt.call(outputs, (ptr) => {
+      const head = [...arrays.map(ptr), s.n, s.c, ...scalars];
+      const scratch = rt.scratchFor(256);
+      const perThread = Math.ceil(MIN_ELEMENTS_PER_THREAD / Math.max(1, passes * s.n));
+      const parts = Math.max(1, Math.min(T, Math.floor(s.c / perThread)));
+      const fnRows = fn.replace("batchNorm", "batchNormRows");
+      rt.runTasks(splitRange(s.c, parts, 8).map(([b, e], t) => ({ fn: fnRows, args: [...head, b, e, scratch[t]!] })));
     });
   };
 
@@ -291,20 +318,10 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       for (const [k, a] of Object.entries({ gamma, beta, saveMean, saveInvStd, runningMean, runningVar })) {
         need(`batchNormForwardTrain ${k}`, a, s.c);
       }
-      rangeKernel(
-        "batchNormForwardTrain",
-        [y, saveMean, saveInvStd, runningMean, runningVar],
-        s.c,
-        3 * count, // three passes over the data
-        (ptr) => [
-          ...[x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar].map(ptr),
-          s.n,
-          s.c,
-          s.hw,
-          momentum,
-          eps,
-        ],
-      );
+      // three passes over the data
+      const outputs = [y, saveMean, saveInvStd, runningMean, runningVar];
+      const arrays = [x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar];
+      batchNormKernel("batchNormForwardTrain", outputs, s, 3, arrays, [momentum, eps]);
     },
 
     batchNormForwardEval(x, gamma, beta, runningMean, runningVar, y, s, eps) {
@@ -314,13 +331,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       need("batchNormForwardEval y", y, count * s.c);
       for (const [k, a] of Object.entries({ gamma, beta, runningMean, runningVar }))
         need(`batchNormForwardEval ${k}`, a, s.c);
-      rangeKernel("batchNormForwardEval", [y], s.c, count, (ptr) => [
-        ...[x, gamma, beta, runningMean, runningVar, y].map(ptr),
-        s.n,
-        s.c,
-        s.hw,
-        eps,
-      ]);
+      batchNormKernel("batchNormForwardEval", [y], s, 1, [x, gamma, beta, runningMean, runningVar, y], [eps]);
     },
 
     batchNormBackward(gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta, s) {
@@ -329,12 +340,8 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
       for (const [k, a] of Object.entries({ gy, x, gx })) need(`batchNormBackward ${k}`, a, count * s.c);
       for (const [k, a] of Object.entries({ gamma, saveMean, saveInvStd, gGamma, gBeta }))
         need(`batchNormBackward ${k}`, a, s.c);
-      rangeKernel("batchNormBackward", [gx, gGamma, gBeta], s.c, 2 * count, (ptr) => [
-        ...[gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta].map(ptr),
-        s.n,
-        s.c,
-        s.hw,
-      ]);
+      const arrays = [gy, x, gamma, saveMean, saveInvStd, gx, gGamma, gBeta];
+      batchNormKernel("batchNormBackward", [gx, gGamma, gBeta], s, 2, arrays, []);
     },
 
     adam(param, grad, m, v, p) {

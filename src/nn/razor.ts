@@ -68,7 +68,8 @@ export class RazorScorer implements FrameScorer {
   private B = 0;
   private hw = 1;
   private upstream: Uint8Array | undefined;
-  private f: Float64Array = new Float64Array(0);
+  /** the windowed descriptors f [T·B, C], non-zero channels only */
+  private f: SparseRows = EMPTY_ROWS;
   private norm = new Float64Array(0);
   private p = new Float64Array(0);
   private alpha = new Float64Array(0);
@@ -103,11 +104,6 @@ export class RazorScorer implements FrameScorer {
     return this.logTau ? Math.exp(this.logTau.value[0]!) : this.opts.tau;
   }
 
-  /** The windowed descriptors f [T·B, C] of the last call (for inspection and data init). */
-  descriptors(): Float64Array {
-    return this.f;
-  }
-
   score(x: Seq, ctx: Context): Float32Array {
     const C = this.opts.channels;
     const T = x.shape[0]!;
@@ -122,8 +118,7 @@ export class RazorScorer implements FrameScorer {
     this.B = B;
     this.hw = hw;
     this.upstream = x.mask;
-    const g = this.channelRates(x, frames, C, hw);
-    const f = this.window(g, T, B, C);
+    const f = this.window(channelRates(x, frames, C, hw), T, B, C);
     if (this.pendingDataInit && ctx.training) {
       this.pendingDataInit = false;
       this.initFromData(f, frames, C);
@@ -143,17 +138,14 @@ export class RazorScorer implements FrameScorer {
     const act = new Float64Array(frames);
     const eHat = this.eHat;
     const d = new Float32Array(frames);
-    // firing-rate descriptors are sparse: the sums and dots run over the non-zero channels only
-    const nz = new Int32Array(C);
+    const { offsets, idx, val } = f;
     for (let r = 0; r < frames; r++) {
-      const row = r * C;
-      let n = 0;
+      const lo = offsets[r]!;
+      const hi = offsets[r + 1]!;
       let sq = 0;
       let l1 = 0;
-      for (let c = 0; c < C; c++) {
-        const v = f[row + c]!;
-        if (v === 0) continue;
-        nz[n++] = c;
+      for (let j = lo; j < hi; j++) {
+        const v = val[j]!;
         sq += v * v;
         l1 += Math.abs(v);
       }
@@ -164,7 +156,7 @@ export class RazorScorer implements FrameScorer {
         let dot = 0;
         if (norm > 0) {
           const e = k * C;
-          for (let j = 0; j < n; j++) dot += f[row + nz[j]!]! * eHat[e + nz[j]!]!;
+          for (let j = lo; j < hi; j++) dot += val[j]! * eHat[e + idx[j]!]!;
           dot /= norm;
         }
         P[r * K + k] = dot;
@@ -195,15 +187,24 @@ export class RazorScorer implements FrameScorer {
     return d;
   }
 
+  /**
+   * The descriptor's non-zero channels make the embedding gradient sparse; the source gradient is dense (every
+   * channel gets the normalisation and activity terms), so it is computed only when asked for, row by row, and
+   * with a one-frame window added straight into gSource.
+   */
   backward(gd: Float32Array, gSource: Float32Array | null): void {
-    const { K, channels: C, activityEps: eps } = this.opts;
+    const { K, channels: C, activityEps: eps, window: w } = this.opts;
     const frames = this.T * this.B;
     const tau = this.tau();
     const gamma = this.gamma.value[0]!;
     const eta = this.eta.value[0]!;
+    const { offsets, idx, val } = this.f;
     const gEHat = new Float64Array(K * C);
-    const gf = new Float64Array(frames * C);
+    // dL/df per frame: rows for the window's sum when w > 1, else one row at a time
+    const gf = gSource === null ? null : new Float64Array(w > 1 ? frames * C : C);
     const gfHat = new Float64Array(C);
+    const fRow = new Float64Array(C);
+    const gp = new Float64Array(K);
     let gGamma = 0;
     let gEta = 0;
     let gBeta = 0;
@@ -220,30 +221,42 @@ export class RazorScorer implements FrameScorer {
       const gs = gz * gamma;
       const gAct = (gz * eta) / (eps + act);
       const norm = this.norm[r]!;
+      const lo = offsets[r]!;
+      const hi = offsets[r + 1]!;
       if (norm > 0) {
-        gfHat.fill(0);
         for (let k = 0; k < K; k++) {
           const a = this.alpha[r * K + k]!;
           const pk = this.p[r * K + k]!;
-          const gp = gs * a * (1 + (pk - s) / tau);
+          gp[k] = gs * a * (1 + (pk - s) / tau);
           gTau += (-gs * pk * a * (pk - s)) / (tau * tau);
-          for (let c = 0; c < C; c++) {
-            gfHat[c] = gfHat[c]! + gp * this.eHat[k * C + c]!;
-            gEHat[k * C + c] = gEHat[k * C + c]! + (gp * this.f[r * C + c]!) / norm;
-          }
+          for (let j = lo; j < hi; j++) gEHat[k * C + idx[j]!] = gEHat[k * C + idx[j]!]! + (gp[k]! * val[j]!) / norm;
+        }
+      }
+      if (gf === null) continue;
+      const row = w > 1 ? r * C : 0;
+      if (norm > 0) {
+        gfHat.fill(0);
+        for (let k = 0; k < K; k++) {
+          const g = gp[k]!;
+          const e = k * C;
+          for (let c = 0; c < C; c++) gfHat[c] = gfHat[c]! + g * this.eHat[e + c]!;
         }
         let dot = 0;
-        for (let c = 0; c < C; c++) dot += (this.f[r * C + c]! / norm) * gfHat[c]!;
-        for (let c = 0; c < C; c++) gf[r * C + c] = (gfHat[c]! - (this.f[r * C + c]! / norm) * dot) / norm;
+        for (let j = lo; j < hi; j++) dot += (val[j]! / norm) * gfHat[idx[j]!]!;
+        for (let j = lo; j < hi; j++) fRow[idx[j]!] = val[j]!;
+        for (let c = 0; c < C; c++) gf[row + c] = (gfHat[c]! - (fRow[c]! / norm) * dot) / norm + gAct / C;
+        for (let j = lo; j < hi; j++) fRow[idx[j]!] = 0;
+      } else {
+        for (let c = 0; c < C; c++) gf[row + c] = 0 + gAct / C;
       }
-      for (let c = 0; c < C; c++) gf[r * C + c] = gf[r * C + c]! + gAct / C;
+      if (w === 1) this.addToSource(r, gf, gSource!);
     }
     this.gamma.grad[0] = this.gamma.grad[0]! + gGamma;
     this.eta.grad[0] = this.eta.grad[0]! + gEta;
     this.beta.grad[0] = this.beta.grad[0]! + gBeta;
     if (this.logTau) this.logTau.grad[0] = this.logTau.grad[0]! + gTau * tau;
     this.embeddingBackward(gEHat);
-    if (gSource !== null) this.sourceBackward(gf, gSource);
+    if (gf !== null && w > 1) this.windowBackward(gf, gSource!);
   }
 
   parameters(): Param[] {
@@ -260,55 +273,26 @@ export class RazorScorer implements FrameScorer {
     freeParams(this.parameters());
   }
 
-  /** GAP per channel of each kept frame: firing rates g [T·B, C]. */
-  private channelRates(x: Seq, frames: number, C: number, hw: number): Float64Array {
-    const g = new Float64Array(frames * C);
-    const mask = x.mask;
-    const list = x.spikes;
-    for (let r = 0; r < frames; r++) {
-      if (mask && mask[r] === 0) continue;
-      if (list && hw > 1) {
-        // a row's positions ascend, channel-major: each channel's count is the distance between two boundaries
-        let lo = list.offsets[r]!;
-        const end = list.offsets[r + 1]!;
-        for (let c = 0; c < C && lo < end; c++) {
-          const hi = lowerBound(list.idx, lo, end, (c + 1) * hw);
-          g[r * C + c] = hi - lo;
-          lo = hi;
-        }
-      } else if (list) {
-        for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) {
-          const c = list.idx[k]!;
-          g[r * C + c] = g[r * C + c]! + 1;
-        }
-      } else {
-        for (let c = 0; c < C; c++) {
-          let sum = 0;
-          const base = (r * C + c) * hw;
-          for (let i = base; i < base + hw; i++) sum += x.data[i]!;
-          g[r * C + c] = sum;
-        }
-      }
-      for (let c = 0; c < C; c++) g[r * C + c] = g[r * C + c]! / hw;
-    }
-    return g;
-  }
-
-  /** Causal moving average over the last w frames of each sample. */
-  private window(g: Float64Array, T: number, B: number, C: number): Float64Array {
+  /** Causal moving average over the last w frames of each sample (rows of f are in ascending channel order). */
+  private window(g: SparseRows, T: number, B: number, C: number): SparseRows {
     const w = this.opts.window;
     if (w === 1) return g;
-    const f = new Float64Array(g.length);
+    const out = new SparseRowsBuilder(T * B, g.offsets[T * B]! * w);
+    const acc = new Float64Array(C);
     for (let t = 0; t < T; t++) {
-      for (let j = 0; j < w && t - j >= 0; j++) {
-        for (let b = 0; b < B; b++) {
-          const dst = (t * B + b) * C;
-          const src = ((t - j) * B + b) * C;
-          for (let c = 0; c < C; c++) f[dst + c] = f[dst + c]! + g[src + c]! / w;
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < w && t - j >= 0; j++) {
+          const src = (t - j) * B + b;
+          for (let k = g.offsets[src]!; k < g.offsets[src + 1]!; k++) acc[g.idx[k]!] = acc[g.idx[k]!]! + g.val[k]! / w;
         }
+        for (let c = 0; c < C; c++) {
+          if (acc[c] !== 0) out.push(c, acc[c]!);
+          acc[c] = 0;
+        }
+        out.endRow();
       }
     }
-    return f;
+    return out.done();
   }
 
   private prepareEmbeddings(): void {
@@ -340,8 +324,22 @@ export class RazorScorer implements FrameScorer {
     }
   }
 
+  /** Row r of dL/df (w = 1) through GAP into the input: gx[r,c,·] += M[r] / HW · gf[c]. */
+  private addToSource(r: number, gf: Float64Array, gx: Float32Array): void {
+    const mask = this.upstream;
+    if (mask && mask[r] === 0) return;
+    const { channels: C } = this.opts;
+    const hw = this.hw;
+    for (let c = 0; c < C; c++) {
+      const g = (0 + gf[c]!) / hw;
+      if (g === 0) continue;
+      const base = (r * C + c) * hw;
+      for (let i = base; i < base + hw; i++) gx[i] = gx[i]! + g;
+    }
+  }
+
   /** Through the window and GAP into the input: gx[τ,b,c,·] += M[τ,b] / (w·HW) · Σ_{t=τ..τ+w-1} gf[t,b,c]. */
-  private sourceBackward(gf: Float64Array, gx: Float32Array): void {
+  private windowBackward(gf: Float64Array, gx: Float32Array): void {
     const { channels: C, window: w } = this.opts;
     const { T, B, hw } = this;
     const mask = this.upstream;
@@ -366,14 +364,16 @@ export class RazorScorer implements FrameScorer {
   }
 
   /** Spherical k-means (5 rounds) of the non-empty f̂ of one batch; keeps |N(0,1)| when too few frames. */
-  private initFromData(f: Float64Array, frames: number, C: number): void {
+  private initFromData(f: SparseRows, frames: number, C: number): void {
     const K = this.opts.K;
     const rows: Float64Array[] = [];
     for (let r = 0; r < frames; r++) {
-      const v = f.subarray(r * C, (r + 1) * C);
       let sq = 0;
-      for (let c = 0; c < C; c++) sq += v[c]! * v[c]!;
-      if (sq > 0) rows.push(v.map((x) => x / Math.sqrt(sq)));
+      for (let j = f.offsets[r]!; j < f.offsets[r + 1]!; j++) sq += f.val[j]! * f.val[j]!;
+      if (!(sq > 0)) continue;
+      const v = new Float64Array(C);
+      for (let j = f.offsets[r]!; j < f.offsets[r + 1]!; j++) v[f.idx[j]!] = f.val[j]! / Math.sqrt(sq);
+      rows.push(v);
     }
     if (rows.length < K) return;
     const centers = Array.from({ length: K }, () => Float64Array.from(rows[this.rng.int(rows.length)]!));
@@ -410,4 +410,98 @@ function lowerBound(a: Int32Array, lo: number, hi: number, v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Rows of non-negative values kept sparse: row r's channels idx[offsets[r] .. offsets[r+1]) ascend, values val. */
+interface SparseRows {
+  offsets: Int32Array;
+  idx: Int32Array;
+  val: Float64Array;
+}
+
+const EMPTY_ROWS: SparseRows = { offsets: new Int32Array(1), idx: new Int32Array(0), val: new Float64Array(0) };
+
+/** Appends rows of (channel, value) entries, growing its arrays as needed. */
+class SparseRowsBuilder {
+  private readonly offsets: Int32Array;
+  private idx: Int32Array;
+  private val: Float64Array;
+  private n = 0;
+  private row = 0;
+
+  constructor(rows: number, expected: number) {
+    this.offsets = new Int32Array(rows + 1);
+    const cap = Math.max(16, expected);
+    this.idx = new Int32Array(cap);
+    this.val = new Float64Array(cap);
+  }
+
+  push(c: number, v: number): void {
+    if (this.n === this.idx.length) {
+      const idx = new Int32Array(this.n * 2);
+      idx.set(this.idx);
+      const val = new Float64Array(this.n * 2);
+      val.set(this.val);
+      this.idx = idx;
+      this.val = val;
+    }
+    this.idx[this.n] = c;
+    this.val[this.n++] = v;
+  }
+
+  /** Adds v to the row's last entry when it is channel c, else appends (c, v). */
+  add(c: number, v: number): void {
+    if (this.n > this.offsets[this.row]! && this.idx[this.n - 1] === c)
+      this.val[this.n - 1] = this.val[this.n - 1]! + v;
+    else this.push(c, v);
+  }
+
+  endRow(): void {
+    this.offsets[++this.row] = this.n;
+  }
+
+  done(): SparseRows {
+    return { offsets: this.offsets, idx: this.idx.subarray(0, this.n), val: this.val.subarray(0, this.n) };
+  }
+}
+
+/** GAP per channel of each kept frame: firing rates g [T·B, C], non-zero channels only (dropped frames: none). */
+function channelRates(x: Seq, frames: number, C: number, hw: number): SparseRows {
+  const mask = x.mask;
+  const list = x.spikes;
+  const out = new SparseRowsBuilder(frames, list ? Math.min(list.offsets[frames]!, frames * C) : frames * 4);
+  for (let r = 0; r < frames; r++) {
+    if (mask && mask[r] === 0) {
+      out.endRow();
+      continue;
+    }
+    if (list && hw > 1) {
+      // a row's positions ascend, channel-major: each channel's count is the distance between two boundaries
+      let lo = list.offsets[r]!;
+      const end = list.offsets[r + 1]!;
+      while (lo < end) {
+        const c = Math.floor(list.idx[lo]! / hw);
+        const hi = lowerBound(list.idx, lo, end, (c + 1) * hw);
+        out.push(c, (hi - lo) / hw);
+        lo = hi;
+      }
+    } else if (list) {
+      for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) out.add(list.idx[k]!, 1);
+    } else if (hw === 1) {
+      const base = r * C;
+      for (let c = 0; c < C; c++) {
+        const sum = 0 + x.data[base + c]!;
+        if (sum !== 0) out.push(c, sum);
+      }
+    } else {
+      for (let c = 0; c < C; c++) {
+        let sum = 0;
+        const base = (r * C + c) * hw;
+        for (let i = base; i < base + hw; i++) sum += x.data[i]!;
+        if (sum !== 0) out.push(c, sum / hw);
+      }
+    }
+    out.endRow();
+  }
+  return out.done();
 }

@@ -244,6 +244,61 @@ test("batch norm train/eval forward and backward match the twins", async () => {
   }
 });
 
+test("batch norm of FC layers (hw 1) in blocks of eight channels equals the per-channel kernel bit for bit", async () => {
+  const rng = new Rng(16);
+  /** Column ch of x [n, c] as an [n, 1] array. */
+  const column = (x: Float32Array, n: number, c: number, ch: number) =>
+    Float32Array.from({ length: n }, (_, b) => x[b * c + ch]!);
+  for (const e of await wasmEngines()) {
+    for (const [n, c] of [
+      [5, 8],
+      [33, 20],
+      [64, 131],
+      [2, 17],
+    ] as const) {
+      const tag = `t${e.threads} n=${n} c=${c}`;
+      const s = { n, c, hw: 1 };
+      // an offset mean, and exact zeros, as spike-driven currents have
+      const x = randF32(rng, n * c).map((v, i) => (i % 7 === 0 ? 0 : v * 2 + 3));
+      const gamma = randF32(rng, c);
+      const beta = randF32(rng, c);
+      const rm = randF32(rng, c);
+      const rv = randF32(rng, c).map((v) => Math.abs(v) + 0.5);
+      const y = new Float32Array(n * c);
+      const [mean, inv, rmOut, rvOut] = [c, c, 0, 0].map(() => new Float32Array(c));
+      rmOut!.set(rm);
+      rvOut!.set(rv);
+      e.batchNormForwardTrain(x, gamma, beta, y, mean!, inv!, rmOut!, rvOut!, s, 0.1, 1e-5);
+      const yEval = new Float32Array(n * c);
+      e.batchNormForwardEval(x, gamma, beta, rm, rv, yEval, s, 1e-5);
+      const gy = randF32(rng, n * c).map((v, i) => (i % 5 === 0 ? -0 : v));
+      const gx = new Float32Array(n * c);
+      const gg = randF32(rng, c);
+      const gb = randF32(rng, c);
+      const [gg0, gb0] = [gg.slice(), gb.slice()];
+      e.batchNormBackward(gy, x, gamma, mean!, inv!, gx, gg, gb, s);
+      for (let ch = 0; ch < c; ch++) {
+        const one = { n, c: 1, hw: 1 };
+        const at = (a: Float32Array) => a.subarray(ch, ch + 1);
+        const xc = column(x, n, c, ch);
+        const want = { y: new Float32Array(n), mean: new Float32Array(1), inv: new Float32Array(1) };
+        const [wrm, wrv] = [rm.slice(ch, ch + 1), rv.slice(ch, ch + 1)];
+        e.batchNormForwardTrain(xc, at(gamma), at(beta), want.y, want.mean, want.inv, wrm, wrv, one, 0.1, 1e-5);
+        assert.deepEqual(Array.from(column(y, n, c, ch)), Array.from(want.y), `y ${tag} ch ${ch}`);
+        assert.deepEqual([mean![ch], inv![ch], rmOut![ch], rvOut![ch]], [want.mean[0], want.inv[0], wrm[0], wrv[0]]);
+        const wantEval = new Float32Array(n);
+        e.batchNormForwardEval(xc, at(gamma), at(beta), at(rm), at(rv), wantEval, one, 1e-5);
+        assert.deepEqual(Array.from(column(yEval, n, c, ch)), Array.from(wantEval), `eval ${tag} ch ${ch}`);
+        const wgx = new Float32Array(n);
+        const [wgg, wgb] = [gg0.slice(ch, ch + 1), gb0.slice(ch, ch + 1)];
+        e.batchNormBackward(column(gy, n, c, ch), xc, at(gamma), at(mean!), at(inv!), wgx, wgg, wgb, one);
+        assert.deepEqual(Array.from(column(gx, n, c, ch)), Array.from(wgx), `gx ${tag} ch ${ch}`);
+        assert.deepEqual([gg[ch], gb[ch]], [wgg[0], wgb[0]], `gγ gβ ${tag} ch ${ch}`);
+      }
+    }
+  }
+});
+
 test("adam and the elementwise helpers match the twins", async () => {
   const rng = new Rng(15);
   for (const e of await wasmEngines()) {
@@ -297,6 +352,20 @@ test("adam and the elementwise helpers match the twins", async () => {
       const gb = place(e, bias, rng);
       e.channelBiasGrad(place(e, y0, rng), gb, outer, c, inner);
       assertClose(gb, gbWant, `channelBiasGrad ${outer}x${c}x${inner}`, 1e-6, 1e-6);
+      if (inner === 1) {
+        // FC rows are summed four channels at a time: each channel's sum equals the single-channel kernel's
+        for (let ch = 0; ch < c; ch++) {
+          const one = bias.slice(ch, ch + 1);
+          e.channelBiasGrad(
+            Float32Array.from({ length: outer }, (_, o) => y0[o * c + ch]!),
+            one,
+            outer,
+            1,
+            1,
+          );
+          assert.equal(gb[ch], one[0], `channelBiasGrad column ${ch}`);
+        }
+      }
     }
   }
 });

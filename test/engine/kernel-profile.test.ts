@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { profileKernels } from "../../src/engine/kernel-profile.js";
+import { createReferenceEngine } from "../../src/engine/reference.js";
+
+test("kernel profile: calls pass through unchanged and are counted per kernel and group", () => {
+  const inner = createReferenceEngine();
+  const p = profileKernels(inner);
+  const a = new Float32Array([1, 2, 3, 4]);
+  const b = new Float32Array([5, 6, 7, 8]);
+  const c = new Float32Array(4);
+  p.engine.gemm(false, false, 2, 2, 2, 1, a, b, 0, c);
+  assert.deepEqual(Array.from(c), [19, 22, 43, 50]);
+  const spikes = p.engine.allocU8(6);
+  spikes.set([0, 1, 1, 0, 0, 1]);
+  const list = p.engine.spikeList(spikes, 2, 3);
+  const y = new Float32Array(2 * 2);
+  p.engine.linearSpikeForward(list, new Float32Array([1, 2, 3, 4, 5, 6]), null, y, 2);
+  assert.deepEqual(Array.from(y), [5, 11, 3, 6]);
+  p.engine.linearSpikeForward(list, new Float32Array(6), null, y, 2);
+  assert.equal(p.engine.name, "reference");
+  assert.equal(p.kernels.get("gemm")?.calls, 1);
+  assert.equal(p.kernels.get("linearSpikeForward")?.calls, 2);
+  assert.equal(p.kernels.has("allocU8"), false, "allocation is bookkeeping, not a kernel");
+  const g = p.groups();
+  assert.equal(g.dense.calls, 1);
+  assert.equal(g["event-driven"].calls, 2);
+  assert.equal(g.lists.calls, 1);
+  const sum = Object.values(g).reduce((s, k) => s + k.ms, 0);
+  assert.ok(Math.abs(sum - p.totalMs()) < 1e-9 && sum >= 0);
+  p.reset();
+  assert.equal(p.kernels.size, 0);
+  assert.throws(() => p.engine.gemm(false, false, 2, 2, 2, 1, a, b, 0, new Float32Array(1)), /gemm/);
+  assert.equal(p.kernels.get("gemm")?.calls, 1, "a call that throws is still counted");
+});
