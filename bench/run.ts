@@ -27,12 +27,31 @@ const suites: Record<string, () => Promise<Suite>> = {
   pytorch: async () => (await import("./suites/pytorch.js")).suite,
 };
 
+const USAGE = `usage: npm run bench -- [SUITE ...] [--quick] [--out FILE]
+suites: ${Object.keys(suites).join(", ")} (default: all); --quick: smaller inputs, fewer rounds;
+--out: the JSON file written (default bench-results.json)`;
+
 export async function runBenchmarks(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { out: { type: "string", default: "bench-results.json" }, quick: { type: "boolean", default: false } },
-  });
+  let parsed: { values: { out?: string; quick?: boolean; help?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: "string", default: "bench-results.json" },
+        quick: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message.split("\n")[0]}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    console.log(USAGE);
+    return 0;
+  }
   const names = positionals.length > 0 ? positionals : Object.keys(suites);
   const machine = {
     cpu: cpus()[0]?.model ?? "unknown",
