@@ -7,6 +7,7 @@ export * from "./batchnorm-rows";
 export * from "./elementwise";
 export * from "./lif";
 export * from "./spike-lists";
+export * from "./spike-floats";
 export * from "./spike-linear";
 export * from "./spike-conv";
 export { addTransposed, packTransposed } from "./weight-packing";

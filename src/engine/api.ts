@@ -233,6 +233,12 @@ export interface Kernels {
     p: GapLifStepParams,
   ): void;
 
+  /**
+   * out[i] = spikes[i] as float32; returns how many are 1. Spike bytes must be 0 or 1: a byte above 1 is a
+   * RangeError naming its index (the bytes may stand in for the floats elsewhere, spike-storage.ts).
+   */
+  spikeFloats(spikes: Uint8Array, out: Float32Array): number;
+
   /** Fills `list` (CSR over rows of length list.rowLen) with positions where spikes != 0. */
   spikeIndices(spikes: Uint8Array, list: SpikeList): void;
 

@@ -14,7 +14,7 @@ export const KERNEL_GROUPS = {
     "conv2dSpikeForward",
     "conv2dSpikeWeightGrad",
   ] as const,
-  lists: ["spikeIndices", "spikeList", "valueList"] as const,
+  lists: ["spikeIndices", "spikeFloats", "spikeList", "valueList"] as const,
   dense: ["gemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeight"] as const,
   lif: ["lifForward", "lifBackward", "lifGapSteps"] as const,
 } satisfies Record<string, readonly (keyof Engine)[]>;

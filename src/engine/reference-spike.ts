@@ -21,6 +21,7 @@ export type SpikeKernelName =
   | "lifForward"
   | "lifBackward"
   | "spikeIndices"
+  | "spikeFloats"
   | "linearSpikeForward"
   | "linearSpikeWeightGrad"
   | "conv2dSpikeForward"
@@ -228,6 +229,28 @@ export function lifBackwardWithS(
   }
 }
 
+/** Checks a spikeFloats call. */
+export function checkSpikeFloats(spikes: Uint8Array, out: Float32Array): void {
+  need(out.length === spikes.length, "spikeFloats", `out has ${out.length} entries, spikes ${spikes.length}`);
+}
+
+/** The error for spike byte i of value v (not 0 or 1). */
+export function badSpikeByte(i: number, v: number): RangeError {
+  return new RangeError(`spikeFloats: spike byte ${i} is ${v}, expected 0 or 1`);
+}
+
+function spikeFloats(spikes: Uint8Array, out: Float32Array): number {
+  checkSpikeFloats(spikes, out);
+  let ones = 0;
+  for (let i = 0; i < spikes.length; i++) {
+    const v = spikes[i]!;
+    if (v > 1) throw badSpikeByte(i, v);
+    out[i] = v;
+    ones += v;
+  }
+  return ones;
+}
+
 /** Checks a spikeIndices call (idx capacity is checked while filling). */
 export function checkSpikeIndices(spikes: { length: number }, list: SpikeList): void {
   const { rows, rowLen } = list;
@@ -390,6 +413,7 @@ export const spikeReferenceKernels: Pick<Kernels, SpikeKernelName> = {
   lifForward,
   lifBackward: (gSpikes, u, spikes, gCurrent, p) => lifBackwardWithS(gSpikes, u, spikes, gCurrent, p),
   spikeIndices,
+  spikeFloats,
   linearSpikeForward,
   linearSpikeWeightGrad,
   conv2dSpikeForward,

@@ -14,12 +14,17 @@ import {
   checkLif,
   checkLifList,
   checkLinear,
+  badSpikeByte,
+  checkSpikeFloats,
   checkSpikeIndices,
   type SpikeKernelName,
 } from "./reference-spike.js";
 import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 import { splitRange } from "./wasm-runtime.js";
+
+/** Bytes per work item of spikeFloats (SPIKE_FLOAT_BLOCK in assembly/spike-floats.ts). */
+const SPIKE_FLOAT_BLOCK = 4096;
 
 export interface SpikeSplitPolicy {
   /** Split every call that can be split, however small (tests use it to exercise the threaded paths). */
@@ -203,6 +208,20 @@ export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {})
         args.push(surrogateCode[p.surrogate], p.surrogateWidth);
         rt.parallel("lifBackward", args, p.n, minItems(p.n, 3 * p.t * p.n, minWork));
       });
+    },
+
+    spikeFloats(spikes, out) {
+      checkSpikeFloats(spikes, out);
+      const n = spikes.length;
+      const blocks = Math.ceil(n / SPIKE_FLOAT_BLOCK);
+      const total = rt.call([out], (ptr, temp) => {
+        const pCounts = temp(4 * Math.max(1, blocks));
+        rt.parallel("spikeFloats", [ptr(spikes), ptr(out), pCounts, n], blocks, minItems(blocks, 5 * n, minWork));
+        return x.spikeFloatsTotal!(pCounts, blocks);
+      });
+      if (total >= 0) return total;
+      for (let i = (-1 - total) * SPIKE_FLOAT_BLOCK; i < n; i++) if (spikes[i]! > 1) throw badSpikeByte(i, spikes[i]!);
+      throw new Error("spikeFloats: a block reported a bad byte that is not there"); // not reached
     },
 
     spikeIndices(spikes, list) {

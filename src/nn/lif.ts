@@ -99,14 +99,8 @@ export class Lif implements Module {
     }
     const spikes = this.spikes.get(x.data.length);
     engine().lifForward(x.data, spikes, u, p);
-    let active = 0;
-    for (let i = 0; i < spikes.length; i++) {
-      const s = spikes[i]!;
-      // the next layer may keep these bytes in place of the floats (spike-storage.ts): they must be exactly 0/1
-      if (s > 1) throw new Error(`${this.opts.name ?? "lif"}: spike byte ${i} is ${s}, expected 0 or 1`);
-      out[i] = s;
-      active += s;
-    }
+    // the next layer may keep these bytes in place of the floats (spike-storage.ts): spikeFloats checks they are 0/1
+    const active = engine().spikeFloats(spikes, out);
     const list: SpikeList = {
       rows: frames,
       rowLen: features,

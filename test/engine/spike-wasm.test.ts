@@ -61,6 +61,36 @@ test("wasm spikeIndices equals the twin (rows of 1, odd, 16+ bytes; every densit
   }
 });
 
+test("wasm spikeFloats equals the twin (short, odd, several 4096-byte blocks; every density) and names a bad byte", () => {
+  const rng = new Rng(23);
+  for (const n of [0, 1, 15, 17, 4096, 3 * 4096 + 33]) {
+    for (const d of densities) {
+      const s = randomSpikes(rng, n, d);
+      const want = new Float32Array(n);
+      const ones = ref.spikeFloats(s, want);
+      assert.equal(
+        ones,
+        s.reduce((a, v) => a + v, 0),
+      );
+      for (const { label, k } of variants) {
+        const got = new Float32Array(n).fill(Number.NaN);
+        assert.equal(k.spikeFloats(s, got), ones, `${label} n=${n} d=${d} count`);
+        assert.deepEqual(got, want, `${label} n=${n} d=${d}`);
+      }
+    }
+  }
+  const s = randomSpikes(rng, 3 * 4096 + 33, 0.5);
+  for (const at of [5, 4096 + 17, 3 * 4096 + 30]) {
+    const bad = s.slice();
+    bad[at] = 2;
+    assert.throws(() => ref.spikeFloats(bad, new Float32Array(bad.length)), new RegExp(`spike byte ${at} is 2`));
+    for (const { label, k } of variants) {
+      assert.throws(() => k.spikeFloats(bad, new Float32Array(bad.length)), new RegExp(`spike byte ${at} is 2`), label);
+    }
+  }
+  for (const { k } of variants) assert.throws(() => k.spikeFloats(s, new Float32Array(3)), /spikeFloats: out has 3/);
+});
+
 test("wasm event-driven linear equals the twin: forward bit for bit, weight gradient within rounding and bit for bit per piece count", () => {
   const rng = new Rng(22);
   for (const [rows, inF, out] of [
