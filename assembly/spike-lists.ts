@@ -120,3 +120,74 @@ export function valueRowsFill(x: usize, idx: usize, values: usize, offsets: usiz
     }
   }
 }
+
+// Event-count frames (non-negative integer values) as lists with each position repeated once per event, so the
+// event-driven kernels compute counts × weights.
+
+/**
+ * Rows [begin, end) of x [rows, rowLen]: counts[r] = the sum of row r's values, or -1 when one is not a
+ * non-negative integer or the sum exceeds `limit`.
+ */
+export function eventRowCounts(x: usize, counts: usize, rowLen: i32, limit: f64, begin: i32, end: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = begin; r < end; r++) {
+    const row = x + ((<usize>r * <usize>rowLen) << 2);
+    let sum: f64 = 0;
+    let ok = true;
+    let i = 0;
+    for (; ok && i < rowLen; i += 4) {
+      let mask = i + 4 <= rowLen ? i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero)) : 15;
+      while (mask != 0) {
+        const p = i + ctz(mask);
+        mask &= mask - 1;
+        if (p >= rowLen) break;
+        const v = <f64>load<f32>(row + (<usize>p << 2));
+        if (v == 0) continue;
+        if (!(v > 0) || v != Math.floor(v)) {
+          ok = false;
+          break;
+        }
+        sum += v;
+      }
+      if (sum > limit) ok = false;
+    }
+    store<i32>(counts + (<usize>r << 2), ok ? <i32>sum : -1);
+  }
+}
+
+/**
+ * offsets[1 .. rows] hold eventRowCounts: turns them into CSR offsets (offsets[0] = 0) and returns the total, or -1
+ * when a row was refused or the total exceeds `limit`.
+ */
+export function eventOffsets(offsets: usize, rows: i32, limit: f64): i32 {
+  let total: f64 = 0;
+  store<i32>(offsets, 0);
+  for (let r = 1; r <= rows; r++) {
+    const at = offsets + (<usize>r << 2);
+    const c = load<i32>(at);
+    if (c < 0) return -1;
+    total += <f64>c;
+    if (total > limit) return -1;
+    store<i32>(at, <i32>total);
+  }
+  return <i32>total;
+}
+
+/** Rows [begin, end): row r's positions, each as many times as its count, at idx[offsets[r] ..], ascending. */
+export function eventRowsFill(x: usize, idx: usize, offsets: usize, rowLen: i32, begin: i32, end: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = begin; r < end; r++) {
+    const row = x + ((<usize>r * <usize>rowLen) << 2);
+    let at = idx + (<usize>load<i32>(offsets + (<usize>r << 2)) << 2);
+    for (let i = 0; i < rowLen; i += 4) {
+      let mask = i + 4 <= rowLen ? i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero)) : 15;
+      while (mask != 0) {
+        const p = i + ctz(mask);
+        mask &= mask - 1;
+        if (p >= rowLen) break;
+        const k = <i32>load<f32>(row + (<usize>p << 2));
+        for (let j = 0; j < k; j++, at += 4) store<i32>(at, p);
+      }
+    }
+  }
+}

@@ -239,6 +239,14 @@ export interface Kernels {
    */
   spikeFloats(spikes: Uint8Array, out: Float32Array): number;
 
+  /**
+   * Fills `list` (CSR over list.rows rows of list.rowLen) from event counts x: each position listed once per event
+   * (x = 2 lists it twice), so the event-driven kernels compute counts × weights. Returns false, leaving the list
+   * unspecified, when a value is not a non-negative integer or there are more than maxEvents events; list.idx
+   * must have room for maxEvents.
+   */
+  eventIndices(x: Float32Array, list: SpikeList, maxEvents: number): boolean;
+
   /** Fills `list` (CSR over rows of length list.rowLen) with positions where spikes != 0. */
   spikeIndices(spikes: Uint8Array, list: SpikeList): void;
 

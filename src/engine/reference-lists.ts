@@ -4,8 +4,8 @@
  */
 import type { Engine, Kernels, SpikeList } from "./api.js";
 
-/** The kernel of this file that is a Kernels member (the list makers are Engine members). */
-export type ListKernelName = "lifGapSteps";
+/** The kernels of this file that are Kernels members (the list makers are Engine members). */
+export type ListKernelName = "lifGapSteps" | "eventIndices";
 
 const f32 = Math.fround;
 
@@ -58,6 +58,33 @@ export const refLifGapSteps: Kernels["lifGapSteps"] = (cur, u, sample, gap, spik
     }
   }
 };
+
+/** Checks an eventIndices call (shared with the wasm wrapper). */
+export function checkEventIndices(x: Float32Array, list: SpikeList, maxEvents: number): void {
+  const k = "eventIndices";
+  checkListSource(k, x, list.rows, list.rowLen);
+  need(Number.isInteger(maxEvents) && maxEvents >= 0, k, `maxEvents must be an integer >= 0, got ${maxEvents}`);
+  need(list.idx.length >= maxEvents, k, `list.idx has ${list.idx.length} entries, less than maxEvents ${maxEvents}`);
+  need(list.offsets.length >= list.rows + 1, k, `list.offsets has ${list.offsets.length} entries, expected rows + 1`);
+}
+
+/** The twin of the wasm eventIndices. */
+export function eventIndices(x: Float32Array, list: SpikeList, maxEvents: number): boolean {
+  checkEventIndices(x, list, maxEvents);
+  const { rows, rowLen, idx, offsets } = list;
+  let k = 0;
+  offsets[0] = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let i = r * rowLen; i < (r + 1) * rowLen; i++) {
+      const v = x[i]!;
+      if (v === 0) continue;
+      if (!(v > 0 && Number.isInteger(v)) || k + v > maxEvents) return false;
+      for (let c = 0; c < v; c++) idx[k++] = i - r * rowLen;
+    }
+    offsets[r + 1] = k;
+  }
+  return true;
+}
 
 /** Checks the size arguments of spikeList / valueList. */
 export function checkListSource(kernel: string, source: { length: number }, rows: number, rowLen: number): void {

@@ -14,7 +14,7 @@ import {
 } from "./api.js";
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
-import { type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
+import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
 type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName>;
@@ -462,6 +462,7 @@ export function createReferenceEngine(): Engine {
     ...denseReferenceKernels,
     ...spikeReferenceKernels,
     lifGapSteps: refLifGapSteps,
+    eventIndices,
     ...referenceListMakers({ allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => track(new Uint8Array(n)),

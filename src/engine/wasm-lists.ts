@@ -6,7 +6,7 @@
  * rows. Neurons and rows are independent, so any split gives the same bits.
  */
 import type { Engine, Kernels, SpikeList } from "./api.js";
-import { checkLifGapSteps, checkListSource } from "./reference-lists.js";
+import { checkEventIndices, checkLifGapSteps, checkListSource } from "./reference-lists.js";
 import type { WasmRuntime } from "./runtime.js";
 import { countRowsInto, minItems } from "./wasm-spike.js";
 
@@ -22,7 +22,7 @@ function minPerThread(items: number, work: number): number {
 export function makeListKernels(
   rt: WasmRuntime,
   alloc: Pick<Engine, "allocI32" | "allocF32">,
-): Pick<Kernels, "lifGapSteps"> & Pick<Engine, "spikeList" | "valueList"> {
+): Pick<Kernels, "lifGapSteps" | "eventIndices"> & Pick<Engine, "spikeList" | "valueList"> {
   /** Row counts into offsets (split over rows), then the running sums; returns the total. */
   function countRows(
     fn: "spikeRowCounts" | "valueRowCounts",
@@ -44,6 +44,19 @@ export function makeListKernels(
         const args = [ptr(cur), ptr(u), ptr(sample), ptr(gap), opt(p.scale), opt(p.shift), opt(p.rowWeights)];
         args.push(rows, p.n, p.alpha, p.vth, p.reset === "hard" ? 1 : 0, ptr(spikes), SEGMENT);
         rt.parallel("lifGapSteps", args, p.n, minPerThread(p.n, rows * p.n));
+      });
+    },
+
+    eventIndices(x, list, maxEvents) {
+      checkEventIndices(x, list, maxEvents);
+      const { rows, rowLen } = list;
+      return rt.call([list.idx, list.offsets], (ptr) => {
+        const [px, pOff] = [ptr(x), ptr(list.offsets)];
+        const minRows = minPerThread(rows, rows * rowLen);
+        rt.parallel("eventRowCounts", [px, pOff + 4, rowLen, maxEvents], rows, minRows);
+        if (rt.exports.eventOffsets!(pOff, rows, maxEvents) < 0) return false;
+        rt.parallel("eventRowsFill", [px, ptr(list.idx), pOff, rowLen], rows, minRows);
+        return true;
       });
     },
 

@@ -165,3 +165,54 @@ test("spikeList and valueList: wasm equals the reference (positions ascending, v
     wasm.close();
   }
 });
+
+test("eventIndices: wasm equals the reference (each event listed once, counts > 1 repeated), split over threads; bad counts and too many events refused", async () => {
+  const ref = createReferenceEngine();
+  const rng = new Rng(41);
+  const engines = [await createWasmEngine({ threads: 1 }), await createWasmEngine({ threads: 2, alwaysSplit: true })];
+  try {
+    for (const [rows, rowLen] of [
+      [1, 1],
+      [3, 7],
+      [9, 34],
+      [40, 130],
+    ] as const) {
+      for (const density of [0, 0.05, 0.6]) {
+        const x = new Float32Array(rows * rowLen);
+        for (let i = 0; i < x.length; i++)
+          if (rng.uniform() < density) x[i] = 1 + (rng.uniform() < 0.3 ? rng.int(4) : 0);
+        if (x.length > 3) x[2] = -0; // a negative zero is no event
+        const events = x.reduce((a, v) => a + v, 0);
+        const tag = `${rows}x${rowLen} d=${density}`;
+        const roomy = (e?: Engine): SpikeList => ({
+          rows,
+          rowLen,
+          idx: e ? e.allocI32(x.length * 5) : new Int32Array(x.length * 5),
+          offsets: new Int32Array(rows + 1),
+        });
+        const want = roomy();
+        assert.equal(ref.eventIndices(x, want, x.length * 5), true, tag);
+        assert.equal(want.offsets[rows], events, tag);
+        for (const e of engines) {
+          const got = roomy(e);
+          assert.equal(e.eventIndices(x, got, x.length * 5), true, `t${e.threads} ${tag}`);
+          assert.deepEqual(plain(got), plain(want), `t${e.threads} ${tag}`);
+          // exactly at the limit still fits; one event fewer allowed is refused
+          assert.equal(e.eventIndices(x, got, events), true);
+          if (events > 0) assert.equal(e.eventIndices(x, got, events - 1), false, `t${e.threads} ${tag} limit`);
+          for (const bad of [0.5, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+            const y = x.slice();
+            y[y.length - 1] = bad;
+            assert.equal(ref.eventIndices(y, want, y.length * 5), false, `ref ${bad}`);
+            assert.equal(e.eventIndices(y, got, y.length * 5), false, `t${e.threads} ${tag} value ${bad}`);
+          }
+        }
+      }
+    }
+    const [e] = engines;
+    assert.throws(() => e!.eventIndices(new Float32Array(4), createSpikeList(2, 2), 5), /list.idx has 4 entries/);
+    assert.throws(() => ref.eventIndices(new Float32Array(3), createSpikeList(2, 2), 1), /the input has 3 entries/);
+  } finally {
+    for (const e of engines) e.close();
+  }
+});
