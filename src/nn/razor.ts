@@ -77,6 +77,8 @@ export class RazorScorer implements FrameScorer {
   private act = new Float64Array(0);
   private d = new Float32Array(0);
   private eHat = new Float64Array(0);
+  /** Ê transposed [C, K], for the per-channel sums over embeddings */
+  private eHatT = new Float64Array(0);
   private eNorm = new Float64Array(0);
 
   constructor(readonly opts: RazorOptions) {
@@ -200,9 +202,10 @@ export class RazorScorer implements FrameScorer {
     const eta = this.eta.value[0]!;
     const { offsets, idx, val } = this.f;
     const gEHat = new Float64Array(K * C);
-    // dL/df per frame: rows for the window's sum when w > 1, else one row at a time
-    const gf = gSource === null ? null : new Float64Array(w > 1 ? frames * C : C);
-    const gfHat = new Float64Array(C);
+    // dL/df of every frame for the window's sum when w > 1; with w = 1 each row goes straight into gSource
+    const gf = gSource === null ? null : new Float64Array(w > 1 ? frames * C : 0);
+    const hw = this.hw;
+    const eHatT = this.eHatT;
     const fRow = new Float64Array(C);
     const gp = new Float64Array(K);
     let gGamma = 0;
@@ -233,23 +236,37 @@ export class RazorScorer implements FrameScorer {
         }
       }
       if (gf === null) continue;
+      // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k, one channel at a time
       const row = w > 1 ? r * C : 0;
+      const toSource = w === 1 && !(this.upstream && this.upstream[r] === 0);
+      const gActC = gAct / C;
+      let dot = 0;
       if (norm > 0) {
-        gfHat.fill(0);
-        for (let k = 0; k < K; k++) {
-          const g = gp[k]!;
-          const e = k * C;
-          for (let c = 0; c < C; c++) gfHat[c] = gfHat[c]! + g * this.eHat[e + c]!;
+        for (let j = lo; j < hi; j++) {
+          const c = idx[j]!;
+          let h = 0;
+          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[c * K + k]!;
+          dot += (val[j]! / norm) * h;
+          fRow[c] = val[j]!;
         }
-        let dot = 0;
-        for (let j = lo; j < hi; j++) dot += (val[j]! / norm) * gfHat[idx[j]!]!;
-        for (let j = lo; j < hi; j++) fRow[idx[j]!] = val[j]!;
-        for (let c = 0; c < C; c++) gf[row + c] = (gfHat[c]! - (fRow[c]! / norm) * dot) / norm + gAct / C;
-        for (let j = lo; j < hi; j++) fRow[idx[j]!] = 0;
-      } else {
-        for (let c = 0; c < C; c++) gf[row + c] = 0 + gAct / C;
       }
-      if (w === 1) this.addToSource(r, gf, gSource!);
+      for (let c = 0; c < C; c++) {
+        let g: number;
+        if (norm > 0) {
+          let h = 0;
+          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[c * K + k]!;
+          g = (h - (fRow[c]! / norm) * dot) / norm + gActC;
+        } else g = 0 + gActC;
+        if (w > 1) gf[row + c] = g;
+        else if (toSource) {
+          // through GAP into the input: gx[r,c,·] += g / HW (as the windowed path adds a one-frame sum from 0)
+          const v = (0 + g) / hw;
+          if (v === 0) continue;
+          const base = (r * C + c) * hw;
+          for (let i = base; i < base + hw; i++) gSource![i] = gSource![i]! + v;
+        }
+      }
+      for (let j = lo; j < hi; j++) fRow[idx[j]!] = 0;
     }
     this.gamma.grad[0] = this.gamma.grad[0]! + gGamma;
     this.eta.grad[0] = this.eta.grad[0]! + gEta;
@@ -307,6 +324,8 @@ export class RazorScorer implements FrameScorer {
       this.eNorm[k] = n;
       if (n > 0) for (let c = 0; c < C; c++) this.eHat[k * C + c] = E[k * C + c]! / n;
     }
+    this.eHatT = new Float64Array(K * C);
+    for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) this.eHatT[c * K + k] = this.eHat[k * C + c]!;
   }
 
   /** dL/dE_k = (gÊ_k - Ê_k ⟨Ê_k, gÊ_k⟩) / ‖E_k‖ (zero for an all-zero embedding). */
@@ -321,20 +340,6 @@ export class RazorScorer implements FrameScorer {
       for (let c = 0; c < C; c++) {
         gE[k * C + c] = gE[k * C + c]! + (gEHat[k * C + c]! - this.eHat[k * C + c]! * dot) / n;
       }
-    }
-  }
-
-  /** Row r of dL/df (w = 1) through GAP into the input: gx[r,c,·] += M[r] / HW · gf[c]. */
-  private addToSource(r: number, gf: Float64Array, gx: Float32Array): void {
-    const mask = this.upstream;
-    if (mask && mask[r] === 0) return;
-    const { channels: C } = this.opts;
-    const hw = this.hw;
-    for (let c = 0; c < C; c++) {
-      const g = (0 + gf[c]!) / hw;
-      if (g === 0) continue;
-      const base = (r * C + c) * hw;
-      for (let i = base; i < base + hw; i++) gx[i] = gx[i]! + g;
     }
   }
 
@@ -437,23 +442,40 @@ class SparseRowsBuilder {
   }
 
   push(c: number, v: number): void {
-    if (this.n === this.idx.length) {
-      const idx = new Int32Array(this.n * 2);
-      idx.set(this.idx);
-      const val = new Float64Array(this.n * 2);
-      val.set(this.val);
-      this.idx = idx;
-      this.val = val;
-    }
+    this.reserve(1);
     this.idx[this.n] = c;
     this.val[this.n++] = v;
   }
 
-  /** Adds v to the row's last entry when it is channel c, else appends (c, v). */
-  add(c: number, v: number): void {
-    if (this.n > this.offsets[this.row]! && this.idx[this.n - 1] === c)
-      this.val[this.n - 1] = this.val[this.n - 1]! + v;
-    else this.push(c, v);
+  /**
+   * Appends the ascending channels idx[lo, hi) with a count of 1 each, a channel listed several times (event counts)
+   * once with its count.
+   */
+  addCounts(idx: Int32Array, lo: number, hi: number): void {
+    this.reserve(hi - lo);
+    const first = this.n;
+    let n = this.n;
+    for (let k = lo; k < hi; k++) {
+      const c = idx[k]!;
+      if (n > first && this.idx[n - 1] === c) this.val[n - 1] = this.val[n - 1]! + 1;
+      else {
+        this.idx[n] = c;
+        this.val[n++] = 0 + 1;
+      }
+    }
+    this.n = n;
+  }
+
+  /** Room for `more` entries. */
+  private reserve(more: number): void {
+    if (this.n + more <= this.idx.length) return;
+    const cap = Math.max(this.n * 2, this.n + more);
+    const idx = new Int32Array(cap);
+    idx.set(this.idx.subarray(0, this.n));
+    const val = new Float64Array(cap);
+    val.set(this.val.subarray(0, this.n));
+    this.idx = idx;
+    this.val = val;
   }
 
   endRow(): void {
@@ -486,7 +508,7 @@ function channelRates(x: Seq, frames: number, C: number, hw: number): SparseRows
         lo = hi;
       }
     } else if (list) {
-      for (let k = list.offsets[r]!; k < list.offsets[r + 1]!; k++) out.add(list.idx[k]!, 1);
+      out.addCounts(list.idx, list.offsets[r]!, list.offsets[r + 1]!);
     } else if (hw === 1) {
       const base = r * C;
       for (let c = 0; c < C; c++) {

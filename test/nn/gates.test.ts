@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createReferenceEngine } from "../../src/engine/reference.js";
 import { applyGapFloor, combineMasks, type FrameScorer, thresholdMask } from "../../src/nn/frame-gate.js";
 import type { Buffer, Context, Module, Param, Seq } from "../../src/nn/module.js";
 import { RAZOR_DEFAULTS, RazorScorer } from "../../src/nn/razor.js";
@@ -42,6 +43,26 @@ test("Razor: gradients w.r.t. input, embeddings, γ, η, β and log τ match fin
     const m = new ScoreModule(razor(shape[2], { window: w, K, learnTau: true, gammaInit: 2, tau: 0.5 }));
     const x = randomSeq([...shape], rng, () => 0.05 + rng.uniform());
     checkModuleGradients(m, x, rng, { h: 1e-3, samples: 12 });
+  }
+});
+
+test("Razor: scores from an event list (a position listed once per event) equal those from the dense counts", () => {
+  const rng = new Rng(36);
+  const ref = createReferenceEngine();
+  for (const shape of [
+    [4, 3, 6],
+    [3, 2, 5, 2, 2],
+  ]) {
+    const [T, B] = shape as [number, number];
+    const x = randomSeq(shape, rng, () => (rng.uniform() < 0.4 ? 1 + rng.int(3) : 0));
+    const rowLen = x.data.length / (T * B);
+    const list = { rows: T * B, rowLen, idx: new Int32Array(x.data.length * 4), offsets: new Int32Array(T * B + 1) };
+    assert.equal(ref.eventIndices(x.data, list, x.data.length * 4), true);
+    for (const window of [1, 2]) {
+      const dense = Float32Array.from(razor(shape[2]!, { window }).score(x, ctxOf()));
+      const listed = razor(shape[2]!, { window }).score({ ...x, spikes: list }, ctxOf());
+      assert.deepEqual(Array.from(listed), Array.from(dense), `${shape} w=${window}`);
+    }
   }
 });
 
