@@ -453,14 +453,15 @@ class SparseRowsBuilder {
    */
   addCounts(idx: Int32Array, lo: number, hi: number): void {
     this.reserve(hi - lo);
+    const [out, val] = [this.idx, this.val];
     const first = this.n;
-    let n = this.n;
+    let n = first;
     for (let k = lo; k < hi; k++) {
       const c = idx[k]!;
-      if (n > first && this.idx[n - 1] === c) this.val[n - 1] = this.val[n - 1]! + 1;
+      if (n > first && out[n - 1] === c) val[n - 1] = val[n - 1]! + 1;
       else {
-        this.idx[n] = c;
-        this.val[n++] = 0 + 1;
+        out[n] = c;
+        val[n++] = 0 + 1;
       }
     }
     this.n = n;
