@@ -8,6 +8,7 @@ export * from "./elementwise";
 export * from "./lif";
 export * from "./spike-lists";
 export * from "./spike-floats";
+export * from "./razor-grad";
 export * from "./spike-linear";
 export * from "./spike-conv";
 export { addTransposed, packTransposed } from "./weight-packing";

@@ -108,6 +108,31 @@ export interface ConvEpilogue {
   avgPool2?: boolean;
 }
 
+/**
+ * Razor's gradient into its source (nn/razor.ts): per frame r with active[r] = 1, for each channel c
+ *   h = Σ_k gp[r,k] Ê[k,c] (k ascending, from 0),   g = (h − f[r,c] / norm[r] · dot[r]) / norm[r] + gAct[r]
+ * (g = 0 + gAct[r] when norm[r] = 0), and gx[r, c, ·] += (0 + g) / hw over the hw positions, skipped when that is
+ * 0. float64 throughout (the same operations in the same order in every implementation), gx float32. f is the
+ * frame's descriptor as sparse rows: channels fIdx[fOffsets[r] .. fOffsets[r+1]) ascending, values fVal.
+ */
+export interface RazorSourceGrad {
+  rows: number;
+  channels: number;
+  K: number;
+  hw: number;
+  active: Uint8Array;
+  /** [rows × K] */
+  gp: Float64Array;
+  norm: Float64Array;
+  dot: Float64Array;
+  gAct: Float64Array;
+  fOffsets: Int32Array;
+  fIdx: Int32Array;
+  fVal: Float64Array;
+  /** Ê transposed, [channels × K] */
+  eHatT: Float64Array;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -271,6 +296,9 @@ export interface Kernels {
     epilogue?: ConvEpilogue,
   ): void;
   conv2dSpikeWeightGrad(list: SpikeList, gy: Float32Array, gw: Float32Array, s: ConvShape): void;
+
+  /** gx [rows × channels × hw] += Razor's source gradient (RazorSourceGrad). */
+  razorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void;
 
   /** One Adam step in place on param, m, v (PyTorch semantics; weightDecay as L2 added to the gradient). */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;

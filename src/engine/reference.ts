@@ -15,9 +15,10 @@ import {
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
+import { refRazorSourceGrad } from "./reference-razor.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
-type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName>;
+type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad">;
 
 function checkLen(name: string, a: { length: number }, need: number): void {
   if (a.length < need) throw new RangeError(`${name}: array of length ${a.length}, need at least ${need}`);
@@ -463,6 +464,7 @@ export function createReferenceEngine(): Engine {
     ...spikeReferenceKernels,
     lifGapSteps: refLifGapSteps,
     eventIndices,
+    razorSourceGrad: refRazorSourceGrad,
     ...referenceListMakers({ allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => track(new Uint8Array(n)),

@@ -8,6 +8,7 @@ import type { Engine } from "./api.js";
 import type { TypedView } from "./runtime.js";
 import { makeDenseKernels } from "./wasm-dense.js";
 import { makeListKernels } from "./wasm-lists.js";
+import { makeRazorKernels } from "./wasm-razor.js";
 import { EngineRuntime, type WasmPlatform } from "./wasm-runtime.js";
 import { makeSpikeKernels } from "./wasm-spike.js";
 
@@ -101,6 +102,7 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     ...makeDenseKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeSpikeKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeListKernels(rt, { allocF32, allocI32 }),
+    ...makeRazorKernels(rt),
     allocF32,
     allocU8: (n) => alloc(Uint8Array, n),
     allocI32,

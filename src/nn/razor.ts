@@ -11,6 +11,7 @@
  * lrScale (×10 by default). The layer applies Ĩ = M ⊙ d ⊙ I. Causal and independent of T, so it can stream.
  * Input spikes are non-negative, so ‖f‖₁ = Σ f and its gradient is 1/C per channel (also at f = 0).
  */
+import { engine } from "../engine/current.js";
 import type { Rng } from "../util/rng.js";
 import type { FrameScorer } from "./frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "./module.js";
@@ -202,9 +203,17 @@ export class RazorScorer implements FrameScorer {
     const eta = this.eta.value[0]!;
     const { offsets, idx, val } = this.f;
     const gEHat = new Float64Array(K * C);
-    // dL/df of every frame for the window's sum when w > 1; with w = 1 each row goes straight into gSource
-    const gf = gSource === null ? null : new Float64Array(w > 1 ? frames * C : 0);
-    const hw = this.hw;
+    // w > 1: dL/df of every frame, for the window's sum; w = 1: each row's coefficients, for razorSourceGrad
+    const gf = gSource !== null && w > 1 ? new Float64Array(frames * C) : null;
+    const src =
+      gSource !== null && w === 1
+        ? {
+            active: new Uint8Array(frames),
+            gp: new Float64Array(frames * K),
+            dot: new Float64Array(frames),
+            gAct: new Float64Array(frames),
+          }
+        : null;
     const eHatT = this.eHatT;
     const fRow = new Float64Array(C);
     const gp = new Float64Array(K);
@@ -235,45 +244,47 @@ export class RazorScorer implements FrameScorer {
           for (let j = lo; j < hi; j++) gEHat[k * C + idx[j]!] = gEHat[k * C + idx[j]!]! + (gp[k]! * val[j]!) / norm;
         }
       }
-      if (gf === null) continue;
-      // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k, one channel at a time
-      const row = w > 1 ? r * C : 0;
-      const toSource = w === 1 && !(this.upstream && this.upstream[r] === 0);
-      const gActC = gAct / C;
+      if (gSource === null) continue;
+      // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k; ⟨f̂, gf̂⟩ from the non-zero channels
       let dot = 0;
       if (norm > 0) {
         for (let j = lo; j < hi; j++) {
-          const c = idx[j]!;
           let h = 0;
-          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[c * K + k]!;
+          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[idx[j]! * K + k]!;
           dot += (val[j]! / norm) * h;
-          fRow[c] = val[j]!;
         }
       }
+      if (src !== null) {
+        // w = 1: the engine's razorSourceGrad does every channel of the row, straight into gSource
+        src.active[r] = this.upstream && this.upstream[r] === 0 ? 0 : 1;
+        src.gp.set(gp, r * K);
+        src.dot[r] = dot;
+        src.gAct[r] = gAct / C;
+        continue;
+      }
+      for (let j = lo; j < hi; j++) fRow[idx[j]!] = val[j]!;
       for (let c = 0; c < C; c++) {
         let g: number;
         if (norm > 0) {
           let h = 0;
           for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[c * K + k]!;
-          g = (h - (fRow[c]! / norm) * dot) / norm + gActC;
-        } else g = 0 + gActC;
-        if (w > 1) gf[row + c] = g;
-        else if (toSource) {
-          // through GAP into the input: gx[r,c,·] += g / HW (as the windowed path adds a one-frame sum from 0)
-          const v = (0 + g) / hw;
-          if (v === 0) continue;
-          const base = (r * C + c) * hw;
-          for (let i = base; i < base + hw; i++) gSource![i] = gSource![i]! + v;
-        }
+          g = (h - (fRow[c]! / norm) * dot) / norm + gAct / C;
+        } else g = 0 + gAct / C;
+        gf![r * C + c] = g;
       }
       for (let j = lo; j < hi; j++) fRow[idx[j]!] = 0;
+    }
+    if (src !== null) {
+      const { active, gp: gpAll, dot, gAct } = src;
+      const p = { rows: frames, channels: C, K, hw: this.hw, active, gp: gpAll, norm: this.norm, dot, gAct };
+      engine().razorSourceGrad({ ...p, fOffsets: offsets, fIdx: idx, fVal: val, eHatT }, gSource!);
     }
     this.gamma.grad[0] = this.gamma.grad[0]! + gGamma;
     this.eta.grad[0] = this.eta.grad[0]! + gEta;
     this.beta.grad[0] = this.beta.grad[0]! + gBeta;
     if (this.logTau) this.logTau.grad[0] = this.logTau.grad[0]! + gTau * tau;
     this.embeddingBackward(gEHat);
-    if (gf !== null && w > 1) this.windowBackward(gf, gSource!);
+    if (gf !== null) this.windowBackward(gf, gSource!);
   }
 
   parameters(): Param[] {

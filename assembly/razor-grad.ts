@@ -1,0 +1,56 @@
+// Razor's gradient into its source (the twin is src/engine/reference-razor.ts; the formula is RazorSourceGrad in
+// src/engine/api.ts): a dense pass over every channel of every scored frame, in float64 with the twin's operations
+// in the twin's order, so results are bit for bit the twin's. Rows are the work items (each writes only its own
+// gx), so any split over threads gives the same bits.
+
+export function razorSourceGrad(
+  active: usize,
+  gp: usize,
+  norm: usize,
+  dot: usize,
+  gAct: usize,
+  fOff: usize,
+  fIdx: usize,
+  fVal: usize,
+  eHatT: usize,
+  gx: usize,
+  C: i32,
+  K: i32,
+  hw: i32,
+  begin: i32,
+  end: i32,
+): void {
+  const hwF = <f64>hw;
+  for (let r = begin; r < end; r++) {
+    if (load<u8>(active + <usize>r) == 0) continue;
+    const nr = load<f64>(norm + (<usize>r << 3));
+    const dr = load<f64>(dot + (<usize>r << 3));
+    const ga = load<f64>(gAct + (<usize>r << 3));
+    const g0 = gp + ((<usize>r * <usize>K) << 3);
+    let j = load<i32>(fOff + (<usize>r << 2));
+    const jEnd = load<i32>(fOff + (<usize>(r + 1) << 2));
+    let next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
+    for (let c = 0; c < C; c++) {
+      let fc: f64 = 0;
+      if (c == next) {
+        fc = load<f64>(fVal + (<usize>j << 3));
+        j++;
+        next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
+      }
+      let g: f64;
+      if (nr > 0) {
+        let h: f64 = 0;
+        const e = eHatT + ((<usize>c * <usize>K) << 3);
+        for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
+        g = (h - (fc / nr) * dr) / nr + ga;
+      } else g = 0 + ga;
+      const v = (0 + g) / hwF;
+      if (v == 0) continue;
+      const base = gx + ((<usize>r * <usize>C + <usize>c) * <usize>hw << 2);
+      for (let i = 0; i < hw; i++) {
+        const q = base + (<usize>i << 2);
+        store<f32>(q, <f32>(<f64>load<f32>(q) + v));
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The pure-TS twin of the wasm razorSourceGrad (assembly/razor-grad.ts): Razor's gradient into its source, the
+ * dense pass over every channel of every scored frame. Shared checks for the wasm wrapper.
+ */
+import type { RazorSourceGrad } from "./api.js";
+
+function need(ok: boolean, what: string): void {
+  if (!ok) throw new RangeError(`razorSourceGrad: ${what}`);
+}
+
+/** Checks the sizes of a razorSourceGrad call. */
+export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void {
+  const { rows, channels: C, K, hw } = p;
+  for (const [k, v] of Object.entries({ rows, channels: C, K, hw }))
+    need(Number.isInteger(v) && v >= (k === "rows" ? 0 : 1), `${k} must be a positive integer, got ${v}`);
+  need(p.active.length >= rows, `active has ${p.active.length} entries, expected ${rows}`);
+  need(p.gp.length >= rows * K, `gp has ${p.gp.length} entries, expected rows·K = ${rows * K}`);
+  for (const [k, a] of Object.entries({ norm: p.norm, dot: p.dot, gAct: p.gAct }))
+    need(a.length >= rows, `${k} has ${a.length} entries, expected ${rows}`);
+  need(p.fOffsets.length >= rows + 1, `fOffsets has ${p.fOffsets.length} entries, expected rows + 1`);
+  const nnz = p.fOffsets[rows]!;
+  need(p.fIdx.length >= nnz && p.fVal.length >= nnz, `fIdx/fVal hold fewer than the ${nnz} entries of fOffsets`);
+  for (let r = 0; r < rows; r++) {
+    const [lo, hi] = [p.fOffsets[r]!, p.fOffsets[r + 1]!];
+    need(lo <= hi, `fOffsets decrease at row ${r}`);
+    for (let j = lo; j < hi; j++)
+      need(p.fIdx[j]! >= 0 && p.fIdx[j]! < C && (j === lo || p.fIdx[j]! > p.fIdx[j - 1]!), `fIdx[${j}] out of order`);
+  }
+  need(p.eHatT.length >= C * K, `eHatT has ${p.eHatT.length} entries, expected channels·K = ${C * K}`);
+  need(gx.length >= rows * C * hw, `gx has ${gx.length} entries, expected rows·channels·hw = ${rows * C * hw}`);
+}
+
+export function refRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void {
+  checkRazorSourceGrad(p, gx);
+  const { rows, channels: C, K, hw, gp, eHatT } = p;
+  for (let r = 0; r < rows; r++) {
+    if (p.active[r] === 0) continue;
+    const norm = p.norm[r]!;
+    const dot = p.dot[r]!;
+    const gAct = p.gAct[r]!;
+    let j = p.fOffsets[r]!;
+    const end = p.fOffsets[r + 1]!;
+    for (let c = 0; c < C; c++) {
+      let fc = 0;
+      if (j < end && p.fIdx[j] === c) fc = p.fVal[j++]!;
+      let g: number;
+      if (norm > 0) {
+        let h = 0;
+        for (let k = 0; k < K; k++) h = h + gp[r * K + k]! * eHatT[c * K + k]!;
+        g = (h - (fc / norm) * dot) / norm + gAct;
+      } else g = 0 + gAct;
+      const v = (0 + g) / hw;
+      if (v === 0) continue;
+      const base = (r * C + c) * hw;
+      for (let i = base; i < base + hw; i++) gx[i] = gx[i]! + v;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// razorSourceGrad: the wasm kernel against its TS twin (bit for bit, any thread split), and the twin against the
+// formula written out with a dense descriptor row.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RazorSourceGrad } from "../../src/engine/api.js";
+import { refRazorSourceGrad } from "../../src/engine/reference-razor.js";
+import { createWasmEngine } from "../../src/engine/wasm.js";
+import { Rng } from "../../src/util/rng.js";
+
+function randomCase(rng: Rng, rows: number, C: number, K: number, hw: number): RazorSourceGrad {
+  const fOffsets = new Int32Array(rows + 1);
+  const fIdx: number[] = [];
+  const fVal: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < C; c++) {
+      if (rng.uniform() < 0.3) {
+        fIdx.push(c);
+        fVal.push(rng.uniform() * 2);
+      }
+    }
+    fOffsets[r + 1] = fIdx.length;
+  }
+  const f64 = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
+  const norm = f64(rows, () => (rng.uniform() < 0.2 ? 0 : 0.1 + rng.uniform()));
+  return {
+    rows,
+    channels: C,
+    K,
+    hw,
+    active: Uint8Array.from({ length: rows }, () => (rng.uniform() < 0.8 ? 1 : 0)),
+    gp: f64(rows * K, () => rng.normal()),
+    norm,
+    dot: f64(rows, () => rng.normal()),
+    gAct: f64(rows, () => (rng.uniform() < 0.1 ? 0 : rng.normal() * 0.01)),
+    fOffsets,
+    fIdx: Int32Array.from(fIdx),
+    fVal: Float64Array.from(fVal),
+    eHatT: f64(C * K, () => rng.uniform()),
+  };
+}
+
+test("razorSourceGrad: wasm equals the twin bit for bit (1 and 2 threads, every call split); the twin equals the formula", async () => {
+  const rng = new Rng(51);
+  const engines = [await createWasmEngine({ threads: 1 }), await createWasmEngine({ threads: 2, alwaysSplit: true })];
+  try {
+    for (const [rows, C, K, hw] of [
+      [1, 1, 1, 1],
+      [7, 5, 3, 4],
+      [33, 20, 4, 1],
+      [10, 9, 2, 9],
+    ] as const) {
+      const p = randomCase(rng, rows, C, K, hw);
+      const gx0 = Float32Array.from({ length: rows * C * hw }, () => rng.normal());
+      const want = gx0.slice();
+      refRazorSourceGrad(p, want);
+      // the formula with a dense descriptor row
+      for (let r = 0; r < rows; r++) {
+        const f = new Float64Array(C);
+        for (let j = p.fOffsets[r]!; j < p.fOffsets[r + 1]!; j++) f[p.fIdx[j]!] = p.fVal[j]!;
+        for (let c = 0; c < C; c++) {
+          let h = 0;
+          for (let k = 0; k < K; k++) h += p.gp[r * K + k]! * p.eHatT[c * K + k]!;
+          const n = p.norm[r]!;
+          const g = n > 0 ? (h - (f[c]! / n) * p.dot[r]!) / n + p.gAct[r]! : p.gAct[r]!;
+          for (let i = 0; i < hw; i++) {
+            const at = (r * C + c) * hw + i;
+            const expect = p.active[r] ? Math.fround(gx0[at]! + g / hw) : gx0[at]!;
+            assert.ok(Math.abs(want[at]! - expect) <= 1e-6 * (1 + Math.abs(expect)), `formula ${rows}x${C} at ${at}`);
+          }
+        }
+      }
+      for (const e of engines) {
+        const inEngine = e.allocF32(gx0.length);
+        inEngine.set(gx0);
+        const plain = gx0.slice();
+        e.razorSourceGrad(p, inEngine);
+        e.razorSourceGrad(p, plain);
+        assert.deepEqual(Array.from(inEngine), Array.from(want), `t${e.threads} ${rows}x${C}x${K}x${hw}`);
+        assert.deepEqual(Array.from(plain), Array.from(want), `t${e.threads} staged ${rows}x${C}x${K}x${hw}`);
+      }
+    }
+    const p = randomCase(rng, 3, 4, 2, 1);
+    assert.throws(() => engines[0]!.razorSourceGrad(p, new Float32Array(5)), /razorSourceGrad: gx has 5 entries/);
+    assert.throws(() => refRazorSourceGrad({ ...p, K: 0 }, new Float32Array(12)), /K must be a positive integer/);
+    const unordered = { ...p, fOffsets: Int32Array.from([0, 2, 2, 2]), fIdx: Int32Array.from([3, 1]) };
+    assert.throws(() => refRazorSourceGrad(unordered, new Float32Array(12)), /fIdx\[1\] out of order/);
+  } finally {
+    for (const e of engines) e.close();
+  }
+});
