@@ -27,6 +27,10 @@ export function razorSourceGrad(
     const dr = load<f64>(dot + (<usize>r << 3));
     const ga = load<f64>(gAct + (<usize>r << 3));
     const g0 = gp + ((<usize>r * <usize>K) << 3);
+    const p0 = K == 4 ? load<f64>(g0) : 0;
+    const p1 = K == 4 ? load<f64>(g0, 8) : 0;
+    const p2 = K == 4 ? load<f64>(g0, 16) : 0;
+    const p3 = K == 4 ? load<f64>(g0, 24) : 0;
     let j = load<i32>(fOff + (<usize>r << 2));
     const jEnd = load<i32>(fOff + (<usize>(r + 1) << 2));
     let next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
@@ -41,7 +45,15 @@ export function razorSourceGrad(
       if (nr > 0) {
         let h: f64 = 0;
         const e = eHatT + ((<usize>c * <usize>K) << 3);
-        for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
+        if (K == 4) {
+          // the usual K: the row's four coefficients stay in registers (same sum, same order)
+          h = h + p0 * load<f64>(e);
+          h = h + p1 * load<f64>(e, 8);
+          h = h + p2 * load<f64>(e, 16);
+          h = h + p3 * load<f64>(e, 24);
+        } else {
+          for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
+        }
         g = (h - (fc / nr) * dr) / nr + ga;
       } else g = 0 + ga;
       const v = (0 + g) / hwF;

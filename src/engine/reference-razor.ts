@@ -20,11 +20,17 @@ export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void
   need(p.fOffsets.length >= rows + 1, `fOffsets has ${p.fOffsets.length} entries, expected rows + 1`);
   const nnz = p.fOffsets[rows]!;
   need(p.fIdx.length >= nnz && p.fVal.length >= nnz, `fIdx/fVal hold fewer than the ${nnz} entries of fOffsets`);
+  const { fOffsets, fIdx } = p;
   for (let r = 0; r < rows; r++) {
-    const [lo, hi] = [p.fOffsets[r]!, p.fOffsets[r + 1]!];
-    need(lo <= hi, `fOffsets decrease at row ${r}`);
-    for (let j = lo; j < hi; j++)
-      need(p.fIdx[j]! >= 0 && p.fIdx[j]! < C && (j === lo || p.fIdx[j]! > p.fIdx[j - 1]!), `fIdx[${j}] out of order`);
+    const lo = fOffsets[r]!;
+    const hi = fOffsets[r + 1]!;
+    if (lo > hi) need(false, `fOffsets decrease at row ${r}`);
+    let last = -1;
+    for (let j = lo; j < hi; j++) {
+      const c = fIdx[j]!;
+      if (!(c > last && c < C)) need(false, `fIdx[${j}] = ${c} out of order or outside [0, ${C})`);
+      last = c;
+    }
   }
   need(p.eHatT.length >= C * K, `eHatT has ${p.eHatT.length} entries, expected channels·K = ${C * K}`);
   need(gx.length >= rows * C * hw, `gx has ${gx.length} entries, expected rows·channels·hw = ${rows * C * hw}`);
