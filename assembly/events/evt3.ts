@@ -215,3 +215,173 @@ export function evt3Words(
   setSlot(st, STOP_X, <f64>stopX);
   return i;
 }
+
+@inline function addCount(st: usize, at: i32, n: i32): void {
+  setSlot(st, COUNTS + at, slot(st, COUNTS + at) + <f64>n);
+}
+
+/** st[STOP] of evt3Fast when it met something only the checked loop may judge: the caller reruns evt3Words. */
+const STOP_RECHECK = 4;
+
+/** The largest of the u16 values at a[0, n) (0 for none). */
+function maxU16(a: usize, n: i32): i32 {
+  let acc = i16x8.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) acc = i16x8.max_u(acc, v128.load(a + (<usize>i << 1)));
+  // fold the eight lanes: max with the upper half, then the upper quarter, then the neighbour
+  acc = i16x8.max_u(acc, i8x16.shuffle(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+  acc = i16x8.max_u(acc, i8x16.shuffle(acc, acc, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7));
+  let m = max(<i32>i16x8.extract_lane_u(acc, 0), <i32>i16x8.extract_lane_u(acc, 1));
+  for (; i < n; i++) m = max(m, <i32>load<u16>(a + (<usize>i << 1)));
+  return m;
+}
+
+/** Whether the doubles at a[0, n) never decrease and a[0] >= last (true for none). */
+function nonDecreasing(a: usize, n: i32, last: f64): bool {
+  if (n == 0) return true;
+  if (load<f64>(a) < last) return false;
+  // pairs (a[j], a[j+1]) against (a[j-1], a[j]), four values a step
+  let bad = v128.splat<i64>(0);
+  let j = 1;
+  for (; j + 4 <= n; j += 4) {
+    const p = a + (<usize>j << 3);
+    bad = v128.or(bad, f64x2.lt(v128.load(p), v128.load(p - 8)));
+    bad = v128.or(bad, f64x2.lt(v128.load(p + 16), v128.load(p + 8)));
+  }
+  if (v128.any_true(bad)) return false;
+  for (; j < n; j++) if (load<f64>(a + (<usize>j << 3)) < load<f64>(a + (<usize>(j - 1) << 3))) return false;
+  return true;
+}
+
+/**
+ * The fast twin of evt3Words for words [0, n) with room for 12 events per word: the same events and state, but no
+ * rule is checked per event. It stops with st[STOP] = STOP_RECHECK at an undefined word type or a vector word
+ * reaching past the sensor's width, and after the loop checks the events it wrote at once (their time never goes
+ * back, from st[LAST] on; their x and y inside W × H): if any of that fails, the caller reruns the same words
+ * through evt3Words, which finds the word and the rule. Otherwise st[STOP] is 0 and the word counts are added to
+ * the COUNTS slots (evt3Words needs evt3CountTypes for them). Returns the number of words run.
+ */
+export function evt3Fast(w: usize, n: i32, st: usize, T: usize, X: usize, Yo: usize, P: usize, W: i32, H: i32): i32 {
+  let y = <i32>slot(st, Y);
+  let baseX = <i32>slot(st, BASE_X);
+  let pol = <i32>slot(st, POL);
+  let timeHigh = <i32>slot(st, TIME_HIGH);
+  let wraps = <i64>slot(st, WRAPS);
+  let t = <i64>slot(st, TIME);
+  const k0 = <i32>slot(st, K);
+  let k = k0;
+  let tHighUs = wraps * 16777216 + <i64>timeHigh * 4096;
+  let tf = <f64>t;
+  let recheck = false;
+  // word counts of the rarer types; ADDR_X and ADDR_Y follow from the events and the words run
+  let vectorEvents = 0;
+  let nBase = 0;
+  let n12 = 0;
+  let n8 = 0;
+  let nLow = 0;
+  let nHigh = 0;
+  let nPad = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const word = <i32>load<u16>(w + (<usize>i << 1));
+    const type = word >>> 12;
+    if ((type & 0xd) == 0) {
+      // ADDR_Y (type 0) or ADDR_X (type 2), branch-free: the event is stored either way, only ADDR_X keeps it
+      const isX = type >> 1;
+      const v = word & 0x7ff;
+      y = select<i32>(y, v, isX);
+      store<f64>(T + (<usize>k << 3), tf);
+      store<u16>(X + (<usize>k << 1), <u16>v);
+      store<u16>(Yo + (<usize>k << 1), <u16>y);
+      store<u8>(P + <usize>k, <u8>((word >>> 11) & 1));
+      k += isX;
+      continue;
+    }
+    let mask = 0;
+    let width = 0;
+    if (type == 0x3) {
+      baseX = word & 0x7ff;
+      pol = (word >>> 11) & 1;
+      nBase++;
+      // the usual 32-pixel group, VECT_BASE_X then VECT_12, VECT_12, VECT_8: its three masks as one
+      const next = load<u64>(w + (<usize>(i + 1) << 1));
+      if (i + 3 < n && (next & 0xf000f000f000) == 0x500040004000) {
+        mask = <i32>(next & 0xfff) | (<i32>((next >> 16) & 0xfff) << 12) | (<i32>((next >> 32) & 0xff) << 24);
+        width = 32;
+        n12 += 2;
+        n8++;
+        i += 3;
+      }
+    } else if (type == 0x4) {
+      mask = word & 0xfff;
+      width = 12;
+      n12++;
+    } else if (type == 0x5) {
+      mask = word & 0xff;
+      width = 8;
+      n8++;
+    } else if (type == 0x6) {
+      t = tHighUs + <i64>(word & 0xfff);
+      tf = <f64>t;
+      nLow++;
+    } else if (type == 0x8) {
+      const th = word & 0xfff;
+      if (th < timeHigh) wraps++;
+      timeHigh = th;
+      tHighUs = wraps * 16777216 + <i64>timeHigh * 4096;
+      t = tHighUs + (t & 4095);
+      tf = <f64>t;
+      nHigh++;
+    } else if (type == 0x7 || type == 0xa || type == 0xe || type == 0xf) {
+      nPad++;
+    } else {
+      recheck = true;
+      break;
+    }
+    if (mask != 0) {
+      // the checked loop rejects x past the sensor; the stored u16 would hide an x past 65535
+      if (baseX + 31 - clz(mask) >= W) {
+        recheck = true;
+        break;
+      }
+      for (let m = mask; m != 0; m &= m - 1) {
+        store<f64>(T + (<usize>k << 3), tf);
+        store<u16>(X + (<usize>k << 1), <u16>(baseX + ctz(m)));
+        store<u16>(Yo + (<usize>k << 1), <u16>y);
+        store<u8>(P + <usize>k, <u8>pol);
+        k++;
+      }
+      vectorEvents += popcnt(mask);
+    }
+    baseX += width;
+  }
+  const m = k - k0;
+  const mx = maxU16(X + (<usize>k0 << 1), m);
+  const my = maxU16(Yo + (<usize>k0 << 1), m);
+  if (recheck || !nonDecreasing(T + (<usize>k0 << 3), m, slot(st, LAST)) || (m > 0 && (mx >= W || my >= H))) {
+    setSlot(st, STOP, STOP_RECHECK);
+    return i;
+  }
+  setSlot(st, Y, <f64>y);
+  setSlot(st, BASE_X, <f64>baseX);
+  setSlot(st, POL, <f64>pol);
+  setSlot(st, TIME_HIGH, <f64>timeHigh);
+  setSlot(st, WRAPS, <f64>wraps);
+  setSlot(st, TIME, <f64>t);
+  if (m > 0) {
+    setSlot(st, LAST, load<f64>(T + (<usize>(k - 1) << 3)));
+    setSlot(st, MAX_X, <f64>max(<i32>slot(st, MAX_X), mx));
+    setSlot(st, MAX_Y, <f64>max(<i32>slot(st, MAX_Y), my));
+  }
+  setSlot(st, K, <f64>k);
+  setSlot(st, STOP, 0);
+  const nX = k - k0 - vectorEvents;
+  addCount(st, 0, i - nX - nBase - n12 - n8 - nLow - nHigh - nPad);
+  addCount(st, 1, nX);
+  addCount(st, 2, nBase);
+  addCount(st, 3, n12);
+  addCount(st, 4, n8);
+  addCount(st, 5, nLow);
+  addCount(st, 6, nHigh);
+  return i;
+}

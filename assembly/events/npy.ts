@@ -16,9 +16,12 @@ const BAD_P = 6;
 }
 
 /**
- * Writes records [i, n) (record i at src + i·size) into T, X, Y, P at index i. t = (int32 at tHi >> tHiShift) ·
- * tHiScale + uint32 at tLo. Returns the index of the first record outside the sensor or earlier than the one
- * before (not written; its fields in the BAD_* slots), or -1.
+ * Writes records [i, n) (record i at src + i·size) into T, X, Y, P at index i. t is the int64 at tLo (tShift 0), or
+ * the int32 (tUnsigned 0) or uint32 (1) in its low half (tShift 32), as a double: the same double as the JS twin's
+ * hi · 2^32 + lo, since both round the exact value once.
+ * Returns the index of the first record outside the sensor or earlier than the one before (not written; its
+ * fields in the BAD_* slots), or -1. Integer coordinates, unsigned bound checks and one branch per record keep
+ * the loop short.
  */
 export function npyRecords(
   src: usize,
@@ -26,9 +29,8 @@ export function npyRecords(
   n: i32,
   size: i32,
   tLo: i32,
-  tHi: i32,
-  tHiShift: i32,
-  tHiScale: f64,
+  tShift: i32,
+  tUnsigned: i32,
   xa: i32,
   xl: i32,
   xr: i32,
@@ -50,34 +52,33 @@ export function npyRecords(
   st: usize,
 ): i32 {
   let last = load<f64>(st + (LAST << 3));
-  let mx = load<f64>(st + (MAX_X << 3));
-  let my = load<f64>(st + (MAX_Y << 3));
-  for (; i < n; i++) {
-    const o = src + <usize>i * <usize>size;
-    const t = <f64>(load<i32>(o + <usize>tHi) >> tHiShift) * tHiScale + <f64>load<u32>(o + <usize>tLo);
+  let mx = <i32>load<f64>(st + (MAX_X << 3));
+  let my = <i32>load<f64>(st + (MAX_Y << 3));
+  const ts = <i64>tShift;
+  const tm: i64 = tUnsigned != 0 ? 0xffffffff : -1;
+  let o = src + <usize>i * <usize>size;
+  for (; i < n; i++, o += <usize>size) {
+    const t = <f64>(((load<i64>(o + <usize>tLo) << ts) >> ts) & tm);
     const x = field(o, xa, xl, xr, xm);
     const y = field(o, ya, yl, yr, ym);
     const p = field(o, pa, pl, pr, pm);
-    if (!(x >= 0 && y >= 0 && x < W && y < H) || t < last) {
+    if ((<i32>(<u32>x >= <u32>W) | <i32>(<u32>y >= <u32>H) | <i32>(t < last)) != 0) {
       store<f64>(st + (BAD_T << 3), t);
       store<f64>(st + (BAD_X << 3), <f64>x);
       store<f64>(st + (BAD_Y << 3), <f64>y);
       store<f64>(st + (BAD_P << 3), <f64>p);
-      store<f64>(st + (LAST << 3), last);
-      store<f64>(st + (MAX_X << 3), mx);
-      store<f64>(st + (MAX_Y << 3), my);
-      return i;
+      break;
     }
     last = t;
-    mx = max(mx, <f64>x);
-    my = max(my, <f64>y);
+    mx = max(mx, x);
+    my = max(my, y);
     store<f64>(T + (<usize>i << 3), t);
     store<u16>(X + (<usize>i << 1), <u16>x);
     store<u16>(Y + (<usize>i << 1), <u16>y);
-    store<u8>(P + <usize>i, p > 0 ? 1 : 0);
+    store<u8>(P + <usize>i, <u8>(p > 0));
   }
   store<f64>(st + (LAST << 3), last);
-  store<f64>(st + (MAX_X << 3), mx);
-  store<f64>(st + (MAX_Y << 3), my);
-  return -1;
+  store<f64>(st + (MAX_X << 3), <f64>mx);
+  store<f64>(st + (MAX_Y << 3), <f64>my);
+  return i < n ? i : -1;
 }

@@ -157,6 +157,68 @@ test("EVT 3.0: random word streams (every word type, time going back, rows off t
   }
 });
 
+/**
+ * An EVT 3.0 stream shaped like a sensor's (rows of ADDR_X, VECT_BASE_X + VECT_12 + VECT_12 + VECT_8 groups, time
+ * words, padding) of about `words` words, with `faults` rule breakers dropped in at random places.
+ */
+function sensorLikeEvt3(words: number, faults: number, rng: Rng): Uint8Array {
+  const header = new TextEncoder().encode("% evt 3.0\n% format EVT3;height=480;width=640\n% end\n");
+  const w: number[] = [];
+  let time = 0;
+  while (w.length < words) {
+    const r = rng.int(20);
+    if (r < 2) {
+      time += rng.int(300);
+      w.push(0x8000 | ((time >> 12) & 0xfff), 0x6000 | (time & 0xfff));
+    } else if (r < 3) {
+      time += rng.int(4096 - (time & 0xfff)); // TIME_LOW alone, never past its TIME_HIGH
+      w.push(0x6000 | (time & 0xfff));
+    } else if (r < 4) w.push([0x7000, 0xa000, 0xe000, 0xf000][rng.int(4)]! | rng.int(4096));
+    else {
+      w.push(rng.int(480) | (rng.int(2) << 11));
+      for (let k = rng.int(6); k > 0; k--) {
+        if (rng.int(4) === 0) {
+          const mask = () => (rng.int(3) === 0 ? 1 << rng.int(12) : rng.int(3) === 0 ? 0 : rng.int(4096));
+          w.push(0x3000 | rng.int(640 - 32) | (rng.int(2) << 11), 0x4000 | mask(), 0x4000 | mask());
+          w.push(0x5000 | (mask() & 0xff));
+        } else w.push(0x2000 | rng.int(640) | (rng.int(2) << 11));
+      }
+    }
+  }
+  for (let f = 0; f < faults; f++) {
+    const at = rng.int(w.length);
+    const kind = rng.int(5);
+    if (kind === 0)
+      w[at] = 0x1000 | rng.int(4096); // undefined type
+    else if (kind === 1)
+      w[at] = 480 + rng.int(100); // a row off the sensor
+    else if (kind === 2)
+      w[at] = 0x2000 | (640 + rng.int(100)); // x off the sensor
+    else if (kind === 3)
+      w[at] = 0x3000 | (640 - 8 + rng.int(8)); // a vector group reaching past the width
+    else w[at] = 0x6000; // time going back
+  }
+  const bytes = new Uint8Array(header.length + 2 * w.length);
+  bytes.set(header);
+  bytes.set(new Uint8Array(Uint16Array.from(w).buffer), header.length);
+  return bytes;
+}
+
+test("EVT 3.0: long sensor-like streams (the fast wasm loop, its vector groups, its slices) agree with JS", () => {
+  const rng = new Rng(31);
+  for (let trial = 0; trial < 24; trial++) {
+    // past one wasm slice (32 K words), with none, one or a few rule breakers
+    const bytes = sensorLikeEvt3(20000 + rng.int(60000), trial % 3 === 0 ? 0 : rng.int(4), rng);
+    for (const timeOrder of ["strict", "keep"] as const) {
+      const out = run(bytes, "evt3", true, 0, { timeOrder });
+      if (trial % 3 === 0 && timeOrder === "strict")
+        assert.ok(!("error" in (out as object)), `trial ${trial}: ${JSON.stringify(out).slice(0, 200)}`);
+      assert.deepEqual(out, run(bytes, "evt3", false, 0, { timeOrder }), `trial ${trial} ${timeOrder}`);
+    }
+    sameBothWays(bytes, "evt3", `trial ${trial} in 9999-byte chunks`, 9999, { timeOrder: "keep" });
+  }
+});
+
 test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {
   const rng = new Rng(5);
   const s = run(sample("nmnist/small/3.bs2"), "atis40", false) as {

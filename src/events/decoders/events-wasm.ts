@@ -25,6 +25,17 @@ interface EventsWasmExports {
   ): number;
   npyRecords(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
   evt3CountEvents(w: number, n: number): number;
+  evt3Fast(
+    w: number,
+    n: number,
+    st: number,
+    t: number,
+    x: number,
+    y: number,
+    p: number,
+    width: number,
+    height: number,
+  ): number;
   evt3CountTypes(w: number, n: number, st: number): void;
   evt3Words(
     w: number,

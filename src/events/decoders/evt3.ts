@@ -21,10 +21,14 @@ interface Evt3State {
   stopX: number;
 }
 
-/** Bytes of words the wasm loop takes per call (bounds the wasm memory a large chunk needs). */
-const WASM_SLICE_BYTES = 4 << 20;
-/** Where the word counts start among the wasm loop's state slots (assembly/events/evt3.ts). */
+/** Bytes of words copied into wasm memory at a time (bounds the wasm memory a large chunk needs). */
+const WASM_CHUNK_BYTES = 4 << 20;
+/** Bytes of words the wasm loops take per call: with their events, they stay in the second-level cache. */
+const WASM_SLICE_BYTES = 64 << 10;
+/** Where the word counts start among the wasm loops' state slots (assembly/events/evt3.ts). */
 const WASM_COUNTS = 13;
+/** The stop code of evt3Fast that asks for the checked loop (STOP_RECHECK in assembly/events/evt3.ts). */
+const WASM_RECHECK = 4;
 
 /** Events each 16-bit EVT 3.0 word yields: 1 for ADDR_X, the set bits of a VECT_12 / VECT_8 mask, else 0. */
 let eventsPerWord: Uint8Array | null = null;
@@ -264,41 +268,64 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     }
   }
 
-  /** The words of buf[pos, end) through the wasm loop, a slice at a time (bounded wasm memory). */
+  /**
+   * The words of buf[pos, end) through the wasm loops: copied in up to WASM_CHUNK_BYTES at a time, their events
+   * counted (the output is sized once), then run a slice at a time through evt3Fast, or where it finds something
+   * to judge (a rule broken, or time going back even where allowed), through evt3Words over the same slice from
+   * the same state. Slices small enough for the second-level cache keep the loop's events there until copied out.
+   */
   private runWasm(wasm: EventsWasm, buf: Uint8Array, base: number, pos: number, end: number): void {
     const st = this.st;
     const c = this.wordCounts;
-    const out = this.out;
     const [W, H] = this.sensorLimits();
     const si = wasm.stateIndex;
+    const fn = wasm.fn;
     const words = wasm.heap;
-    for (let from = pos; from < end; ) {
-      const bytes = Math.min(end - from, WASM_SLICE_BYTES);
-      wasm.ensure(words + bytes + WASM_SLACK);
-      wasm.u8.set(buf.subarray(from, from + bytes), words);
-      const nw = bytes >> 1;
-      const cap = wasm.fn.evt3CountEvents(words, nw) + 12;
-      const T = align16(words + bytes);
-      const X = align16(T + 8 * cap);
-      const Y = align16(X + 2 * cap);
-      const P = align16(Y + 2 * cap);
-      wasm.ensure(P + cap);
-      const f = wasm.f64;
-      f.set([st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my, 0, st.unsorted ? 1 : 0], si);
-      f.set([c[0]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[8]!], si + WASM_COUNTS);
-      wasm.fn.evt3CountTypes(words, nw, wasm.state);
-      const i = wasm.fn.evt3Words(words, 0, nw, wasm.state, T, X, Y, P, cap, W, H, this.strictTime ? 1 : 0);
-      [st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my] = f.subarray(si, si + 9);
-      const k = f[si + 9]!;
-      st.unsorted = f[si + 10] !== 0;
-      st.stop = f[si + 11]!;
-      st.stopX = f[si + 12]!;
-      [c[0], c[2], c[3], c[4], c[5], c[6], c[8]] = f.subarray(si + WASM_COUNTS, si + WASM_COUNTS + 7);
-      wasm.copyOut(out, T, X, Y, P, k);
-      // the count bounds the events, so the loop stops early only at a word that breaks a rule
-      if (i < nw) this.stopped(base + from + 2 * i, wasm.u16[(words >> 1) + i]!);
-      from += bytes;
+    for (let chunk = pos; chunk < end; ) {
+      const chunkBytes = Math.min(end - chunk, WASM_CHUNK_BYTES);
+      wasm.ensure(words + chunkBytes + WASM_SLACK);
+      wasm.u8.set(buf.subarray(chunk, chunk + chunkBytes), words);
+      this.out.reserve(fn.evt3CountEvents(words, chunkBytes >> 1));
+      for (let from = 0; from < chunkBytes; ) {
+        const bytes = Math.min(chunkBytes - from, WASM_SLICE_BYTES);
+        const nw = bytes >> 1;
+        const w = words + from;
+        const cap = 12 * nw + 12;
+        const T = align16(words + chunkBytes + WASM_SLACK);
+        const X = align16(T + 8 * cap);
+        const Y = align16(X + 2 * cap);
+        const P = align16(Y + 2 * cap);
+        wasm.ensure(P + cap + WASM_SLACK);
+        this.setWasmState(wasm);
+        let i = fn.evt3Fast(w, nw, wasm.state, T, X, Y, P, W, H);
+        if (wasm.f64[si + 11] === WASM_RECHECK) {
+          this.setWasmState(wasm);
+          fn.evt3CountTypes(w, nw, wasm.state);
+          i = fn.evt3Words(w, 0, nw, wasm.state, T, X, Y, P, cap, W, H, this.strictTime ? 1 : 0);
+        }
+        const f = wasm.f64;
+        [st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my] = f.subarray(si, si + 9);
+        const k = f[si + 9]!;
+        st.unsorted = f[si + 10] !== 0;
+        st.stop = f[si + 11]!;
+        st.stopX = f[si + 12]!;
+        [c[0], c[2], c[3], c[4], c[5], c[6], c[8]] = f.subarray(si + WASM_COUNTS, si + WASM_COUNTS + 7);
+        wasm.copyOut(this.out, T, X, Y, P, k);
+        if (i < nw) this.stopped(base + chunk + from + 2 * i, wasm.u16[(w >> 1) + i]!);
+        from += bytes;
+      }
+      chunk += chunkBytes;
     }
+  }
+
+  /** Writes the decoder state and word counts into the wasm loops' state slots (no events written yet). */
+  private setWasmState(wasm: EventsWasm): void {
+    const st = this.st;
+    const c = this.wordCounts;
+    const f = wasm.f64;
+    const si = wasm.stateIndex;
+    f.set([st.y, st.baseX, st.pol, st.timeHigh, st.wraps, st.t, st.last, st.mx, st.my, 0, st.unsorted ? 1 : 0], si);
+    f.set([c[0]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[8]!], si + WASM_COUNTS);
   }
 
   /** The words of buf[pos, end) through runWords (where wasm is unavailable). */

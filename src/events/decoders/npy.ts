@@ -121,8 +121,8 @@ interface RecordLayout {
   p: ByteField;
 }
 
-/** Bytes of records the wasm loop takes per slice (bounds the wasm memory a large chunk needs). */
-const WASM_SLICE_BYTES = 4 << 20;
+/** Bytes of records the wasm loop takes per slice: with their columns, they stay in the second-level cache. */
+const WASM_SLICE_BYTES = 256 << 10;
 
 const ABSENT: ByteField = { at: 0, l: 0, r: 0, m: 0 };
 
@@ -387,7 +387,11 @@ export class NpyDecoder extends ChunkDecoderBase {
     out.length = k0 + n;
   }
 
-  /** The records through the wasm loop, a slice at a time (bounded wasm memory), then copied into the output. */
+  /**
+   * The records through the wasm loop, a slice at a time, then copied into the output. Slices small enough for
+   * the second-level cache (records in, columns out) keep the copy in, the loop and the copy out from going to
+   * main memory three times.
+   */
   private parseRecordsWasm(
     wasm: EventsWasm,
     buf: Uint8Array,
@@ -409,16 +413,19 @@ export class NpyDecoder extends ChunkDecoderBase {
     st.set([this.lastT, this.maxX, this.maxY]);
     const [W, H] = this.sensorLimits();
     const { x, y, p } = L;
+    // the wasm loop reads t as an int64 (8-byte time) or the low half of one (4-byte time: int32, or uint32)
+    const tShift = L.tHi === L.tLo ? 32 : 0;
+    const tUnsigned = L.tHiScale === 0 ? 1 : 0;
+    const fn = wasm.fn;
     const kernel = (i: number, to: number) =>
-      wasm.fn.npyRecords(
+      fn.npyRecords(
         src,
         i,
         to,
         size,
         L.tLo,
-        L.tHi,
-        L.tHiShift,
-        L.tHiScale,
+        tShift,
+        tUnsigned,
         x.at,
         x.l,
         x.r,
@@ -448,8 +455,9 @@ export class NpyDecoder extends ChunkDecoderBase {
     for (let s0 = 0; s0 < n; s0 += per) {
       const m = Math.min(per, n - s0);
       const from = pos + s0 * size;
+      // the reads past the last record's end (up to 8 bytes, WASM_SLACK) see the next slice or stale bytes,
+      // which only fill bits the loop shifts out
       wasm.u8.set(buf.subarray(from, from + m * size), src);
-      wasm.u8.fill(0, src + m * size, src + m * size + 4); // what the last record's 4-byte reads see past its end
       this.decodeSpan(m, base + from, size, st, kernel, put);
       wasm.copyOut(this.out, T, X, Y, P, m);
     }
