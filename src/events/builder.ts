@@ -1,6 +1,28 @@
 import type { EventStream, SensorSize } from "./stream.js";
 
 /**
+ * An empty builder's arrays, shared by all: they have no room to write to and are never handed out (take() gives
+ * fresh arrays for no events), so small decodes allocate only the arrays they fill.
+ */
+const NONE_T = new Float64Array(0);
+const NONE_XY = new Uint16Array(0);
+const NONE_P = new Uint8Array(0);
+
+/**
+ * Arrays t, x, y, p of n events in one allocation (t first: 8-byte aligned). One buffer instead of four makes a
+ * small decode's output a quarter of the allocations; a user that keeps one column keeps all four alive.
+ */
+function columns(n: number): [Float64Array, Uint16Array, Uint16Array, Uint8Array] {
+  const b = new ArrayBuffer(13 * n);
+  return [
+    new Float64Array(b, 0, n),
+    new Uint16Array(b, 8 * n, n),
+    new Uint16Array(b, 10 * n, n),
+    new Uint8Array(b, 12 * n, n),
+  ];
+}
+
+/**
  * Growable struct-of-arrays event storage for decoders. Hot loops write straight into the public arrays after
  * `reserve(n)`, then set `length`; `take()` hands the events out as an EventStream and starts afresh.
  */
@@ -12,10 +34,14 @@ export class EventBuilder {
   length = 0;
 
   constructor(capacity = 0) {
-    this.t = new Float64Array(capacity);
-    this.x = new Uint16Array(capacity);
-    this.y = new Uint16Array(capacity);
-    this.p = new Uint8Array(capacity);
+    if (capacity > 0) {
+      [this.t, this.x, this.y, this.p] = columns(capacity);
+    } else {
+      this.t = NONE_T;
+      this.x = NONE_XY;
+      this.y = NONE_XY;
+      this.p = NONE_P;
+    }
   }
 
   /** Makes room for `extra` more events (amortised doubling). */
@@ -23,10 +49,7 @@ export class EventBuilder {
     const need = this.length + extra;
     if (need <= this.t.length) return;
     const cap = Math.max(need, Math.min(this.t.length * 2, need + (1 << 24)), 1024);
-    const t = new Float64Array(cap);
-    const x = new Uint16Array(cap);
-    const y = new Uint16Array(cap);
-    const p = new Uint8Array(cap);
+    const [t, x, y, p] = columns(cap);
     const n = this.length;
     t.set(this.t.subarray(0, n));
     x.set(this.x.subarray(0, n));
@@ -56,7 +79,12 @@ export class EventBuilder {
     if (n === 0) return emptyStream(sensor); // keep the arrays: nothing to hand out
     if (n < cap * 0.75) {
       // copy out and keep the arrays for the next chunk
-      return { t: this.t.slice(0, n), x: this.x.slice(0, n), y: this.y.slice(0, n), p: this.p.slice(0, n), sensor };
+      const [t, x, y, p] = columns(n);
+      t.set(this.t.subarray(0, n));
+      x.set(this.x.subarray(0, n));
+      y.set(this.y.subarray(0, n));
+      p.set(this.p.subarray(0, n));
+      return { t, x, y, p, sensor };
     }
     const out = {
       t: this.t.subarray(0, n),
@@ -65,10 +93,10 @@ export class EventBuilder {
       p: this.p.subarray(0, n),
       sensor,
     };
-    this.t = new Float64Array(0);
-    this.x = new Uint16Array(0);
-    this.y = new Uint16Array(0);
-    this.p = new Uint8Array(0);
+    this.t = NONE_T;
+    this.x = NONE_XY;
+    this.y = NONE_XY;
+    this.p = NONE_P;
     return out;
   }
 }

@@ -106,7 +106,7 @@ export interface MessageEndpoint {
   addEventListener(type: "message", listener: (ev: MessageEvent) => void): void;
 }
 
-/** The typed-array buffers of a stream, to transfer instead of copy. */
+/** The typed-array buffers of a stream, to transfer instead of copy (once each: decoded columns share one). */
 export function streamBuffers(ev: EventStream): ArrayBuffer[] {
-  return [ev.t.buffer, ev.x.buffer, ev.y.buffer, ev.p.buffer] as ArrayBuffer[];
+  return [...new Set([ev.t.buffer, ev.x.buffer, ev.y.buffer, ev.p.buffer])] as ArrayBuffer[];
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeEvents } from "../../src/events/decode.js";
+import { readPercentHeader } from "../../src/events/decoders/prophesee-header.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
 import { EventFormatError } from "../../src/events/errors.js";
 import { concatEventStreams } from "../../src/events/stream.js";
@@ -166,4 +167,34 @@ test("DAT writer round-trips (sensor from the header, timestamps past 2^32 µs t
   assert.throws(() => bad([5, 4]), /event 1: t 4 must be an integer >= 5/);
   assert.throws(() => bad([0, 2 ** 31]), /event 1: t 2147483648 must be an integer >= 0 and < 2147483648/);
   assert.throws(() => bad([0], 20000), /event 0: \(x 20000, y 0\) cannot be stored/);
+});
+
+test("% header lines: `% end` in any case with spaces, tabs or CR closes the header; other lines do not", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const fail = (o: number, d: string): never => {
+    throw new Error(`${o}: ${d}`);
+  };
+  for (const [endLine, closes] of [
+    ["% end", true],
+    ["%END", true],
+    ["%\tEnd \r", true],
+    ["%  eNd\t\t", true],
+    ["% endx", false],
+    ["% en", false],
+    ["% end of header", false],
+    ["% the end", false],
+  ] as const) {
+    const bytes = enc(`% Date 2020\r\n${endLine}\n% width 10\n\u0001binary`);
+    const h = readPercentHeader(bytes, true, fail)!;
+    const expected = closes
+      ? ["% Date 2020", endLine.replace(/\r$/, "")]
+      : ["% Date 2020", endLine.replace(/\r$/, ""), "% width 10"];
+    assert.deepEqual(h.lines, expected, JSON.stringify(endLine));
+    assert.equal(
+      h.length,
+      expected.reduce((n, l) => n + l.length + 1, 0) + (endLine.endsWith("\r") ? 1 : 0) + 1,
+      endLine,
+    );
+  }
+  assert.equal(readPercentHeader(enc("% evt 3.0\n% end"), false, fail), null, "a line without its newline waits");
 });

@@ -26,7 +26,8 @@ export function asciiBytes(s: string): Uint8Array {
 export function latin1(buf: Uint8Array, start = 0, end = buf.length): string {
   let s = "";
   for (let i = start; i < end; i += 8192) {
-    s += String.fromCharCode(...buf.subarray(i, Math.min(end, i + 8192)));
+    // apply takes the bytes as they are; a spread (...) walks them through an iterator, 5× slower
+    s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
   }
   return s;
 }

@@ -1,6 +1,9 @@
 import { LOOP_SLICE, WordReader } from "./bytes.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
+/** Words of the records being decoded (shared: every use ends within one synchronous parse call). */
+const recordWords = new WordReader();
+
 /**
  * Prophesee DAT (v2, e.g. N-CARS): `%` header, one byte event type and one byte event size (8), then 8-byte
  * little-endian records: uint32 t (µs), uint32 a with x = a & 0x3FFF, y = (a >> 14) & 0x3FFF,
@@ -12,7 +15,6 @@ export class DatDecoder extends PercentHeaderDecoder {
   private typeDone = false;
   private wraps = 0;
   private lastRaw = 0;
-  private readonly reader = new WordReader();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = this.takeHeader(buf, base, final);
@@ -34,16 +36,21 @@ export class DatDecoder extends PercentHeaderDecoder {
     const end = pos + n * 8;
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
     this.out.reserve(n);
-    // each record as two little-endian words: t, then a
-    const w = this.reader.words(buf, pos, end - pos);
-    for (let r = 0; r < n; r += LOOP_SLICE) this.records(w, r, Math.min(n, r + LOOP_SLICE), base + pos);
+    // each record as two little-endian words: t, then a; a slice at a time, so that a misaligned buffer is copied
+    // through a scratch buffer that stays small and in cache
+    for (let r = 0; r < n; r += LOOP_SLICE) {
+      const m = Math.min(n - r, LOOP_SLICE);
+      this.records(recordWords.words(buf, pos + 8 * r, 8 * m), m, base + pos + 8 * r);
+    }
     return end;
   }
 
-  /** Records [r0, r1) of w (record 0 at file offset `at`) into the output. */
-  private records(w: Int32Array, r0: number, r1: number, at: number): void {
+  /** Records [0, n) of w (record 0 at file offset `at`) into the output. */
+  private records(w: Int32Array, n: number, at: number): void {
     const out = this.out;
-    const [W, H] = this.sensorLimits();
+    const limits = this.sensorLimits();
+    const W = limits[0];
+    const H = limits[1];
     const T = out.t;
     const X = out.x;
     const Y = out.y;
@@ -55,7 +62,7 @@ export class DatDecoder extends PercentHeaderDecoder {
     // the wrap state lives in locals inside the loop (fields would be stored back on every record)
     let lastRaw = this.lastRaw;
     let tHigh = this.wraps * 4294967296;
-    for (let q = 2 * r0, j = at + 8 * r0; q < 2 * r1; q += 2, j += 8) {
+    for (let q = 0, j = at; q < 2 * n; q += 2, j += 8) {
       const raw = w[q]! >>> 0;
       const a = w[q + 1]!;
       if (raw < lastRaw && lastRaw - raw > 2147483648) {

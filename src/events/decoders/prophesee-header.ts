@@ -22,7 +22,7 @@ export function readPercentHeader(
   final: boolean,
   fail: (offset: number, detail: string) => never,
 ): PercentHeader | null {
-  const lines: string[] = [];
+  // find the lines by their bytes, then make one string of them all (a string per line cost more than the rest)
   let pos = 0;
   while (pos < buf.length && buf[pos] === 0x25) {
     const nl = buf.indexOf(0x0a, pos);
@@ -31,14 +31,27 @@ export function readPercentHeader(
       return null;
     }
     if (!isPrintableLine(buf, pos, nl)) break;
-    const line = latin1(buf, pos, nl).replace(/\r$/, "");
-    lines.push(line);
+    const end = isEndLine(buf, pos, nl);
     pos = nl + 1;
-    if (/^%\s*end\s*$/i.test(line)) break;
+    if (end) break;
     if (pos > MAX_HEADER_BYTES) fail(0, "the % header is longer than 1 MiB");
   }
   if (pos >= buf.length && !final) return null; // the header may continue in the next chunk
+  const lines = pos === 0 ? [] : latin1(buf, 0, pos - 1).split("\n");
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith("\r")) lines[i] = lines[i]!.slice(0, -1);
   return { length: pos, lines };
+}
+
+/** Whether the printable line buf[pos, nl) is `% end` (any case, any spaces, tabs or CR around the word). */
+function isEndLine(buf: Uint8Array, pos: number, nl: number): boolean {
+  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d;
+  let i = pos + 1;
+  while (i < nl && space(buf[i]!)) i++;
+  if (nl - i < 3 || (buf[i]! | 0x20) !== 0x65 || (buf[i + 1]! | 0x20) !== 0x6e || (buf[i + 2]! | 0x20) !== 0x64) {
+    return false;
+  }
+  for (i += 3; i < nl; i++) if (!space(buf[i]!)) return false;
+  return true;
 }
 
 /** Sensor size named by a Prophesee header (geometry, format line, Width/Height lines, plugin name), or null. */
