@@ -1,3 +1,5 @@
+import { maxU16 } from "./columns";
+
 // The EVT 3.0 word loop, the wasm twin of runWords in src/events/decoders/evt3.ts (same rules, same stops).
 
 // decoder state at `st`, float64 slots (the JS side reads and writes them through a Float64Array)
@@ -222,19 +224,6 @@ export function evt3Words(
 
 /** st[STOP] of evt3Fast when it met something only the checked loop may judge: the caller reruns evt3Words. */
 const STOP_RECHECK = 4;
-
-/** The largest of the u16 values at a[0, n) (0 for none). */
-function maxU16(a: usize, n: i32): i32 {
-  let acc = i16x8.splat(0);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) acc = i16x8.max_u(acc, v128.load(a + (<usize>i << 1)));
-  // fold the eight lanes: max with the upper half, then the upper quarter, then the neighbour
-  acc = i16x8.max_u(acc, i8x16.shuffle(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
-  acc = i16x8.max_u(acc, i8x16.shuffle(acc, acc, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7));
-  let m = max(<i32>i16x8.extract_lane_u(acc, 0), <i32>i16x8.extract_lane_u(acc, 1));
-  for (; i < n; i++) m = max(m, <i32>load<u16>(a + (<usize>i << 1)));
-  return m;
-}
 
 /** Whether the doubles at a[0, n) never decrease and a[0] >= last (true for none). */
 function nonDecreasing(a: usize, n: i32, last: f64): bool {

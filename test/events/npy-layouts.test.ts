@@ -161,3 +161,63 @@ test(".npy: a bad record is reported at its own byte offset, whichever path read
     );
   }
 });
+
+/** Events and meta of a decode with the wasm loops on or off, or its error message. */
+function decodedWith(bytes: Uint8Array, wasm: boolean, opts: Parameters<typeof decodeEvents>[1]): unknown {
+  const was = useEventsWasm(wasm);
+  try {
+    const d = decodeEvents(bytes, opts);
+    return { t: [...d.stream.t], x: [...d.stream.x], y: [...d.stream.y], p: [...d.stream.p], sensor: d.stream.sensor };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+test(".npy: the specialised wasm loop (int64 t, 16-bit x and y, one-byte p) agrees with the JS twin, bad records included", () => {
+  const rand = rng(11);
+  let errors = 0;
+  for (let trial = 0; trial < 48; trial++) {
+    const xy: Ty = trial % 2 ? "i2" : "u2";
+    const pTy: Ty = trial % 4 < 2 ? "u1" : "i1";
+    const names = ["t", "x", "y", "p"].sort(() => rand(3) - 1);
+    const tys: Record<string, Ty> = { t: "i8", x: xy, y: xy, p: pTy };
+    let off = 0;
+    const fields: [string, Ty, "<" | ">", number][] = [];
+    for (const nm of names) {
+      off += rand(3) === 0 ? rand(3) : 0;
+      fields.push([nm, tys[nm]!, "<", off]);
+      off += SIZE[tys[nm]!];
+    }
+    // long enough for several wasm slices; some records off a 300×200 sensor, negative, or earlier in time
+    const n = 1 + rand(40000);
+    const rows: number[][] = [];
+    let t = rand(2) ? 5e12 : 0;
+    const bad = trial % 3 === 0 ? 0 : 1 + rand(3);
+    for (let i = 0; i < n; i++) {
+      t += rand(50);
+      rows.push([t, rand(300), rand(200), rand(3) - 1]);
+    }
+    for (let b = 0; b < bad; b++) {
+      const row = rows[rand(n)]!;
+      const kind = rand(3);
+      if (kind === 0) row[0] = row[0]! - 1000;
+      else if (kind === 1) row[1] = xy === "i2" ? -1 - rand(5) : 300 + rand(30000);
+      else row[2] = 200 + rand(100);
+    }
+    const bytes = npy(fields, off + rand(5), rows);
+    for (const opts of [
+      { format: "npy" as const },
+      { format: "npy" as const, timeOrder: "keep" as const },
+      { format: "npy" as const, sensor: { width: 300, height: 200, polarities: 2 } },
+    ]) {
+      const out = decodedWith(bytes, true, opts);
+      if (typeof out === "string") errors++;
+      assert.deepEqual(
+        out,
+        decodedWith(bytes, false, opts),
+        `trial ${trial} ${JSON.stringify(fields)} ${JSON.stringify(opts)}`,
+      );
+    }
+  }
+  assert.ok(errors > 10, `${errors} decodes rejected`);
+});

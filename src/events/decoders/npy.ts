@@ -417,35 +417,43 @@ export class NpyDecoder extends ChunkDecoderBase {
     const tShift = L.tHi === L.tLo ? 32 : 0;
     const tUnsigned = L.tHiScale === 0 ? 1 : 0;
     const fn = wasm.fn;
-    const kernel = (i: number, to: number) =>
-      fn.npyRecords(
-        src,
-        i,
-        to,
-        size,
-        L.tLo,
-        tShift,
-        tUnsigned,
-        x.at,
-        x.l,
-        x.r,
-        x.m,
-        y.at,
-        y.l,
-        y.r,
-        y.m,
-        p.at,
-        p.l,
-        p.r,
-        p.m,
-        T,
-        X,
-        Y,
-        P,
-        W,
-        H,
-        wasm.state,
-      );
+    // Tonic's layout and the like (int64 t, 16-bit x and y of one signedness, one-byte p): the specialised loop
+    const is16 = (f: ByteField) => f.l === 16 && f.m !== 0;
+    const signed = (f: ByteField) => (f.m === -1 ? 1 : 0);
+    const special =
+      tShift === 0 && tUnsigned === 0 && is16(x) && is16(y) && signed(x) === signed(y) && p.l === 24 && p.m !== 0;
+    const kernel = special
+      ? (i: number, to: number) =>
+          fn.npyRecords16(src, i, to, size, L.tLo, x.at, y.at, p.at, signed(x), signed(p), T, X, Y, P, W, H, wasm.state)
+      : (i: number, to: number) =>
+          fn.npyRecords(
+            src,
+            i,
+            to,
+            size,
+            L.tLo,
+            tShift,
+            tUnsigned,
+            x.at,
+            x.l,
+            x.r,
+            x.m,
+            y.at,
+            y.l,
+            y.r,
+            y.m,
+            p.at,
+            p.l,
+            p.r,
+            p.m,
+            T,
+            X,
+            Y,
+            P,
+            W,
+            H,
+            wasm.state,
+          );
     const put = (i: number, t: number, ex: number, ey: number, ep: number) => {
       wasm.f64[(T >> 3) + i] = t;
       wasm.u16[(X >> 1) + i] = ex;
