@@ -170,6 +170,8 @@ function decodedWith(bytes: Uint8Array, wasm: boolean, opts: Parameters<typeof d
     return { t: [...d.stream.t], x: [...d.stream.x], y: [...d.stream.y], p: [...d.stream.p], sensor: d.stream.sensor };
   } catch (e) {
     return (e as Error).message;
+  } finally {
+    useEventsWasm(was);
   }
 }
 
