@@ -75,9 +75,10 @@ export async function* streamEventFile(
     const full = Math.max(4096, opts.chunkBytes ?? 4 << 20);
     const chunk = size > 0 ? Math.min(size, full) : full;
     let pos = 0;
+    // one buffer for every read: a decoder keeps what it needs of a chunk only as its own copy (ChunkDecoderBase
+    // copies an unfinished record into its carry), and a fresh buffer cost a page fault per 4 KiB read
+    const buf = new Uint8Array(chunk);
     for (;;) {
-      // a fresh buffer per read: decoders may keep views of earlier chunks only through their own copies
-      const buf = new Uint8Array(chunk);
       const { bytesRead } = await fh.read(buf, 0, chunk, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
