@@ -5,6 +5,7 @@ export * from "./lz4";
 export * from "./aedat4";
 export * from "./evt3";
 export * from "./npy";
+export * from "./dat";
 
 /** First byte after the module's static data. */
 export function heapBase(): usize {

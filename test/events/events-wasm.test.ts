@@ -219,6 +219,46 @@ test("EVT 3.0: long sensor-like streams (the fast wasm loop, its vector groups, 
   }
 });
 
+/** A DAT file of n records on a 304×240 sensor header: time rising with 32-bit wraps, some `faults` records bad. */
+function datLike(n: number, faults: number, rng: Rng, withSensor: boolean): Uint8Array {
+  const header = new TextEncoder().encode(`% Data file\n${withSensor ? "% Height 240\n% Width 304\n" : ""}`);
+  const words = new Uint32Array(2 * n);
+  let t = rng.int(2) ? 4294967296 - 50 * n : rng.int(1000);
+  for (let i = 0; i < n; i++) {
+    t += rng.int(100);
+    words[2 * i] = t % 4294967296; // wraps past 2^32 µs in some streams
+    words[2 * i + 1] = (rng.int(304) | (rng.int(240) << 14) | ((rng.int(3) === 0 ? 0 : 1 + rng.int(15)) << 28)) >>> 0;
+  }
+  for (let f = 0; f < faults; f++) {
+    const i = rng.int(n);
+    const kind = rng.int(3);
+    if (kind === 0)
+      words[2 * i] = (words[2 * i]! - 1 - rng.int(5000)) >>> 0; // time going back
+    else if (kind === 1) words[2 * i + 1] = (words[2 * i + 1]! & ~0x3fff) | (304 + rng.int(100));
+    else words[2 * i + 1] = ((words[2 * i + 1]! & ~(0x3fff << 14)) | ((240 + rng.int(100)) << 14)) >>> 0;
+  }
+  const bytes = new Uint8Array(header.length + 2 + 8 * n);
+  bytes.set(header);
+  bytes.set([0x0c, 8], header.length);
+  bytes.set(new Uint8Array(words.buffer), header.length + 2);
+  return bytes;
+}
+
+test("DAT: the wasm loop agrees with JS (wraps, time going back, records off the sensor, slices, chunks)", () => {
+  const rng = new Rng(8);
+  let errors = 0;
+  for (let trial = 0; trial < 30; trial++) {
+    const bytes = datLike(1 + rng.int(80000), trial % 3 === 0 ? 0 : 1 + rng.int(3), rng, trial % 2 === 0);
+    for (const timeOrder of ["strict", "keep"] as const) {
+      const out = run(bytes, "dat", true, trial % 4 === 1 ? 65537 : 0, { timeOrder });
+      if ("error" in (out as object)) errors++;
+      assert.deepEqual(out, run(bytes, "dat", false, trial % 4 === 1 ? 65537 : 0, { timeOrder }), `trial ${trial}`);
+    }
+  }
+  assert.ok(errors > 10, `${errors} decodes rejected`);
+  sameBothWays(sample("prophesee/tonic/sample_ncars.dat"), "dat", "N-CARS sample");
+});
+
 test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {
   const rng = new Rng(5);
   const s = run(sample("nmnist/small/3.bs2"), "atis40", false) as {

@@ -1,5 +1,9 @@
 import { LOOP_SLICE, WordReader } from "./bytes.js";
+import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
+
+/** Records the wasm loop takes per slice: 256 KiB in and their columns stay in the second-level cache. */
+const WASM_SLICE_RECORDS = 1 << 15;
 
 /** Words of the records being decoded (shared: every use ends within one synchronous parse call). */
 const recordWords = new WordReader();
@@ -15,6 +19,7 @@ export class DatDecoder extends PercentHeaderDecoder {
   private typeDone = false;
   private wraps = 0;
   private lastRaw = 0;
+  private readonly wasm: EventsWasm | null = eventsWasm();
 
   protected parse(buf: Uint8Array, base: number, final: boolean): number {
     let pos = this.takeHeader(buf, base, final);
@@ -36,6 +41,10 @@ export class DatDecoder extends PercentHeaderDecoder {
     const end = pos + n * 8;
     if (final && end !== buf.length) this.truncated(base + end, "an 8-byte DAT record");
     this.out.reserve(n);
+    if (this.wasm !== null) {
+      this.recordsWasm(this.wasm, buf, pos, n, base + pos);
+      return end;
+    }
     // each record as two little-endian words: t, then a; a slice at a time, so that a misaligned buffer is copied
     // through a scratch buffer that stays small and in cache
     for (let r = 0; r < n; r += LOOP_SLICE) {
@@ -45,7 +54,61 @@ export class DatDecoder extends PercentHeaderDecoder {
     return end;
   }
 
-  /** Records [0, n) of w (record 0 at file offset `at`) into the output. */
+  /**
+   * Records buf[pos, pos + 8n) (file offset `at`) through the wasm loop, a slice at a time, into the output. A
+   * record the loop stops at is judged here as records() judges it: an error, or (time going back where that is
+   * allowed) kept.
+   */
+  private recordsWasm(wasm: EventsWasm, buf: Uint8Array, pos: number, n: number, at: number): void {
+    const [W, H] = this.sensorLimits();
+    const per = Math.min(n, WASM_SLICE_RECORDS);
+    const src = wasm.heap;
+    const T = align16(src + 8 * per + WASM_SLACK);
+    const X = align16(T + 8 * per);
+    const Y = align16(X + 2 * per);
+    const P = align16(Y + 2 * per);
+    wasm.ensure(P + per);
+    const f = wasm.f64;
+    const si = wasm.stateIndex;
+    f.set([this.lastT, this.maxX, this.maxY, this.wraps, this.lastRaw], si);
+    for (let s0 = 0; s0 < n; s0 += per) {
+      const m = Math.min(per, n - s0);
+      const from = pos + 8 * s0;
+      wasm.u8.set(buf.subarray(from, from + 8 * m), src);
+      for (let i = 0; i < m; ) {
+        const bad = wasm.fn.datRecords(src, i, m, T, X, Y, P, W, H, wasm.state);
+        if (bad < 0) break;
+        const t = f[si + 5]!;
+        const x = f[si + 6]!;
+        const y = f[si + 7]!;
+        const j = at + 8 * (s0 + bad);
+        this.wraps = f[si + 3]!;
+        this.lastRaw = f[si + 4]!;
+        if (t < f[si]!) {
+          this.lastT = f[si]!;
+          this.timeWentBack(j, t);
+        }
+        if (x >= W || y >= H) this.outOfSensor(j, x, y);
+        // time went back, which the options allow: keep the record
+        f[(T >> 3) + bad] = t;
+        wasm.u16[(X >> 1) + bad] = x;
+        wasm.u16[(Y >> 1) + bad] = y;
+        wasm.u8[P + bad] = f[si + 8]!;
+        f[si] = t;
+        f[si + 1] = Math.max(f[si + 1]!, x);
+        f[si + 2] = Math.max(f[si + 2]!, y);
+        i = bad + 1;
+      }
+      wasm.copyOut(this.out, T, X, Y, P, m);
+    }
+    this.lastT = f[si]!;
+    this.maxX = f[si + 1]!;
+    this.maxY = f[si + 2]!;
+    this.wraps = f[si + 3]!;
+    this.lastRaw = f[si + 4]!;
+  }
+
+  /** Records [0, n) of w (record 0 at file offset `at`) into the output (where wasm is unavailable). */
   private records(w: Int32Array, n: number, at: number): void {
     const out = this.out;
     const limits = this.sensorLimits();

@@ -24,6 +24,7 @@ interface EventsWasmExports {
     st: number,
   ): number;
   npyRecords(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
+  datRecords(src: number, i: number, n: number, ...outputsLimitsAndState: number[]): number;
   npyRecords16(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
   evt3CountEvents(w: number, n: number): number;
   evt3Fast(
