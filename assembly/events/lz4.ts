@@ -15,16 +15,111 @@ export const LZ4_OFFSET_BEFORE_START: i32 = -6;
 export const LZ4_MATCH_LENGTH_PAST_BLOCK: i32 = -7;
 export const LZ4_MATCH_PAST_OUTPUT: i32 = -8;
 
+
+/** Output position after the sequence lz4Sequence() decoded. */
+let seqD: usize = 0;
+/** Whether that sequence closed its block (literals only, ending exactly at the block's end). */
+let seqLast = false;
+
+/**
+ * Decodes one sequence at s with every check, the slow path of the loops below: returns the source position after
+ * it (the output position is left in `seqD`, and `seqLast` says whether it was the block's closing literals-only
+ * sequence), or a negative error code.
+ */
+function lz4Sequence(s: usize, sEnd: usize, d: usize, dEnd: usize, windowStart: usize): isize {
+  seqLast = false;
+  if (s >= sEnd) return LZ4_END_BEFORE_LAST_LITERALS;
+  const token = <u32>load<u8>(s++);
+  let lit = <usize>(token >> 4);
+  if (lit == 15) {
+    let b: u32 = 255;
+    while (b == 255) {
+      if (s >= sEnd) return LZ4_LITERAL_LENGTH_PAST_BLOCK;
+      b = load<u8>(s++);
+      lit += b;
+    }
+  }
+  if (lit > sEnd - s) return LZ4_LITERALS_PAST_BLOCK;
+  if (lit > dEnd - d) return LZ4_LITERALS_PAST_OUTPUT;
+  if (lit <= 16) {
+    v128.store(d, v128.load(s));
+  } else {
+    memory.copy(d, s, lit);
+  }
+  s += lit;
+  d += lit;
+  seqD = d;
+  if (s == sEnd) {
+    seqLast = true; // the last sequence has literals only
+    return <isize>s;
+  }
+  if (sEnd - s < 2) return LZ4_OFFSET_PAST_BLOCK;
+  const offset = <usize>load<u16>(s);
+  s += 2;
+  if (offset == 0 || offset > d - windowStart) return LZ4_OFFSET_BEFORE_START;
+  let len = <usize>(token & 15) + 4;
+  if (len == 19) {
+    let b: u32 = 255;
+    while (b == 255) {
+      if (s >= sEnd) return LZ4_MATCH_LENGTH_PAST_BLOCK;
+      b = load<u8>(s++);
+      len += b;
+    }
+  }
+  if (len > dEnd - d) return LZ4_MATCH_PAST_OUTPUT;
+  let m = d - offset;
+  const e = d + len;
+  if (offset >= 16) {
+    // 16-byte steps never read bytes this match has not written yet
+    do {
+      v128.store(d, v128.load(m));
+      d += 16;
+      m += 16;
+    } while (d < e);
+  } else {
+    // an overlapping match repeats the bytes it has just written
+    do {
+      store<u8>(d++, load<u8>(m++));
+    } while (d < e);
+  }
+  seqD = e;
+  return <isize>s;
+}
+
+/** Copies a sequence that the fast loops checked (literals < 15, match < 19 from at least 16 bytes back). */
+// @ts-ignore: decorator
+@inline
+function fastSequence(s: usize, d: usize, lit: usize, len: usize, offset: usize): void {
+  v128.store(d, v128.load(s, 1));
+  const at = d + lit;
+  const m = at - offset;
+  // 8-byte copies for short matches: a wider load of bytes written moments ago by several smaller stores
+  // cannot take them from the store buffer and waits
+  store<u64>(at, load<u64>(m));
+  if (len > 8) {
+    store<u64>(at, load<u64>(m, 8), 8);
+    if (len > 16) v128.store(at, v128.load(m, 16), 16);
+  }
+}
+
+/** Where a fast loop must stop: 64 bytes before the end, or at once for shorter spans. */
+// @ts-ignore: decorator
+@inline
+function safeEnd(start: usize, end: usize): usize {
+  return end - start > 64 ? end - 64 : 0;
+}
+
 /**
  * Decodes the block at [s, sEnd) into [d, dEnd) (matches may reach back to windowStart). Returns the output
- * position after the last byte written, or a negative error code.
+ * position after the last byte written, or a negative error code. Starts at any sequence boundary, so it also
+ * finishes a block that lz4Pair began.
  */
 export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowStart: usize): isize {
   // Fast loop: while both ends are far, a sequence whose lengths fit in its token (literals < 15, match < 19) and
   // whose match does not overlap itself needs no bounds checks beyond the offset's. Any other sequence is decoded
-  // by the careful code below, one at a time, and the fast loop resumes after it.
-  const sSafe: usize = sEnd - s > 64 ? sEnd - 64 : 0;
-  const dSafe: usize = dEnd - d > 64 ? dEnd - 64 : 0;
+  // by lz4Sequence, one at a time, and the fast loop resumes after it.
+  const sSafe = safeEnd(s, sEnd);
+  const dSafe = safeEnd(d, dEnd);
   while (true) {
     while (s < sSafe && d < dSafe) {
       const token = <u32>load<u8>(s);
@@ -32,71 +127,77 @@ export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowSta
       const len = <usize>(token & 15) + 4;
       if (lit == 15 || len == 19) break;
       const offset = <usize>load<u16>(s + 1 + lit);
-      const at = d + lit;
-      if (offset < 16 || offset > at - windowStart) break;
-      v128.store(d, v128.load(s, 1));
-      const m = at - offset;
-      // 8-byte copies for short matches: a wider load of bytes written moments ago by several smaller stores
-      // cannot take them from the store buffer and waits
-      store<u64>(at, load<u64>(m));
-      if (len > 8) {
-        store<u64>(at, load<u64>(m, 8), 8);
-        if (len > 16) v128.store(at, v128.load(m, 16), 16);
-      }
+      if (offset < 16 || offset > d + lit - windowStart) break;
+      fastSequence(s, d, lit, len, offset);
       s += 3 + lit;
-      d = at + len;
+      d += lit + len;
     }
-    if (s >= sEnd) return LZ4_END_BEFORE_LAST_LITERALS;
-    const token = <u32>load<u8>(s++);
-    let lit = <usize>(token >> 4);
-    if (lit == 15) {
-      let b: u32 = 255;
-      while (b == 255) {
-        if (s >= sEnd) return LZ4_LITERAL_LENGTH_PAST_BLOCK;
-        b = load<u8>(s++);
-        lit += b;
-      }
-    }
-    if (lit > sEnd - s) return LZ4_LITERALS_PAST_BLOCK;
-    if (lit > dEnd - d) return LZ4_LITERALS_PAST_OUTPUT;
-    if (lit <= 16) {
-      v128.store(d, v128.load(s));
-    } else {
-      memory.copy(d, s, lit);
-    }
-    s += lit;
-    d += lit;
-    if (s == sEnd) return <isize>d; // the last sequence has literals only
-    if (sEnd - s < 2) return LZ4_OFFSET_PAST_BLOCK;
-    const offset = <usize>load<u16>(s);
-    s += 2;
-    if (offset == 0 || offset > d - windowStart) return LZ4_OFFSET_BEFORE_START;
-    let len = <usize>(token & 15) + 4;
-    if (len == 19) {
-      let b: u32 = 255;
-      while (b == 255) {
-        if (s >= sEnd) return LZ4_MATCH_LENGTH_PAST_BLOCK;
-        b = load<u8>(s++);
-        len += b;
-      }
-    }
-    if (len > dEnd - d) return LZ4_MATCH_PAST_OUTPUT;
-    let m = d - offset;
-    const e = d + len;
-    if (offset >= 16) {
-      // 16-byte steps never read bytes this match has not written yet
-      do {
-        v128.store(d, v128.load(m));
-        d += 16;
-        m += 16;
-      } while (d < e);
-    } else {
-      // an overlapping match repeats the bytes it has just written
-      do {
-        store<u8>(d++, load<u8>(m++));
-      } while (d < e);
-    }
-    d = e;
+    const next = lz4Sequence(s, sEnd, d, dEnd, windowStart);
+    if (next < 0) return next;
+    if (seqLast) return <isize>seqD;
+    s = <usize>next;
+    d = seqD;
   }
   return LZ4_END_BEFORE_LAST_LITERALS; // not reached
+}
+
+/**
+ * Decodes two independent blocks (A and B, as in lz4Block; their sources and outputs WILD_SLACK apart) in one
+ * interleaved loop: each sequence's position depends on the token before it, a chain of loads one block cannot
+ * overlap, so two chains at once keep the core busy. Writes lz4Block's result for A and for B as two i32 at res.
+ */
+export function lz4Pair(
+  sA: usize,
+  sEndA: usize,
+  dA: usize,
+  dEndA: usize,
+  wA: usize,
+  sB: usize,
+  sEndB: usize,
+  dB: usize,
+  dEndB: usize,
+  wB: usize,
+  res: usize,
+): void {
+  const sSafeA = safeEnd(sA, sEndA);
+  const dSafeA = safeEnd(dA, dEndA);
+  const sSafeB = safeEnd(sB, sEndB);
+  const dSafeB = safeEnd(dB, dEndB);
+  while (true) {
+    while (sA < sSafeA && dA < dSafeA && sB < sSafeB && dB < dSafeB) {
+      const tokenA = <u32>load<u8>(sA);
+      const tokenB = <u32>load<u8>(sB);
+      const litA = <usize>(tokenA >> 4);
+      const lenA = <usize>(tokenA & 15) + 4;
+      const litB = <usize>(tokenB >> 4);
+      const lenB = <usize>(tokenB & 15) + 4;
+      if (litA == 15 || lenA == 19 || litB == 15 || lenB == 19) break;
+      const offsetA = <usize>load<u16>(sA + 1 + litA);
+      const offsetB = <usize>load<u16>(sB + 1 + litB);
+      if (offsetA < 16 || offsetA > dA + litA - wA || offsetB < 16 || offsetB > dB + litB - wB) break;
+      fastSequence(sA, dA, litA, lenA, offsetA);
+      fastSequence(sB, dB, litB, lenB, offsetB);
+      sA += 3 + litA;
+      dA += litA + lenA;
+      sB += 3 + litB;
+      dB += litB + lenB;
+    }
+    // one careful sequence of each; when either block ends (or fails), the other finishes alone
+    const nextA = lz4Sequence(sA, sEndA, dA, dEndA, wA);
+    if (nextA < 0 || seqLast) {
+      store<i32>(res, nextA < 0 ? nextA : <isize>seqD);
+      store<i32>(res, lz4Block(sB, sEndB, dB, dEndB, wB), 4);
+      return;
+    }
+    sA = <usize>nextA;
+    dA = seqD;
+    const nextB = lz4Sequence(sB, sEndB, dB, dEndB, wB);
+    if (nextB < 0 || seqLast) {
+      store<i32>(res, nextB < 0 ? nextB : <isize>seqD, 4);
+      store<i32>(res, lz4Block(sA, sEndA, dA, dEndA, wA));
+      return;
+    }
+    sB = <usize>nextB;
+    dB = seqD;
+  }
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import lz4 from "lz4js";
-import { lz4DecompressFrame, lz4DecompressFrameWasm } from "../../src/events/decoders/codecs.js";
+import { lz4DecompressFrame, lz4DecompressFrameWasm, lz4DecompressPairWasm } from "../../src/events/decoders/codecs.js";
 import { EVENTS_WASM_BASE64 } from "../../src/events/decoders/events-wasm-bytes.js";
 import { eventsWasm, useEventsWasm } from "../../src/events/decoders/events-wasm.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
@@ -95,6 +95,123 @@ test("LZ4 in wasm decodes what lz4js compressed, byte for byte, and fails like t
     if (typeof js === "string") thrown++;
   }
   assert.ok(thrown > 100);
+});
+
+test("LZ4 frame pairs in wasm (lz4Pair) give each frame's bytes or error as the JS decoder does", () => {
+  const wasm = eventsWasm()!;
+  const rng = new Rng(21);
+  const outcome = (decode: () => Uint8Array) => {
+    try {
+      return decode();
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  let paired = 0;
+  let failed = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    // sizes around the fast loops' 64-byte margins, long literals and matches, runs (offsets < 16), far repeats
+    const frames = [0, 1].map(() => {
+      const size = [0, 17, 64, 65, 130, 300, 1000, 5000, 40000][rng.int(9)]!;
+      const f = lz4.compress(packetLike(size, rng));
+      if (rng.int(4) > 0) return f;
+      const bad = f.slice(0, rng.int(2) ? f.length : 7 + rng.int(f.length - 7));
+      for (let k = 0; k < 1 + rng.int(3); k++) bad[11 + rng.int(Math.max(1, bad.length - 11))]! ^= 1 << rng.int(8);
+      return bad;
+    });
+    const got = lz4DecompressPairWasm(frames[0]!, frames[1]!, wasm, wasm.heap);
+    assert.equal(got.length, 2);
+    got.forEach((g, i) => {
+      const js = outcome(() => lz4DecompressFrame(frames[i]!).slice());
+      assert.deepEqual(
+        g instanceof Error ? g.message : wasm.u8.slice(g.at, g.at + g.n),
+        js,
+        `trial ${trial} frame ${i}`,
+      );
+      if (typeof js === "string") failed++;
+    });
+    // both decoded in one lz4Pair call when each is a single compressed block (block word without the raw bit)
+    if (frames.every((f) => f.length > 11 && (f[10]! & 0x80) === 0 && f[7]! + f[8]! + f[9]! > 0)) paired++;
+  }
+  assert.ok(paired > 40 && failed > 30, `${paired} paired, ${failed} failed`);
+  const one = lz4.compress(packetLike(3000, rng));
+  const alone = lz4DecompressPairWasm(one, null, wasm, wasm.heap);
+  assert.equal(alone.length, 1);
+  assert.deepEqual(alone[0], { at: wasm.heap, n: 3000 });
+});
+
+/**
+ * The AEDAT 4 sample with the structs of its event packets edited (decompressed, changed by `edit`, compressed
+ * again by lz4js); file_data_position is cleared, so the packets run to the end of the file.
+ */
+function editedAedat4(edit: (structs: DataView, n: number) => void): Uint8Array {
+  const src = sample("aedat4/tonic/sample.aedat4");
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const ioLen = dv.getUint32(14, true);
+  const io = src.slice(18, 18 + ioLen);
+  const iov = new DataView(io.buffer);
+  const root = iov.getUint32(0, true);
+  const vt = root - iov.getInt32(root, true);
+  const fPos = root + iov.getUint16(vt + 6, true);
+  const dataPos = Number(iov.getBigInt64(fPos, true));
+  iov.setBigInt64(fPos, -1n, true);
+  const parts: Uint8Array[] = [src.subarray(0, 18), io];
+  for (let pos = 18 + ioLen; pos < dataPos; ) {
+    const len = dv.getUint32(pos + 4, true);
+    const packet = src.subarray(pos, pos + 8 + len);
+    pos += 8 + len;
+    if (dv.getInt32(packet.byteOffset - src.byteOffset, true) !== 0) {
+      parts.push(packet);
+      continue;
+    }
+    const plain = lz4DecompressFrame(packet.subarray(8)).slice();
+    const p = new DataView(plain.buffer);
+    const table = 4 + p.getUint32(4, true);
+    const field = table + p.getUint16(table - p.getInt32(table, true) + 4, true);
+    const vec = field + p.getUint32(field, true);
+    edit(new DataView(plain.buffer, vec + 4), p.getUint32(vec, true));
+    const frame = lz4.compress(plain);
+    const head = new Uint8Array(8);
+    head.set(packet.subarray(0, 4));
+    new DataView(head.buffer).setUint32(4, frame.length, true);
+    parts.push(head, frame);
+  }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
+test("AEDAT 4 with edited events (time going back, big timestamps, odd polarity bytes, off-sensor) agrees", () => {
+  const rng = new Rng(8);
+  for (let trial = 0; trial < 8; trial++) {
+    const bytes = editedAedat4((s, n) => {
+      for (let i = 0; i < n; i++) {
+        const o = 16 * i;
+        const r = rng.int(1000);
+        if (r < 5) s.setBigInt64(o, s.getBigInt64(o, true) - BigInt(1 + rng.int(3)), true);
+        else if (r < 7)
+          s.setBigInt64(o, (1n << 60n) + BigInt(rng.int(5000)), true); // past 2^53: rounded
+        else if (r < 40) s.setUint8(o + 12, rng.int(256));
+        else if (r < 41 && trial >= 6)
+          s.setInt16(o + 8 + 2 * rng.int(2), rng.int(2) ? -1 - rng.int(9) : 240 + rng.int(400), true);
+      }
+    });
+    for (const timeOrder of ["keep", "strict"] as const) {
+      sameBothWays(bytes, "aedat4", `trial ${trial} ${timeOrder}`, 0, { timeOrder });
+      sameBothWays(bytes, "aedat4", `trial ${trial} ${timeOrder}, 100 kB chunks`, 100000, { timeOrder });
+    }
+    if (trial === 0) {
+      const keep = run(bytes, "aedat4", true, 0, { timeOrder: "keep" }) as {
+        t: number[];
+        meta: { timeSorted: boolean };
+      };
+      assert.ok(keep.t.length > 100000 && keep.meta.timeSorted === false);
+    }
+  }
 });
 
 test("AEDAT 4 and EVT 3.0 samples: wasm and JS give the same events and meta, whole and in odd chunks", () => {

@@ -3,13 +3,19 @@ import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
 import type { DecoderOptions } from "./types.js";
 import { i32le, latin1, u16le, u32le, WordReader } from "./bytes.js";
-import { lz4DecompressFrame, lz4DecompressFrameWasm, zstdDecompressFrame } from "./codecs.js";
-import { align16, type EventsWasm, eventsWasm } from "./events-wasm.js";
+import {
+  lz4DecompressFrame,
+  lz4DecompressPairWasm,
+  lz4FrameBound,
+  type WasmFrame,
+  zstdDecompressFrame,
+} from "./codecs.js";
+import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 
 const MAGIC = "#!AER-DAT4.0\r\n";
 const MAX_IOHEADER_BYTES = 16 << 20;
 const MAX_PACKET_BYTES = 256 << 20;
-/** Decompressed bytes the wasm path gathers before it decodes their events in one go (bounds its memory). */
+/** Decompressed bytes (as bounded before decoding) the wasm path gathers before it decodes them (bounds its memory). */
 const WASM_BATCH_BYTES = 32 << 20;
 export const AEDAT4_COMPRESSION = ["none", "lz4", "lz4-high", "zstd", "zstd-high"] as const;
 
@@ -20,6 +26,17 @@ export interface Aedat4StreamInfo {
   sizeX?: number;
   sizeY?: number;
   source?: string;
+}
+
+/** A packet the wasm path holds until flushEvents(): decompressed there, together with the next one. */
+interface PendingPacket {
+  /** file offset of its header */
+  at: number;
+  stream: number;
+  /** the payload as stored, or already decompressed (zstd, which runs in JS) */
+  data: Uint8Array;
+  /** bytes it decompresses to at most */
+  bound: number;
 }
 
 /** Bounds-checked reads inside one FlatBuffer; errors say which packet (by file offset) is broken. */
@@ -100,15 +117,14 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     return this.scratch;
   };
   private readonly reader = new WordReader();
-  /** the wasm path: event packets decompressed into wasm memory, waiting for flushEvents() */
+  /** the wasm path: packets of event streams waiting for flushEvents(), and the sum of their bounds */
   private wasm: EventsWasm | null = null;
-  private batch: { at: number; ptr: number; n: number }[] = [];
-  private batchEnd = 0;
+  private pending: PendingPacket[] = [];
+  private pendingBytes = 0;
 
   constructor(opts: DecoderOptions = {}) {
     super(opts);
     this.wasm = eventsWasm();
-    this.batchEnd = this.wasm?.heap ?? 0;
   }
 
   streamInfo(): Aedat4StreamInfo[] {
@@ -168,11 +184,12 @@ export class Aedat4Decoder extends ChunkDecoderBase {
       return run();
     } catch (e) {
       if (e instanceof EventFormatError) throw e;
-      return this.fail(
-        at,
-        `cannot decompress packet (${AEDAT4_COMPRESSION[this.compression]}): ${(e as Error).message}`,
-      );
+      return this.cannotDecompress(at, e as Error);
     }
+  }
+
+  private cannotDecompress(at: number, e: Error): never {
+    return this.fail(at, `cannot decompress packet (${AEDAT4_COMPRESSION[this.compression]}): ${e.message}`);
   }
 
   /** Where the event structs of an "EVTS" packet start in buf, and how many there are (null: no events field). */
@@ -238,68 +255,108 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.lastT = last;
   }
 
-  /** The wasm path: decompresses one packet into wasm memory after the batch so far and notes its events. */
+  /** The wasm path: notes a packet (its frame checked and sized now, in file order) for flushEvents(). */
   private gatherEventPacket(payload: Uint8Array, stream: number, at: number): void {
-    const wasm = this.wasm!;
-    const dst = this.batchEnd;
-    const n = this.decompressing(at, () => {
-      if (this.compression === 1 || this.compression === 2) return lz4DecompressFrameWasm(payload, wasm, dst);
-      const data = this.compression === 0 ? payload : zstdDecompressFrame(payload);
-      wasm.ensure(dst + data.length);
-      wasm.u8.set(data, dst);
-      return data.length;
-    });
-    const data = wasm.u8.subarray(dst, dst + n);
-    if (!this.eventStreams.has(stream) && !(data.length >= 12 && latin1(data, 8, 12) === "EVTS")) return;
-    this.eventPackets++;
-    const v = this.eventVector(data, at);
-    if (v !== null && v[1] > 0) this.batch.push({ at, ptr: dst + v[0], n: v[1] });
-    this.batchEnd = align16(dst + n);
-    if (this.batchEnd - wasm.heap > WASM_BATCH_BYTES) this.flushEvents();
+    const c = this.compression;
+    const data = c === 3 || c === 4 ? this.decompressing(at, () => zstdDecompressFrame(payload)) : payload;
+    const bound = c === 1 || c === 2 ? this.decompressing(at, () => lz4FrameBound(payload)) : data.length;
+    this.pending.push({ at, stream, data, bound });
+    this.pendingBytes += bound;
+    if (this.pendingBytes > WASM_BATCH_BYTES) this.flushEvents();
   }
 
-  /** The wasm path: decodes the events of the gathered packets into the output, in one go. */
+  /**
+   * The wasm path: decompresses the pending packets two at a time into wasm memory and decodes the events of each
+   * pair while it is in cache, into columns sized for all of them, then copies the columns out once. Errors come
+   * in file order, as in the JS path.
+   */
   private flushEvents(): void {
     const wasm = this.wasm;
-    const batch = this.batch;
-    if (wasm === null || batch.length === 0) return;
-    this.batch = [];
-    this.batchEnd = wasm.heap;
-    let total = 0;
-    for (const pk of batch) total += pk.n;
-    const T = align16(batch[batch.length - 1]!.ptr + 16 * batch[batch.length - 1]!.n);
-    const X = align16(T + 8 * total);
-    const Y = align16(X + 2 * total);
-    const P = align16(Y + 2 * total);
-    wasm.ensure(P + total);
-    const [W, H] = this.sensorLimits();
+    const pending = this.pending;
+    if (wasm === null || pending.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    let cap = 0;
+    for (const pk of pending) cap += Math.floor(pk.bound / 16);
+    const T = wasm.heap;
+    const X = align16(T + 8 * cap);
+    const Y = align16(X + 2 * cap);
+    const P = align16(Y + 2 * cap);
+    const scratch = align16(P + cap + WASM_SLACK);
+    wasm.ensure(scratch);
     const si = wasm.stateIndex;
     wasm.f64[si] = this.lastT;
     wasm.f64[si + 1] = this.maxX;
     wasm.f64[si + 2] = this.maxY;
     let k = 0;
-    for (const { at, ptr, n } of batch) {
-      for (let i = 0; i < n; ) {
-        const bad = wasm.fn.aedat4Events(ptr, i, n, T + 8 * k, X + 2 * k, Y + 2 * k, P + k, W, H, wasm.state);
-        if (bad < 0) break;
-        this.acceptOddEvent(
-          wasm,
-          ptr + 16 * bad,
-          bad,
-          at,
-          T + 8 * (k + bad),
-          X + 2 * (k + bad),
-          Y + 2 * (k + bad),
-          P + k + bad,
-        );
-        i = bad + 1;
+    for (let j = 0; j < pending.length; j += 2) {
+      const a = pending[j]!;
+      const b = pending[j + 1];
+      for (const [pk, frame] of this.decompressPair(wasm, a, b, scratch)) {
+        if (frame instanceof Error) this.cannotDecompress(pk.at, frame);
+        k = this.decodePacketEvents(wasm, pk, frame.at, frame.n, T, X, Y, P, k);
       }
-      k += n;
     }
     this.lastT = wasm.f64[si]!;
     this.maxX = wasm.f64[si + 1]!;
     this.maxY = wasm.f64[si + 2]!;
-    wasm.copyOut(this.out, T, X, Y, P, total);
+    wasm.copyOut(this.out, T, X, Y, P, k);
+  }
+
+  /** Decompresses one or two pending packets into wasm memory from byte `dst` on. */
+  private decompressPair(
+    wasm: EventsWasm,
+    a: PendingPacket,
+    b: PendingPacket | undefined,
+    dst: number,
+  ): [PendingPacket, WasmFrame][] {
+    if (this.compression === 1 || this.compression === 2) {
+      const frames = lz4DecompressPairWasm(a.data, b?.data ?? null, wasm, dst);
+      return frames.map((f, i) => [i === 0 ? a : b!, f]);
+    }
+    // stored or zstd-decompressed already: copied in as they are
+    const dstB = align16(dst + a.data.length + WASM_SLACK);
+    wasm.ensure(dstB + (b?.data.length ?? 0) + WASM_SLACK);
+    wasm.u8.set(a.data, dst);
+    if (b === undefined) return [[a, { at: dst, n: a.data.length }]];
+    wasm.u8.set(b.data, dstB);
+    return [
+      [a, { at: dst, n: a.data.length }],
+      [b, { at: dstB, n: b.data.length }],
+    ];
+  }
+
+  /**
+   * Decodes the events of a decompressed packet at [ptr, ptr + n) of wasm memory into the columns from event k on
+   * (other packets are skipped); returns the events written so far.
+   */
+  private decodePacketEvents(
+    wasm: EventsWasm,
+    pk: PendingPacket,
+    ptr: number,
+    n: number,
+    T: number,
+    X: number,
+    Y: number,
+    P: number,
+    k: number,
+  ): number {
+    const data = wasm.u8.subarray(ptr, ptr + n);
+    if (!this.eventStreams.has(pk.stream) && !(n >= 12 && latin1(data, 8, 12) === "EVTS")) return k;
+    this.eventPackets++;
+    const v = this.eventVector(data, pk.at);
+    if (v === null) return k;
+    const src = ptr + v[0];
+    const count = v[1];
+    const [W, H] = this.sensorLimits();
+    for (let i = 0; i < count; ) {
+      const bad = wasm.fn.aedat4Events(src, i, count, T + 8 * k, X + 2 * k, Y + 2 * k, P + k, W, H, wasm.state);
+      if (bad < 0) break;
+      const e = k + bad;
+      this.acceptOddEvent(wasm, src + 16 * bad, bad, pk.at, T + 8 * e, X + 2 * e, Y + 2 * e, P + e);
+      i = bad + 1;
+    }
+    return k + count;
   }
 
   /**

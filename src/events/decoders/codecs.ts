@@ -19,6 +19,8 @@ interface Lz4FrameLayout {
   /** the content size the frame declares, or -1 */
   declared: number;
   blockSum: boolean;
+  /** bytes of the frame's only block when it has one compressed block (the case lz4Pair takes), else -1 */
+  single: number;
 }
 
 /**
@@ -44,6 +46,8 @@ function lz4FrameLayout(src: Uint8Array): Lz4FrameLayout {
   pos += 1; // header checksum
   const first = pos;
   let bound = 0;
+  let blocks = 0;
+  let compressed = 0;
   for (;;) {
     if (pos + 4 > src.length) throw new Error("LZ4 frame ends before its end mark");
     const word = u32(src, pos);
@@ -53,6 +57,8 @@ function lz4FrameLayout(src: Uint8Array): Lz4FrameLayout {
     const size = word & 0x7fffffff;
     if (size > blockMax) throw new Error(`LZ4 block of ${size} bytes exceeds the frame's block size ${blockMax}`);
     bound += raw ? size : blockMax;
+    blocks++;
+    compressed = raw ? -1 : size;
     pos += size + (blockSum ? 4 : 0);
     if (pos > src.length) throw new Error("LZ4 block runs past the end of the packet");
   }
@@ -63,7 +69,7 @@ function lz4FrameLayout(src: Uint8Array): Lz4FrameLayout {
     bound = declared;
   }
   if (bound > MAX_DECOMPRESSED_BYTES) throw new Error(`LZ4 packet would decompress to ${bound} bytes`);
-  return { first, bound, declared, blockSum };
+  return { first, bound, declared, blockSum, single: blocks === 1 ? compressed : -1 };
 }
 
 /**
@@ -113,6 +119,11 @@ export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => 
   return dst.subarray(0, n);
 }
 
+/** Where a frame decoded into wasm memory puts its copy of the input: above its output and the output's slack. */
+function wasmInputAt(L: Lz4FrameLayout, dst: number): number {
+  return align16(dst + L.bound + WASM_SLACK);
+}
+
 /**
  * lz4DecompressFrame in wasm: decodes the frame into wasm memory from byte `dst` (growing the memory as needed;
  * the frame itself is copied in above the output) and returns the number of bytes decoded. The same frames are
@@ -120,7 +131,7 @@ export function lz4DecompressFrame(src: Uint8Array, scratch: (bytes: number) => 
  */
 export function lz4DecompressFrameWasm(src: Uint8Array, wasm: EventsWasm, dst: number): number {
   const L = lz4FrameLayout(src);
-  const at = align16(dst + L.bound + WASM_SLACK);
+  const at = wasmInputAt(L, dst);
   wasm.ensure(at + src.length + WASM_SLACK);
   wasm.u8.set(src, at);
   const lz4Block = wasm.fn.lz4Block;
@@ -130,13 +141,83 @@ export function lz4DecompressFrameWasm(src: Uint8Array, wasm: EventsWasm, dst: n
     (pos, size, n) => wasm.u8.copyWithin(dst + n, at + pos, at + pos + size),
     (pos, size, n) => {
       const end = lz4Block(at + pos, at + pos + size, dst + n, dst + L.bound, dst);
-      if (end < 0) {
-        lz4DecompressFrame(src); // throws the reason
-        throw new Error("LZ4 block is corrupt");
-      }
+      if (end < 0) corrupt(src);
       return end - dst;
     },
   );
+}
+
+/** Throws the reason the JS decoder gives for a frame that the wasm decoder refused. */
+function corrupt(src: Uint8Array): never {
+  lz4DecompressFrame(src); // throws the reason
+  throw new Error("LZ4 block is corrupt");
+}
+
+/** A frame decoded into wasm memory: its bytes at [at, at + n), or why it could not be decoded. */
+export type WasmFrame = { at: number; n: number } | Error;
+
+/** Bytes a frame decompresses to at most (as lz4DecompressFrame sizes its output); throws Error for a bad frame. */
+export function lz4FrameBound(src: Uint8Array): number {
+  return lz4FrameLayout(src).bound;
+}
+
+/**
+ * Decodes frame `a`, and `b` if given, into wasm memory from byte `dst` on (a's output, a's input, b's output,
+ * b's input, WASM_SLACK apart), each as lz4DecompressFrameWasm would, and returns their outcomes in order. Two
+ * frames of one compressed block each (the usual event packet) are decoded together by lz4Pair.
+ */
+export function lz4DecompressPairWasm(a: Uint8Array, b: Uint8Array | null, wasm: EventsWasm, dst: number): WasmFrame[] {
+  const La = layoutOrError(a);
+  const Lb = b === null ? null : layoutOrError(b);
+  const dstB = La instanceof Error ? dst : align16(wasmInputAt(La, dst) + a.length + WASM_SLACK);
+  if (b === null || La instanceof Error || Lb instanceof Error || La.single < 0 || Lb!.single < 0) {
+    const out = [decodeAlone(a, La, wasm, dst)];
+    if (b !== null) out.push(decodeAlone(b, Lb!, wasm, dstB));
+    return out;
+  }
+  const L2 = Lb!;
+  const inA = wasmInputAt(La, dst);
+  const inB = wasmInputAt(L2, dstB);
+  wasm.ensure(inB + b.length + WASM_SLACK);
+  wasm.u8.set(a, inA);
+  wasm.u8.set(b, inB);
+  const sA = inA + La.first + 4;
+  const sB = inB + L2.first + 4;
+  const res = wasm.state; // the two results, as int32, in the state slots
+  wasm.fn.lz4Pair(sA, sA + La.single, dst, dst + La.bound, dst, sB, sB + L2.single, dstB, dstB + L2.bound, dstB, res);
+  const ends = new Int32Array(wasm.u8.buffer, res, 2);
+  return [pairOutcome(a, La, dst, ends[0]!), pairOutcome(b, L2, dstB, ends[1]!)];
+}
+
+function layoutOrError(src: Uint8Array): Lz4FrameLayout | Error {
+  try {
+    return lz4FrameLayout(src);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+function decodeAlone(src: Uint8Array, L: Lz4FrameLayout | Error, wasm: EventsWasm, dst: number): WasmFrame {
+  if (L instanceof Error) return L;
+  try {
+    return { at: dst, n: lz4DecompressFrameWasm(src, wasm, dst) };
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/** What lz4DecompressFrameWasm makes of a single-block frame that lz4Pair stopped at `end` (or an error code). */
+function pairOutcome(src: Uint8Array, L: Lz4FrameLayout, dst: number, end: number): WasmFrame {
+  if (end < 0) {
+    try {
+      corrupt(src);
+    } catch (e) {
+      return e as Error;
+    }
+  }
+  const n = end - dst;
+  if (L.declared >= 0 && n !== L.declared) return new Error(`LZ4 content size ${L.declared} but ${n} bytes decoded`);
+  return { at: dst, n };
 }
 
 function fresh(bytes: number): Uint8Array {

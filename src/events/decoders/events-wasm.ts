@@ -11,6 +11,19 @@ interface EventsWasmExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   lz4Block(s: number, sEnd: number, d: number, dEnd: number, windowStart: number): number;
+  lz4Pair(
+    sA: number,
+    sEndA: number,
+    dA: number,
+    dEndA: number,
+    wA: number,
+    sB: number,
+    sEndB: number,
+    dB: number,
+    dEndB: number,
+    wB: number,
+    res: number,
+  ): void;
   aedat4Events(
     src: number,
     i: number,
