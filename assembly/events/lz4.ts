@@ -102,11 +102,16 @@ function fastSequence(s: usize, d: usize, lit: usize, len: usize, offset: usize)
   }
 }
 
-/** Where a fast loop must stop: 64 bytes before the end, or at once for shorter spans. */
+/**
+ * How many fast sequences can surely run from s and d: each reads at most 19 bytes from s and moves it at most 17
+ * bytes, writes at most 48 bytes from d and moves it at most 32, and 64 bytes before either end must stay free.
+ * None while the output is less than 16 bytes past windowStart, so that one unsigned test checks an offset.
+ */
 // @ts-ignore: decorator
 @inline
-function safeEnd(start: usize, end: usize): usize {
-  return end - start > 64 ? end - 64 : 0;
+function burst(s: usize, sEnd: usize, d: usize, dEnd: usize, windowStart: usize): usize {
+  if (sEnd - s <= 64 || dEnd - d <= 64 || d - windowStart < 16) return 0;
+  return min((sEnd - 64 - s) / 17, (dEnd - 64 - d) >> 5);
 }
 
 /**
@@ -115,23 +120,25 @@ function safeEnd(start: usize, end: usize): usize {
  * finishes a block that lz4Pair began.
  */
 export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowStart: usize): isize {
-  // Fast loop: while both ends are far, a sequence whose lengths fit in its token (literals < 15, match < 19) and
-  // whose match does not overlap itself needs no bounds checks beyond the offset's. Any other sequence is decoded
-  // by lz4Sequence, one at a time, and the fast loop resumes after it.
-  const sSafe = safeEnd(s, sEnd);
-  const dSafe = safeEnd(d, dEnd);
+  // Fast loop: in bursts that cannot reach either end, a sequence whose lengths fit in its token (literals < 15,
+  // match < 19) and whose match does not overlap itself needs no bounds checks beyond the offset's. Any other
+  // sequence is decoded by lz4Sequence, one at a time, and the fast loop resumes after it.
   while (true) {
-    while (s < sSafe && d < dSafe) {
+    const k0 = burst(s, sEnd, d, dEnd, windowStart);
+    let k = k0;
+    for (; k > 0; k--) {
       const token = <u32>load<u8>(s);
       const lit = <usize>(token >> 4);
       const len = <usize>(token & 15) + 4;
-      if (lit == 15 || len == 19) break;
+      if (token >= 0xf0 || len == 19) break;
       const offset = <usize>load<u16>(s + 1 + lit);
-      if (offset < 16 || offset > d + lit - windowStart) break;
+      // offset in [16, output so far]: lower offsets overlap the match itself
+      if (offset - 16 > d + lit - windowStart - 16) break;
       fastSequence(s, d, lit, len, offset);
       s += 3 + lit;
       d += lit + len;
     }
+    if (k0 > 0 && k == 0) continue; // the burst ran out: size the next
     const next = lz4Sequence(s, sEnd, d, dEnd, windowStart);
     if (next < 0) return next;
     if (seqLast) return <isize>seqD;
@@ -144,7 +151,7 @@ export function lz4Block(s: usize, sEnd: usize, d: usize, dEnd: usize, windowSta
 /**
  * Decodes two independent blocks (A and B, as in lz4Block; their sources and outputs WILD_SLACK apart) in one
  * interleaved loop: each sequence's position depends on the token before it, a chain of loads one block cannot
- * overlap, so two chains at once keep the core busy. Writes lz4Block's result for A and for B as two i32 at res.
+ * overlap, so two chains at once keep the core busier. Writes lz4Block's result for A and for B as two i32 at res.
  */
 export function lz4Pair(
   sA: usize,
@@ -159,22 +166,20 @@ export function lz4Pair(
   wB: usize,
   res: usize,
 ): void {
-  const sSafeA = safeEnd(sA, sEndA);
-  const dSafeA = safeEnd(dA, dEndA);
-  const sSafeB = safeEnd(sB, sEndB);
-  const dSafeB = safeEnd(dB, dEndB);
   while (true) {
-    while (sA < sSafeA && dA < dSafeA && sB < sSafeB && dB < dSafeB) {
+    const k0 = min(burst(sA, sEndA, dA, dEndA, wA), burst(sB, sEndB, dB, dEndB, wB));
+    let k = k0;
+    for (; k > 0; k--) {
       const tokenA = <u32>load<u8>(sA);
       const tokenB = <u32>load<u8>(sB);
       const litA = <usize>(tokenA >> 4);
       const lenA = <usize>(tokenA & 15) + 4;
       const litB = <usize>(tokenB >> 4);
       const lenB = <usize>(tokenB & 15) + 4;
-      if (litA == 15 || lenA == 19 || litB == 15 || lenB == 19) break;
+      if (tokenA >= 0xf0 || lenA == 19 || tokenB >= 0xf0 || lenB == 19) break;
       const offsetA = <usize>load<u16>(sA + 1 + litA);
       const offsetB = <usize>load<u16>(sB + 1 + litB);
-      if (offsetA < 16 || offsetA > dA + litA - wA || offsetB < 16 || offsetB > dB + litB - wB) break;
+      if (offsetA - 16 > dA + litA - wA - 16 || offsetB - 16 > dB + litB - wB - 16) break;
       fastSequence(sA, dA, litA, lenA, offsetA);
       fastSequence(sB, dB, litB, lenB, offsetB);
       sA += 3 + litA;
@@ -182,6 +187,7 @@ export function lz4Pair(
       sB += 3 + litB;
       dB += litB + lenB;
     }
+    if (k0 > 0 && k == 0) continue;
     // one careful sequence of each; when either block ends (or fails), the other finishes alone
     const nextA = lz4Sequence(sA, sEndA, dA, dEndA, wA);
     if (nextA < 0 || seqLast) {

@@ -72,6 +72,8 @@ class FlatReader {
   }
 }
 
+const ATTR = /<attr key="(\w+)" type="\w+">([^<]*)<\/attr>/g;
+
 /** Parses the ioheader XML's outInfo streams. */
 export function parseAedat4Streams(xml: string): Aedat4StreamInfo[] {
   const out: Aedat4StreamInfo[] = [];
@@ -80,7 +82,10 @@ export function parseAedat4Streams(xml: string): Aedat4StreamInfo[] {
   for (let m = re.exec(xml); m !== null; m = re.exec(xml)) starts.push([m.index, Number(m[1])]);
   starts.forEach(([at, id], i) => {
     const seg = xml.slice(at, starts[i + 1]?.[0] ?? xml.length);
-    const attr = (k: string) => new RegExp(`<attr key="${k}" type="\\w+">([^<]*)</attr>`).exec(seg)?.[1];
+    // each key's first value in the segment, in one pass
+    const attrs = new Map<string, string>();
+    for (const m of seg.matchAll(ATTR)) if (!attrs.has(m[1]!)) attrs.set(m[1]!, m[2]!);
+    const attr = (k: string) => attrs.get(k);
     const sx = attr("sizeX");
     const sy = attr("sizeY");
     out.push({
