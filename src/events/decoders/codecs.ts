@@ -1,5 +1,5 @@
 import { decompress as zstdDecompress } from "fzstd";
-import { align16, type EventsWasm, WASM_SLACK } from "./events-wasm.js";
+import { align16, type EventsWasm, LZ4_PAIR_SLOT, WASM_SLACK } from "./events-wasm.js";
 import { lz4DecodeBlock } from "./lz4.js";
 
 /** Largest decompressed packet accepted (a corrupt size field must not allocate gigabytes). */
@@ -183,7 +183,7 @@ export function lz4DecompressPairWasm(a: Uint8Array, b: Uint8Array | null, wasm:
   wasm.u8.set(b, inB);
   const sA = inA + La.first + 4;
   const sB = inB + L2.first + 4;
-  const res = wasm.state; // the two results, as int32, in the state slots
+  const res = wasm.state + 8 * LZ4_PAIR_SLOT; // apart from the state a decoder carries between packets
   wasm.fn.lz4Pair(sA, sA + La.single, dst, dst + La.bound, dst, sB, sB + L2.single, dstB, dstB + L2.bound, dstB, res);
   const ends = new Int32Array(wasm.u8.buffer, res, 2);
   return [pairOutcome(a, La, dst, ends[0]!), pairOutcome(b, L2, dstB, ends[1]!)];

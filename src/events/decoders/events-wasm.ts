@@ -72,6 +72,8 @@ interface EventsWasmExports {
 export const WASM_SLACK = 32;
 /** float64 slots of decoder state at the start of the heap (EVT 3.0 uses 20). */
 const STATE_SLOTS = 32;
+/** The slot where lz4Pair leaves its two int32 results: the last, apart from every decoder's running state. */
+export const LZ4_PAIR_SLOT = STATE_SLOTS - 1;
 
 /** Rounds up to a multiple of 16. */
 export function align16(n: number): number {
