@@ -5,7 +5,7 @@ import { lz4DecompressFrame } from "../../src/events/decoders/codecs.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
 import { EventFormatError } from "../../src/events/errors.js";
 import { concatEventStreams } from "../../src/events/stream.js";
-import { randomChunks, sample } from "./helpers.js";
+import { concatBytes, randomChunks, sample } from "./helpers.js";
 
 const FILE = "aedat4/tonic/sample.aedat4";
 
@@ -47,13 +47,7 @@ function zstdRaw(data: Uint8Array): Uint8Array {
   const head = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0, 0, 0, 0]);
   new DataView(head.buffer).setUint32(5, data.length, true);
   const parts = [head, ...blocks];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 test("AEDAT 4 with zstd packets (the sample re-packed) decodes to the same events", () => {

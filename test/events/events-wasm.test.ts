@@ -14,7 +14,7 @@ import type { DecoderOptions, EventFormat } from "../../src/events/decoders/type
 import { concatEventStreams } from "../../src/events/stream.js";
 import { Rng } from "../../src/util/rng.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
-import { sample } from "./helpers.js";
+import { concatBytes, sample } from "./helpers.js";
 
 /** Decodes in chunks of `chunk` bytes (0: whole) with the wasm loops on or off: events and meta, or the error. */
 function run(bytes: Uint8Array, format: EventFormat, wasm: boolean, chunk = 0, opts: DecoderOptions = {}): unknown {
@@ -176,13 +176,7 @@ function editedAedat4(edit: (structs: DataView, n: number) => void): Uint8Array 
     new DataView(head.buffer).setUint32(4, frame.length, true);
     parts.push(head, frame);
   }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 test("AEDAT 4 with edited events (time going back, big timestamps, odd polarity bytes, off-sensor) agrees", () => {

@@ -77,3 +77,14 @@ export function aedat2File(headerLines: string[], pairs: [number, number][]): Ui
 }
 export const dvs128 = (x: number, y: number, p: number) => (y << 8) | (x << 1) | p;
 export const davis = (x: number, y: number, p: number) => (y << 22) | (x << 12) | (p << 11);
+
+/** The byte arrays one after another in one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
