@@ -6,7 +6,15 @@
 // per-channel code. (Where the scalar code also adds its zero vector lanes, the sum cannot differ: a float sum that
 // starts at +0 never becomes -0, and adding +0 to anything else changes nothing.) Each call gets 256 bytes of
 // scratch memory of its own.
-import { batchNormBackward, batchNormForwardEval, batchNormForwardTrain } from "./batchnorm";
+import {
+  addParamGrads,
+  affineShift,
+  batchNormBackward,
+  batchNormForwardEval,
+  batchNormForwardTrain,
+  evalScale,
+  storeTrainStats,
+} from "./batchnorm";
 
 /** Channels per block. */
 export const ROW_BLOCK: i32 = 8;
@@ -19,38 +27,6 @@ function lo(v: v128): v128 {
 @inline
 function hi(v: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
-}
-
-// Per-channel statistics of one channel, as batchnorm.ts's training forward computes them from the sums.
-@inline
-function stats(
-  ch: i32,
-  mean: f64,
-  varB: f64,
-  count: f64,
-  gamma: usize,
-  beta: usize,
-  saveMean: usize,
-  saveInvStd: usize,
-  runningMean: usize,
-  runningVar: usize,
-  momentum: f64,
-  eps: f64,
-  affine: usize,
-  j: i32,
-): void {
-  const o = <usize>ch << 2;
-  const invStd = 1 / Math.sqrt(varB + eps);
-  store<f32>(saveMean + o, <f32>mean);
-  store<f32>(saveInvStd + o, <f32>invStd);
-  store<f32>(runningMean + o, <f32>((1 - momentum) * <f64>load<f32>(runningMean + o) + momentum * mean));
-  const unbiased = (varB * count) / (count - 1);
-  store<f32>(runningVar + o, <f32>((1 - momentum) * <f64>load<f32>(runningVar + o) + momentum * unbiased));
-  const scale = <f64>load<f32>(gamma + o) * invStd;
-  // the block's float32 scale and shift, lane j, for the affine pass
-  const lane = <usize>j << 2;
-  store<f32>(affine + lane, <f32>scale);
-  store<f32>(affine + 32 + lane, <f32>(<f64>load<f32>(beta + o) - mean * scale));
 }
 
 /** Sums over the n rows of channels [ch, ch + 8): four float64x2 lanes, into acc (64 bytes). */
@@ -138,9 +114,13 @@ export function batchNormRowsForwardTrain(
     v128.store(scratch + 128, m3, 48);
     blockSums(x, n, c, ch, m0, m1, m2, m3, true, sums);
     for (let j = 0; j < ROW_BLOCK; j++) {
+      const o = <usize>(ch + j) << 2;
       const mean = load<f64>(scratch + 128 + (<usize>j << 3));
       const varB = load<f64>(sums + (<usize>j << 3)) / count;
-      stats(ch + j, mean, varB, count, gamma, beta, saveMean, saveInvStd, runningMean, runningVar, momentum, eps, affine, j);
+      const scale = storeTrainStats(o, mean, varB, count, gamma, saveMean, saveInvStd, runningMean, runningVar, momentum, eps);
+      // the block's float32 scale and shift, lane j, for the affine pass
+      store<f32>(affine + (<usize>j << 2), <f32>scale);
+      store<f32>(affine + 32 + (<usize>j << 2), <f32>affineShift(o, beta, mean, scale));
     }
     blockAffine(x, y, n, c, ch, affine);
   }
@@ -166,10 +146,9 @@ export function batchNormRowsForwardEval(
   for (; ch + ROW_BLOCK <= end; ch += ROW_BLOCK) {
     for (let j = 0; j < ROW_BLOCK; j++) {
       const o = <usize>(ch + j) << 2;
-      const scale = <f64>load<f32>(gamma + o) / Math.sqrt(<f64>load<f32>(runningVar + o) + eps);
-      const shift = <f64>load<f32>(beta + o) - <f64>load<f32>(runningMean + o) * scale;
+      const scale = evalScale(o, gamma, runningVar, eps);
       store<f32>(scratch + (<usize>j << 2), <f32>scale);
-      store<f32>(scratch + 32 + (<usize>j << 2), <f32>shift);
+      store<f32>(scratch + 32 + (<usize>j << 2), <f32>affineShift(o, beta, <f64>load<f32>(runningMean + o), scale));
     }
     blockAffine(x, y, n, c, ch, scratch);
   }
@@ -247,9 +226,7 @@ export function batchNormRowsBackward(
       const mean = <f64>load<f32>(saveMean + q);
       const invStd = <f64>load<f32>(saveInvStd + q);
       const sumGyXhat = sumGyXc * invStd;
-      store<f32>(gBeta + q, <f32>(<f64>load<f32>(gBeta + q) + sumGy));
-      store<f32>(gGamma + q, <f32>(<f64>load<f32>(gGamma + q) + sumGyXhat));
-      const k = (<f64>load<f32>(gamma + q) * invStd) / count;
+      const k = addParamGrads(q, sumGy, sumGyXhat, invStd, count, gamma, gGamma, gBeta);
       const l = <usize>j << 2;
       store<f32>(scratch + 128 + l, <f32>(k * count));
       store<f32>(scratch + 160 + l, <f32>(-k * invStd * sumGyXhat));

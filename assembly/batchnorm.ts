@@ -45,6 +45,62 @@ function channelAffine(x: usize, y: usize, n: i32, c: i32, hw: i32, ch: i32, sca
   }
 }
 
+// Per-channel coefficients, one definition for the per-channel loops here and the row blocks of
+// batchnorm-rows.ts (so both give the same bits).
+
+/** Stores channel o's batch statistics and updated running ones; returns its scale γ·invStd (float64). */
+@inline
+export function storeTrainStats(
+  o: usize,
+  mean: f64,
+  varB: f64,
+  count: f64,
+  gamma: usize,
+  saveMean: usize,
+  saveInvStd: usize,
+  runningMean: usize,
+  runningVar: usize,
+  momentum: f64,
+  eps: f64,
+): f64 {
+  const invStd = 1 / Math.sqrt(varB + eps);
+  store<f32>(saveMean + o, <f32>mean);
+  store<f32>(saveInvStd + o, <f32>invStd);
+  store<f32>(runningMean + o, <f32>((1 - momentum) * <f64>load<f32>(runningMean + o) + momentum * mean));
+  const unbiased = (varB * count) / (count - 1);
+  store<f32>(runningVar + o, <f32>((1 - momentum) * <f64>load<f32>(runningVar + o) + momentum * unbiased));
+  return <f64>load<f32>(gamma + o) * invStd;
+}
+
+/** The evaluation scale γ / sqrt(running var + ε) of channel o. */
+@inline
+export function evalScale(o: usize, gamma: usize, runningVar: usize, eps: f64): f64 {
+  return <f64>load<f32>(gamma + o) / Math.sqrt(<f64>load<f32>(runningVar + o) + eps);
+}
+
+/** The shift β − mean·scale of channel o. */
+@inline
+export function affineShift(o: usize, beta: usize, mean: f64, scale: f64): f64 {
+  return <f64>load<f32>(beta + o) - mean * scale;
+}
+
+/** Adds channel o's Σ gy and Σ gy·x̂ to gβ and gγ; returns k = γ·invStd / count for the input gradient. */
+@inline
+export function addParamGrads(
+  o: usize,
+  sumGy: f64,
+  sumGyXhat: f64,
+  invStd: f64,
+  count: f64,
+  gamma: usize,
+  gGamma: usize,
+  gBeta: usize,
+): f64 {
+  store<f32>(gBeta + o, <f32>(<f64>load<f32>(gBeta + o) + sumGy));
+  store<f32>(gGamma + o, <f32>(<f64>load<f32>(gGamma + o) + sumGyXhat));
+  return (<f64>load<f32>(gamma + o) * invStd) / count;
+}
+
 export function batchNormForwardTrain(
   x: usize,
   gamma: usize,
@@ -67,14 +123,8 @@ export function batchNormForwardTrain(
     const o = <usize>ch << 2;
     const mean = channelSum(x, n, c, hw, ch, 0, false) / count;
     const varB = channelSum(x, n, c, hw, ch, mean, true) / count;
-    const invStd = 1 / Math.sqrt(varB + eps);
-    store<f32>(saveMean + o, <f32>mean);
-    store<f32>(saveInvStd + o, <f32>invStd);
-    store<f32>(runningMean + o, <f32>((1 - momentum) * <f64>load<f32>(runningMean + o) + momentum * mean));
-    const unbiased = (varB * count) / (count - 1);
-    store<f32>(runningVar + o, <f32>((1 - momentum) * <f64>load<f32>(runningVar + o) + momentum * unbiased));
-    const scale = <f64>load<f32>(gamma + o) * invStd;
-    channelAffine(x, y, n, c, hw, ch, <f32>scale, <f32>(<f64>load<f32>(beta + o) - mean * scale));
+    const scale = storeTrainStats(o, mean, varB, count, gamma, saveMean, saveInvStd, runningMean, runningVar, momentum, eps);
+    channelAffine(x, y, n, c, hw, ch, <f32>scale, <f32>affineShift(o, beta, mean, scale));
   }
 }
 
@@ -94,9 +144,8 @@ export function batchNormForwardEval(
 ): void {
   for (let ch = begin; ch < end; ch++) {
     const o = <usize>ch << 2;
-    const scale = <f64>load<f32>(gamma + o) / Math.sqrt(<f64>load<f32>(runningVar + o) + eps);
-    const shift = <f64>load<f32>(beta + o) - <f64>load<f32>(runningMean + o) * scale;
-    channelAffine(x, y, n, c, hw, ch, <f32>scale, <f32>shift);
+    const scale = evalScale(o, gamma, runningVar, eps);
+    channelAffine(x, y, n, c, hw, ch, <f32>scale, <f32>affineShift(o, beta, <f64>load<f32>(runningMean + o), scale));
   }
 }
 
@@ -150,10 +199,8 @@ export function batchNormBackward(
       }
     }
     const sumGyXhat = sumGyXc * invStd;
-    store<f32>(gBeta + o, <f32>(<f64>load<f32>(gBeta + o) + sumGy));
-    store<f32>(gGamma + o, <f32>(<f64>load<f32>(gGamma + o) + sumGyXhat));
     // gx = k·(count·gy - Σgy - xhat·Σ(gy·xhat)) with k = gamma·invStd / count, as gy·a + (x - mean)·bx + c0
-    const k = (<f64>load<f32>(gamma + o) * invStd) / count;
+    const k = addParamGrads(o, sumGy, sumGyXhat, invStd, count, gamma, gGamma, gBeta);
     const a = <f32>(k * count);
     const bx = <f32>(-k * invStd * sumGyXhat);
     const c0 = <f32>(-k * sumGy);
