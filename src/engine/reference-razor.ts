@@ -36,26 +36,37 @@ export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void
   need(gx.length >= rows * C * hw, `gx has ${gx.length} entries, expected rows·channels·hw = ${rows * C * hw}`);
 }
 
+/**
+ * out[c] = dL/df[r, c] for every channel of frame r: the per-channel value g of RazorSourceGrad (float64, before it
+ * is spread over the hw positions). nn/razor.ts uses it for windows longer than one frame.
+ */
+export function razorRowGrad(p: RazorSourceGrad, r: number, out: Float64Array): void {
+  const { channels: C, K, gp, eHatT } = p;
+  const norm = p.norm[r]!;
+  const dot = p.dot[r]!;
+  const gAct = p.gAct[r]!;
+  let j = p.fOffsets[r]!;
+  const end = p.fOffsets[r + 1]!;
+  for (let c = 0; c < C; c++) {
+    let fc = 0;
+    if (j < end && p.fIdx[j] === c) fc = p.fVal[j++]!;
+    if (norm > 0) {
+      let h = 0;
+      for (let k = 0; k < K; k++) h = h + gp[r * K + k]! * eHatT[c * K + k]!;
+      out[c] = (h - (fc / norm) * dot) / norm + gAct;
+    } else out[c] = 0 + gAct;
+  }
+}
+
 export function refRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void {
   checkRazorSourceGrad(p, gx);
-  const { rows, channels: C, K, hw, gp, eHatT } = p;
+  const { rows, channels: C, hw } = p;
+  const g = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
     if (p.active[r] === 0) continue;
-    const norm = p.norm[r]!;
-    const dot = p.dot[r]!;
-    const gAct = p.gAct[r]!;
-    let j = p.fOffsets[r]!;
-    const end = p.fOffsets[r + 1]!;
+    razorRowGrad(p, r, g);
     for (let c = 0; c < C; c++) {
-      let fc = 0;
-      if (j < end && p.fIdx[j] === c) fc = p.fVal[j++]!;
-      let g: number;
-      if (norm > 0) {
-        let h = 0;
-        for (let k = 0; k < K; k++) h = h + gp[r * K + k]! * eHatT[c * K + k]!;
-        g = (h - (fc / norm) * dot) / norm + gAct;
-      } else g = 0 + gAct;
-      const v = (0 + g) / hw;
+      const v = (0 + g[c]!) / hw;
       if (v === 0) continue;
       const base = (r * C + c) * hw;
       for (let i = base; i < base + hw; i++) gx[i] = gx[i]! + v;

@@ -12,6 +12,7 @@
  * Input spikes are non-negative, so ‖f‖₁ = Σ f and its gradient is 1/C per channel (also at f = 0).
  */
 import { engine } from "../engine/current.js";
+import { razorRowGrad } from "../engine/reference-razor.js";
 import type { Rng } from "../util/rng.js";
 import type { FrameScorer } from "./frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "./module.js";
@@ -203,19 +204,17 @@ export class RazorScorer implements FrameScorer {
     const eta = this.eta.value[0]!;
     const { offsets, idx, val } = this.f;
     const gEHat = new Float64Array(K * C);
-    // w > 1: dL/df of every frame, for the window's sum; w = 1: each row's coefficients, for razorSourceGrad
-    const gf = gSource !== null && w > 1 ? new Float64Array(frames * C) : null;
+    // each frame's coefficients of the source gradient (RazorSourceGrad), when the source needs one
     const src =
-      gSource !== null && w === 1
-        ? {
+      gSource === null
+        ? null
+        : {
             active: new Uint8Array(frames),
             gp: new Float64Array(frames * K),
             dot: new Float64Array(frames),
             gAct: new Float64Array(frames),
-          }
-        : null;
+          };
     const eHatT = this.eHatT;
-    const fRow = new Float64Array(C);
     const gp = new Float64Array(K);
     let gGamma = 0;
     let gEta = 0;
@@ -244,7 +243,7 @@ export class RazorScorer implements FrameScorer {
           for (let j = lo; j < hi; j++) gEHat[k * C + idx[j]!] = gEHat[k * C + idx[j]!]! + (gp[k]! * val[j]!) / norm;
         }
       }
-      if (gSource === null) continue;
+      if (src === null) continue;
       // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k; ⟨f̂, gf̂⟩ from the non-zero channels
       let dot = 0;
       if (norm > 0) {
@@ -254,37 +253,29 @@ export class RazorScorer implements FrameScorer {
           dot += (val[j]! / norm) * h;
         }
       }
-      if (src !== null) {
-        // w = 1: the engine's razorSourceGrad does every channel of the row, straight into gSource
-        src.active[r] = this.upstream && this.upstream[r] === 0 ? 0 : 1;
-        src.gp.set(gp, r * K);
-        src.dot[r] = dot;
-        src.gAct[r] = gAct / C;
-        continue;
-      }
-      for (let j = lo; j < hi; j++) fRow[idx[j]!] = val[j]!;
-      for (let c = 0; c < C; c++) {
-        let g: number;
-        if (norm > 0) {
-          let h = 0;
-          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[c * K + k]!;
-          g = (h - (fRow[c]! / norm) * dot) / norm + gAct / C;
-        } else g = 0 + gAct / C;
-        gf![r * C + c] = g;
-      }
-      for (let j = lo; j < hi; j++) fRow[idx[j]!] = 0;
+      // a one-frame window adds nothing of a frame dropped upstream; longer windows mask in windowBackward
+      src.active[r] = w === 1 && this.upstream && this.upstream[r] === 0 ? 0 : 1;
+      src.gp.set(gp, r * K);
+      src.dot[r] = dot;
+      src.gAct[r] = gAct / C;
     }
     if (src !== null) {
-      const { active, gp: gpAll, dot, gAct } = src;
-      const p = { rows: frames, channels: C, K, hw: this.hw, active, gp: gpAll, norm: this.norm, dot, gAct };
-      engine().razorSourceGrad({ ...p, fOffsets: offsets, fIdx: idx, fVal: val, eHatT }, gSource!);
+      const p = { rows: frames, channels: C, K, hw: this.hw, ...src, norm: this.norm };
+      const grad = { ...p, fOffsets: offsets, fIdx: idx, fVal: val, eHatT };
+      if (w === 1) engine().razorSourceGrad(grad, gSource!);
+      else {
+        // dL/df of every frame (float64), then through the window's sum
+        const gf = new Float64Array(frames * C);
+        for (let r = 0; r < frames; r++)
+          if (src.active[r] === 1) razorRowGrad(grad, r, gf.subarray(r * C, (r + 1) * C));
+        this.windowBackward(gf, gSource!);
+      }
     }
     this.gamma.grad[0] = this.gamma.grad[0]! + gGamma;
     this.eta.grad[0] = this.eta.grad[0]! + gEta;
     this.beta.grad[0] = this.beta.grad[0]! + gBeta;
     if (this.logTau) this.logTau.grad[0] = this.logTau.grad[0]! + gTau * tau;
     this.embeddingBackward(gEHat);
-    if (gf !== null) this.windowBackward(gf, gSource!);
   }
 
   parameters(): Param[] {
