@@ -188,3 +188,37 @@ export function adam(
     store<f32>(param + o, p - (stepSize * mm) / (Mathf.sqrt(vv) / sqrtBc2 + eps));
   }
 }
+
+/** out[r, :] = x[r, :] · w[r] for rows [begin, end) of length f (out may be x). */
+export function scaleRows(x: usize, w: usize, out: usize, f: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const at = <usize>r * <usize>f;
+    scale(x + (at << 2), load<f32>(w + (<usize>r << 2)), out + (at << 2), 0, f);
+  }
+}
+
+/** out[t, :] = x[t, :] ⊙ m for tiles t in [begin, end) of m's length f (out may be x). */
+export function mulRepeated(x: usize, m: usize, out: usize, f: i32, begin: i32, end: i32): void {
+  for (let t = begin; t < end; t++) {
+    const o = (<usize>t * <usize>f) << 2;
+    mul(x + o, m, out + o, 0, f);
+  }
+}
+
+/**
+ * out[r] = Σ_i a[r, i]·b[r, i] for rows [begin, end) of length f, each product and the sum in float64 in index order
+ * (one order for every split), 0 where mask[r] = 0 (mask 0: every row).
+ */
+export function rowDots(a: usize, b: usize, mask: usize, out: usize, f: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    let s: f64 = 0;
+    if (mask == 0 || load<u8>(mask + <usize>r) != 0) {
+      const at = (<usize>r * <usize>f) << 2;
+      for (let i = 0; i < f; i++) {
+        const o = at + (<usize>i << 2);
+        s += <f64>load<f32>(a + o) * <f64>load<f32>(b + o);
+      }
+    }
+    store<f32>(out + (<usize>r << 2), <f32>s);
+  }
+}

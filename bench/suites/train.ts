@@ -54,7 +54,8 @@ async function measure(
     const adam = new Adam(model.parameters(), { lr: 1e-4 });
     const rng = new Rng(1);
     const frame = config.input.reduce((a, b) => a * b, 1);
-    const x = new Float32Array(c.T * c.batch * frame);
+    // in engine memory, as the trainer's batches are (train/engine-batches.ts): kernels read it in place
+    const x = engine.allocF32(c.T * c.batch * frame);
     for (let i = 0; i < x.length; i++) if (rng.uniform() < c.density) x[i] = 1;
     const labels = Int32Array.from({ length: c.batch }, () => rng.int(config.classes));
     const input = { data: x, shape: [c.T, c.batch, ...config.input] };

@@ -19,6 +19,12 @@ export interface BatchOptions {
   epoch?: number;
   /** for multi-clip evaluation: which clip of each sample (0-based, < clips) */
   clip?: number;
+  /**
+   * Where the batch's input goes: an array of n elements with any contents, which batch() overwrites in full
+   * (default: a new Float32Array). The trainer passes engine memory, so kernels read the batch in place instead of
+   * copying it in; the caller then owns the array (and frees it).
+   */
+  alloc?: (n: number) => Float32Array;
 }
 
 export interface LabelledData {

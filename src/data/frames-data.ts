@@ -72,7 +72,7 @@ export class FramesData implements LabelledData {
     const { T } = this.opts;
     const B = indices.length;
     const fs = this.frameSize;
-    const x = new Float32Array(T * B * fs);
+    const x = o.alloc?.(T * B * fs) ?? new Float32Array(T * B * fs);
     const labels = new Int32Array(B);
     // settle all, then report the first failure in batch order, so the same bad file always gives the same message
     const settled = await Promise.allSettled(Array.from(indices, (i) => this.sampleFrames(i)));
@@ -87,6 +87,8 @@ export class FramesData implements LabelledData {
         const dst = (t * B + b) * fs;
         for (let i = 0; i < fs; i++) x[dst + i] = f.data[src + i]!;
       }
+      // a shorter recording is padded with empty frames (written: the array may hold anything)
+      for (let t = steps; t < T; t++) x.fill(0, (t * B + b) * fs, (t * B + b + 1) * fs);
       labels[b] = this.label(indices[b]!);
     });
     return { input: { data: x, shape: [T, B, ...this.opts.frameShape] }, labels };
@@ -161,6 +163,8 @@ export interface EpochOptions {
   prefetch?: number;
   /** the training view (random windows from the batch's generator; default) or evaluation's (null generator) */
   training?: boolean;
+  /** where each batch's input goes (BatchOptions.alloc); the consumer owns (frees) it */
+  alloc?: (n: number) => Float32Array;
 }
 
 export interface EpochBatch {
@@ -195,7 +199,9 @@ export async function* epochBatches(data: LabelledData, epoch: number, opts: Epo
       const indices = groups[batchNo - 1]!;
       const rng = opts.training === false ? null : derivedRng(opts.seed, epoch, batchNo, 1);
       // a batch() that throws at once rejects this promise: its error surfaces when its turn comes, not earlier
-      const p = new Promise<Batch>((resolve) => resolve(data.batch(indices, { rng, epoch }))).then((batch) => ({
+      const p = new Promise<Batch>((resolve) =>
+        resolve(data.batch(indices, { rng, epoch, ...(opts.alloc ? { alloc: opts.alloc } : {}) })),
+      ).then((batch) => ({
         batchNo,
         indices,
         batch,

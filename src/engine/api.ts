@@ -316,6 +316,15 @@ export interface Kernels {
   scale(x: Float32Array, alpha: number, y: Float32Array): void;
   /** y[i] += alpha · x[i]. */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** out[r, :] = x[r, :] · w[r] for the w.length rows of x (out may be x). */
+  scaleRows(x: Float32Array, w: Float32Array, out: Float32Array): void;
+  /** out = x ⊙ m with m repeated along x, whose length is a multiple of m's (out may be x). */
+  mulRepeated(x: Float32Array, m: Float32Array, out: Float32Array): void;
+  /**
+   * out[r] = ⟨a[r, :], b[r, :]⟩ for the out.length rows, each product and the sum in float64 in index order, then
+   * rounded to float32; 0 where mask[r] = 0 (mask null: every row).
+   */
+  rowDots(a: Float32Array, b: Float32Array, mask: Uint8Array | null, out: Float32Array): void;
   /** y laid out [outer, c, inner]: y[o, j, i] += bias[j] (bias of a linear layer: inner = 1). */
   addChannelBias(y: Float32Array, bias: Float32Array, outer: number, c: number, inner: number): void;
   /** gy laid out [outer, c, inner]: gb[j] += Σ_{o,i} gy[o, j, i] (the matching bias gradient). */
@@ -332,10 +341,17 @@ export function convOutSize(inSize: number, k: number, stride: number, pad: numb
  * views into the shared WebAssembly.Memory, zero-filled) and must be released with `free` when no longer needed:
  * lifetimes are explicit so a long training loop does not grow memory.
  */
+/** What a new engine array holds: zeros, or anything (its first user overwrites it). */
+export type AllocContents = "zeros" | "any";
+
 export interface Engine extends Kernels {
   readonly name: "reference" | "wasm";
   readonly threads: number;
-  allocF32(n: number): Float32Array;
+  /**
+   * `contents` "any": the caller writes every element before it reads one, so the engine may skip zero-filling (the
+   * wasm engine does: its memory then holds whatever an earlier array left there). Default "zeros".
+   */
+  allocF32(n: number, contents?: AllocContents): Float32Array;
   allocU8(n: number): Uint8Array;
   allocI32(n: number): Int32Array;
   free(a: Float32Array | Uint8Array | Int32Array): void;

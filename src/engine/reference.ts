@@ -16,6 +16,7 @@ import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
 import { refRazorSourceGrad } from "./reference-razor.js";
+import { refMulRepeated, refRowDots, refScaleRows } from "./reference-rows.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
 type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad">;
@@ -404,6 +405,9 @@ export const denseReferenceKernels: DenseKernels = {
     const n = sameLen("axpy", x, y);
     for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
   },
+  scaleRows: refScaleRows,
+  mulRepeated: refMulRepeated,
+  rowDots: refRowDots,
   addChannelBias: (y, bias, outer, c, inner) => {
     channelLoop("addChannelBias", y, bias, outer, c, inner, (i, ch) => {
       y[i] = y[i]! + bias[ch]!;

@@ -8,6 +8,7 @@
 import { type BatchNormShape, type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { ListKernelName } from "./reference-lists.js";
 import type { SpikeKernelName } from "./reference-spike.js";
+import { checkRepeated, checkRowDots, checkRows } from "./reference-rows.js";
 import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
@@ -378,6 +379,24 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     },
     axpy(alpha, x, y) {
       rangeKernel("axpy", [y], sameLen("axpy", x, y), 1, (ptr) => [alpha, ptr(x), ptr(y)]);
+    },
+    scaleRows(x, w, out) {
+      const f = checkRows("scaleRows", x, w.length, out);
+      rangeKernel("scaleRows", [out], w.length, f, (ptr) => [ptr(x), ptr(w), ptr(out), f]);
+    },
+    mulRepeated(x, m, out) {
+      const tiles = checkRepeated(x, m, out);
+      rangeKernel("mulRepeated", [out], tiles, m.length, (ptr) => [ptr(x), ptr(m), ptr(out), m.length]);
+    },
+    rowDots(a, b, mask, out) {
+      const f = checkRowDots(a, b, mask, out);
+      rangeKernel("rowDots", [out], out.length, 2 * f, (ptr) => [
+        ptr(a),
+        ptr(b),
+        mask === null ? 0 : ptr(mask),
+        ptr(out),
+        f,
+      ]);
     },
 
     addChannelBias(y, bias, outer, c, inner) {

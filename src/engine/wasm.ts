@@ -4,7 +4,7 @@
  * compiled module) and, for threads, a `platform` that starts Web Workers (cross-origin isolation required).
  * This file imports no node:* module; the Node defaults are loaded on demand.
  */
-import type { Engine } from "./api.js";
+import type { AllocContents, Engine } from "./api.js";
 import type { TypedView } from "./runtime.js";
 import { makeDenseKernels } from "./wasm-dense.js";
 import { makeListKernels } from "./wasm-lists.js";
@@ -83,17 +83,18 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
   const alloc = <T extends TypedView>(
     ctor: { new (b: ArrayBufferLike, o: number, n: number): T; BYTES_PER_ELEMENT: number },
     n: number,
+    contents: AllocContents = "zeros",
   ): T => {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: length must be a non-negative integer, got ${n}`);
     const bytes = n * ctor.BYTES_PER_ELEMENT;
     const offset = rt.allocator.alloc(bytes);
     const view = rt.view(ctor, offset, n);
-    zeroBytes(view.buffer, offset, bytes);
+    if (contents === "zeros") zeroBytes(view.buffer, offset, bytes);
     userBytes += rt.allocator.sizeOf(offset)!;
     peak = Math.max(peak, userBytes);
     return view;
   };
-  const allocF32 = (n: number) => alloc(Float32Array, n);
+  const allocF32 = (n: number, contents?: AllocContents) => alloc(Float32Array, n, contents);
   const allocI32 = (n: number) => alloc(Int32Array, n);
   return {
     name: "wasm",

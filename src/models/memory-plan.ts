@@ -1,6 +1,6 @@
 /**
  * The memory budget of training: which layers recompute their forward during backward so that the estimated
- * peak of a step (parameters with their gradients and Adam moments, every layer's kept bytes, the freed bytes of
+ * peak of a step (parameters with their gradients and Adam moments, two batches of input, every layer's kept bytes, the freed bytes of
  * the layers that do not recompute, and the largest working set) fits the budget. Layers recompute largest first.
  */
 import { layerBytes } from "../nn/layer-memory.js";
@@ -17,6 +17,8 @@ export interface RecomputePlan {
 export function estimatePeak(model: SnnModel, frames: number, recompute: readonly boolean[]): number {
   // value, gradient and Adam's two moments per parameter
   let total = 16 * model.parameters().reduce((a, p) => a + p.value.length, 0);
+  // the batch being trained and the one loaded ahead, both in engine memory (train/engine-batches.ts)
+  total += 2 * 4 * frames * model.config.input.reduce((a, b) => a * b, 1);
   let working = 0;
   model.layers.forEach((layer, i) => {
     const b = layerBytes(layer, frames);

@@ -65,7 +65,7 @@ export class BufferPool {
   acquire(n: number): Float32Array {
     const list = this.free.get(n);
     const a = list?.pop();
-    return a ?? engine().allocF32(n);
+    return a ?? engine().allocF32(n, "any"); // not zero-filled: its contents are undefined either way
   }
 
   release(a: Float32Array | null | undefined): void {

@@ -2,6 +2,7 @@
  * The per-frame weights of a gated layer, Ĩ = w ⊙ I with w = M ⊙ d (or M alone under learned pruning's straight
  * through), and their two uses: scaling a [T·B, features] array frame by frame, and the gradient w.r.t. d.
  */
+import { engine } from "../engine/current.js";
 import { straightThroughWeights } from "./learned-pruning.js";
 
 /**
@@ -23,22 +24,12 @@ export function frameWeights(
 
 /** out[r, :] = x[r, :] · w[r] (out may be x). */
 export function scaleFrames(x: Float32Array, w: Float32Array, out: Float32Array): void {
-  const f = x.length / w.length;
-  for (let r = 0; r < w.length; r++) {
-    const k = w[r]!;
-    for (let i = r * f; i < (r + 1) * f; i++) out[i] = x[i]! * k;
-  }
+  engine().scaleRows(x, w, out);
 }
 
 /** gd[r] = M[r] · ⟨g[r, :], h[r, :]⟩ (M = null: all ones). */
 export function frameDots(g: Float32Array, h: Float32Array, frames: number, mask: Uint8Array | null): Float32Array {
-  const f = g.length / frames;
   const gd = new Float32Array(frames);
-  for (let r = 0; r < frames; r++) {
-    if (mask !== null && mask[r] === 0) continue;
-    let s = 0;
-    for (let i = r * f; i < (r + 1) * f; i++) s += g[i]! * h[i]!;
-    gd[r] = s;
-  }
+  engine().rowDots(g, h, mask, gd);
   return gd;
 }

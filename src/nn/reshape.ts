@@ -1,4 +1,5 @@
 /** Flatten and Dropout: the two modules that only move or mask values. */
+import { engine } from "../engine/current.js";
 import { type BufferPool, newPool } from "./buffers.js";
 import { type Buffer, type Context, type Module, type Param, type Seq, seqDims } from "./module.js";
 
@@ -104,8 +105,5 @@ export class Dropout implements Module {
 
 /** out = x ⊙ keep, with the [B·F] mask repeated over every time step. */
 function applyKeep(x: Float32Array, keep: Float32Array, out: Float32Array): void {
-  const bf = keep.length;
-  for (let o = 0; o < x.length; o += bf) {
-    for (let i = 0; i < bf; i++) out[o + i] = x[o + i]! * keep[i]!;
-  }
+  engine().mulRepeated(x, keep, out);
 }

@@ -5,6 +5,7 @@
 import { Rng } from "../util/rng.js";
 import { batchesOf, type LabelledData } from "../data/data-api.js";
 import { argmaxRows } from "../util/argmax.js";
+import { EngineBatches } from "./engine-batches.js";
 import { spikeCounts } from "./loss.js";
 import type { TrainableModel } from "../models/model-api.js";
 
@@ -43,23 +44,29 @@ export async function evaluate(model: TrainableModel, data: LabelledData, opts: 
   let counts = new Float64Array(0);
   const ctx = { training: false, rng: new Rng(0) };
   let offset = 0;
-  for (const idx of batchesOf(indices, opts.batchSize)) {
-    for (let clip = 0; clip < clips; clip++) {
-      const batch = await data.batch(idx, { rng: null, clip });
-      const out = model.forward(batch.input, ctx);
-      const [t, b, kk] = out.shape as [number, number, number];
-      if (k === 0) {
-        if (data.numClasses > kk) {
-          throw new Error(`the data has ${data.numClasses} classes but the model only ${kk} outputs`);
+  const inEngine = new EngineBatches();
+  try {
+    for (const idx of batchesOf(indices, opts.batchSize)) {
+      for (let clip = 0; clip < clips; clip++) {
+        const batch = await data.batch(idx, { rng: null, clip, alloc: inEngine.alloc });
+        const out = model.forward(batch.input, ctx);
+        inEngine.release(batch);
+        const [t, b, kk] = out.shape as [number, number, number];
+        if (k === 0) {
+          if (data.numClasses > kk) {
+            throw new Error(`the data has ${data.numClasses} classes but the model only ${kk} outputs`);
+          }
+          k = kk;
+          counts = new Float64Array(indices.length * k);
         }
-        k = kk;
-        counts = new Float64Array(indices.length * k);
+        const c = spikeCounts(out.data, t, b, kk);
+        for (let i = 0; i < c.length; i++) counts[offset * k + i] += c[i];
+        opts.onBatch?.(idx, clip);
       }
-      const c = spikeCounts(out.data, t, b, kk);
-      for (let i = 0; i < c.length; i++) counts[offset * k + i] += c[i];
-      opts.onBatch?.(idx, clip);
+      offset += idx.length;
     }
-    offset += idx.length;
+  } finally {
+    inEngine.releaseAll();
   }
   const predictions = argmaxRows(counts, indices.length, k);
   return summarize(

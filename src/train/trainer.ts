@@ -9,6 +9,7 @@ import { type CheckpointMeta, encodeCheckpoint, loadModelTensors } from "../chec
 import type { LabelledData } from "../data/data-api.js";
 import { epochBatches } from "../data/frames-data.js";
 import { derivedRng } from "../data/seeds.js";
+import { EngineBatches } from "./engine-batches.js";
 import { evaluate } from "./evaluate.js";
 import { type LossName, outputLoss } from "./loss.js";
 import { COMMON_DEFAULTS, type LrScheduleName, type ModelConfig } from "../models/config.js";
@@ -201,18 +202,25 @@ async function trainEpoch(
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
-  for await (const { batchNo, batch } of epochBatches(data, epoch, { batchSize: opts.batchSize, seed: opts.seed })) {
-    const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
-    adam.zeroGrad();
-    const out = model.forward(batch.input, ctx);
-    const [t, b, k] = out.shape as [number, number, number];
-    const l = outputLoss(opts.loss, out.data, t, b, k, batch.labels);
-    model.backward({ data: l.grad, shape: out.shape }, ctx);
-    adam.update();
-    lossSum += (l.loss + (model.auxLoss?.() ?? 0)) * b;
-    for (let i = 0; i < b; i++) if (l.predictions[i] === batch.labels[i]) correct++;
-    seen += b;
-    bar.tick(b, `loss ${(lossSum / seen).toFixed(4)} acc ${pct(correct / seen)}`);
+  const inEngine = new EngineBatches();
+  try {
+    const batches = epochBatches(data, epoch, { batchSize: opts.batchSize, seed: opts.seed, alloc: inEngine.alloc });
+    for await (const { batchNo, batch } of batches) {
+      const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
+      adam.zeroGrad();
+      const out = model.forward(batch.input, ctx);
+      const [t, b, k] = out.shape as [number, number, number];
+      const l = outputLoss(opts.loss, out.data, t, b, k, batch.labels);
+      model.backward({ data: l.grad, shape: out.shape }, ctx);
+      adam.update();
+      inEngine.release(batch);
+      lossSum += (l.loss + (model.auxLoss?.() ?? 0)) * b;
+      for (let i = 0; i < b; i++) if (l.predictions[i] === batch.labels[i]) correct++;
+      seen += b;
+      bar.tick(b, `loss ${(lossSum / seen).toFixed(4)} acc ${pct(correct / seen)}`);
+    }
+  } finally {
+    inEngine.releaseAll();
   }
   bar.finish();
   const seconds = (Date.now() - start) / 1000;

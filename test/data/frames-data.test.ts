@@ -189,7 +189,7 @@ test("the same seed gives bit-identical epochs whatever the prefetch depth; seed
   assert.deepEqual(unshuffled[0]!.x.slice(0, 10), [0, 0, 100, 100, 200, 200, 300, 300, 400, 400]);
 });
 
-test("samples are padded with empty frames or cut to T; another frame size is an error naming the sample", async () => {
+test("samples are padded with empty frames (also into given memory) or cut to T; another frame size is an error naming the sample", async () => {
   const { samples, pipeline } = syntheticSamples(2, 3);
   const short = {
     ...pipeline,
@@ -203,6 +203,15 @@ test("samples are padded with empty frames or cut to T; another frame size is an
   const [batch] = await collect(padded, 0, { batchSize: 2, seed: 0, shuffle: false, training: false });
   // [T=2, B=2, 2]: sample 0 keeps frames 0,1; sample 1 has frame 0 then an empty frame.
   assert.deepEqual(batch!.x, [0, 0, 100, 100, 1, 1, 0, 0]);
+  // into memory that holds anything (BatchOptions.alloc, as the trainer's engine arrays): every element written
+  const given: Float32Array[] = [];
+  const alloc = (n: number): Float32Array => {
+    given.push(new Float32Array(n).fill(Number.NaN));
+    return given[given.length - 1]!;
+  };
+  const [into] = await collect(padded, 0, { batchSize: 2, seed: 0, shuffle: false, training: false, alloc });
+  assert.deepEqual(into!.x, batch!.x);
+  assert.equal(given.length, 1);
   const wrong = framesData({ samples, pipeline, source: directFrames, T: 2, frameShape: [2, 1, 1] });
   await assert.rejects(
     collect(wrong, 0, { batchSize: 2, seed: 0, shuffle: false }),

@@ -468,3 +468,59 @@ test("gemm, conv forward and conv weight gradient on spike bytes: bit-identical 
     }
   }
 });
+
+test("scaleRows, mulRepeated and rowDots equal their twins bit for bit (every split, in place too); bad shapes are refused", async () => {
+  const rng = new Rng(23);
+  for (const e of await wasmEngines()) {
+    for (const [rows, f] of [
+      [1, 1],
+      [3, 5],
+      [17, 4],
+      [130, 33],
+    ] as const) {
+      const tag = `t${e.threads} ${rows}x${f}`;
+      const x = randF32(rng, rows * f);
+      const w = randF32(rng, rows);
+      const want = new Float32Array(x.length);
+      ref.scaleRows(x, w, want);
+      const out = place(e, new Float32Array(x.length), rng);
+      e.scaleRows(place(e, x, rng), place(e, w, rng), out);
+      assert.deepEqual(out, want, `scaleRows ${tag}`);
+      const inPlace = place(e, x, rng);
+      e.scaleRows(inPlace, w, inPlace);
+      assert.deepEqual(inPlace, want, `scaleRows in place ${tag}`);
+
+      const m = randF32(rng, f);
+      ref.mulRepeated(x, m, want);
+      e.mulRepeated(place(e, x, rng), place(e, m, rng), out);
+      assert.deepEqual(out, want, `mulRepeated ${tag}`);
+
+      const b = randF32(rng, rows * f);
+      const mask = Uint8Array.from({ length: rows }, () => (rng.uniform() < 0.3 ? 0 : 1));
+      for (const mk of [null, mask]) {
+        const dots = new Float32Array(rows);
+        ref.rowDots(x, b, mk, dots);
+        const got = place(e, new Float32Array(rows).fill(9), rng);
+        e.rowDots(place(e, x, rng), place(e, b, rng), mk, got);
+        assert.deepEqual(got, dots, `rowDots ${tag} mask ${mk !== null}`);
+        // the twin is the float64 sum in index order, rounded once
+        for (let r = 0; r < rows; r++) {
+          let s = 0;
+          if (mk === null || mk[r] === 1) for (let i = 0; i < f; i++) s += x[r * f + i]! * b[r * f + i]!;
+          assert.equal(dots[r], Math.fround(s));
+        }
+      }
+    }
+    for (const k of [ref, e]) {
+      assert.throws(
+        () => k.scaleRows(new Float32Array(7), new Float32Array(2), new Float32Array(7)),
+        /scaleRows: 7 values/,
+      );
+      assert.throws(() => k.mulRepeated(new Float32Array(7), new Float32Array(2), new Float32Array(7)), /mulRepeated/);
+      assert.throws(
+        () => k.rowDots(new Float32Array(6), new Float32Array(6), new Uint8Array(2), new Float32Array(3)),
+        /rowDots: mask has 2 bytes for 3 rows/,
+      );
+    }
+  }
+});
