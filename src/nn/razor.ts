@@ -72,6 +72,8 @@ export class RazorScorer implements FrameScorer {
   private upstream: Uint8Array | undefined;
   /** the windowed descriptors f [T·B, C], non-zero channels only */
   private f: SparseRows = EMPTY_ROWS;
+  /** the per-frame rates f is made of (f itself for a one-frame window), kept for their arrays */
+  private rates: SparseRows | null = null;
   private norm = new Float64Array(0);
   private p = new Float64Array(0);
   private alpha = new Float64Array(0);
@@ -122,7 +124,10 @@ export class RazorScorer implements FrameScorer {
     this.B = B;
     this.hw = hw;
     this.upstream = x.mask;
-    const f = this.window(channelRates(x, frames, C, hw), T, B, C);
+    // the last step's descriptors are done with: their arrays are written over (fresh ones would fault in pages)
+    const rates = channelRates(x, frames, C, hw, this.rates);
+    this.rates = rates;
+    const f = this.window(rates, T, B, C);
     if (this.pendingDataInit && ctx.training) {
       this.pendingDataInit = false;
       this.initFromData(f, frames, C);
@@ -255,7 +260,7 @@ export class RazorScorer implements FrameScorer {
       }
       // a one-frame window adds nothing of a frame dropped upstream; longer windows mask in windowBackward
       src.active[r] = w === 1 && this.upstream && this.upstream[r] === 0 ? 0 : 1;
-      src.gp.set(gp, r * K);
+      for (let k = 0; k < K; k++) src.gp[r * K + k] = gp[k]!;
       src.dot[r] = dot;
       src.gAct[r] = gAct / C;
     }
@@ -296,7 +301,7 @@ export class RazorScorer implements FrameScorer {
   private window(g: SparseRows, T: number, B: number, C: number): SparseRows {
     const w = this.opts.window;
     if (w === 1) return g;
-    const out = new SparseRowsBuilder(T * B, g.offsets[T * B]! * w);
+    const out = new SparseRowsBuilder(T * B, g.offsets[T * B]! * w, this.f === g ? null : this.f);
     const acc = new Float64Array(C);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
@@ -436,11 +441,17 @@ class SparseRowsBuilder {
   private n = 0;
   private row = 0;
 
-  constructor(rows: number, expected: number) {
-    this.offsets = new Int32Array(rows + 1);
+  /** `reuse`: a previous result whose arrays are written over (its rows are no longer needed). */
+  constructor(rows: number, expected: number, reuse: SparseRows | null = null) {
     const cap = Math.max(16, expected);
-    this.idx = new Int32Array(cap);
-    this.val = new Float64Array(cap);
+    this.offsets = reuse !== null && reuse.offsets.length === rows + 1 ? reuse.offsets : new Int32Array(rows + 1);
+    this.offsets[0] = 0;
+    this.idx =
+      reuse !== null && reuse.idx.buffer.byteLength >= 4 * cap ? new Int32Array(reuse.idx.buffer) : new Int32Array(cap);
+    this.val =
+      reuse !== null && reuse.val.buffer.byteLength >= 8 * cap
+        ? new Float64Array(reuse.val.buffer)
+        : new Float64Array(cap);
   }
 
   push(c: number, v: number): void {
@@ -491,10 +502,10 @@ class SparseRowsBuilder {
 }
 
 /** GAP per channel of each kept frame: firing rates g [T·B, C], non-zero channels only (dropped frames: none). */
-function channelRates(x: Seq, frames: number, C: number, hw: number): SparseRows {
+function channelRates(x: Seq, frames: number, C: number, hw: number, reuse: SparseRows | null): SparseRows {
   const mask = x.mask;
   const list = x.spikes;
-  const out = new SparseRowsBuilder(frames, list ? Math.min(list.offsets[frames]!, frames * C) : frames * 4);
+  const out = new SparseRowsBuilder(frames, list ? Math.min(list.offsets[frames]!, frames * C) : frames * 4, reuse);
   for (let r = 0; r < frames; r++) {
     if (mask && mask[r] === 0) {
       out.endRow();
