@@ -66,3 +66,69 @@ export function razorSourceGrad(
     }
   }
 }
+
+/**
+ * razorScoreGrad's embedding term (the twin is refRazorScoreGrad): gEHat[k, c] += (gp[r,k] · f[r,c]) / norm[r] over
+ * the frames with on[r] = 1 in frame order, for embeddings [begin, end): each thread owns whole rows of gEHat, so
+ * every element sums its frames in the same order for any split.
+ */
+export function razorEHatGrad(
+  on: usize,
+  gp: usize,
+  norm: usize,
+  fOff: usize,
+  fIdx: usize,
+  fVal: usize,
+  gEHat: usize,
+  rows: i32,
+  C: i32,
+  K: i32,
+  begin: i32,
+  end: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    if (load<u8>(on + <usize>r) == 0) continue;
+    const nr = load<f64>(norm + (<usize>r << 3));
+    const lo = load<i32>(fOff + (<usize>r << 2));
+    const hi = load<i32>(fOff + (<usize>(r + 1) << 2));
+    for (let k = begin; k < end; k++) {
+      const g = load<f64>(gp + ((<usize>r * <usize>K + <usize>k) << 3));
+      const row = gEHat + ((<usize>k * <usize>C) << 3);
+      for (let j = lo; j < hi; j++) {
+        const q = row + (<usize>load<i32>(fIdx + (<usize>j << 2)) << 3);
+        store<f64>(q, load<f64>(q) + (g * load<f64>(fVal + (<usize>j << 3))) / nr);
+      }
+    }
+  }
+}
+
+/** razorScoreGrad's per-frame dots for frames [begin, end) (each writes its own dot[r]). */
+export function razorGradDots(
+  on: usize,
+  gp: usize,
+  norm: usize,
+  fOff: usize,
+  fIdx: usize,
+  fVal: usize,
+  eHatT: usize,
+  dot: usize,
+  K: i32,
+  begin: i32,
+  end: i32,
+): void {
+  for (let r = begin; r < end; r++) {
+    if (load<u8>(on + <usize>r) == 0) continue;
+    const nr = load<f64>(norm + (<usize>r << 3));
+    const g0 = gp + ((<usize>r * <usize>K) << 3);
+    const lo = load<i32>(fOff + (<usize>r << 2));
+    const hi = load<i32>(fOff + (<usize>(r + 1) << 2));
+    let d: f64 = 0;
+    for (let j = lo; j < hi; j++) {
+      const e = eHatT + ((<usize>load<i32>(fIdx + (<usize>j << 2)) * <usize>K) << 3);
+      let h: f64 = 0;
+      for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
+      d += (load<f64>(fVal + (<usize>j << 3)) / nr) * h;
+    }
+    store<f64>(dot + (<usize>r << 3), d);
+  }
+}

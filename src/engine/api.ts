@@ -133,6 +133,27 @@ export interface RazorSourceGrad {
   eHatT: Float64Array;
 }
 
+/**
+ * The sparse half of Razor's backward (nn/razor.ts), over the frames r with on[r] = 1, in frame order:
+ *   gEHat[k, c] += (gp[r,k] · f[r,c]) / norm[r]   for the frame's listed channels c, every k
+ *   dot[r] = Σ_j (f[r,c_j] / norm[r]) · h_j  with h_j = Σ_k gp[r,k] Ê[k,c_j] (both sums from 0, in index order)
+ * float64 throughout; dot (when given) is written for those frames only. Descriptor rows as in RazorSourceGrad.
+ */
+export interface RazorScoreGrad {
+  rows: number;
+  channels: number;
+  K: number;
+  on: Uint8Array;
+  /** [rows × K] */
+  gp: Float64Array;
+  norm: Float64Array;
+  fOffsets: Int32Array;
+  fIdx: Int32Array;
+  fVal: Float64Array;
+  /** Ê transposed, [channels × K] */
+  eHatT: Float64Array;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -299,6 +320,8 @@ export interface Kernels {
 
   /** gx [rows × channels × hw] += Razor's source gradient (RazorSourceGrad). */
   razorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void;
+  /** gEHat [K × channels] += the embedding term, and dot (null: not needed) = the per-frame dots (RazorScoreGrad). */
+  razorScoreGrad(p: RazorScoreGrad, gEHat: Float64Array, dot: Float64Array | null): void;
 
   /** One Adam step in place on param, m, v (PyTorch semantics; weightDecay as L2 added to the gradient). */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;

@@ -15,11 +15,14 @@ import {
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
-import { refRazorSourceGrad } from "./reference-razor.js";
+import { refRazorScoreGrad, refRazorSourceGrad } from "./reference-razor.js";
 import { refMulRepeated, refRowDots, refScaleRows } from "./reference-rows.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
-type DenseKernels = Omit<Kernels, keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad">;
+type DenseKernels = Omit<
+  Kernels,
+  keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad" | "razorScoreGrad"
+>;
 
 function checkLen(name: string, a: { length: number }, need: number): void {
   if (a.length < need) throw new RangeError(`${name}: array of length ${a.length}, need at least ${need}`);
@@ -469,6 +472,7 @@ export function createReferenceEngine(): Engine {
     lifGapSteps: refLifGapSteps,
     eventIndices,
     razorSourceGrad: refRazorSourceGrad,
+    razorScoreGrad: refRazorScoreGrad,
     ...referenceListMakers({ allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => track(new Uint8Array(n)),

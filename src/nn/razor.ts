@@ -220,7 +220,9 @@ export class RazorScorer implements FrameScorer {
             gAct: new Float64Array(frames),
           };
     const eHatT = this.eHatT;
-    const gp = new Float64Array(K);
+    // frames whose embedding term and dot the engine computes (razorScoreGrad): scored, with a non-zero descriptor
+    const on = new Uint8Array(frames);
+    const gpAll = src?.gp ?? new Float64Array(frames * K);
     let gGamma = 0;
     let gEta = 0;
     let gBeta = 0;
@@ -236,34 +238,24 @@ export class RazorScorer implements FrameScorer {
       gBeta += gz;
       const gs = gz * gamma;
       const gAct = (gz * eta) / (eps + act);
-      const norm = this.norm[r]!;
-      const lo = offsets[r]!;
-      const hi = offsets[r + 1]!;
-      if (norm > 0) {
+      if (this.norm[r]! > 0) {
+        on[r] = 1;
         for (let k = 0; k < K; k++) {
           const a = this.alpha[r * K + k]!;
           const pk = this.p[r * K + k]!;
-          gp[k] = gs * a * (1 + (pk - s) / tau);
+          gpAll[r * K + k] = gs * a * (1 + (pk - s) / tau);
           gTau += (-gs * pk * a * (pk - s)) / (tau * tau);
-          for (let j = lo; j < hi; j++) gEHat[k * C + idx[j]!] = gEHat[k * C + idx[j]!]! + (gp[k]! * val[j]!) / norm;
         }
       }
       if (src === null) continue;
-      // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k; ⟨f̂, gf̂⟩ from the non-zero channels
-      let dot = 0;
-      if (norm > 0) {
-        for (let j = lo; j < hi; j++) {
-          let h = 0;
-          for (let k = 0; k < K; k++) h = h + gp[k]! * eHatT[idx[j]! * K + k]!;
-          dot += (val[j]! / norm) * h;
-        }
-      }
       // a one-frame window adds nothing of a frame dropped upstream; longer windows mask in windowBackward
       src.active[r] = w === 1 && this.upstream && this.upstream[r] === 0 ? 0 : 1;
-      for (let k = 0; k < K; k++) src.gp[r * K + k] = gp[k]!;
-      src.dot[r] = dot;
       src.gAct[r] = gAct / C;
     }
+    // dL/df[c] = (gf̂[c] - f̂[c] ⟨f̂, gf̂⟩) / ‖f‖ + gAct / C with gf̂ = Σ_k gp_k Ê_k; ⟨f̂, gf̂⟩ (src.dot) from the non-zero
+    // channels, and the embedding term gÊ, both over the listed channels of the frames that are on
+    const scored = { rows: frames, channels: C, K, on, gp: gpAll, norm: this.norm, fOffsets: offsets, fIdx: idx };
+    engine().razorScoreGrad({ ...scored, fVal: val, eHatT }, gEHat, src?.dot ?? null);
     if (src !== null) {
       const p = { rows: frames, channels: C, K, hw: this.hw, ...src, norm: this.norm };
       const grad = { ...p, fOffsets: offsets, fIdx: idx, fVal: val, eHatT };

@@ -1,9 +1,9 @@
-// razorSourceGrad: the wasm kernel against its TS twin (bit for bit, any thread split), and the twin against the
-// formula written out with a dense descriptor row.
+// razorSourceGrad and razorScoreGrad: the wasm kernels against their TS twins (bit for bit, any thread split), and
+// the twins against the formulas written out with a dense descriptor row.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RazorSourceGrad } from "../../src/engine/api.js";
-import { refRazorSourceGrad } from "../../src/engine/reference-razor.js";
+import { refRazorScoreGrad, refRazorSourceGrad } from "../../src/engine/reference-razor.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -84,6 +84,71 @@ test("razorSourceGrad: wasm equals the twin bit for bit (1 and 2 threads, every 
     assert.throws(() => refRazorSourceGrad({ ...p, K: 0 }, new Float32Array(12)), /K must be a positive integer/);
     const unordered = { ...p, fOffsets: Int32Array.from([0, 2, 2, 2]), fIdx: Int32Array.from([3, 1]) };
     assert.throws(() => refRazorSourceGrad(unordered, new Float32Array(12)), /fIdx\[1\] = 1 out of order/);
+  } finally {
+    for (const e of engines) e.close();
+  }
+});
+
+test("razorScoreGrad: wasm equals the twin bit for bit (1 and 2 threads, every call split); the twin equals the formula", async () => {
+  const rng = new Rng(52);
+  const engines = [await createWasmEngine({ threads: 1 }), await createWasmEngine({ threads: 2, alwaysSplit: true })];
+  try {
+    for (const [rows, C, K] of [
+      [1, 1, 1],
+      [7, 5, 3],
+      [40, 20, 4],
+      [10, 9, 2],
+    ] as const) {
+      const c = randomCase(rng, rows, C, K, 1);
+      const on = Uint8Array.from(c.norm, (n) => (n > 0 && rng.uniform() < 0.8 ? 1 : 0));
+      const p = { rows, channels: C, K, on, gp: c.gp, norm: c.norm, fOffsets: c.fOffsets, fIdx: c.fIdx, fVal: c.fVal };
+      const q = { ...p, eHatT: c.eHatT };
+      const g0 = Float64Array.from({ length: K * C }, () => rng.normal());
+      const d0 = Float64Array.from({ length: rows }, () => rng.normal());
+      const [gWant, dWant] = [g0.slice(), d0.slice()];
+      refRazorScoreGrad(q, gWant, dWant);
+      // the formulas with dense descriptor rows
+      const gExpect = g0.slice();
+      for (let r = 0; r < rows; r++) {
+        const f = new Float64Array(C);
+        for (let j = c.fOffsets[r]!; j < c.fOffsets[r + 1]!; j++) f[c.fIdx[j]!] = c.fVal[j]!;
+        if (!on[r]) {
+          assert.equal(dWant[r], d0[r], "an off frame's dot is left alone");
+          continue;
+        }
+        let dot = 0;
+        for (let ch = 0; ch < C; ch++) {
+          let h = 0;
+          for (let k = 0; k < K; k++) {
+            h += c.gp[r * K + k]! * c.eHatT[ch * K + k]!;
+            gExpect[k * C + ch]! += (c.gp[r * K + k]! * f[ch]!) / c.norm[r]!;
+          }
+          dot += (f[ch]! / c.norm[r]!) * h;
+        }
+        assert.ok(Math.abs(dWant[r]! - dot) <= 1e-12 * (1 + Math.abs(dot)), `dot ${rows}x${C} frame ${r}`);
+      }
+      for (let i = 0; i < gExpect.length; i++)
+        assert.ok(
+          Math.abs(gWant[i]! - gExpect[i]!) <= 1e-12 * (1 + Math.abs(gExpect[i]!)),
+          `gEHat ${rows}x${C} at ${i}`,
+        );
+      for (const e of engines) {
+        const [g, d] = [g0.slice(), d0.slice()];
+        e.razorScoreGrad(q, g, d);
+        assert.deepEqual(Array.from(g), Array.from(gWant), `gEHat t${e.threads} ${rows}x${C}x${K}`);
+        assert.deepEqual(Array.from(d), Array.from(dWant), `dot t${e.threads} ${rows}x${C}x${K}`);
+        const alone = g0.slice();
+        e.razorScoreGrad(q, alone, null);
+        assert.deepEqual(Array.from(alone), Array.from(gWant), `gEHat without dots t${e.threads}`);
+      }
+    }
+    const c = randomCase(rng, 3, 4, 2, 1);
+    const q = { ...c, on: new Uint8Array(3) };
+    assert.throws(
+      () => engines[0]!.razorScoreGrad(q, new Float64Array(5), null),
+      /razorScoreGrad: gEHat has 5 entries/,
+    );
+    assert.throws(() => refRazorScoreGrad({ ...q, on: new Uint8Array(2) }, new Float64Array(8), null), /on has 2/);
   } finally {
     for (const e of engines) e.close();
   }
