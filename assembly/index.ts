@@ -9,6 +9,7 @@ export * from "./lif";
 export * from "./spike-lists";
 export * from "./spike-floats";
 export * from "./razor-grad";
+export * from "./razor-score";
 export * from "./spike-linear";
 export * from "./spike-conv";
 export { addTransposed, packTransposed } from "./weight-packing";

@@ -132,3 +132,23 @@ export function razorGradDots(
     store<f64>(dot + (<usize>r << 3), d);
   }
 }
+
+/**
+ * 1 when the descriptor rows are well formed (offsets from >= 0 never decreasing, each row's channels ascending
+ * inside [0, C)), else 0: the wrappers' check, in wasm (the TS check then runs only to name the bad entry).
+ */
+export function sparseRowsOrdered(fOff: usize, fIdx: usize, rows: i32, C: i32): i32 {
+  if (rows > 0 && load<i32>(fOff) < 0) return 0;
+  for (let r = 0; r < rows; r++) {
+    const lo = load<i32>(fOff + (<usize>r << 2));
+    const hi = load<i32>(fOff + (<usize>(r + 1) << 2));
+    if (lo > hi) return 0;
+    let last = -1;
+    for (let j = lo; j < hi; j++) {
+      const c = load<i32>(fIdx + (<usize>j << 2));
+      if (c <= last || c >= C) return 0;
+      last = c;
+    }
+  }
+  return 1;
+}

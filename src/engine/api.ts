@@ -154,6 +154,38 @@ export interface RazorScoreGrad {
   eHatT: Float64Array;
 }
 
+/**
+ * Razor's per-frame scores (nn/razor.ts), from each frame's descriptor f (sparse rows as in RazorSourceGrad) and
+ * the normalised embeddings Ê [K × channels]: norm = ‖f‖, p_k = ⟨f, Ê_k⟩ / norm (0 when norm = 0),
+ * α = softmax(p / τ), s = Σ_k α_k p_k, act = ‖f‖₁ / channels, d = sigmoid(γ s + η log(ε + act) + β). float64 in
+ * the twin's order, exp and log as the host's Math.exp / Math.log.
+ */
+export interface RazorScores {
+  rows: number;
+  channels: number;
+  K: number;
+  tau: number;
+  gamma: number;
+  eta: number;
+  beta: number;
+  eps: number;
+  fOffsets: Int32Array;
+  fIdx: Int32Array;
+  fVal: Float64Array;
+  /** [K × channels] */
+  eHat: Float64Array;
+}
+
+/** What razorScores writes, per frame (p and alpha [rows × K]). */
+export interface RazorScoreOutputs {
+  norm: Float64Array;
+  p: Float64Array;
+  alpha: Float64Array;
+  s: Float64Array;
+  act: Float64Array;
+  d: Float32Array;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -320,6 +352,8 @@ export interface Kernels {
 
   /** gx [rows × channels × hw] += Razor's source gradient (RazorSourceGrad). */
   razorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void;
+  /** Razor's per-frame scores and what their backward keeps (RazorScores). */
+  razorScores(p: RazorScores, out: RazorScoreOutputs): void;
   /** gEHat [K × channels] += the embedding term, and dot (null: not needed) = the per-frame dots (RazorScoreGrad). */
   razorScoreGrad(p: RazorScoreGrad, gEHat: Float64Array, dot: Float64Array | null): void;
 

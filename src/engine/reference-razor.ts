@@ -3,17 +3,21 @@
  * source (the dense pass over every channel of every scored frame), and razorScoreGrad, the sparse pass over the
  * scored frames' listed channels (embedding gradient, per-frame dots). Shared checks for the wasm wrapper.
  */
-import type { RazorScoreGrad, RazorSourceGrad } from "./api.js";
+import type { RazorScoreGrad, RazorScoreOutputs, RazorScores, RazorSourceGrad } from "./api.js";
 
 function need(ok: boolean, what: string): void {
   if (!ok) throw new RangeError(`razorSourceGrad: ${what}`);
 }
 
-/** The checks razorSourceGrad and razorScoreGrad share: sizes, and descriptor rows ascending inside [0, C). */
+/**
+ * The checks the Razor kernels share: sizes, and (unless `scan` is false: the wasm wrappers scan in wasm, then here
+ * only for the message) descriptor rows ascending inside [0, C).
+ */
 function checkRows(
   name: string,
-  p: { rows: number; channels: number; K: number; gp: Float64Array; norm: Float64Array; eHatT: Float64Array },
+  p: { rows: number; channels: number; K: number; gp?: Float64Array; norm?: Float64Array; eHatT: Float64Array },
   rowsOf: { fOffsets: Int32Array; fIdx: Int32Array; fVal: Float64Array },
+  scan: boolean,
 ): void {
   const need = (ok: boolean, what: string): void => {
     if (!ok) throw new RangeError(`${name}: ${what}`);
@@ -21,29 +25,38 @@ function checkRows(
   const { rows, channels: C, K } = p;
   for (const [k, v] of Object.entries({ rows, channels: C, K }))
     need(Number.isInteger(v) && v >= (k === "rows" ? 0 : 1), `${k} must be a positive integer, got ${v}`);
-  need(p.gp.length >= rows * K, `gp has ${p.gp.length} entries, expected rows·K = ${rows * K}`);
-  need(p.norm.length >= rows, `norm has ${p.norm.length} entries, expected ${rows}`);
+  if (p.gp) need(p.gp.length >= rows * K, `gp has ${p.gp.length} entries, expected rows·K = ${rows * K}`);
+  if (p.norm) need(p.norm.length >= rows, `norm has ${p.norm.length} entries, expected ${rows}`);
   const { fOffsets, fIdx, fVal } = rowsOf;
   need(fOffsets.length >= rows + 1, `fOffsets has ${fOffsets.length} entries, expected rows + 1`);
   const nnz = fOffsets[rows]!;
   need(fIdx.length >= nnz && fVal.length >= nnz, `fIdx/fVal hold fewer than the ${nnz} entries of fOffsets`);
-  for (let r = 0; r < rows; r++) {
-    const lo = fOffsets[r]!;
-    const hi = fOffsets[r + 1]!;
-    if (lo > hi) need(false, `fOffsets decrease at row ${r}`);
-    let last = -1;
-    for (let j = lo; j < hi; j++) {
-      const c = fIdx[j]!;
-      if (!(c > last && c < C)) need(false, `fIdx[${j}] = ${c} out of order or outside [0, ${C})`);
-      last = c;
-    }
-  }
+  if (scan) scanRows(name, rows, C, fOffsets, fIdx);
   need(p.eHatT.length >= C * K, `eHatT has ${p.eHatT.length} entries, expected channels·K = ${C * K}`);
 }
 
+/** Throws, naming the first entry, unless every descriptor row's channels ascend inside [0, C). */
+export function scanRows(name: string, rows: number, C: number, fOffsets: Int32Array, fIdx: Int32Array): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`${name}: ${what}`);
+  };
+  if (rows > 0 && fOffsets[0]! < 0) fail(`fOffsets[0] = ${fOffsets[0]} is negative`);
+  for (let r = 0; r < rows; r++) {
+    const lo = fOffsets[r]!;
+    const hi = fOffsets[r + 1]!;
+    if (lo > hi) fail(`fOffsets decrease at row ${r}`);
+    let last = -1;
+    for (let j = lo; j < hi; j++) {
+      const c = fIdx[j]!;
+      if (!(c > last && c < C)) fail(`fIdx[${j}] = ${c} out of order or outside [0, ${C})`);
+      last = c;
+    }
+  }
+}
+
 /** Checks the sizes of a razorSourceGrad call. */
-export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void {
-  checkRows("razorSourceGrad", p, p);
+export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array, scan = true): void {
+  checkRows("razorSourceGrad", p, p, scan);
   const { rows, channels: C, hw } = p;
   need(Number.isInteger(hw) && hw >= 1, `hw must be a positive integer, got ${hw}`);
   need(p.active.length >= rows, `active has ${p.active.length} entries, expected ${rows}`);
@@ -53,14 +66,82 @@ export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array): void
 }
 
 /** Checks the sizes of a razorScoreGrad call. */
-export function checkRazorScoreGrad(p: RazorScoreGrad, gEHat: Float64Array, dot: Float64Array | null): void {
-  checkRows("razorScoreGrad", p, p);
+export function checkRazorScoreGrad(
+  p: RazorScoreGrad,
+  gEHat: Float64Array,
+  dot: Float64Array | null,
+  scan = true,
+): void {
+  checkRows("razorScoreGrad", p, p, scan);
   const fail = (what: string): never => {
     throw new RangeError(`razorScoreGrad: ${what}`);
   };
   if (p.on.length < p.rows) fail(`on has ${p.on.length} entries, expected ${p.rows}`);
   if (gEHat.length < p.K * p.channels) fail(`gEHat has ${gEHat.length} entries, expected K·channels`);
   if (dot !== null && dot.length < p.rows) fail(`dot has ${dot.length} entries, expected ${p.rows}`);
+}
+
+/** Checks the sizes of a razorScores call. */
+export function checkRazorScores(p: RazorScores, out: RazorScoreOutputs, scan = true): void {
+  const rows = p.rows;
+  checkRows("razorScores", { ...p, eHatT: p.eHat }, p, scan);
+  const fail = (what: string): never => {
+    throw new RangeError(`razorScores: ${what}`);
+  };
+  for (const [k, v] of Object.entries({ tau: p.tau, gamma: p.gamma, eta: p.eta, beta: p.beta, eps: p.eps }))
+    if (!Number.isFinite(v)) fail(`${k} must be finite, got ${v}`);
+  if (p.eHat.length < p.K * p.channels) fail(`eHat has ${p.eHat.length} entries, expected K·channels`);
+  for (const [k, a] of Object.entries({ norm: out.norm, s: out.s, act: out.act, d: out.d }))
+    if (a.length < rows) fail(`${k} has ${a.length} entries, expected ${rows}`);
+  for (const [k, a] of Object.entries({ p: out.p, alpha: out.alpha }))
+    if (a.length < rows * p.K) fail(`${k} has ${a.length} entries, expected rows·K = ${rows * p.K}`);
+}
+
+/** The twin of the wasm razorScores (assembly/razor-score.ts). */
+export function refRazorScores(p: RazorScores, out: RazorScoreOutputs): void {
+  checkRazorScores(p, out);
+  const { rows, channels: C, K, tau, gamma, eta, beta, eps, fOffsets, fIdx, fVal, eHat } = p;
+  const { norm: norms, p: P, alpha: A } = out;
+  for (let r = 0; r < rows; r++) {
+    const lo = fOffsets[r]!;
+    const hi = fOffsets[r + 1]!;
+    let sq = 0;
+    let l1 = 0;
+    for (let j = lo; j < hi; j++) {
+      const v = fVal[j]!;
+      sq += v * v;
+      l1 += Math.abs(v);
+    }
+    const norm = Math.sqrt(sq);
+    norms[r] = norm;
+    let maxLogit = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let dot = 0;
+      if (norm > 0) {
+        const e = k * C;
+        for (let j = lo; j < hi; j++) dot += fVal[j]! * eHat[e + fIdx[j]!]!;
+        dot /= norm;
+      }
+      P[r * K + k] = dot;
+      maxLogit = Math.max(maxLogit, dot / tau);
+    }
+    let z = 0;
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(P[r * K + k]! / tau - maxLogit);
+      A[r * K + k] = e;
+      z += e;
+    }
+    let sr = 0;
+    for (let k = 0; k < K; k++) {
+      const a = A[r * K + k]! / z;
+      A[r * K + k] = a;
+      sr += a * P[r * K + k]!;
+    }
+    out.s[r] = sr;
+    const act = l1 / C;
+    out.act[r] = act;
+    out.d[r] = 1 / (1 + Math.exp(-(gamma * sr + eta * Math.log(eps + act) + beta)));
+  }
 }
 
 /** The twin of the wasm razorScoreGrad (assembly/razor-grad.ts). */

@@ -15,13 +15,13 @@ import {
 import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
-import { refRazorScoreGrad, refRazorSourceGrad } from "./reference-razor.js";
+import { refRazorScoreGrad, refRazorScores, refRazorSourceGrad } from "./reference-razor.js";
 import { refMulRepeated, refRowDots, refScaleRows } from "./reference-rows.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
 type DenseKernels = Omit<
   Kernels,
-  keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad" | "razorScoreGrad"
+  keyof typeof spikeReferenceKernels | ListKernelName | "razorSourceGrad" | "razorScoreGrad" | "razorScores"
 >;
 
 function checkLen(name: string, a: { length: number }, need: number): void {
@@ -473,6 +473,7 @@ export function createReferenceEngine(): Engine {
     eventIndices,
     razorSourceGrad: refRazorSourceGrad,
     razorScoreGrad: refRazorScoreGrad,
+    razorScores: refRazorScores,
     ...referenceListMakers({ allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => track(new Uint8Array(n)),

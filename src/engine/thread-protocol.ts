@@ -81,9 +81,7 @@ export function waitUntilEqual(i32: Int32Array, index: number, target: number, c
 
 /** The worker side: instantiate the module on the shared memory and serve tasks until told to exit. */
 export function serveTasks(init: WorkerInit, ready: () => void): void {
-  const instance = new WebAssembly.Instance(init.module, {
-    env: { memory: init.memory, abort: abortFromWasm },
-  });
+  const instance = new WebAssembly.Instance(init.module, kernelImports(init.memory));
   const fns = init.exportNames.map((n) => instance.exports[n] as KernelFn);
   const slot = new Slot(init.memory.buffer, init.slot);
   let seen = Atomics.load(slot.i32, 0);
@@ -105,7 +103,15 @@ export function serveTasks(init: WorkerInit, ready: () => void): void {
   }
 }
 
+/**
+ * What the kernels import, on every thread alike: the memory, `abort`, and the host's Math.exp and Math.log (Razor's
+ * scores round them as the TS twin does).
+ */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, abort: abortFromWasm, exp: Math.exp, log: Math.log } };
+}
+
 /** The `abort` import AssemblyScript modules need (only reachable through a bug in a kernel). */
-export function abortFromWasm(_msg: number, _file: number, line: number, col: number): never {
+function abortFromWasm(_msg: number, _file: number, line: number, col: number): never {
   throw new Error(`wasm kernel aborted at ${line}:${col}`);
 }

@@ -13,7 +13,10 @@ import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
 
-type DenseKernels = Omit<Kernels, SpikeKernelName | ListKernelName | "razorSourceGrad" | "razorScoreGrad">;
+type DenseKernels = Omit<
+  Kernels,
+  SpikeKernelName | ListKernelName | "razorSourceGrad" | "razorScoreGrad" | "razorScores"
+>;
 
 /** Below this many flops a call runs on one thread (a handoff costs 7-65 µs, ≈ 0.3-2.6 MFLOP at 40 GFLOP/s). */
 const DEFAULT_MIN_PARALLEL_FLOPS = 4e6;

@@ -1,10 +1,13 @@
 /**
- * The wasm wrappers of razorSourceGrad (split over rows) and razorScoreGrad (over embeddings, then rows)
+ * The wasm wrappers of razorScores and razorSourceGrad (split over rows) and razorScoreGrad (over embeddings, then
+ * rows)
  * (assembly/razor-grad.ts); same checks as the twins in reference-razor.ts. The float64 inputs travel through the runtime's staging as float32 views of their bytes.
  */
 import type { Kernels } from "./api.js";
-import { checkRazorScoreGrad, checkRazorSourceGrad } from "./reference-razor.js";
-import type { WasmRuntime } from "./runtime.js";
+import { checkRazorScoreGrad, checkRazorScores, checkRazorSourceGrad, scanRows } from "./reference-razor.js";
+import type { TypedView, WasmRuntime } from "./runtime.js";
+
+type RowsOf = { rows: number; channels: number; fOffsets: Int32Array; fIdx: Int32Array };
 import { minItems } from "./wasm-spike.js";
 
 /** The same bytes as a Float32Array (for staging; never read as floats). */
@@ -12,12 +15,18 @@ function bytesOf(a: Float64Array): Float32Array {
   return new Float32Array(a.buffer, a.byteOffset, a.length * 2);
 }
 
-export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad"> {
+export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad" | "razorScores"> {
+  /** The descriptor rows' check, in wasm on the staged rows; the TS scan names the bad entry when there is one. */
+  const checkRowsIn = (name: string, ptr: (v: TypedView) => number, p: RowsOf): void => {
+    if (rt.exports.sparseRowsOrdered!(ptr(p.fOffsets), ptr(p.fIdx), p.rows, p.channels) === 0)
+      scanRows(name, p.rows, p.channels, p.fOffsets, p.fIdx);
+  };
   return {
     razorSourceGrad(p, gx) {
-      checkRazorSourceGrad(p, gx);
+      checkRazorSourceGrad(p, gx, false);
       if (p.rows === 0) return;
       rt.call([gx], (ptr) => {
+        checkRowsIn("razorSourceGrad", ptr, p);
         const f64 = (a: Float64Array): number => ptr(bytesOf(a));
         const args = [ptr(p.active), f64(p.gp), f64(p.norm), f64(p.dot), f64(p.gAct), ptr(p.fOffsets)];
         args.push(ptr(p.fIdx), f64(p.fVal), f64(p.eHatT), ptr(gx), p.channels, p.K, p.hw);
@@ -25,12 +34,26 @@ export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGra
         rt.parallel("razorSourceGrad", args, p.rows, minItems(p.rows, work));
       });
     },
+    razorScores(p, out) {
+      checkRazorScores(p, out, false);
+      if (p.rows === 0) return;
+      const f64s = [out.norm, out.p, out.alpha, out.s, out.act].map(bytesOf);
+      const scalars = Float64Array.of(p.tau, p.gamma, p.eta, p.beta, p.eps);
+      rt.call([...f64s, out.d], (ptr) => {
+        checkRowsIn("razorScores", ptr, p);
+        const args = [ptr(p.fOffsets), ptr(p.fIdx), ptr(bytesOf(p.fVal)), ptr(bytesOf(p.eHat)), ptr(bytesOf(scalars))];
+        args.push(...f64s.map(ptr), ptr(out.d), p.channels, p.K);
+        const work = (p.fOffsets[p.rows]! + p.rows) * (p.K + 2);
+        rt.parallel("razorScores", args, p.rows, minItems(p.rows, work));
+      });
+    },
     razorScoreGrad(p, gEHat, dot) {
-      checkRazorScoreGrad(p, gEHat, dot);
+      checkRazorScoreGrad(p, gEHat, dot, false);
       if (p.rows === 0) return;
       const gE = bytesOf(gEHat);
       const d = dot === null ? null : bytesOf(dot);
       rt.call(d === null ? [gE] : [gE, d], (ptr) => {
+        checkRowsIn("razorScoreGrad", ptr, p);
         const f64 = (a: Float64Array): number => ptr(bytesOf(a));
         const rows = [ptr(p.on), f64(p.gp), f64(p.norm), ptr(p.fOffsets), ptr(p.fIdx), f64(p.fVal)];
         const work = p.fOffsets[p.rows]! * p.K;

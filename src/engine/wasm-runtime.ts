@@ -6,7 +6,7 @@
 import { WASM32_MAX_BYTES, WasmAllocator } from "./allocator.js";
 import type { TypedView, WasmRuntime } from "./runtime.js";
 import {
-  abortFromWasm,
+  kernelImports,
   EXIT_FN,
   type KernelFn,
   MAX_ARGS,
@@ -124,7 +124,7 @@ export class EngineRuntime implements WasmRuntime {
     }
     let instance: WebAssembly.Instance;
     try {
-      instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortFromWasm } });
+      instance = await WebAssembly.instantiate(module, kernelImports(memory));
     } catch (err) {
       const want =
         fixedMemoryBytes === undefined ? "razor.wasm (shared memory)" : "razor-single.wasm (non-shared memory)";

@@ -135,65 +135,25 @@ export class RazorScorer implements FrameScorer {
     this.f = f;
     this.prepareEmbeddings();
     const K = this.opts.K;
-    const tau = this.tau();
-    const eps = this.opts.activityEps;
-    const gamma = this.gamma.value[0]!;
-    const eta = this.eta.value[0]!;
-    const beta = this.beta.value[0]!;
-    const norms = new Float64Array(frames);
-    const P = new Float64Array(frames * K);
-    const A = new Float64Array(frames * K);
-    const S = new Float64Array(frames);
-    const act = new Float64Array(frames);
-    const eHat = this.eHat;
-    const d = new Float32Array(frames);
-    const { offsets, idx, val } = f;
-    for (let r = 0; r < frames; r++) {
-      const lo = offsets[r]!;
-      const hi = offsets[r + 1]!;
-      let sq = 0;
-      let l1 = 0;
-      for (let j = lo; j < hi; j++) {
-        const v = val[j]!;
-        sq += v * v;
-        l1 += Math.abs(v);
-      }
-      const norm = Math.sqrt(sq);
-      norms[r] = norm;
-      let maxLogit = -Infinity;
-      for (let k = 0; k < K; k++) {
-        let dot = 0;
-        if (norm > 0) {
-          const e = k * C;
-          for (let j = lo; j < hi; j++) dot += val[j]! * eHat[e + idx[j]!]!;
-          dot /= norm;
-        }
-        P[r * K + k] = dot;
-        maxLogit = Math.max(maxLogit, dot / tau);
-      }
-      let z = 0;
-      for (let k = 0; k < K; k++) {
-        const e = Math.exp(P[r * K + k]! / tau - maxLogit);
-        A[r * K + k] = e;
-        z += e;
-      }
-      let sr = 0;
-      for (let k = 0; k < K; k++) {
-        const a = A[r * K + k]! / z;
-        A[r * K + k] = a;
-        sr += a * P[r * K + k]!;
-      }
-      S[r] = sr;
-      act[r] = l1 / C;
-      d[r] = 1 / (1 + Math.exp(-(gamma * sr + eta * Math.log(eps + act[r]!) + beta)));
-    }
-    this.norm = norms;
-    this.p = P;
-    this.alpha = A;
-    this.s = S;
-    this.act = act;
-    this.d = d;
-    return d;
+    const out = {
+      norm: new Float64Array(frames),
+      p: new Float64Array(frames * K),
+      alpha: new Float64Array(frames * K),
+      s: new Float64Array(frames),
+      act: new Float64Array(frames),
+      d: new Float32Array(frames),
+    };
+    const { offsets: fOffsets, idx: fIdx, val: fVal } = f;
+    const [gamma, eta, beta] = [this.gamma.value[0]!, this.eta.value[0]!, this.beta.value[0]!];
+    const scalars = { tau: this.tau(), gamma, eta, beta, eps: this.opts.activityEps };
+    engine().razorScores({ rows: frames, channels: C, K, ...scalars, fOffsets, fIdx, fVal, eHat: this.eHat }, out);
+    this.norm = out.norm;
+    this.p = out.p;
+    this.alpha = out.alpha;
+    this.s = out.s;
+    this.act = out.act;
+    this.d = out.d;
+    return out.d;
   }
 
   /**

@@ -1,9 +1,9 @@
-// razorSourceGrad and razorScoreGrad: the wasm kernels against their TS twins (bit for bit, any thread split), and
+// razorScores, razorSourceGrad and razorScoreGrad: the wasm kernels against their TS twins (bit for bit, any thread split), and
 // the twins against the formulas written out with a dense descriptor row.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RazorSourceGrad } from "../../src/engine/api.js";
-import { refRazorScoreGrad, refRazorSourceGrad } from "../../src/engine/reference-razor.js";
+import { refRazorScoreGrad, refRazorScores, refRazorSourceGrad } from "../../src/engine/reference-razor.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -84,6 +84,11 @@ test("razorSourceGrad: wasm equals the twin bit for bit (1 and 2 threads, every 
     assert.throws(() => refRazorSourceGrad({ ...p, K: 0 }, new Float32Array(12)), /K must be a positive integer/);
     const unordered = { ...p, fOffsets: Int32Array.from([0, 2, 2, 2]), fIdx: Int32Array.from([3, 1]) };
     assert.throws(() => refRazorSourceGrad(unordered, new Float32Array(12)), /fIdx\[1\] = 1 out of order/);
+    for (const e of engines)
+      assert.throws(
+        () => e.razorSourceGrad(unordered, new Float32Array(12)),
+        /razorSourceGrad: fIdx\[1\] = 1 out of order/,
+      );
   } finally {
     for (const e of engines) e.close();
   }
@@ -149,6 +154,77 @@ test("razorScoreGrad: wasm equals the twin bit for bit (1 and 2 threads, every c
       /razorScoreGrad: gEHat has 5 entries/,
     );
     assert.throws(() => refRazorScoreGrad({ ...q, on: new Uint8Array(2) }, new Float64Array(8), null), /on has 2/);
+  } finally {
+    for (const e of engines) e.close();
+  }
+});
+
+test("razorScores: wasm equals the twin bit for bit (1 and 2 threads, every call split); the twin equals the formula", async () => {
+  const rng = new Rng(53);
+  const engines = [await createWasmEngine({ threads: 1 }), await createWasmEngine({ threads: 2, alwaysSplit: true })];
+  const outputs = (rows: number, K: number) => ({
+    norm: new Float64Array(rows),
+    p: new Float64Array(rows * K),
+    alpha: new Float64Array(rows * K),
+    s: new Float64Array(rows),
+    act: new Float64Array(rows),
+    d: new Float32Array(rows),
+  });
+  try {
+    for (const [rows, C, K] of [
+      [1, 1, 1],
+      [9, 5, 3],
+      [40, 20, 4],
+    ] as const) {
+      const c = randomCase(rng, rows, C, K, 1);
+      const eHat = Float64Array.from({ length: K * C }, () => rng.uniform());
+      const p = { rows, channels: C, K, tau: 0.1 + rng.uniform(), gamma: 5, eta: 1, beta: -0.5, eps: 1e-3 };
+      const q = { ...p, fOffsets: c.fOffsets, fIdx: c.fIdx, fVal: c.fVal, eHat };
+      const want = outputs(rows, K);
+      refRazorScores(q, want);
+      for (let r = 0; r < rows; r++) {
+        const f = new Float64Array(C);
+        for (let j = c.fOffsets[r]!; j < c.fOffsets[r + 1]!; j++) f[c.fIdx[j]!] = c.fVal[j]!;
+        const norm = Math.hypot(...f);
+        const pk = Array.from({ length: K }, (_, k) =>
+          norm > 0 ? f.reduce((a, v, ch) => a + v * eHat[k * C + ch]!, 0) / norm : 0,
+        );
+        const ex = pk.map((v) => Math.exp(v / p.tau));
+        const s = ex.reduce((a, v, k) => a + (v / ex.reduce((x, y) => x + y, 0)) * pk[k]!, 0);
+        const act = f.reduce((a, v) => a + v, 0) / C;
+        const d = 1 / (1 + Math.exp(-(p.gamma * s + p.eta * Math.log(p.eps + act) + p.beta)));
+        const close = (a: number, b: number, what: string) =>
+          assert.ok(Math.abs(a - b) <= 1e-9 * (1 + Math.abs(b)), `${what} ${rows}x${C} frame ${r}: ${a} vs ${b}`);
+        close(want.norm[r]!, norm, "norm");
+        for (let k = 0; k < K; k++) close(want.p[r * K + k]!, pk[k]!, "p");
+        close(want.s[r]!, s, "s");
+        close(want.act[r]!, act, "act");
+        close(want.d[r]!, Math.fround(d), "d");
+      }
+      for (const e of engines) {
+        const got = outputs(rows, K);
+        e.razorScores(q, got);
+        for (const k of Object.keys(want) as (keyof typeof want)[])
+          assert.deepEqual(Array.from(got[k]), Array.from(want[k]), `${k} t${e.threads} ${rows}x${C}x${K}`);
+      }
+    }
+    const c = randomCase(rng, 3, 4, 2, 1);
+    const bad = {
+      rows: 3,
+      channels: 4,
+      K: 2,
+      tau: 0.1,
+      gamma: 5,
+      eta: 1,
+      beta: 0,
+      eps: 1e-3,
+      eHat: new Float64Array(8),
+    };
+    const unordered = { ...bad, fOffsets: Int32Array.from([0, 2, 2, 2]), fIdx: Int32Array.from([3, 1]), fVal: c.fVal };
+    for (const e of engines)
+      assert.throws(() => e.razorScores(unordered, outputs(3, 2)), /razorScores: fIdx\[1\] = 1 out of order/);
+    const ordered = { ...unordered, fIdx: Int32Array.from([1, 3]), tau: Number.NaN };
+    assert.throws(() => refRazorScores(ordered, outputs(3, 2)), /razorScores: tau must be finite, got NaN/);
   } finally {
     for (const e of engines) e.close();
   }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type ConvShape, convOutSize, type Kernels, type SpikeList } from "../../src/engine/api.js";
 import type { SpikeKernelName } from "../../src/engine/reference-spike.js";
 import type { TypedView, WasmRuntime } from "../../src/engine/runtime.js";
+import { kernelImports } from "../../src/engine/thread-protocol.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { makeSpikeKernels } from "../../src/engine/wasm-spike.js";
 import { projectRoot } from "../../src/util/paths.js";
@@ -163,10 +164,7 @@ export interface SplitRuntime extends WasmRuntime {
 export async function splitRuntime(chunks: number): Promise<SplitRuntime> {
   const bytes = readFileSync(join(projectRoot(), "build", "razor.wasm"));
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  const abort = () => {
-    throw new Error("wasm abort");
-  };
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory, abort } });
+  const { instance } = await WebAssembly.instantiate(bytes, kernelImports(memory));
   const exports = instance.exports as unknown as Record<string, (...args: number[]) => number>;
   const base = 1 << 20; // above the module's static data
   let top = base;
