@@ -56,8 +56,8 @@ class Lif(nn.Module):
         alpha = torch.sigmoid(self.w.double()).to(cur.dtype)[0] if self.w is not None else self.alpha0
         h = torch.zeros_like(cur[0])
         out = []
-        for t in range(cur.shape[0]):
-            u = h + cur[t]
+        for c in cur.unbind(0):  # one view per frame: cur[t] in the loop costs a full-size gradient per frame
+            u = h + c
             s = SpikeFn.apply(u, self.vth, self.kind, self.width)
             h = alpha * (self.vth * s + u * (1 - s)) if self.reset == "soft" else alpha * (u * (1 - s))
             out.append(s)

@@ -66,6 +66,13 @@ def setup_distributed():
     return rank, world, device
 
 
+def grad_scaler(enabled):
+    """torch.amp.GradScaler("cuda") where it exists (torch >= 2.3 deprecates torch.cuda.amp's; torch 2.11 warns)."""
+    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
 def all_sum(values, device, world):
     t = torch.tensor(values, dtype=torch.float64, device=device)
     if world > 1:
@@ -144,7 +151,7 @@ def main(argv=None):
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg["train"]["plateauFactor"],
                                                            patience=cfg["train"]["plateauPatience"])
     amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
-    scaler = torch.cuda.amp.GradScaler(enabled=a.amp and device.type == "cuda")
+    scaler = grad_scaler(a.amp and device.type == "cuda")
     n = min(len(train), a.limit_train or len(train))
     say(f"{cfg['variant']} network {cfg['name']}: {n} training samples, batch {batch} over {world} process(es) "
         f"on {device.type}, {epochs} epochs")
