@@ -222,3 +222,25 @@ export function rowDots(a: usize, b: usize, mask: usize, out: usize, f: i32, beg
     store<f32>(out + (<usize>r << 2), <f32>s);
   }
 }
+
+/** out[r] = (Σ_i x[r, i]) / f for rows [begin, end) of length f: the sum in float64 in index order, then rounded. */
+export function rowMeans(x: usize, out: usize, f: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const at = (<usize>r * <usize>f) << 2;
+    let s: f64 = 0;
+    for (let i = 0; i < f; i++) s += <f64>load<f32>(x + at + (<usize>i << 2));
+    store<f32>(out + (<usize>r << 2), <f32>(s / <f64>f));
+  }
+}
+
+/** x[r, :] += v[r] (v float64) for rows [begin, end) of length f, each sum in float64, then rounded. */
+export function addRows(x: usize, v: usize, f: i32, begin: i32, end: i32): void {
+  for (let r = begin; r < end; r++) {
+    const g = load<f64>(v + (<usize>r << 3));
+    const at = x + ((<usize>r * <usize>f) << 2);
+    for (let i = 0; i < f; i++) {
+      const q = at + (<usize>i << 2);
+      store<f32>(q, <f32>(<f64>load<f32>(q) + g));
+    }
+  }
+}

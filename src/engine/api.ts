@@ -382,6 +382,10 @@ export interface Kernels {
    * rounded to float32; 0 where mask[r] = 0 (mask null: every row).
    */
   rowDots(a: Float32Array, b: Float32Array, mask: Uint8Array | null, out: Float32Array): void;
+  /** out[r] = (Σ_i x[r, i]) / f for the out.length rows of x: the sum in float64 in index order, then rounded. */
+  rowMeans(x: Float32Array, out: Float32Array): void;
+  /** x[r, :] += v[r] for the v.length rows of x, each sum in float64, then rounded to float32. */
+  addRows(x: Float32Array, v: Float64Array): void;
   /** y laid out [outer, c, inner]: y[o, j, i] += bias[j] (bias of a linear layer: inner = 1). */
   addChannelBias(y: Float32Array, bias: Float32Array, outer: number, c: number, inner: number): void;
   /** gy laid out [outer, c, inner]: gb[j] += Σ_{o,i} gy[o, j, i] (the matching bias gradient). */

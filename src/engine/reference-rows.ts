@@ -1,14 +1,13 @@
 /**
- * Row-wise kernels of the gated layers and dropout (scaleRows, mulRepeated, rowDots): their shape checks, shared by
- * both engines, and their TS twins.
+ * Row-wise kernels of the gated layers, dropout and TA (scaleRows, mulRepeated, rowDots, rowMeans, addRows): their
+ * shape checks, shared by both engines, and their TS twins.
  */
 
 /** Row length of x split into `rows` rows; throws unless it divides evenly and `out` matches x. */
 export function checkRows(name: string, x: { length: number }, rows: number, out: { length: number }): number {
-  if (rows === 0 ? x.length !== 0 : x.length % rows !== 0)
-    throw new RangeError(`${name}: ${x.length} values do not split into ${rows} rows`);
+  const f = checkRowsOf(name, x, rows);
   if (out.length !== x.length) throw new RangeError(`${name}: out has ${out.length} values, x ${x.length}`);
-  return rows === 0 ? 0 : x.length / rows;
+  return f;
 }
 
 /** mulRepeated's checks: x a whole number of m's, out like x. Returns that number. */
@@ -49,5 +48,29 @@ export function refRowDots(a: Float32Array, b: Float32Array, mask: Uint8Array | 
     let s = 0;
     if (mask === null || mask[r] !== 0) for (let i = r * f; i < (r + 1) * f; i++) s += a[i]! * b[i]!;
     out[r] = s;
+  }
+}
+
+/** rowMeans' and addRows' check: x splits into `rows` rows. Returns the row length. */
+export function checkRowsOf(name: string, x: { length: number }, rows: number): number {
+  if (rows === 0 ? x.length !== 0 : x.length % rows !== 0)
+    throw new RangeError(`${name}: ${x.length} values do not split into ${rows} rows`);
+  return rows === 0 ? 0 : x.length / rows;
+}
+
+export function refRowMeans(x: Float32Array, out: Float32Array): void {
+  const f = checkRowsOf("rowMeans", x, out.length);
+  for (let r = 0; r < out.length; r++) {
+    let s = 0;
+    for (let i = r * f; i < (r + 1) * f; i++) s += x[i]!;
+    out[r] = s / f;
+  }
+}
+
+export function refAddRows(x: Float32Array, v: Float64Array): void {
+  const f = checkRowsOf("addRows", x, v.length);
+  for (let r = 0; r < v.length; r++) {
+    const g = v[r]!;
+    for (let i = r * f; i < (r + 1) * f; i++) x[i] = x[i]! + g;
   }
 }

@@ -16,7 +16,7 @@ import { avgPool2x2 } from "./avg-pool-2x2.js";
 import { batchNormEvalAffine } from "./batchnorm-affine.js";
 import { eventIndices, type ListKernelName, referenceListMakers, refLifGapSteps } from "./reference-lists.js";
 import { refRazorScoreGrad, refRazorScores, refRazorSourceGrad } from "./reference-razor.js";
-import { refMulRepeated, refRowDots, refScaleRows } from "./reference-rows.js";
+import { refAddRows, refMulRepeated, refRowDots, refRowMeans, refScaleRows } from "./reference-rows.js";
 import { spikeReferenceKernels } from "./reference-spike.js";
 
 type DenseKernels = Omit<
@@ -411,6 +411,8 @@ export const denseReferenceKernels: DenseKernels = {
   scaleRows: refScaleRows,
   mulRepeated: refMulRepeated,
   rowDots: refRowDots,
+  rowMeans: refRowMeans,
+  addRows: refAddRows,
   addChannelBias: (y, bias, outer, c, inner) => {
     channelLoop("addChannelBias", y, bias, outer, c, inner, (i, ch) => {
       y[i] = y[i]! + bias[ch]!;

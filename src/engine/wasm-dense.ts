@@ -8,7 +8,7 @@
 import { type BatchNormShape, type ConvShape, convOutSize, type Kernels, type PoolShape } from "./api.js";
 import type { ListKernelName } from "./reference-lists.js";
 import type { SpikeKernelName } from "./reference-spike.js";
-import { checkRepeated, checkRowDots, checkRows } from "./reference-rows.js";
+import { checkRepeated, checkRowDots, checkRows, checkRowsOf } from "./reference-rows.js";
 import { convGeometryBlock } from "./conv-geometry.js";
 import type { TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
@@ -390,6 +390,15 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     mulRepeated(x, m, out) {
       const tiles = checkRepeated(x, m, out);
       rangeKernel("mulRepeated", [out], tiles, m.length, (ptr) => [ptr(x), ptr(m), ptr(out), m.length]);
+    },
+    rowMeans(x, out) {
+      const f = checkRowsOf("rowMeans", x, out.length);
+      rangeKernel("rowMeans", [out], out.length, f, (ptr) => [ptr(x), ptr(out), f]);
+    },
+    addRows(x, v) {
+      const f = checkRowsOf("addRows", x, v.length);
+      const vBytes = new Float32Array(v.buffer, v.byteOffset, 2 * v.length); // staged as bytes, read as float64
+      rangeKernel("addRows", [x], v.length, f, (ptr) => [ptr(x), ptr(vBytes), f]);
     },
     rowDots(a, b, mask, out) {
       const f = checkRowDots(a, b, mask, out);

@@ -4,6 +4,7 @@
  * Parameters: "<prefix>.fc1.weight/bias", "<prefix>.fc2.weight/bias" (PyTorch Linear layout and init).
  * Sees all T frames at once, so it is offline only (it cannot stream).
  */
+import { engine } from "../engine/current.js";
 import type { Rng } from "../util/rng.js";
 import type { FrameScorer } from "./frame-gate.js";
 import { biasDefault, kaimingUniformDefault } from "./init.js";
@@ -54,11 +55,7 @@ export class TemporalAttention implements FrameScorer {
     }
     const H = this.hidden;
     const s = new Float32Array(T * B);
-    for (let r = 0; r < T * B; r++) {
-      let sum = 0;
-      for (let i = r * F; i < (r + 1) * F; i++) sum += x.data[i]!;
-      s[r] = sum / F;
-    }
+    engine().rowMeans(x.data, s);
     const h = new Float32Array(B * H);
     const d = new Float32Array(T * B);
     const w1 = this.fc1w.value;
@@ -92,6 +89,8 @@ export class TemporalAttention implements FrameScorer {
     const w2 = this.fc2w.value;
     const gz = new Float64Array(T);
     const gh = new Float64Array(H);
+    // each frame's gradient per input value, added to its F values by the engine at the end
+    const gRows = gSource === null ? null : new Float64Array(T * B);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const d = this.d[t * B + b]!;
@@ -108,15 +107,14 @@ export class TemporalAttention implements FrameScorer {
         for (let t = 0; t < T; t++)
           this.fc1w.grad[j * T + t] = this.fc1w.grad[j * T + t]! + gh[j]! * this.s[t * B + b]!;
       }
-      if (gSource === null) continue;
+      if (gRows === null) continue;
       for (let t = 0; t < T; t++) {
         let gs = 0;
         for (let j = 0; j < H; j++) gs += w1[j * T + t]! * gh[j]!;
-        const g = gs / F;
-        const base = (t * B + b) * F;
-        for (let i = base; i < base + F; i++) gSource[i] = gSource[i]! + g;
+        gRows[t * B + b] = gs / F;
       }
     }
+    if (gRows !== null) engine().addRows(gSource!, gRows);
   }
 
   parameters(): Param[] {

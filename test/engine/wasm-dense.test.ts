@@ -469,7 +469,7 @@ test("gemm, conv forward and conv weight gradient on spike bytes: bit-identical 
   }
 });
 
-test("scaleRows, mulRepeated and rowDots equal their twins bit for bit (every split, in place too); bad shapes are refused", async () => {
+test("scaleRows, mulRepeated, rowDots, rowMeans and addRows equal their twins bit for bit (every split, in place too); bad shapes are refused", async () => {
   const rng = new Rng(23);
   for (const e of await wasmEngines()) {
     for (const [rows, f] of [
@@ -511,6 +511,30 @@ test("scaleRows, mulRepeated and rowDots equal their twins bit for bit (every sp
         }
       }
     }
+    for (const [rows, f] of [
+      [1, 1],
+      [5, 3],
+      [130, 33],
+    ] as const) {
+      const x = randF32(rng, rows * f);
+      const means = new Float32Array(rows);
+      ref.rowMeans(x, means);
+      const got = place(e, new Float32Array(rows), rng);
+      e.rowMeans(place(e, x, rng), got);
+      assert.deepEqual(got, means, `rowMeans t${e.threads} ${rows}x${f}`);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let i = 0; i < f; i++) s += x[r * f + i]!;
+        assert.equal(means[r], Math.fround(s / f), "rowMeans: the float64 sum in index order, divided, rounded once");
+      }
+      const v = Float64Array.from({ length: rows }, () => rng.normal() / 3);
+      const want = x.slice();
+      ref.addRows(want, v);
+      for (let i = 0; i < x.length; i++) assert.equal(want[i], Math.fround(x[i]! + v[Math.floor(i / f)]!));
+      const y = place(e, x, rng);
+      e.addRows(y, v);
+      assert.deepEqual(y, want, `addRows t${e.threads} ${rows}x${f}`);
+    }
     for (const k of [ref, e]) {
       assert.throws(
         () => k.scaleRows(new Float32Array(7), new Float32Array(2), new Float32Array(7)),
@@ -520,6 +544,14 @@ test("scaleRows, mulRepeated and rowDots equal their twins bit for bit (every sp
       assert.throws(
         () => k.rowDots(new Float32Array(6), new Float32Array(6), new Uint8Array(2), new Float32Array(3)),
         /rowDots: mask has 2 bytes for 3 rows/,
+      );
+      assert.throws(
+        () => k.rowMeans(new Float32Array(7), new Float32Array(2)),
+        /rowMeans: 7 values do not split into 2 rows/,
+      );
+      assert.throws(
+        () => k.addRows(new Float32Array(7), new Float64Array(2)),
+        /addRows: 7 values do not split into 2 rows/,
       );
     }
   }
