@@ -10,8 +10,12 @@ export class EngineBatches {
   /** arrays handed out and not yet released (a data source may ignore `alloc` and return its own) */
   private readonly held = new Set<Float32Array>();
 
+  /** set by releaseAll: a batch still loading then (the loop stopped early) gets a plain array, never freed */
+  private closed = false;
+
   /** BatchOptions.alloc: an engine array the batcher overwrites in full (so it is not zero-filled). */
   readonly alloc = (n: number): Float32Array => {
+    if (this.closed) return new Float32Array(n);
     const a = engine().allocF32(n, "any");
     this.held.add(a);
     return a;
@@ -25,6 +29,7 @@ export class EngineBatches {
 
   /** Gives back every array still held (batches loaded ahead when a loop stops early). */
   releaseAll(): void {
+    this.closed = true;
     const e = engine();
     for (const a of this.held) e.free(a);
     this.held.clear();

@@ -29,6 +29,10 @@ test("batch arrays come from engine memory and all go back: each after its step,
     assert.equal(e.bytesInUse(), withAB - (withA - base));
     batches.releaseAll();
     assert.equal(e.bytesInUse(), base);
+    // a batch that was still loading when the loop stopped: a plain array, nothing left in the engine
+    const late = batches.alloc(500);
+    assert.notEqual(late.buffer.byteLength, e.memoryBytes());
+    assert.equal(e.bytesInUse(), base);
   } finally {
     e.close();
   }
