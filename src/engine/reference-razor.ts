@@ -1,27 +1,31 @@
 /**
- * The pure-TS twins of the wasm Razor kernels (assembly/razor-grad.ts): razorSourceGrad, Razor's gradient into its
- * source (the dense pass over every channel of every scored frame), and razorScoreGrad, the sparse pass over the
- * scored frames' listed channels (embedding gradient, per-frame dots). Shared checks for the wasm wrapper.
+ * The pure-TS twins of the wasm Razor kernels (assembly/razor-score.ts, assembly/razor-grad.ts): razorScores, the
+ * per-frame scores; razorSourceGrad, Razor's gradient into its source (the dense pass over every channel of every
+ * scored frame); razorScoreGrad, the sparse pass over the scored frames' listed channels (embedding gradient,
+ * per-frame dots). Shared checks for the wasm wrappers.
  */
 import type { RazorScoreGrad, RazorScoreOutputs, RazorScores, RazorSourceGrad } from "./api.js";
 
-function need(ok: boolean, what: string): void {
-  if (!ok) throw new RangeError(`razorSourceGrad: ${what}`);
+/** need(ok, what) for kernel `name`: a RangeError naming the kernel unless ok. */
+function checker(name: string): (ok: boolean, what: string) => void {
+  return (ok, what) => {
+    if (!ok) throw new RangeError(`${name}: ${what}`);
+  };
 }
 
 /**
- * The checks the Razor kernels share: sizes, and (unless `scan` is false: the wasm wrappers scan in wasm, then here
- * only for the message) descriptor rows ascending inside [0, C).
+ * The checks the Razor kernels share: sizes, the embeddings (Ê or Êᵀ, named as the caller names them) and (unless
+ * `scan` is false: the wasm wrappers scan in wasm, then here only for the message) descriptor rows ascending inside
+ * [0, C).
  */
-function checkRows(
+function checkDescriptorRows(
   name: string,
-  p: { rows: number; channels: number; K: number; gp?: Float64Array; norm?: Float64Array; eHatT: Float64Array },
+  p: { rows: number; channels: number; K: number; gp?: Float64Array; norm?: Float64Array },
   rowsOf: { fOffsets: Int32Array; fIdx: Int32Array; fVal: Float64Array },
+  embeddings: [string, Float64Array],
   scan: boolean,
 ): void {
-  const need = (ok: boolean, what: string): void => {
-    if (!ok) throw new RangeError(`${name}: ${what}`);
-  };
+  const need = checker(name);
   const { rows, channels: C, K } = p;
   for (const [k, v] of Object.entries({ rows, channels: C, K }))
     need(Number.isInteger(v) && v >= (k === "rows" ? 0 : 1), `${k} must be a positive integer, got ${v}`);
@@ -32,23 +36,22 @@ function checkRows(
   const nnz = fOffsets[rows]!;
   need(fIdx.length >= nnz && fVal.length >= nnz, `fIdx/fVal hold fewer than the ${nnz} entries of fOffsets`);
   if (scan) scanRows(name, rows, C, fOffsets, fIdx);
-  need(p.eHatT.length >= C * K, `eHatT has ${p.eHatT.length} entries, expected channels·K = ${C * K}`);
+  const [eName, e] = embeddings;
+  need(e.length >= C * K, `${eName} has ${e.length} entries, expected channels·K = ${C * K}`);
 }
 
 /** Throws, naming the first entry, unless every descriptor row's channels ascend inside [0, C). */
 export function scanRows(name: string, rows: number, C: number, fOffsets: Int32Array, fIdx: Int32Array): void {
-  const fail = (what: string): never => {
-    throw new RangeError(`${name}: ${what}`);
-  };
-  if (rows > 0 && fOffsets[0]! < 0) fail(`fOffsets[0] = ${fOffsets[0]} is negative`);
+  const need = checker(name);
+  need(rows === 0 || fOffsets[0]! >= 0, `fOffsets[0] = ${fOffsets[0]} is negative`);
   for (let r = 0; r < rows; r++) {
     const lo = fOffsets[r]!;
     const hi = fOffsets[r + 1]!;
-    if (lo > hi) fail(`fOffsets decrease at row ${r}`);
+    if (lo > hi) need(false, `fOffsets decrease at row ${r}`);
     let last = -1;
     for (let j = lo; j < hi; j++) {
       const c = fIdx[j]!;
-      if (!(c > last && c < C)) fail(`fIdx[${j}] = ${c} out of order or outside [0, ${C})`);
+      if (!(c > last && c < C)) need(false, `fIdx[${j}] = ${c} out of order or outside [0, ${C})`);
       last = c;
     }
   }
@@ -56,7 +59,8 @@ export function scanRows(name: string, rows: number, C: number, fOffsets: Int32A
 
 /** Checks the sizes of a razorSourceGrad call. */
 export function checkRazorSourceGrad(p: RazorSourceGrad, gx: Float32Array, scan = true): void {
-  checkRows("razorSourceGrad", p, p, scan);
+  checkDescriptorRows("razorSourceGrad", p, p, ["eHatT", p.eHatT], scan);
+  const need = checker("razorSourceGrad");
   const { rows, channels: C, hw } = p;
   need(Number.isInteger(hw) && hw >= 1, `hw must be a positive integer, got ${hw}`);
   need(p.active.length >= rows, `active has ${p.active.length} entries, expected ${rows}`);
@@ -72,29 +76,24 @@ export function checkRazorScoreGrad(
   dot: Float64Array | null,
   scan = true,
 ): void {
-  checkRows("razorScoreGrad", p, p, scan);
-  const fail = (what: string): never => {
-    throw new RangeError(`razorScoreGrad: ${what}`);
-  };
-  if (p.on.length < p.rows) fail(`on has ${p.on.length} entries, expected ${p.rows}`);
-  if (gEHat.length < p.K * p.channels) fail(`gEHat has ${gEHat.length} entries, expected K·channels`);
-  if (dot !== null && dot.length < p.rows) fail(`dot has ${dot.length} entries, expected ${p.rows}`);
+  checkDescriptorRows("razorScoreGrad", p, p, ["eHatT", p.eHatT], scan);
+  const need = checker("razorScoreGrad");
+  need(p.on.length >= p.rows, `on has ${p.on.length} entries, expected ${p.rows}`);
+  need(gEHat.length >= p.K * p.channels, `gEHat has ${gEHat.length} entries, expected K·channels`);
+  need(dot === null || dot.length >= p.rows, `dot has ${dot?.length} entries, expected ${p.rows}`);
 }
 
 /** Checks the sizes of a razorScores call. */
 export function checkRazorScores(p: RazorScores, out: RazorScoreOutputs, scan = true): void {
+  checkDescriptorRows("razorScores", p, p, ["eHat", p.eHat], scan);
+  const need = checker("razorScores");
   const rows = p.rows;
-  checkRows("razorScores", { ...p, eHatT: p.eHat }, p, scan);
-  const fail = (what: string): never => {
-    throw new RangeError(`razorScores: ${what}`);
-  };
   for (const [k, v] of Object.entries({ tau: p.tau, gamma: p.gamma, eta: p.eta, beta: p.beta, eps: p.eps }))
-    if (!Number.isFinite(v)) fail(`${k} must be finite, got ${v}`);
-  if (p.eHat.length < p.K * p.channels) fail(`eHat has ${p.eHat.length} entries, expected K·channels`);
+    need(Number.isFinite(v), `${k} must be finite, got ${v}`);
   for (const [k, a] of Object.entries({ norm: out.norm, s: out.s, act: out.act, d: out.d }))
-    if (a.length < rows) fail(`${k} has ${a.length} entries, expected ${rows}`);
+    need(a.length >= rows, `${k} has ${a.length} entries, expected ${rows}`);
   for (const [k, a] of Object.entries({ p: out.p, alpha: out.alpha }))
-    if (a.length < rows * p.K) fail(`${k} has ${a.length} entries, expected rows·K = ${rows * p.K}`);
+    need(a.length >= rows * p.K, `${k} has ${a.length} entries, expected rows·K = ${rows * p.K}`);
 }
 
 /** The twin of the wasm razorScores (assembly/razor-score.ts). */

@@ -3,7 +3,14 @@
  * shape checks, shared by both engines, and their TS twins.
  */
 
-/** Row length of x split into `rows` rows; throws unless it divides evenly and `out` matches x. */
+/** Row length of x split into `rows` rows; throws unless it divides evenly. */
+export function checkRowsOf(name: string, x: { length: number }, rows: number): number {
+  if (rows === 0 ? x.length !== 0 : x.length % rows !== 0)
+    throw new RangeError(`${name}: ${x.length} values do not split into ${rows} rows`);
+  return rows === 0 ? 0 : x.length / rows;
+}
+
+/** checkRowsOf, and `out` must match x. */
 export function checkRows(name: string, x: { length: number }, rows: number, out: { length: number }): number {
   const f = checkRowsOf(name, x, rows);
   if (out.length !== x.length) throw new RangeError(`${name}: out has ${out.length} values, x ${x.length}`);
@@ -14,8 +21,9 @@ export function checkRows(name: string, x: { length: number }, rows: number, out
 export function checkRepeated(x: Float32Array, m: Float32Array, out: Float32Array): number {
   if (m.length === 0 ? x.length !== 0 : x.length % m.length !== 0)
     throw new RangeError(`mulRepeated: ${x.length} values are not a whole number of m's ${m.length}`);
-  if (out.length !== x.length) throw new RangeError(`mulRepeated: out has ${out.length} values, x ${x.length}`);
-  return m.length === 0 ? 0 : x.length / m.length;
+  const tiles = m.length === 0 ? 0 : x.length / m.length;
+  checkRows("mulRepeated", x, tiles, out);
+  return tiles;
 }
 
 /** rowDots' checks: a and b alike, out one value per row, mask one byte per row. Returns the row length. */
@@ -49,13 +57,6 @@ export function refRowDots(a: Float32Array, b: Float32Array, mask: Uint8Array | 
     if (mask === null || mask[r] !== 0) for (let i = r * f; i < (r + 1) * f; i++) s += a[i]! * b[i]!;
     out[r] = s;
   }
-}
-
-/** rowMeans' and addRows' check: x splits into `rows` rows. Returns the row length. */
-export function checkRowsOf(name: string, x: { length: number }, rows: number): number {
-  if (rows === 0 ? x.length !== 0 : x.length % rows !== 0)
-    throw new RangeError(`${name}: ${x.length} values do not split into ${rows} rows`);
-  return rows === 0 ? 0 : x.length / rows;
 }
 
 export function refRowMeans(x: Float32Array, out: Float32Array): void {

@@ -10,6 +10,11 @@
  */
 export type TypedView = Float32Array | Uint8Array | Int32Array;
 
+/** A Float64Array's bytes as a Float32Array: how float64 arrays travel through `call`'s staging (never read as floats). */
+export function float64Bytes(a: Float64Array): Float32Array {
+  return new Float32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
 export interface WasmRuntime {
   /** The wasm module's exports (kernels take and return numbers). */
   readonly exports: Record<string, (...args: number[]) => number>;

@@ -10,7 +10,7 @@ import type { ListKernelName } from "./reference-lists.js";
 import type { SpikeKernelName } from "./reference-spike.js";
 import { checkRepeated, checkRowDots, checkRows, checkRowsOf } from "./reference-rows.js";
 import { convGeometryBlock } from "./conv-geometry.js";
-import type { TypedView } from "./runtime.js";
+import { float64Bytes, type TypedView } from "./runtime.js";
 import { type EngineRuntime, splitRange, type Task } from "./wasm-runtime.js";
 
 type DenseKernels = Omit<
@@ -397,8 +397,7 @@ export function makeDenseKernels(rt: EngineRuntime, policy: SplitPolicy = {}): D
     },
     addRows(x, v) {
       const f = checkRowsOf("addRows", x, v.length);
-      const vBytes = new Float32Array(v.buffer, v.byteOffset, 2 * v.length); // staged as bytes, read as float64
-      rangeKernel("addRows", [x], v.length, f, (ptr) => [ptr(x), ptr(vBytes), f]);
+      rangeKernel("addRows", [x], v.length, f, (ptr) => [ptr(x), ptr(float64Bytes(v)), f]);
     },
     rowDots(a, b, mask, out) {
       const f = checkRowDots(a, b, mask, out);

@@ -1,19 +1,14 @@
 /**
  * The wasm wrappers of razorScores and razorSourceGrad (split over rows) and razorScoreGrad (over embeddings, then
- * rows)
- * (assembly/razor-grad.ts); same checks as the twins in reference-razor.ts. The float64 inputs travel through the runtime's staging as float32 views of their bytes.
+ * rows) (assembly/razor-score.ts, assembly/razor-grad.ts); same checks as the twins in reference-razor.ts. The
+ * float64 arrays travel through the runtime's staging as float32 views of their bytes.
  */
 import type { Kernels } from "./api.js";
 import { checkRazorScoreGrad, checkRazorScores, checkRazorSourceGrad, scanRows } from "./reference-razor.js";
-import type { TypedView, WasmRuntime } from "./runtime.js";
-
-type RowsOf = { rows: number; channels: number; fOffsets: Int32Array; fIdx: Int32Array };
+import { float64Bytes as bytesOf, type TypedView, type WasmRuntime } from "./runtime.js";
 import { minItems } from "./wasm-spike.js";
 
-/** The same bytes as a Float32Array (for staging; never read as floats). */
-function bytesOf(a: Float64Array): Float32Array {
-  return new Float32Array(a.buffer, a.byteOffset, a.length * 2);
-}
+type RowsOf = { rows: number; channels: number; fOffsets: Int32Array; fIdx: Int32Array };
 
 export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad" | "razorScores"> {
   /** The descriptor rows' check, in wasm on the staged rows; the TS scan names the bad entry when there is one. */

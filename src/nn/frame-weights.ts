@@ -1,6 +1,6 @@
 /**
  * The per-frame weights of a gated layer, Ĩ = w ⊙ I with w = M ⊙ d (or M alone under learned pruning's straight
- * through), and their two uses: scaling a [T·B, features] array frame by frame, and the gradient w.r.t. d.
+ * through), and the gradient w.r.t. d (scaling a [T·B, features] array frame by frame is Engine.scaleRows).
  */
 import { engine } from "../engine/current.js";
 import { straightThroughWeights } from "./learned-pruning.js";
@@ -20,11 +20,6 @@ export function frameWeights(
   const w = new Float32Array(frames);
   for (let r = 0; r < frames; r++) w[r] = (mask === null ? 1 : mask[r]!) * (d === null ? 1 : d[r]!);
   return w;
-}
-
-/** out[r, :] = x[r, :] · w[r] (out may be x). */
-export function scaleFrames(x: Float32Array, w: Float32Array, out: Float32Array): void {
-  engine().scaleRows(x, w, out);
 }
 
 /** gd[r] = M[r] · ⟨g[r, :], h[r, :]⟩ (M = null: all ones). */

@@ -67,7 +67,7 @@ export class Dropout implements Module {
     if (keep === null) return x;
     this.pool.release(this.y);
     const y = this.pool.acquire(x.data.length);
-    applyKeep(x.data, keep, y);
+    engine().mulRepeated(x.data, keep, y); // the [B·F] mask repeated over every time step
     this.y = y;
     const out: Seq = { data: y, shape: x.shape };
     if (x.mask) out.mask = x.mask;
@@ -85,7 +85,7 @@ export class Dropout implements Module {
     const keep = this.keep;
     const gx = this.pool.acquire(gy.data.length);
     if (keep === null) gx.set(gy.data);
-    else applyKeep(gy.data, keep, gx);
+    else engine().mulRepeated(gy.data, keep, gx);
     return { data: gx, shape: this.inShape };
   }
 
@@ -101,9 +101,4 @@ export class Dropout implements Module {
     this.pool.release(this.y);
     this.y = null;
   }
-}
-
-/** out = x ⊙ keep, with the [B·F] mask repeated over every time step. */
-function applyKeep(x: Float32Array, keep: Float32Array, out: Float32Array): void {
-  engine().mulRepeated(x, keep, out);
 }

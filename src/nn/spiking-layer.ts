@@ -14,6 +14,7 @@
  * values (dropout mask, BN batch statistics, scores) and frees I, the stage outputs and u; backward first redoes
  * them with the same kernels, so its gradients are bit-identical to a run without recomputation.
  */
+import { engine } from "../engine/current.js";
 import type { BatchNorm } from "./batchnorm.js";
 import { type BufferPool, newPool } from "./buffers.js";
 import type { Conv2d } from "./conv2d.js";
@@ -28,7 +29,7 @@ import {
   type MaskPolicyInput,
   NO_FRAME_POLICY,
 } from "./frame-gate.js";
-import { frameDots, frameWeights, scaleFrames } from "./frame-weights.js";
+import { frameDots, frameWeights } from "./frame-weights.js";
 import { buildLayerParts } from "./layer-builder.js";
 import { executedSops, inputActivity, type LayerCounts } from "./layer-counts.js";
 import type { SpikingLayerOptions } from "./layer-options.js";
@@ -146,7 +147,7 @@ export class SpikingLayer implements Module {
     let cur = current;
     if (weights !== null) {
       const scaled = this.pool.acquire(current.data.length);
-      scaleFrames(current.data, weights, scaled);
+      engine().scaleRows(current.data, weights, scaled);
       cur = { data: scaled, shape: current.shape };
     }
     if (mask !== null) cur.mask = mask;
@@ -208,7 +209,7 @@ export class SpikingLayer implements Module {
     let gd: Float32Array | null = null;
     if (last.weights !== null) {
       if (last.scores !== null) gd = frameDots(g.data, last.current.data, last.T * last.B, last.gradMask);
-      scaleFrames(g.data, last.weights, g.data);
+      engine().scaleRows(g.data, last.weights, g.data);
     }
     // recomputation: u and I are read for the last time above; their bytes go to the gradients below
     if (last.input !== null) this.dropCurrent();
