@@ -6,6 +6,7 @@ export * from "./aedat4";
 export * from "./evt3";
 export * from "./npy";
 export * from "./dat";
+export * from "./atis40";
 
 /** First byte after the module's static data. */
 export function heapBase(): usize {

@@ -375,6 +375,45 @@ test("DAT: the wasm loop agrees with JS (wraps, time going back, records off the
   sameBothWays(sample("prophesee/tonic/sample_ncars.dat"), "dat", "N-CARS sample");
 });
 
+/**
+ * n ATIS 40-bit records, x < 40 and y < 36 (some past N-MNIST's 34), with overflow records (y 240) among them and
+ * `faults` records whose time goes back; times are the 23-bit field, rising until it would pass 2^23.
+ */
+function atisLike(n: number, faults: number, rng: Rng): Uint8Array {
+  const b = new Uint8Array(5 * n);
+  let t = rng.int(1000);
+  for (let i = 0; i < n; i++) {
+    const o = 5 * i;
+    if (rng.int(400) === 0) {
+      b.set([rng.int(256), 240, rng.int(256), rng.int(256), rng.int(256)], o);
+      continue;
+    }
+    t = Math.min(t + rng.int(60), (1 << 23) - 1);
+    const tt = faults > 0 && rng.int(n) < faults ? Math.max(0, t - 1 - rng.int(3000)) : t;
+    b.set([rng.int(40), rng.int(36), (rng.int(2) << 7) | (tt >> 16), (tt >> 8) & 255, tt & 255], o);
+  }
+  return b;
+}
+
+test("ATIS 40-bit: the wasm loop agrees with JS (overflow records, time going back, sensor limits, chunks)", () => {
+  const rng = new Rng(40);
+  let errors = 0;
+  for (let trial = 0; trial < 30; trial++) {
+    const bytes = atisLike(1 + rng.int(80000), trial % 3 === 0 ? 0 : 1 + rng.int(4), rng);
+    // with a 34×34 sensor given, records at x or y 34..39 are off the sensor
+    const sensor = trial % 4 === 2 ? { sensor: { width: 34, height: 34, polarities: 2 } } : {};
+    for (const timeOrder of ["strict", "keep"] as const) {
+      const chunk = trial % 4 === 1 ? 65537 : 0;
+      const out = run(bytes, "atis40", true, chunk, { timeOrder, ...sensor });
+      if ("error" in (out as object)) errors++;
+      assert.deepEqual(out, run(bytes, "atis40", false, chunk, { timeOrder, ...sensor }), `trial ${trial}`);
+    }
+  }
+  assert.ok(errors > 10, `${errors} decodes rejected`);
+  sameBothWays(sample("nmnist/small/3.bs2"), "atis40", "N-MNIST sample");
+  sameBothWays(sample("nmnist/small/3.bs2"), "atis40", "N-MNIST sample, 999-byte chunks", 999);
+});
+
 test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {
   const rng = new Rng(5);
   const s = run(sample("nmnist/small/3.bs2"), "atis40", false) as {

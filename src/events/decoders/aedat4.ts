@@ -283,12 +283,7 @@ export class Aedat4Decoder extends ChunkDecoderBase {
     this.pendingBytes = 0;
     let cap = 0;
     for (const pk of pending) cap += Math.floor(pk.bound / 16);
-    const T = wasm.heap;
-    const X = align16(T + 8 * cap);
-    const Y = align16(X + 2 * cap);
-    const P = align16(Y + 2 * cap);
-    const scratch = align16(P + cap + WASM_SLACK);
-    wasm.ensure(scratch);
+    const { T, X, Y, P, end: scratch } = wasm.columns(wasm.heap, cap);
     const si = wasm.stateIndex;
     wasm.f64[si] = this.lastT;
     wasm.f64[si + 1] = this.maxX;

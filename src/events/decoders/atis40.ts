@@ -1,8 +1,12 @@
 import type { SensorSize } from "../stream.js";
 import { ChunkDecoderBase } from "./base.js";
+import { type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 
 /** Bytes per record of the N-MNIST / N-Caltech101 "ATIS 40-bit" format (also SLAYER .bs2). */
 export const ATIS40_RECORD_BYTES = 5;
+/** Records the wasm loop takes per slice: their 160 KiB and columns stay in the second-level cache. */
+const WASM_SLICE_RECORDS = 1 << 15;
+
 /** A record with this y is a timestamp-overflow marker: it adds ATIS40_OVERFLOW_US to every later timestamp. */
 export const ATIS40_OVERFLOW_Y = 240;
 export const ATIS40_OVERFLOW_US = 8192;
@@ -16,6 +20,7 @@ export const ATIS40_OVERFLOW_US = 8192;
 export class Atis40Decoder extends ChunkDecoderBase {
   readonly format = "atis40" as const;
   private tOffset = 0;
+  private readonly wasm: EventsWasm | null = eventsWasm();
 
   protected override guessSensor(): SensorSize {
     if (this.maxX < 34 && this.maxY < 34) return { width: 34, height: 34, polarities: 2 };
@@ -32,8 +37,12 @@ export class Atis40Decoder extends ChunkDecoderBase {
         `file ends inside a 5-byte record (${buf.length - whole} stray byte(s)); expected a size that is a multiple of 5`,
       );
     }
+    this.out.reserve(n);
+    if (this.wasm !== null) {
+      this.recordsWasm(this.wasm, buf, n, base);
+      return whole;
+    }
     const out = this.out;
-    out.reserve(n);
     const T = out.t;
     const X = out.x;
     const Y = out.y;
@@ -73,5 +82,56 @@ export class Atis40Decoder extends ChunkDecoderBase {
     this.maxX = mx;
     this.maxY = my;
     return whole;
+  }
+
+  /**
+   * Records [0, n) of buf (file offset `base`) through the wasm loop, a slice at a time, into the output. A record
+   * the loop stops at is judged here as the JS loop judges it: an error, or (time going back where that is
+   * allowed) kept.
+   */
+  private recordsWasm(wasm: EventsWasm, buf: Uint8Array, n: number, base: number): void {
+    const [W, H] = this.sensorLimits();
+    const per = Math.min(n, WASM_SLICE_RECORDS);
+    const src = wasm.heap;
+    const { T, X, Y, P } = wasm.columns(src + ATIS40_RECORD_BYTES * per + WASM_SLACK, per);
+    const f = wasm.f64;
+    const si = wasm.stateIndex;
+    f.set([this.lastT, this.maxX, this.maxY, this.tOffset], si);
+    for (let s0 = 0; s0 < n; s0 += per) {
+      const m = Math.min(per, n - s0);
+      const from = ATIS40_RECORD_BYTES * s0;
+      wasm.u8.set(buf.subarray(from, from + ATIS40_RECORD_BYTES * m), src);
+      f[si + 4] = 0; // events written in this slice
+      for (let i = 0; i < m; ) {
+        const bad = wasm.fn.atis40Records(src, i, m, T, X, Y, P, W, H, wasm.state);
+        if (bad < 0) break;
+        const at = src + ATIS40_RECORD_BYTES * bad;
+        const x = wasm.u8[at]!;
+        const y = wasm.u8[at + 1]!;
+        const t = f[si + 5]!;
+        const j = base + ATIS40_RECORD_BYTES * (s0 + bad);
+        if (t < f[si]!) {
+          this.lastT = f[si]!;
+          this.timeWentBack(j, t);
+        }
+        if (x >= W || y >= H) this.outOfSensor(j, x, y);
+        // time went back, which the options allow: keep the record
+        const k = f[si + 4]!;
+        f[(T >> 3) + k] = t;
+        wasm.u16[(X >> 1) + k] = x;
+        wasm.u16[(Y >> 1) + k] = y;
+        wasm.u8[P + k] = wasm.u8[at + 2]! >> 7;
+        f[si] = t;
+        f[si + 1] = Math.max(f[si + 1]!, x);
+        f[si + 2] = Math.max(f[si + 2]!, y);
+        f[si + 4] = k + 1;
+        i = bad + 1;
+      }
+      wasm.copyOut(this.out, T, X, Y, P, f[si + 4]!);
+    }
+    this.lastT = f[si]!;
+    this.maxX = f[si + 1]!;
+    this.maxY = f[si + 2]!;
+    this.tOffset = f[si + 3]!;
   }
 }

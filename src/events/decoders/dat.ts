@@ -1,5 +1,5 @@
 import { LOOP_SLICE, WordReader } from "./bytes.js";
-import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
+import { type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /** Records the wasm loop takes per slice: 256 KiB in and their columns stay in the second-level cache. */
@@ -63,11 +63,7 @@ export class DatDecoder extends PercentHeaderDecoder {
     const [W, H] = this.sensorLimits();
     const per = Math.min(n, WASM_SLICE_RECORDS);
     const src = wasm.heap;
-    const T = align16(src + 8 * per + WASM_SLACK);
-    const X = align16(T + 8 * per);
-    const Y = align16(X + 2 * per);
-    const P = align16(Y + 2 * per);
-    wasm.ensure(P + per);
+    const { T, X, Y, P } = wasm.columns(src + 8 * per + WASM_SLACK, per);
     const f = wasm.f64;
     const si = wasm.stateIndex;
     f.set([this.lastT, this.maxX, this.maxY, this.wraps, this.lastRaw], si);

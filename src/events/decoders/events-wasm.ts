@@ -36,6 +36,18 @@ interface EventsWasmExports {
     h: number,
     st: number,
   ): number;
+  atis40Records(
+    src: number,
+    i: number,
+    n: number,
+    t: number,
+    x: number,
+    y: number,
+    p: number,
+    w: number,
+    h: number,
+    st: number,
+  ): number;
   npyRecords(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
   datRecords(src: number, i: number, n: number, ...outputsLimitsAndState: number[]): number;
   npyRecords16(src: number, i: number, n: number, size: number, ...layoutOutputsAndState: number[]): number;
@@ -115,6 +127,20 @@ export class EventsWasm {
       this.u16 = new Uint16Array(this.buf);
       this.f64 = new Float64Array(this.buf);
     }
+  }
+
+  /**
+   * Lays out t (float64), x, y (uint16) and p (uint8) columns for `cap` events from byte `at` on, 16-aligned,
+   * and makes memory usable up to `end` (past the columns and WASM_SLACK).
+   */
+  columns(at: number, cap: number): { T: number; X: number; Y: number; P: number; end: number } {
+    const T = align16(at);
+    const X = align16(T + 8 * cap);
+    const Y = align16(X + 2 * cap);
+    const P = align16(Y + 2 * cap);
+    const end = align16(P + cap + WASM_SLACK);
+    this.ensure(end);
+    return { T, X, Y, P, end };
   }
 
   /** Appends n events from the t/x/y/p columns at byte addresses T, X, Y, P of wasm memory to `out`. */

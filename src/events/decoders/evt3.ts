@@ -1,5 +1,5 @@
 import { WordReader } from "./bytes.js";
-import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
+import { type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { PercentHeaderDecoder } from "./prophesee-header.js";
 
 /** Decoder state carried across words and chunks. */
@@ -291,11 +291,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
         const nw = bytes >> 1;
         const w = words + from;
         const cap = 12 * nw + 12;
-        const T = align16(words + chunkBytes + WASM_SLACK);
-        const X = align16(T + 8 * cap);
-        const Y = align16(X + 2 * cap);
-        const P = align16(Y + 2 * cap);
-        wasm.ensure(P + cap + WASM_SLACK);
+        const { T, X, Y, P } = wasm.columns(words + chunkBytes + WASM_SLACK, cap);
         this.setWasmState(wasm);
         let i = fn.evt3Fast(w, nw, wasm.state, T, X, Y, P, W, H);
         if (wasm.f64[si + 11] === WASM_RECHECK) {

@@ -1,7 +1,7 @@
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
 import { LOOP_SLICE, latin1 } from "./bytes.js";
-import { align16, type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
+import { type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 import { type PyValue, parsePyLiteral } from "./pyliteral.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -403,11 +403,7 @@ export class NpyDecoder extends ChunkDecoderBase {
     const size = L.size;
     const per = Math.max(1, Math.floor(WASM_SLICE_BYTES / size));
     const src = wasm.heap;
-    const T = align16(src + per * size + WASM_SLACK);
-    const X = align16(T + 8 * per);
-    const Y = align16(X + 2 * per);
-    const P = align16(Y + 2 * per);
-    wasm.ensure(P + per);
+    const { T, X, Y, P } = wasm.columns(src + per * size + WASM_SLACK, per);
     const si = wasm.stateIndex;
     const st = wasm.f64.subarray(si, si + 7);
     st.set([this.lastT, this.maxX, this.maxY]);
