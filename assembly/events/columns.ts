@@ -12,3 +12,27 @@ export function maxU16(a: usize, n: i32): i32 {
   for (; i < n; i++) m = max(m, <i32>load<u16>(a + (<usize>i << 1)));
   return m;
 }
+
+/** Whether times t01, t23 (four events) never fall below the one before, starting from `last`. */
+// @ts-ignore: decorator
+@inline
+export function inOrder4(last: f64, t01: v128, t23: v128): v128 {
+  return v128.and(
+    f64x2.ge(t01, f64x2.shuffle(f64x2.splat(last), t01, 1, 2)),
+    f64x2.ge(t23, f64x2.shuffle(t01, t23, 1, 2)),
+  );
+}
+
+/** Stores four events at index k: times t01, t23, int32 lanes x, y (< 65536) and p (0/1). */
+// @ts-ignore: decorator
+@inline
+export function store4(T: usize, X: usize, Y: usize, P: usize, k: i32, t01: v128, t23: v128, x: v128, y: v128, p: v128): void {
+  const t = T + (<usize>k << 3);
+  v128.store(t, t01);
+  v128.store(t, t23, 16);
+  const xy = i16x8.narrow_i32x4_u(x, y);
+  v128.store64_lane(X + (<usize>k << 1), xy, 0);
+  v128.store64_lane(Y + (<usize>k << 1), xy, 1);
+  const p16 = i16x8.narrow_i32x4_u(p, p);
+  v128.store32_lane(P + <usize>k, i8x16.narrow_i16x8_u(p16, p16), 0);
+}

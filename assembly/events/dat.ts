@@ -1,7 +1,7 @@
 // Prophesee DAT records into t/x/y/p columns: the wasm twin of DatDecoder.records in src/events/decoders/dat.ts
 // (same wrap rule, same stop rule; the caller reports the record it stops at).
 
-import { maxU16 } from "./columns";
+import { inOrder4, maxU16, store4 } from "./columns";
 
 // state slots at `st` (float64)
 const LAST = 0;
@@ -58,21 +58,10 @@ export function datRecords(
       const t23 = f64x2.add(high, f64x2.convert_low_i32x4_u(i32x4.shuffle(raw, raw, 2, 3, 0, 1)));
       const x = v128.and(a, lim);
       const y = v128.and(i32x4.shr_u(a, 14), lim);
-      const ordered = v128.and(
-        f64x2.ge(t01, f64x2.shuffle(f64x2.splat(last), t01, 1, 2)),
-        f64x2.ge(t23, f64x2.shuffle(t01, t23, 1, 2)),
-      );
+      const ordered = inOrder4(last, t01, t23);
       const fine = v128.and(v128.and(i32x4.ge_u(raw, prev), ordered), v128.and(i32x4.lt_s(x, wv), i32x4.lt_s(y, hv)));
       if (i32x4.all_true(fine)) {
-        const t = T + (<usize>i << 3);
-        v128.store(t, t01);
-        v128.store(t, t23, 16);
-        const xy = i16x8.narrow_i32x4_u(x, y);
-        v128.store64_lane(X + (<usize>i << 1), xy, 0);
-        v128.store64_lane(Y + (<usize>i << 1), xy, 1);
-        const p = v128.and(i32x4.ne(i32x4.shr_u(a, 28), zero), one);
-        const p16 = i16x8.narrow_i32x4_u(p, p);
-        v128.store32_lane(P + <usize>i, i8x16.narrow_i16x8_u(p16, p16), 0);
+        store4(T, X, Y, P, i, t01, t23, x, y, v128.and(i32x4.ne(i32x4.shr_u(a, 28), zero), one));
         lastRaw = i32x4.extract_lane(raw, 3);
         last = f64x2.extract_lane(t23, 1);
         i += 4;

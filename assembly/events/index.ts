@@ -7,6 +7,7 @@ export * from "./evt3";
 export * from "./npy";
 export * from "./dat";
 export * from "./atis40";
+export * from "./aedat3";
 
 /** First byte after the module's static data. */
 export function heapBase(): usize {

@@ -13,6 +13,7 @@ import { createDecoder } from "../../src/events/decoders/registry.js";
 import type { DecoderOptions, EventFormat } from "../../src/events/decoders/types.js";
 import { concatEventStreams } from "../../src/events/stream.js";
 import { Rng } from "../../src/util/rng.js";
+import { writeAedat31 } from "../../src/events/writers/aedat3.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
 import { concatBytes, sample } from "./helpers.js";
 
@@ -412,6 +413,88 @@ test("ATIS 40-bit: the wasm loop agrees with JS (overflow records, time going ba
   assert.ok(errors > 10, `${errors} decodes rejected`);
   sameBothWays(sample("nmnist/small/3.bs2"), "atis40", "N-MNIST sample");
   sameBothWays(sample("nmnist/small/3.bs2"), "atis40", "N-MNIST sample, 999-byte chunks", 999);
+});
+
+/**
+ * An AEDAT 3.1 file of polarity packets (sizes 1..5000, some with spare capacity, an IMU packet among them) from a
+ * DVS128 or an unnamed source: times rising with the overflow count growing, some events invalid, and `faults`
+ * events with time going back, off the sensor or a negative timestamp.
+ */
+function aedat3Like(n: number, faults: number, rng: Rng, named: boolean): Uint8Array {
+  const parts: Uint8Array[] = [
+    new TextEncoder().encode(`#!AER-DAT3.1\r\n${named ? "#Source 1: DVS128\r\n" : ""}#!END-HEADER\r\n`),
+  ];
+  let overflow = rng.int(3);
+  let ts = rng.int(1000);
+  for (let done = 0; done < n; ) {
+    if (rng.int(8) === 0) {
+      const imu = new Int32Array(7 + 2 * 13);
+      imu.set([2 | (1 << 16), 52, 4, overflow, 1, 1, 1]); // type 2, 52-byte events: skipped
+      parts.push(new Uint8Array(imu.buffer, 0, 28 + 52));
+    }
+    const number = Math.min(n - done, 1 + rng.int(5000));
+    const capacity = number + (rng.int(3) === 0 ? rng.int(50) : 0);
+    const words = new Int32Array(7 + 2 * capacity);
+    if (rng.int(6) === 0) {
+      overflow++;
+      ts = rng.int(100);
+    }
+    let valid = 0;
+    for (let e = 0; e < number; e++) {
+      ts = Math.min(ts + rng.int(40), 0x7fffffff);
+      const on = rng.int(10) === 0 ? 0 : 1;
+      valid += on;
+      let x = rng.int(128);
+      let y = rng.int(128);
+      let t = ts;
+      if (faults > 0 && rng.int(n) < faults) {
+        const kind = rng.int(3);
+        if (kind === 0) t = Math.max(0, ts - 1 - rng.int(500));
+        else if (kind === 1) [x, y] = rng.int(2) ? [128 + rng.int(50), y] : [x, 128 + rng.int(50)];
+        else t = -1 - rng.int(1000);
+      }
+      words[7 + 2 * e] = (x << 17) | (y << 2) | (rng.int(2) << 1) | on;
+      words[8 + 2 * e] = t;
+    }
+    words.set([1 | (1 << 16), 8, 4, overflow, capacity, number, valid]);
+    parts.push(new Uint8Array(words.buffer));
+    done += number;
+  }
+  return concatBytes(parts);
+}
+
+test("AEDAT 3.1: the wasm loop agrees with JS (invalid events, overflow, time going back, off-sensor, chunks)", () => {
+  const rng = new Rng(31);
+  let errors = 0;
+  for (let trial = 0; trial < 30; trial++) {
+    const bytes = aedat3Like(1 + rng.int(60000), trial % 3 === 0 ? 0 : 1 + rng.int(4), rng, trial % 2 === 0);
+    for (const timeOrder of ["strict", "keep"] as const) {
+      const chunk = trial % 4 === 1 ? 65537 : 0;
+      const out = run(bytes, "aedat3", true, chunk, { timeOrder });
+      if ("error" in (out as object)) errors++;
+      assert.deepEqual(out, run(bytes, "aedat3", false, chunk, { timeOrder }), `trial ${trial}`);
+    }
+  }
+  assert.ok(errors > 10, `${errors} decodes rejected`);
+  // real events: a DVS128 Gesture clip (.bs2) written as AEDAT 3.1
+  const events = run(sample("dvs_gesture/slayerPytorch_binarySpikeTestFiles/1.bs2"), "atis40", false) as {
+    t: number[];
+    x: number[];
+    y: number[];
+    p: number[];
+  };
+  const clip = writeAedat31(
+    {
+      t: Float64Array.from(events.t),
+      x: Uint16Array.from(events.x),
+      y: Uint16Array.from(events.y),
+      p: Uint8Array.from(events.p),
+      sensor: { width: 128, height: 128, polarities: 2 },
+    },
+    { eventsPerPacket: 3000 },
+  );
+  sameBothWays(clip, "aedat3", "DVS128 Gesture clip");
+  sameBothWays(clip, "aedat3", "DVS128 Gesture clip, 99 999-byte chunks", 99999);
 });
 
 test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-flipped", () => {

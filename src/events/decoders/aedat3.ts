@@ -2,6 +2,7 @@ import { sensorFromChipName } from "../sensors.js";
 import type { EventBuilder } from "../builder.js";
 import { ChunkDecoderBase } from "./base.js";
 import { asciiBytes, i16le, i32le, indexOfBytes, latin1, WordReader } from "./bytes.js";
+import { type EventsWasm, eventsWasm, WASM_SLACK } from "./events-wasm.js";
 
 const END_HEADER = asciiBytes("#!END-HEADER\r\n");
 const MAX_HEADER_BYTES = 1 << 20;
@@ -9,6 +10,19 @@ const MAX_HEADER_BYTES = 1 << 20;
 const MAX_PACKET_BYTES = 1 << 30;
 export const AEDAT3_PACKET_HEADER_BYTES = 28;
 export const AEDAT3_POLARITY_EVENT = 1;
+/** Events the wasm loop gathers in its columns before they are copied out: 256 KiB in and the columns stay cached. */
+const WASM_BATCH_EVENTS = 1 << 15;
+
+/** Where the wasm path keeps a parse call's events until they are copied out. */
+interface WasmBatch {
+  wasm: EventsWasm;
+  /** byte address of the staged packet words */
+  src: number;
+  T: number;
+  X: number;
+  Y: number;
+  P: number;
+}
 
 /**
  * AEDAT 3.1 (DVS128 Gesture): ASCII header up to `#!END-HEADER\r\n`, then packets of a 28-byte header
@@ -24,6 +38,7 @@ export class Aedat3Decoder extends ChunkDecoderBase {
   private invalidDropped = 0;
 
   private readonly reader = new WordReader();
+  private readonly wasm: EventsWasm | null = eventsWasm();
 
   private parseHeader(buf: Uint8Array, base: number, final: boolean): number {
     const end = indexOfBytes(buf, END_HEADER);
@@ -61,6 +76,7 @@ export class Aedat3Decoder extends ChunkDecoderBase {
     const out = this.out;
     // at most one event per 8 bytes: one allocation for the whole buffer
     out.reserve(Math.ceil((buf.length - pos) / 8));
+    const batch = this.startBatch();
     for (;;) {
       const left = buf.length - pos;
       if (left < AEDAT3_PACKET_HEADER_BYTES) {
@@ -100,6 +116,11 @@ export class Aedat3Decoder extends ChunkDecoderBase {
             `polarity events must be 8 bytes with the timestamp at 4, found size ${size}, offset ${tsOffset}`,
           );
         this.polarityPackets++;
+        if (batch !== null) {
+          this.polarityWasm(batch, buf, pos, number, overflow * 2147483648, base);
+          pos += payload;
+          continue;
+        }
         out.reserve(number);
         // read the packet as little-endian 32-bit words (2 loads per event instead of 8 byte loads)
         const words = this.reader.words(buf, pos, number * 8);
@@ -140,10 +161,85 @@ export class Aedat3Decoder extends ChunkDecoderBase {
       }
       pos += payload;
     }
+    if (batch !== null) this.endBatch(batch);
     this.info.packets = this.packets;
     this.info.polarityPackets = this.polarityPackets;
     this.info.invalidEventsDropped = this.invalidDropped;
     return pos;
+  }
+
+  /** The wasm path's batch for one parse call, its state slots set from the decoder (null where wasm is unavailable). */
+  private startBatch(): WasmBatch | null {
+    const wasm = this.wasm;
+    if (wasm === null) return null;
+    const src = wasm.heap;
+    const cols = wasm.columns(src + 8 * WASM_BATCH_EVENTS + WASM_SLACK, WASM_BATCH_EVENTS);
+    const si = wasm.stateIndex;
+    wasm.f64.set([this.lastT, this.maxX, this.maxY, 0, this.invalidDropped], si);
+    return { wasm, src, ...cols };
+  }
+
+  /** Copies the batch's events out and empties it. */
+  private flushBatch(b: WasmBatch): void {
+    const si = b.wasm.stateIndex;
+    b.wasm.copyOut(this.out, b.T, b.X, b.Y, b.P, b.wasm.f64[si + 3]!);
+    b.wasm.f64[si + 3] = 0;
+  }
+
+  /** Copies the last events out and takes the state back from the wasm slots. */
+  private endBatch(b: WasmBatch): void {
+    this.flushBatch(b);
+    const f = b.wasm.f64;
+    const si = b.wasm.stateIndex;
+    this.lastT = f[si]!;
+    this.maxX = f[si + 1]!;
+    this.maxY = f[si + 2]!;
+    this.invalidDropped = f[si + 4]!;
+  }
+
+  /**
+   * One polarity packet's `number` events at buf[pos...] (file offset base + pos) through the wasm loop, a slice at
+   * a time. An event the loop stops at is judged as the JS loop judges it: an error, or (time going back where
+   * that is allowed) kept.
+   */
+  private polarityWasm(b: WasmBatch, buf: Uint8Array, pos: number, number: number, tHigh: number, base: number): void {
+    const { wasm, src, T, X, Y, P } = b;
+    const f = wasm.f64;
+    const si = wasm.stateIndex;
+    const [W, H] = this.sensorLimits();
+    for (let s0 = 0; s0 < number; s0 += WASM_BATCH_EVENTS) {
+      const m = Math.min(WASM_BATCH_EVENTS, number - s0);
+      if (f[si + 3]! + m > WASM_BATCH_EVENTS) this.flushBatch(b);
+      const from = pos + 8 * s0;
+      wasm.u8.set(buf.subarray(from, from + 8 * m), src);
+      for (let i = 0; i < m; ) {
+        const bad = wasm.fn.aedat3Polarity(src, i, m, tHigh, T, X, Y, P, W, H, wasm.state);
+        if (bad < 0) break;
+        const at = base + from + 8 * bad;
+        const data = i32le(wasm.u8, src + 8 * bad);
+        const ts = i32le(wasm.u8, src + 8 * bad + 4);
+        if (ts < 0) this.fail(at + 4, `negative timestamp ${ts} (31-bit timestamps expected)`);
+        const t = tHigh + ts;
+        const x = (data >>> 17) & 0x7fff;
+        const y = (data >>> 2) & 0x7fff;
+        if (t < f[si]!) {
+          this.lastT = f[si]!;
+          this.timeWentBack(at, t);
+        }
+        if (x >= W || y >= H) this.outOfSensor(at, x, y);
+        // time went back, which the options allow: keep the event
+        const k = f[si + 3]!;
+        f[(T >> 3) + k] = t;
+        wasm.u16[(X >> 1) + k] = x;
+        wasm.u16[(Y >> 1) + k] = y;
+        wasm.u8[P + k] = (data >>> 1) & 1;
+        f[si] = t;
+        f[si + 1] = Math.max(f[si + 1]!, x);
+        f[si + 2] = Math.max(f[si + 2]!, y);
+        f[si + 3] = k + 1;
+        i = bad + 1;
+      }
+    }
   }
 }
 

@@ -36,6 +36,19 @@ interface EventsWasmExports {
     h: number,
     st: number,
   ): number;
+  aedat3Polarity(
+    src: number,
+    i: number,
+    n: number,
+    tHigh: number,
+    t: number,
+    x: number,
+    y: number,
+    p: number,
+    w: number,
+    h: number,
+    st: number,
+  ): number;
   atis40Records(
     src: number,
     i: number,
