@@ -1,6 +1,7 @@
 /**
  * The decoders' wasm module (assembly/events/, built into events-wasm-bytes.ts): hot loops that JS runs at a third
- * of the speed (LZ4 blocks, AEDAT 4 event structs, EVT 3.0 words). Decoders run before any engine exists, in Node
+ * to a half of the speed (LZ4 blocks, AEDAT 4 event structs, EVT 3.0 words, AEDAT 3.1, 40-bit, DAT and .npy
+ * records). Decoders run before any engine exists, in Node
  * and browsers, and synchronously, so the small module is instantiated synchronously from bytes embedded in the
  * bundle. Where WebAssembly (with SIMD) is unavailable, `eventsWasm()` is null and the decoders use their JS twins.
  */
