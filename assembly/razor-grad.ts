@@ -26,6 +26,8 @@ export function razorSourceGrad(
     const nr = load<f64>(norm + (<usize>r << 3));
     const dr = load<f64>(dot + (<usize>r << 3));
     const ga = load<f64>(gAct + (<usize>r << 3));
+    // an unlisted channel's (f / nr) · dr is (+0 / nr) · dr = 0 · dr: one value per row, no division
+    const unlisted = 0 * dr;
     const g0 = gp + ((<usize>r * <usize>K) << 3);
     const p0 = K == 4 ? load<f64>(g0) : 0;
     const p1 = K == 4 ? load<f64>(g0, 8) : 0;
@@ -35,9 +37,9 @@ export function razorSourceGrad(
     const jEnd = load<i32>(fOff + (<usize>(r + 1) << 2));
     let next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
     for (let c = 0; c < C; c++) {
-      let fc: f64 = 0;
+      let term = unlisted;
       if (c == next) {
-        fc = load<f64>(fVal + (<usize>j << 3));
+        term = (load<f64>(fVal + (<usize>j << 3)) / nr) * dr;
         j++;
         next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
       }
@@ -54,9 +56,10 @@ export function razorSourceGrad(
         } else {
           for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
         }
-        g = (h - (fc / nr) * dr) / nr + ga;
+        g = (h - term) / nr + ga;
       } else g = 0 + ga;
-      const v = (0 + g) / hwF;
+      // x / 1 is x exactly: one division less per channel for fully connected layers
+      const v = hw == 1 ? 0 + g : (0 + g) / hwF;
       if (v == 0) continue;
       const base = gx + ((<usize>r * <usize>C + <usize>c) * <usize>hw << 2);
       for (let i = 0; i < hw; i++) {

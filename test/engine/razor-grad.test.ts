@@ -79,6 +79,25 @@ test("razorSourceGrad: wasm equals the twin bit for bit (1 and 2 threads, every 
         assert.deepEqual(Array.from(plain), Array.from(want), `t${e.threads} staged ${rows}x${C}x${K}x${hw}`);
       }
     }
+    // signed zeros: rows with zero coefficients and no activity gradient, negative dots, listed zeros, -0 in gx
+    for (const hw of [1, 3]) {
+      const z = randomCase(rng, 24, 12, 4, hw);
+      for (let r = 0; r < 24; r++) {
+        if (r % 2 === 0) z.gp.fill(0, 4 * r, 4 * r + 4);
+        if (r % 3 === 0) z.gAct[r] = 0;
+        if (r % 4 === 1) z.dot[r] = -Math.abs(z.dot[r]!);
+      }
+      for (let j = 0; j < z.fVal.length; j += 3) z.fVal[j] = 0;
+      const gx0 = Float32Array.from({ length: 24 * 12 * hw }, (_, i) => (i % 2 ? -0 : rng.normal()));
+      const want = gx0.slice();
+      refRazorSourceGrad(z, want);
+      for (const e of engines) {
+        const got = gx0.slice();
+        e.razorSourceGrad(z, got);
+        const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer));
+        assert.deepEqual(bits(got), bits(want), `t${e.threads} signed zeros, hw ${hw}`);
+      }
+    }
     const p = randomCase(rng, 3, 4, 2, 1);
     assert.throws(() => engines[0]!.razorSourceGrad(p, new Float32Array(5)), /razorSourceGrad: gx has 5 entries/);
     assert.throws(() => refRazorSourceGrad({ ...p, K: 0 }, new Float32Array(12)), /K must be a positive integer/);
