@@ -17,6 +17,7 @@ export function razorSourceGrad(
   C: i32,
   K: i32,
   hw: i32,
+  terms: usize,
   begin: i32,
   end: i32,
 ): void {
@@ -26,47 +27,58 @@ export function razorSourceGrad(
     const nr = load<f64>(norm + (<usize>r << 3));
     const dr = load<f64>(dot + (<usize>r << 3));
     const ga = load<f64>(gAct + (<usize>r << 3));
-    // an unlisted channel's (f / nr) · dr is (+0 / nr) · dr = 0 · dr: one value per row, no division
-    const unlisted = 0 * dr;
+    if (!(nr > 0)) {
+      // no descriptor norm: every channel gets the activity gradient alone
+      const g = 0 + ga;
+      const v = hw == 1 ? 0 + g : (0 + g) / hwF;
+      if (v != 0) addToRow(gx + ((<usize>r * <usize>C * <usize>hw) << 2), C * hw, v);
+      continue;
+    }
+    // each channel's (f / nr) · dr, in `terms` (this thread's C float64): an unlisted channel's is (+0 / nr) · dr
+    // = 0 · dr, a listed one's from its value. The loop below then has no branch on the channel's listing, which
+    // random descriptors mispredict.
+    const unlisted = f64x2.splat(0 * dr);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) v128.store(terms + (<usize>c << 3), unlisted);
+    if (c < C) store<f64>(terms + (<usize>c << 3), 0 * dr);
+    const jEnd = load<i32>(fOff + (<usize>(r + 1) << 2));
+    for (let j = load<i32>(fOff + (<usize>r << 2)); j < jEnd; j++) {
+      const at = terms + (<usize>load<i32>(fIdx + (<usize>j << 2)) << 3);
+      store<f64>(at, (load<f64>(fVal + (<usize>j << 3)) / nr) * dr);
+    }
     const g0 = gp + ((<usize>r * <usize>K) << 3);
     const p0 = K == 4 ? load<f64>(g0) : 0;
     const p1 = K == 4 ? load<f64>(g0, 8) : 0;
     const p2 = K == 4 ? load<f64>(g0, 16) : 0;
     const p3 = K == 4 ? load<f64>(g0, 24) : 0;
-    let j = load<i32>(fOff + (<usize>r << 2));
-    const jEnd = load<i32>(fOff + (<usize>(r + 1) << 2));
-    let next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
-    for (let c = 0; c < C; c++) {
-      let term = unlisted;
-      if (c == next) {
-        term = (load<f64>(fVal + (<usize>j << 3)) / nr) * dr;
-        j++;
-        next = j < jEnd ? load<i32>(fIdx + (<usize>j << 2)) : -1;
+    for (c = 0; c < C; c++) {
+      let h: f64 = 0;
+      const e = eHatT + ((<usize>c * <usize>K) << 3);
+      if (K == 4) {
+        // the usual K: the row's four coefficients stay in registers (same sum, same order)
+        h = h + p0 * load<f64>(e);
+        h = h + p1 * load<f64>(e, 8);
+        h = h + p2 * load<f64>(e, 16);
+        h = h + p3 * load<f64>(e, 24);
+      } else {
+        for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
       }
-      let g: f64;
-      if (nr > 0) {
-        let h: f64 = 0;
-        const e = eHatT + ((<usize>c * <usize>K) << 3);
-        if (K == 4) {
-          // the usual K: the row's four coefficients stay in registers (same sum, same order)
-          h = h + p0 * load<f64>(e);
-          h = h + p1 * load<f64>(e, 8);
-          h = h + p2 * load<f64>(e, 16);
-          h = h + p3 * load<f64>(e, 24);
-        } else {
-          for (let k = 0; k < K; k++) h = h + load<f64>(g0 + (<usize>k << 3)) * load<f64>(e + (<usize>k << 3));
-        }
-        g = (h - term) / nr + ga;
-      } else g = 0 + ga;
+      const g = (h - load<f64>(terms + (<usize>c << 3))) / nr + ga;
       // x / 1 is x exactly: one division less per channel for fully connected layers
       const v = hw == 1 ? 0 + g : (0 + g) / hwF;
       if (v == 0) continue;
-      const base = gx + ((<usize>r * <usize>C + <usize>c) * <usize>hw << 2);
-      for (let i = 0; i < hw; i++) {
-        const q = base + (<usize>i << 2);
-        store<f32>(q, <f32>(<f64>load<f32>(q) + v));
-      }
+      addToRow(gx + ((<usize>r * <usize>C + <usize>c) * <usize>hw << 2), hw, v);
     }
+  }
+}
+
+/** q[0, n) += v, each in float64 and rounded back to float32 (v != 0: adding 0 would turn -0 into +0). */
+// @ts-ignore: decorator
+@inline
+function addToRow(q: usize, n: i32, v: f64): void {
+  for (let i = 0; i < n; i++) {
+    const at = q + (<usize>i << 2);
+    store<f32>(at, <f32>(<f64>load<f32>(at) + v));
   }
 }
 

@@ -6,11 +6,17 @@
 import type { Kernels } from "./api.js";
 import { checkRazorScoreGrad, checkRazorScores, checkRazorSourceGrad, scanRows } from "./reference-razor.js";
 import { float64Bytes as bytesOf, type TypedView, type WasmRuntime } from "./runtime.js";
-import { minItems } from "./wasm-spike.js";
+import { splitRange } from "./wasm-runtime.js";
+import { minItems, runTaskList } from "./wasm-spike.js";
 
 type RowsOf = { rows: number; channels: number; fOffsets: Int32Array; fIdx: Int32Array };
 
-export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad" | "razorScores"> {
+export function makeRazorKernels(
+  rt: WasmRuntime,
+  policy: { always?: boolean } = {},
+): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad" | "razorScores"> {
+  /** Items per thread for `work` (tests split every call, however small). */
+  const perThread = (items: number, work: number): number => minItems(items, work, policy.always ? 0 : undefined);
   /** The descriptor rows' check, in wasm on the staged rows; the TS scan names the bad entry when there is one. */
   const checkRowsIn = (name: string, ptr: (v: TypedView) => number, p: RowsOf): void => {
     if (rt.exports.sparseRowsOrdered!(ptr(p.fOffsets), ptr(p.fIdx), p.rows, p.channels) === 0)
@@ -20,13 +26,19 @@ export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGra
     razorSourceGrad(p, gx) {
       checkRazorSourceGrad(p, gx, false);
       if (p.rows === 0) return;
-      rt.call([gx], (ptr) => {
+      rt.call([gx], (ptr, temp) => {
         checkRowsIn("razorSourceGrad", ptr, p);
         const f64 = (a: Float64Array): number => ptr(bytesOf(a));
         const args = [ptr(p.active), f64(p.gp), f64(p.norm), f64(p.dot), f64(p.gAct), ptr(p.fOffsets)];
         args.push(ptr(p.fIdx), f64(p.fVal), f64(p.eHatT), ptr(gx), p.channels, p.K, p.hw);
         const work = p.rows * p.channels * (p.K + p.hw);
-        rt.parallel("razorSourceGrad", args, p.rows, minItems(p.rows, work));
+        // each thread's rows, with room for its row's per-channel terms
+        const parts = Math.max(1, Math.min(rt.threads, Math.floor(p.rows / perThread(p.rows, work))));
+        const tasks = splitRange(p.rows, parts).map(([b, e]) => ({
+          fn: "razorSourceGrad",
+          args: [...args, temp(8 * p.channels), b, e],
+        }));
+        runTaskList(rt, tasks);
       });
     },
     razorScores(p, out) {
@@ -39,7 +51,7 @@ export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGra
         const args = [ptr(p.fOffsets), ptr(p.fIdx), ptr(bytesOf(p.fVal)), ptr(bytesOf(p.eHat)), ptr(bytesOf(scalars))];
         args.push(...f64s.map(ptr), ptr(out.d), p.channels, p.K);
         const work = (p.fOffsets[p.rows]! + p.rows) * (p.K + 2);
-        rt.parallel("razorScores", args, p.rows, minItems(p.rows, work));
+        rt.parallel("razorScores", args, p.rows, perThread(p.rows, work));
       });
     },
     razorScoreGrad(p, gEHat, dot) {
@@ -53,9 +65,9 @@ export function makeRazorKernels(rt: WasmRuntime): Pick<Kernels, "razorSourceGra
         const rows = [ptr(p.on), f64(p.gp), f64(p.norm), ptr(p.fOffsets), ptr(p.fIdx), f64(p.fVal)];
         const work = p.fOffsets[p.rows]! * p.K;
         // embeddings split over threads (each owns its rows of gEHat), frames for the dots
-        rt.parallel("razorEHatGrad", [...rows, ptr(gE), p.rows, p.channels, p.K], p.K, minItems(p.K, work));
+        rt.parallel("razorEHatGrad", [...rows, ptr(gE), p.rows, p.channels, p.K], p.K, perThread(p.K, work));
         if (d !== null)
-          rt.parallel("razorGradDots", [...rows, f64(p.eHatT), ptr(d), p.K], p.rows, minItems(p.rows, work));
+          rt.parallel("razorGradDots", [...rows, f64(p.eHatT), ptr(d), p.K], p.rows, perThread(p.rows, work));
       });
     },
   };

@@ -114,6 +114,12 @@ export function splitRowsByWork(
   return out;
 }
 
+/** Task i on thread i; one after another on this thread for a runtime without a pool (tests). */
+export function runTaskList(rt: WasmRuntime, tasks: readonly Task[]): void {
+  if (tasks.length > 1 && rt.runTasks !== undefined) rt.runTasks(tasks);
+  else for (const t of tasks) rt.exports[t.fn]!(...t.args);
+}
+
 export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {}): Pick<Kernels, SpikeKernelName> {
   const x = rt.exports;
   const minWork = policy.always === true ? 0 : MIN_WORK_PER_THREAD;
@@ -121,11 +127,7 @@ export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {})
   const partsFor = (work: number, units: number): number =>
     Math.max(1, Math.min(rt.threads, units, minWork === 0 ? units : Math.floor(work / minWork)));
 
-  /** Task i on thread i; one after another on this thread for a runtime without a pool (tests). */
-  function runTasks(tasks: Task[]): void {
-    if (tasks.length > 1 && rt.runTasks !== undefined) rt.runTasks(tasks);
-    else for (const t of tasks) x[t.fn]!(...t.args);
-  }
+  const runTasks = (tasks: Task[]): void => runTaskList(rt, tasks);
 
   /**
    * One task per thread for an event-driven conv over n images and `blocks` blocks of 4 output channels: image

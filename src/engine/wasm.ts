@@ -103,7 +103,7 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     ...makeDenseKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeSpikeKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeListKernels(rt, { allocF32, allocI32 }),
-    ...makeRazorKernels(rt),
+    ...makeRazorKernels(rt, { always: opts.alwaysSplit === true }),
     allocF32,
     allocU8: (n) => alloc(Uint8Array, n),
     allocI32,
