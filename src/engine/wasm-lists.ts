@@ -15,14 +15,14 @@ const SEGMENT = 512;
 /** Below this much work (neuron-steps, entries scanned) a call stays on one thread: the handoff costs more. */
 const MIN_WORK_PER_THREAD = 1 << 16;
 
-function minPerThread(items: number, work: number): number {
-  return minItems(items, work, MIN_WORK_PER_THREAD);
-}
-
 export function makeListKernels(
   rt: WasmRuntime,
   alloc: Pick<Engine, "allocI32" | "allocF32">,
+  policy: { always?: boolean } = {},
 ): Pick<Kernels, "lifGapSteps" | "eventIndices"> & Pick<Engine, "spikeList" | "valueList"> {
+  /** Items per thread for `work` (tests split every call, however small). */
+  const minPerThread = (items: number, work: number): number =>
+    minItems(items, work, policy.always === true ? 0 : MIN_WORK_PER_THREAD);
   /** Row counts into offsets (split over rows), then the running sums; returns the total. */
   function countRows(
     fn: "spikeRowCounts" | "valueRowCounts",

@@ -102,7 +102,7 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     runtime: rt,
     ...makeDenseKernels(rt, { always: opts.alwaysSplit === true }),
     ...makeSpikeKernels(rt, { always: opts.alwaysSplit === true }),
-    ...makeListKernels(rt, { allocF32, allocI32 }),
+    ...makeListKernels(rt, { allocF32, allocI32 }, { always: opts.alwaysSplit === true }),
     ...makeRazorKernels(rt, { always: opts.alwaysSplit === true }),
     allocF32,
     allocU8: (n) => alloc(Uint8Array, n),
