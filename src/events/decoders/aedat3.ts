@@ -220,22 +220,8 @@ export class Aedat3Decoder extends ChunkDecoderBase {
         const ts = i32le(wasm.u8, src + 8 * bad + 4);
         if (ts < 0) this.fail(at + 4, `negative timestamp ${ts} (31-bit timestamps expected)`);
         const t = tHigh + ts;
-        const x = (data >>> 17) & 0x7fff;
-        const y = (data >>> 2) & 0x7fff;
-        if (t < f[si]!) {
-          this.lastT = f[si]!;
-          this.timeWentBack(at, t);
-        }
-        if (x >= W || y >= H) this.outOfSensor(at, x, y);
-        // time went back, which the options allow: keep the event
         const k = f[si + 3]!;
-        f[(T >> 3) + k] = t;
-        wasm.u16[(X >> 1) + k] = x;
-        wasm.u16[(Y >> 1) + k] = y;
-        wasm.u8[P + k] = (data >>> 1) & 1;
-        f[si] = t;
-        f[si + 1] = Math.max(f[si + 1]!, x);
-        f[si + 2] = Math.max(f[si + 2]!, y);
+        this.keepOddWasmEvent(wasm, b, k, at, [t, (data >>> 17) & 0x7fff, (data >>> 2) & 0x7fff, (data >>> 1) & 1]);
         f[si + 3] = k + 1;
         i = bad + 1;
       }

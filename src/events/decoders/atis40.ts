@@ -93,7 +93,8 @@ export class Atis40Decoder extends ChunkDecoderBase {
     const [W, H] = this.sensorLimits();
     const per = Math.min(n, WASM_SLICE_RECORDS);
     const src = wasm.heap;
-    const { T, X, Y, P } = wasm.columns(src + ATIS40_RECORD_BYTES * per + WASM_SLACK, per);
+    const cols = wasm.columns(src + ATIS40_RECORD_BYTES * per + WASM_SLACK, per);
+    const { T, X, Y, P } = cols;
     const f = wasm.f64;
     const si = wasm.stateIndex;
     f.set([this.lastT, this.maxX, this.maxY, this.tOffset], si);
@@ -105,25 +106,10 @@ export class Atis40Decoder extends ChunkDecoderBase {
       for (let i = 0; i < m; ) {
         const bad = wasm.fn.atis40Records(src, i, m, T, X, Y, P, W, H, wasm.state);
         if (bad < 0) break;
-        const at = src + ATIS40_RECORD_BYTES * bad;
-        const x = wasm.u8[at]!;
-        const y = wasm.u8[at + 1]!;
-        const t = f[si + 5]!;
-        const j = base + ATIS40_RECORD_BYTES * (s0 + bad);
-        if (t < f[si]!) {
-          this.lastT = f[si]!;
-          this.timeWentBack(j, t);
-        }
-        if (x >= W || y >= H) this.outOfSensor(j, x, y);
-        // time went back, which the options allow: keep the record
+        const r = src + ATIS40_RECORD_BYTES * bad;
+        const odd: [number, number, number, number] = [f[si + 5]!, wasm.u8[r]!, wasm.u8[r + 1]!, wasm.u8[r + 2]! >> 7];
         const k = f[si + 4]!;
-        f[(T >> 3) + k] = t;
-        wasm.u16[(X >> 1) + k] = x;
-        wasm.u16[(Y >> 1) + k] = y;
-        wasm.u8[P + k] = wasm.u8[at + 2]! >> 7;
-        f[si] = t;
-        f[si + 1] = Math.max(f[si + 1]!, x);
-        f[si + 2] = Math.max(f[si + 2]!, y);
+        this.keepOddWasmEvent(wasm, cols, k, base + ATIS40_RECORD_BYTES * (s0 + bad), odd);
         f[si + 4] = k + 1;
         i = bad + 1;
       }

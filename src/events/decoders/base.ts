@@ -1,6 +1,7 @@
 import { EventBuilder } from "../builder.js";
 import { EventFormatError } from "../errors.js";
 import type { EventStream, SensorSize } from "../stream.js";
+import type { EventsWasm } from "./events-wasm.js";
 import type { ChunkDecoder, DecoderOptions, EventFormat } from "./types.js";
 
 /**
@@ -86,6 +87,37 @@ export abstract class ChunkDecoderBase implements ChunkDecoder {
   protected outOfSensor(offset: number, x: number, y: number): never {
     const s = this.checkSensor()!;
     this.fail(offset, `event at (x ${x}, y ${y}) lies outside the ${s.width}×${s.height} sensor`);
+  }
+
+  /**
+   * An event a decoder's wasm loop stopped at (file offset `at`): the JS loop's errors (time going back under
+   * "strict", off the sensor), or, when only its time went back and that is allowed, the event written at index k
+   * of the wasm columns T, X, Y, P, with the running state (wasm.f64 slots: last time, largest x, largest y)
+   * updated.
+   */
+  protected keepOddWasmEvent(
+    wasm: EventsWasm,
+    cols: { T: number; X: number; Y: number; P: number },
+    k: number,
+    at: number,
+    event: [t: number, x: number, y: number, p: number],
+  ): void {
+    const [t, x, y, p] = event;
+    const f = wasm.f64;
+    const si = wasm.stateIndex;
+    if (t < f[si]!) {
+      this.lastT = f[si]!;
+      this.timeWentBack(at, t);
+    }
+    const [W, H] = this.sensorLimits();
+    if (x >= W || y >= H) this.outOfSensor(at, x, y);
+    f[(cols.T >> 3) + k] = t;
+    wasm.u16[(cols.X >> 1) + k] = x;
+    wasm.u16[(cols.Y >> 1) + k] = y;
+    wasm.u8[cols.P + k] = p;
+    f[si] = t;
+    f[si + 1] = Math.max(f[si + 1]!, x);
+    f[si + 2] = Math.max(f[si + 2]!, y);
   }
 
   push(chunk: Uint8Array): EventStream {

@@ -63,7 +63,8 @@ export class DatDecoder extends PercentHeaderDecoder {
     const [W, H] = this.sensorLimits();
     const per = Math.min(n, WASM_SLICE_RECORDS);
     const src = wasm.heap;
-    const { T, X, Y, P } = wasm.columns(src + 8 * per + WASM_SLACK, per);
+    const cols = wasm.columns(src + 8 * per + WASM_SLACK, per);
+    const { T, X, Y, P } = cols;
     const f = wasm.f64;
     const si = wasm.stateIndex;
     f.set([this.lastT, this.maxX, this.maxY, this.wraps, this.lastRaw], si);
@@ -74,25 +75,10 @@ export class DatDecoder extends PercentHeaderDecoder {
       for (let i = 0; i < m; ) {
         const bad = wasm.fn.datRecords(src, i, m, T, X, Y, P, W, H, wasm.state);
         if (bad < 0) break;
-        const t = f[si + 5]!;
-        const x = f[si + 6]!;
-        const y = f[si + 7]!;
-        const j = at + 8 * (s0 + bad);
         this.wraps = f[si + 3]!;
         this.lastRaw = f[si + 4]!;
-        if (t < f[si]!) {
-          this.lastT = f[si]!;
-          this.timeWentBack(j, t);
-        }
-        if (x >= W || y >= H) this.outOfSensor(j, x, y);
-        // time went back, which the options allow: keep the record
-        f[(T >> 3) + bad] = t;
-        wasm.u16[(X >> 1) + bad] = x;
-        wasm.u16[(Y >> 1) + bad] = y;
-        wasm.u8[P + bad] = f[si + 8]!;
-        f[si] = t;
-        f[si + 1] = Math.max(f[si + 1]!, x);
-        f[si + 2] = Math.max(f[si + 2]!, y);
+        const odd: [number, number, number, number] = [f[si + 5]!, f[si + 6]!, f[si + 7]!, f[si + 8]!];
+        this.keepOddWasmEvent(wasm, cols, bad, at + 8 * (s0 + bad), odd);
         i = bad + 1;
       }
       wasm.copyOut(this.out, T, X, Y, P, m);
