@@ -8,6 +8,7 @@ export * from "./npy";
 export * from "./dat";
 export * from "./atis40";
 export * from "./aedat3";
+export * from "./frames";
 
 /** First byte after the module's static data. */
 export function heapBase(): usize {

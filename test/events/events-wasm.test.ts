@@ -11,7 +11,8 @@ import { EVENTS_WASM_BASE64 } from "../../src/events/decoders/events-wasm-bytes.
 import { eventsWasm, useEventsWasm } from "../../src/events/decoders/events-wasm.js";
 import { createDecoder } from "../../src/events/decoders/registry.js";
 import type { DecoderOptions, EventFormat } from "../../src/events/decoders/types.js";
-import { concatEventStreams } from "../../src/events/stream.js";
+import { concatEventStreams, type EventStream, type SensorSize } from "../../src/events/stream.js";
+import { type FrameSpec, toFrames } from "../../src/events/transforms/frames.js";
 import { Rng } from "../../src/util/rng.js";
 import { writeAedat31 } from "../../src/events/writers/aedat3.js";
 import { writeNpyEvents } from "../../src/events/writers/npy.js";
@@ -529,4 +530,54 @@ test(".npy: wasm and JS twins agree on real events, chunked, truncated and bit-f
     assert.deepEqual(out, run(bad, "npy", false, k % 5 === 0 ? 777 : 0, opts), `mutation ${k}`);
   }
   assert.ok(errors > 0 && errors < 80);
+});
+
+/** toFrames with the wasm loop on or off: the frames and shape, or the error and what `into` then holds. */
+function framesBothWays(ev: EventStream, spec: FrameSpec, sensor: SensorSize, wasm: boolean, into?: Float32Array) {
+  const was = useEventsWasm(wasm);
+  try {
+    const f = toFrames(ev, spec, sensor, into);
+    return { data: Array.from(f.data), shape: f.shape };
+  } catch (e) {
+    return { error: (e as Error).message, into: into ? Array.from(into) : null };
+  } finally {
+    useEventsWasm(was);
+  }
+}
+
+test("frames: the wasm loop counts what the JS loop counts (every mode, 1 or 2 polarities, reused buffers, off-sensor)", () => {
+  const rng = new Rng(77);
+  const specs: FrameSpec[] = [
+    { mode: "timeWindow", dt: 900, frames: 7, tStart: 0 },
+    { mode: "timeWindow", dt: 1500, overlap: 500, includeIncomplete: true },
+    { mode: "timeBins", bins: 5 },
+    { mode: "eventBins", bins: 4 },
+    { mode: "eventCount", count: 300, overlap: 100 },
+  ];
+  for (let trial = 0; trial < 24; trial++) {
+    const n = rng.int(3000);
+    const W = 1 + rng.int(40);
+    const H = 1 + rng.int(30);
+    let t = 0;
+    const ev: EventStream = {
+      t: Float64Array.from({ length: n }, () => (t += rng.int(10))),
+      x: Uint16Array.from({ length: n }, () => rng.int(W)),
+      y: Uint16Array.from({ length: n }, () => rng.int(H)),
+      p: Uint8Array.from({ length: n }, () => rng.int(3)),
+      sensor: { width: W, height: H, polarities: 2 },
+    };
+    const sensor = { width: W, height: H, polarities: trial % 3 === 0 ? 1 : 2 };
+    if (trial % 5 === 4 && n > 0) ev.x[rng.int(n)] = W + rng.int(5); // off the sensor
+    for (const spec of specs) {
+      const tag = `trial ${trial} ${spec.mode}`;
+      assert.deepEqual(framesBothWays(ev, spec, sensor, true), framesBothWays(ev, spec, sensor, false), tag);
+      // a reused buffer with other values in it (longer than needed)
+      const junk = () => Float32Array.from({ length: 40 * 2 * W * H }, (_, i) => i % 7);
+      assert.deepEqual(
+        framesBothWays(ev, spec, sensor, true, junk()),
+        framesBothWays(ev, spec, sensor, false, junk()),
+        `${tag} into`,
+      );
+    }
+  }
 });

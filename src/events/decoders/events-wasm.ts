@@ -50,6 +50,20 @@ interface EventsWasmExports {
     h: number,
     st: number,
   ): number;
+  framesAccumulate(
+    x: number,
+    y: number,
+    p: number,
+    first: number,
+    start: number,
+    end: number,
+    nFrames: number,
+    out: number,
+    w: number,
+    h: number,
+    onOffset: number,
+    frameSize: number,
+  ): number;
   atis40Records(
     src: number,
     i: number,
@@ -119,6 +133,8 @@ export class EventsWasm {
   private buf: ArrayBuffer;
   u8: Uint8Array;
   u16: Uint16Array;
+  i32: Int32Array;
+  f32: Float32Array;
   f64: Float64Array;
 
   constructor(module: WebAssembly.Module) {
@@ -128,6 +144,8 @@ export class EventsWasm {
     this.buf = this.fn.memory.buffer;
     this.u8 = new Uint8Array(this.buf);
     this.u16 = new Uint16Array(this.buf);
+    this.i32 = new Int32Array(this.buf);
+    this.f32 = new Float32Array(this.buf);
     this.f64 = new Float64Array(this.buf);
   }
 
@@ -139,6 +157,8 @@ export class EventsWasm {
       this.buf = this.fn.memory.buffer;
       this.u8 = new Uint8Array(this.buf);
       this.u16 = new Uint16Array(this.buf);
+      this.i32 = new Int32Array(this.buf);
+      this.f32 = new Float32Array(this.buf);
       this.f64 = new Float64Array(this.buf);
     }
   }

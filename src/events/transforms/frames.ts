@@ -1,3 +1,4 @@
+import { align16, type EventsWasm, eventsWasm } from "../decoders/events-wasm.js";
 import { type EventStream, lowerBoundTime, type SensorSize } from "../stream.js";
 
 /**
@@ -222,12 +223,68 @@ export function toFrames(
   if (into) {
     if (into.length < size) throw new RangeError(`frame buffer holds ${into.length} values, ${size} needed`);
     data = into.subarray(0, size);
-    data.fill(0);
   } else {
     data = new Float32Array(size);
   }
-  accumulateFrames(ev, win, data, sensor);
+  const wasm = eventsWasm();
+  if (wasm !== null) {
+    countFramesWasm(wasm, ev, win, data, sensor);
+  } else {
+    if (into) data.fill(0);
+    accumulateFrames(ev, win, data, sensor);
+  }
   return { data, shape };
+}
+
+/**
+ * accumulateFrames into zeroed frames, in the decoders' wasm module: the events' x/y/p and the frames go into wasm
+ * memory, the counts come back into `out` (whose contents are replaced). Throws accumulateFrames' error for the
+ * first event off the sensor.
+ */
+function countFramesWasm(
+  wasm: EventsWasm,
+  ev: EventStream,
+  win: FrameWindows,
+  out: Float32Array,
+  sensor: SensorSize,
+): void {
+  const W = sensor.width;
+  const H = sensor.height;
+  const HW = W * H;
+  const n = win.start.length;
+  let lo = ev.t.length;
+  let hi = 0;
+  for (let k = 0; k < n; k++) {
+    if (win.end[k]! > win.start[k]!) {
+      lo = Math.min(lo, win.start[k]!);
+      hi = Math.max(hi, win.end[k]!);
+    }
+  }
+  const m = Math.max(0, hi - lo);
+  const X = wasm.heap;
+  const Y = align16(X + 2 * m);
+  const P = align16(Y + 2 * m);
+  const S = align16(P + m);
+  const E = S + 4 * n;
+  const F = align16(E + 4 * n);
+  wasm.ensure(F + 4 * out.length);
+  if (m > 0) {
+    wasm.u16.set(ev.x.subarray(lo, hi), X >> 1);
+    wasm.u16.set(ev.y.subarray(lo, hi), Y >> 1);
+    wasm.u8.set(ev.p.subarray(lo, hi), P);
+  }
+  wasm.i32.set(win.start, S >> 2);
+  wasm.i32.set(win.end, E >> 2);
+  const frames = wasm.f32.subarray(F >> 2, (F >> 2) + out.length);
+  frames.fill(0);
+  const onOffset = sensor.polarities >= 2 ? HW : 0;
+  const frameSize = HW * (sensor.polarities >= 2 ? 2 : 1);
+  const bad = wasm.fn.framesAccumulate(X, Y, P, lo, S, E, n, F, W, H, onOffset, frameSize);
+  // on an error too: `out` then holds the counts before the bad event, as the JS loop leaves it
+  out.set(frames);
+  if (bad >= 0) {
+    throw new RangeError(`event ${bad} at (${ev.x[bad]}, ${ev.y[bad]}) is outside the ${W}×${H} sensor`);
+  }
 }
 
 /** A stable text key of a frame specification (for caches keyed by preprocessing). */
