@@ -2,12 +2,9 @@
 // into t/x/y/p columns: the wasm twin of decodePolarityWords in src/events/decoders/aedat3.ts (same drop and stop
 // rules; the caller reports or accepts the event it stops at).
 
-import { inOrder4, maxU16, store4 } from "./columns";
+import { inOrder4, LAST, raiseMaxXY, store4 } from "./columns";
 
-// state slots at `st` (float64)
-const LAST = 0;
-const MAX_X = 1;
-const MAX_Y = 2;
+// state slots at `st` (float64), after columns.ts's LAST, MAX_X, MAX_Y
 /** events written to the columns so far (invalid events write none) */
 const WRITTEN = 3;
 /** invalid events dropped so far */
@@ -96,9 +93,6 @@ export function aedat3Polarity(
   store<f64>(st + (LAST << 3), last);
   store<f64>(st + (WRITTEN << 3), <f64>k);
   store<f64>(st + (INVALID << 3), <f64>invalid);
-  if (k > k0) {
-    store<f64>(st + (MAX_X << 3), max(load<f64>(st + (MAX_X << 3)), <f64>maxU16(X + (<usize>k0 << 1), k - k0)));
-    store<f64>(st + (MAX_Y << 3), max(load<f64>(st + (MAX_Y << 3)), <f64>maxU16(Y + (<usize>k0 << 1), k - k0)));
-  }
+  raiseMaxXY(st, X, Y, k0, k - k0);
   return bad;
 }

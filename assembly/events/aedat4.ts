@@ -1,10 +1,8 @@
 // AEDAT 4 event structs (int64 t, int16 x, int16 y, uint8 on, 3 bytes padding) into t/x/y/p columns: the wasm
 // twin of the loop in src/events/decoders/aedat4.ts.
 
-/** Running state at `st` (float64 slots): carried between packets, and where the loop stopped. */
-const LAST = 0;
-const MAX_X = 1;
-const MAX_Y = 2;
+// running state at `st`: columns.ts's LAST, MAX_X, MAX_Y slots, carried between packets
+import { LAST, MAX_X, MAX_Y } from "./columns";
 
 /**
  * Writes events [i, n) of the structs at src into T, X, Y, P from index i. Returns the index of the first event

@@ -1,12 +1,9 @@
 // ATIS 40-bit records (N-MNIST, N-Caltech101, SLAYER .bs2) into t/x/y/p columns: the wasm twin of the loop in
 // src/events/decoders/atis40.ts (same overflow rule, same stop rule; the caller reports the record it stops at).
 
-import { maxU16 } from "./columns";
+import { LAST, raiseMaxXY } from "./columns";
 
-// state slots at `st` (float64)
-const LAST = 0;
-const MAX_X = 1;
-const MAX_Y = 2;
+// state slots at `st` (float64), after columns.ts's LAST, MAX_X, MAX_Y
 /** µs added to every later timestamp (8192 per overflow record) */
 const OFFSET = 3;
 /** events written so far (overflow records write none) */
@@ -62,9 +59,6 @@ export function atis40Records(
   store<f64>(st + (LAST << 3), last);
   store<f64>(st + (OFFSET << 3), off);
   store<f64>(st + (WRITTEN << 3), <f64>k);
-  if (k > k0) {
-    store<f64>(st + (MAX_X << 3), max(load<f64>(st + (MAX_X << 3)), <f64>maxU16(X + (<usize>k0 << 1), k - k0)));
-    store<f64>(st + (MAX_Y << 3), max(load<f64>(st + (MAX_Y << 3)), <f64>maxU16(Y + (<usize>k0 << 1), k - k0)));
-  }
+  raiseMaxXY(st, X, Y, k0, k - k0);
   return i < n ? i : -1;
 }

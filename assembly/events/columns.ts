@@ -13,6 +13,18 @@ export function maxU16(a: usize, n: i32): i32 {
   return m;
 }
 
+/** The running state's slots shared by the record loops (float64 at `st`): last time, largest x, largest y. */
+export const LAST = 0;
+export const MAX_X = 1;
+export const MAX_Y = 2;
+
+/** Raises the MAX_X / MAX_Y slots at `st` to the largest x and y of the columns' events [from, from + n). */
+export function raiseMaxXY(st: usize, X: usize, Y: usize, from: i32, n: i32): void {
+  if (n <= 0) return;
+  store<f64>(st + (MAX_X << 3), max(load<f64>(st + (MAX_X << 3)), <f64>maxU16(X + (<usize>from << 1), n)));
+  store<f64>(st + (MAX_Y << 3), max(load<f64>(st + (MAX_Y << 3)), <f64>maxU16(Y + (<usize>from << 1), n)));
+}
+
 /** Whether times t01, t23 (four events) never fall below the one before, starting from `last`. */
 // @ts-ignore: decorator
 @inline

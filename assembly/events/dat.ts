@@ -1,12 +1,9 @@
 // Prophesee DAT records into t/x/y/p columns: the wasm twin of DatDecoder.records in src/events/decoders/dat.ts
 // (same wrap rule, same stop rule; the caller reports the record it stops at).
 
-import { inOrder4, maxU16, store4 } from "./columns";
+import { inOrder4, LAST, raiseMaxXY, store4 } from "./columns";
 
-// state slots at `st` (float64)
-const LAST = 0;
-const MAX_X = 1;
-const MAX_Y = 2;
+// state slots at `st` (float64), after columns.ts's LAST, MAX_X, MAX_Y
 const WRAPS = 3;
 const LAST_RAW = 4;
 const BAD_T = 5;
@@ -96,9 +93,6 @@ export function datRecords(
   store<f64>(st + (LAST << 3), last);
   store<f64>(st + (WRAPS << 3), <f64>wraps);
   store<f64>(st + (LAST_RAW << 3), <f64>lastRaw);
-  if (i > i0) {
-    store<f64>(st + (MAX_X << 3), max(load<f64>(st + (MAX_X << 3)), <f64>maxU16(X + (<usize>i0 << 1), i - i0)));
-    store<f64>(st + (MAX_Y << 3), max(load<f64>(st + (MAX_Y << 3)), <f64>maxU16(Y + (<usize>i0 << 1), i - i0)));
-  }
+  raiseMaxXY(st, X, Y, i0, i - i0);
   return i < n ? i : -1;
 }

@@ -1,12 +1,9 @@
 // Records of a NumPy structured array into t/x/y/p columns: the wasm twin of decodeRecords in
 // src/events/decoders/npy.ts (same field reads, same stop rule; the caller reports the record it stops at).
 
-import { maxU16 } from "./columns";
+import { LAST, MAX_X, MAX_Y, maxU16, raiseMaxXY } from "./columns";
 
 // state slots at `st` (float64), as in npy.ts
-const LAST = 0;
-const MAX_X = 1;
-const MAX_Y = 2;
 const BAD_T = 3;
 const BAD_X = 4;
 const BAD_Y = 5;
@@ -129,12 +126,7 @@ export function npyRecords(
     store<u8>(P + <usize>i, <u8>(p > 0));
   }
   store<f64>(st + (LAST << 3), last);
-  if (i > i0) {
-    const mx = maxU16(X + (<usize>i0 << 1), i - i0);
-    const my = maxU16(Y + (<usize>i0 << 1), i - i0);
-    store<f64>(st + (MAX_X << 3), max(load<f64>(st + (MAX_X << 3)), <f64>mx));
-    store<f64>(st + (MAX_Y << 3), max(load<f64>(st + (MAX_Y << 3)), <f64>my));
-  }
+  raiseMaxXY(st, X, Y, i0, i - i0);
   return i < n ? i : -1;
 }
 
