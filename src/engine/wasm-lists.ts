@@ -8,7 +8,7 @@
 import type { Engine, Kernels, SpikeList } from "./api.js";
 import { checkEventIndices, checkLifGapSteps, checkListSource } from "./reference-lists.js";
 import type { WasmRuntime } from "./runtime.js";
-import { countRowsInto, minItems } from "./wasm-spike.js";
+import { countRowsInto, policyMinItems, type SplitPolicy } from "./wasm-spike.js";
 
 /** Neurons per segment of the gap-LIF kernel: B segments of u stay in L1 while the rows stream past. */
 const SEGMENT = 512;
@@ -18,11 +18,10 @@ const MIN_WORK_PER_THREAD = 1 << 16;
 export function makeListKernels(
   rt: WasmRuntime,
   alloc: Pick<Engine, "allocI32" | "allocF32">,
-  policy: { always?: boolean } = {},
+  policy: SplitPolicy = {},
 ): Pick<Kernels, "lifGapSteps" | "eventIndices"> & Pick<Engine, "spikeList" | "valueList"> {
-  /** Items per thread for `work` (tests split every call, however small). */
   const minPerThread = (items: number, work: number): number =>
-    minItems(items, work, policy.always === true ? 0 : MIN_WORK_PER_THREAD);
+    policyMinItems(policy, items, work, MIN_WORK_PER_THREAD);
   /** Row counts into offsets (split over rows), then the running sums; returns the total. */
   function countRows(
     fn: "spikeRowCounts" | "valueRowCounts",

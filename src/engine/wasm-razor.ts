@@ -6,17 +6,16 @@
 import type { Kernels } from "./api.js";
 import { checkRazorScoreGrad, checkRazorScores, checkRazorSourceGrad, scanRows } from "./reference-razor.js";
 import { float64Bytes as bytesOf, type TypedView, type WasmRuntime } from "./runtime.js";
-import { splitRange } from "./wasm-runtime.js";
-import { minItems, runTaskList } from "./wasm-spike.js";
+import { splitRange, threadParts } from "./wasm-runtime.js";
+import { policyMinItems, runTaskList, type SplitPolicy } from "./wasm-spike.js";
 
 type RowsOf = { rows: number; channels: number; fOffsets: Int32Array; fIdx: Int32Array };
 
 export function makeRazorKernels(
   rt: WasmRuntime,
-  policy: { always?: boolean } = {},
+  policy: SplitPolicy = {},
 ): Pick<Kernels, "razorSourceGrad" | "razorScoreGrad" | "razorScores"> {
-  /** Items per thread for `work` (tests split every call, however small). */
-  const perThread = (items: number, work: number): number => minItems(items, work, policy.always ? 0 : undefined);
+  const perThread = (items: number, work: number): number => policyMinItems(policy, items, work);
   /** The descriptor rows' check, in wasm on the staged rows; the TS scan names the bad entry when there is one. */
   const checkRowsIn = (name: string, ptr: (v: TypedView) => number, p: RowsOf): void => {
     if (rt.exports.sparseRowsOrdered!(ptr(p.fOffsets), ptr(p.fIdx), p.rows, p.channels) === 0)
@@ -33,8 +32,7 @@ export function makeRazorKernels(
         args.push(ptr(p.fIdx), f64(p.fVal), f64(p.eHatT), ptr(gx), p.channels, p.K, p.hw);
         const work = p.rows * p.channels * (p.K + p.hw);
         // each thread's rows, with room for its row's per-channel terms
-        const parts = Math.max(1, Math.min(rt.threads, Math.floor(p.rows / perThread(p.rows, work))));
-        const tasks = splitRange(p.rows, parts).map(([b, e]) => ({
+        const tasks = splitRange(p.rows, threadParts(rt.threads, p.rows, perThread(p.rows, work))).map(([b, e]) => ({
           fn: "razorSourceGrad",
           args: [...args, temp(8 * p.channels), b, e],
         }));

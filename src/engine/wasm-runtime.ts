@@ -36,6 +36,11 @@ export interface Task {
 const PAGE = 65536;
 
 /** Splits [0, items) into at most `parts` contiguous ranges whose inner boundaries are multiples of `multiple`. */
+/** How many of `threads` a call over `items` uses when each must get at least `minPerThread` (at least 1). */
+export function threadParts(threads: number, items: number, minPerThread: number): number {
+  return Math.max(1, Math.min(threads, Math.floor(items / Math.max(1, minPerThread))));
+}
+
 export function splitRange(items: number, parts: number, multiple = 1): [number, number][] {
   const units = Math.ceil(items / multiple);
   const n = Math.max(1, Math.min(parts, units));
@@ -214,7 +219,7 @@ export class EngineRuntime implements WasmRuntime {
   }
 
   parallel(name: string, args: readonly number[], items: number, minPerThread = 1): void {
-    const parts = Math.min(this.threads, Math.floor(items / Math.max(1, minPerThread)));
+    const parts = threadParts(this.threads, items, minPerThread);
     if (parts <= 1) {
       this.kernel(name)(...args, 0, items);
       return;

@@ -26,7 +26,7 @@ import { splitRange } from "./wasm-runtime.js";
 /** Bytes per work item of spikeFloats (SPIKE_FLOAT_BLOCK in assembly/spike-floats.ts). */
 const SPIKE_FLOAT_BLOCK = 4096;
 
-export interface SpikeSplitPolicy {
+export interface SplitPolicy {
   /** Split every call that can be split, however small (tests use it to exercise the threaded paths). */
   always?: boolean;
 }
@@ -114,13 +114,23 @@ export function splitRowsByWork(
   return out;
 }
 
+/** minItems under a split policy: every call splits when `always` is set (tests). */
+export function policyMinItems(
+  policy: SplitPolicy,
+  items: number,
+  work: number,
+  minWork = MIN_WORK_PER_THREAD,
+): number {
+  return minItems(items, work, policy.always === true ? 0 : minWork);
+}
+
 /** Task i on thread i; one after another on this thread for a runtime without a pool (tests). */
 export function runTaskList(rt: WasmRuntime, tasks: readonly Task[]): void {
   if (tasks.length > 1 && rt.runTasks !== undefined) rt.runTasks(tasks);
   else for (const t of tasks) rt.exports[t.fn]!(...t.args);
 }
 
-export function makeSpikeKernels(rt: WasmRuntime, policy: SpikeSplitPolicy = {}): Pick<Kernels, SpikeKernelName> {
+export function makeSpikeKernels(rt: WasmRuntime, policy: SplitPolicy = {}): Pick<Kernels, SpikeKernelName> {
   const x = rt.exports;
   const minWork = policy.always === true ? 0 : MIN_WORK_PER_THREAD;
   /** How many threads `work` keeps busy (each with >= minWork of it), at most `units`. */
