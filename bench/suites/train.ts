@@ -3,8 +3,10 @@
  * the SHD network (700-128FC-128FC-20, batch 128, T 100) and the DVS128 Gesture network (64C3-128C3-AP2-128C3-AP2-
  * 256FC-11 on 2×32×32, batch 16, T 60), each as plain SNN, TA-SNN and Razor SNN, on the wasm engine with 2 threads.
  * Inputs are random event-count frames at a fixed density (SHD ≈ 1.5 % of channels per 14 ms bin, Gesture ≈ 2 % of
- * pixels per frame), labels random: speed does not depend on what is learnt. Baseline: the plain SNN of the same
- * network in the same run (each row gives its step-time ratio against it). --quick: Gesture at T 20 and fewer steps.
+ * pixels per frame), labels random: speed does not depend on what is learnt. The batcher makes the batch, as in
+ * training: into engine memory, its events listed (the samples are sparse), so the first layer does not scan it.
+ * Baseline: the plain SNN of the same network in the same run (each row gives its step-time ratio against it).
+ * --quick: Gesture at T 20 and fewer steps.
  * When Python with PyTorch is installed (Debian: python3-torch, libopenblas-dev), the same SHD training step written
  * plainly in PyTorch (LIF loop over T with a rectangular surrogate, MSE rate loss, Adam) is timed at 1 and 2 threads
  * and the best is compared with razor-snn's plain SNN on 2 threads.
@@ -17,6 +19,9 @@
  * before and after the suite) says whether the second core was free meanwhile.
  */
 import { spawnSync } from "node:child_process";
+import { FramesData } from "../../src/data/frames-data.js";
+import type { FramePipeline, Sample } from "../../src/data/sample.js";
+import type { Engine } from "../../src/engine/api.js";
 import { createWasmEngine } from "../../src/engine/wasm.js";
 import { useEngine } from "../../src/engine/current.js";
 import { type KernelGroup, type KernelTime, profileKernels } from "../../src/engine/kernel-profile.js";
@@ -53,12 +58,7 @@ async function measure(
     model.setRecompute(model.layers.map(() => recompute));
     const adam = new Adam(model.parameters(), { lr: 1e-4 });
     const rng = new Rng(1);
-    const frame = config.input.reduce((a, b) => a * b, 1);
-    // in engine memory, as the trainer's batches are (train/engine-batches.ts): kernels read it in place
-    const x = engine.allocF32(c.T * c.batch * frame);
-    for (let i = 0; i < x.length; i++) if (rng.uniform() < c.density) x[i] = 1;
-    const labels = Int32Array.from({ length: c.batch }, () => rng.int(config.classes));
-    const input = { data: x, shape: [c.T, c.batch, ...config.input] };
+    const { input, labels } = await randomBatch(c, config.input, config.classes, rng, engine);
     const step = (): void => {
       adam.zeroGrad();
       const out = model.forward(input, { training: true, rng });
@@ -100,6 +100,34 @@ async function measure(
   } finally {
     engine.close();
   }
+}
+
+/**
+ * A batch of random event-count frames made as the trainer's are: by the batcher, into engine memory (kernels read
+ * it in place), with its events listed when the samples are sparse (the first layer then does not scan it).
+ */
+async function randomBatch(c: NetCase, frameShape: number[], classes: number, rng: Rng, engine: Engine) {
+  const frameSize = frameShape.reduce((a, b) => a * b, 1);
+  const frames = Array.from({ length: c.batch }, () =>
+    Float32Array.from({ length: c.T * frameSize }, () => (rng.uniform() < c.density ? 1 : 0)),
+  );
+  const data = new FramesData({
+    samples: frames.map((_, i) => ({ id: `${i}`, label: rng.int(classes) }) as unknown as Sample),
+    classes: Array.from({ length: classes }, (_, i) => `${i}`),
+    pipeline: {} as FramePipeline,
+    source: { frames: async (s) => ({ data: frames[Number(s.id)]!, shape: frameShapeOf(c.T, frameShape) }) },
+    T: c.T,
+    frameShape,
+    preprocessing: {},
+  });
+  const indices = Int32Array.from({ length: c.batch }, (_, i) => i);
+  return data.batch(indices, { rng: null, alloc: (n) => engine.allocF32(n, "any") });
+}
+
+/** Frames [T, C, H, W] of a sample of frames of shape [C, H, W] or [F]. */
+function frameShapeOf(T: number, frameShape: number[]): [number, number, number, number] {
+  const [c, h, w] = frameShape.length === 3 ? frameShape : [frameShape[0]!, 1, 1];
+  return [T, c!, h!, w!];
 }
 
 /** Kernel time per group of each measured row (for the per-group thread speed-ups). */

@@ -6,9 +6,24 @@
 import type { Rng } from "../util/rng.js";
 import type { Json } from "../util/json.js";
 
+/**
+ * Positions per row of [rows, rowLen] data, row r's at idx[offsets[r], offsets[r + 1]), ascending, each as often
+ * as its count (the engine's SpikeList of event-count frames, as its eventIndices makes it).
+ */
+export interface EventListing {
+  rows: number;
+  rowLen: number;
+  idx: Int32Array;
+  offsets: Int32Array;
+}
+
 export interface Batch {
-  /** time-major input frames, shape [T, B, ...frame] (a network's input sequence as it is) */
-  input: { data: Float32Array; shape: number[] };
+  /**
+   * time-major input frames, shape [T, B, ...frame] (a network's input sequence as it is); `events` lists them
+   * (rows = T·B frames) when the batcher had them as lists already, so the network need not scan the frames
+   * (valid while `data` is unchanged)
+   */
+  input: { data: Float32Array; shape: number[]; events?: EventListing };
   labels: Int32Array;
 }
 

@@ -195,7 +195,7 @@ export class GraphModel implements TrainableModel {
     const { frames } = seqDims(x);
     const rowLen = x.data.length / frames;
     const limit = Math.floor(threshold * x.data.length);
-    const list = countsToSpikeList(x.data, frames, rowLen, limit, this.eventIdx, this.eventOffsets);
+    const list = countsToSpikeList(x.data, frames, rowLen, limit, this.eventIdx, this.eventOffsets, x.events);
     return list === null ? x : { ...x, spikes: list };
   }
 

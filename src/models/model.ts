@@ -102,6 +102,7 @@ export class SnnModel {
       Math.floor(threshold * x.data.length),
       this.eventIdx,
       this.eventOffsets,
+      x.events,
     );
     return list === null ? x : { ...x, spikes: list };
   }

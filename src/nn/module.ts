@@ -13,6 +13,11 @@ export interface Seq {
   /** When the values are binary spikes: their active positions per (t, b) frame, for event-driven kernels. */
   spikes?: SpikeList;
   /**
+   * When the values are event counts (a network's input): their positions per (t, b) frame, each as often as its
+   * count, listed by whoever made the input (the batcher) so that the network need not scan the frames for them.
+   */
+  events?: SpikeList;
+  /**
    * When the values are LIF spikes: the same values as bytes (exactly 0/1, the LIF's own array, alive until that
    * LIF's next forward). A synapse keeps these for its weight gradient instead of `data` (spike-storage.ts).
    */
