@@ -121,7 +121,11 @@ async function randomBatch(c: NetCase, frameShape: number[], classes: number, rn
     preprocessing: {},
   });
   const indices = Int32Array.from({ length: c.batch }, (_, i) => i);
-  return data.batch(indices, { rng: null, alloc: (n) => engine.allocF32(n, "any") });
+  return data.batch(indices, {
+    rng: null,
+    alloc: (n) => engine.allocF32(n, "any"),
+    allocI32: (n) => engine.allocI32(n),
+  });
 }
 
 /** Frames [T, C, H, W] of a sample of frames of shape [C, H, W] or [F]. */

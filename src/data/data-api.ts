@@ -40,6 +40,8 @@ export interface BatchOptions {
    * copying it in; the caller then owns the array (and frees it).
    */
   alloc?: (n: number) => Float32Array;
+  /** Where the batch's event list goes (input.events: idx and offsets), as `alloc` (default: new Int32Arrays). */
+  allocI32?: (n: number) => Int32Array;
 }
 
 export interface LabelledData {

@@ -95,7 +95,9 @@ export class FramesData implements LabelledData {
       labels[b] = this.label(indices[b]!);
     });
     const input: Batch["input"] = { data: x, shape: [T, B, ...this.opts.frameShape] };
-    if (frames.every(isSparse)) input.events = listEvents(frames, starts, T, fs);
+    if (frames.every(isSparse)) {
+      input.events = listEvents(frames, starts, T, fs, o.allocI32 ?? ((n) => new Int32Array(n)));
+    }
     return { input, labels };
   }
 
@@ -147,17 +149,24 @@ export class FramesData implements LabelledData {
  * The events of a batch of sparse samples (windows from `starts`) listed per frame in the batch's time-major order
  * (row t·B + b), each position as often as its count: what the engine's eventIndices makes of the batch's frames.
  */
-function listEvents(frames: SparseFrames[], starts: number[], T: number, frameSize: number): EventListing {
+function listEvents(
+  frames: SparseFrames[],
+  starts: number[],
+  T: number,
+  frameSize: number,
+  alloc: (n: number) => Int32Array,
+): EventListing {
   const B = frames.length;
   const steps = frames.map((f, b) => Math.min(T, f.frames - starts[b]!));
-  const offsets = new Int32Array(T * B + 1);
+  const offsets = alloc(T * B + 1);
+  offsets[0] = 0;
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
       const n = t < steps[b]! ? frameEvents(frames[b]!, starts[b]! + t) : 0;
       offsets[t * B + b + 1] = offsets[t * B + b]! + n;
     }
   }
-  const idx = new Int32Array(offsets[T * B]!);
+  const idx = alloc(offsets[T * B]!);
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) if (t < steps[b]!) listFrame(frames[b]!, starts[b]! + t, idx, offsets[t * B + b]!);
   }
@@ -178,6 +187,8 @@ export interface EpochOptions {
   training?: boolean;
   /** where each batch's input goes (BatchOptions.alloc); the consumer owns (frees) it */
   alloc?: (n: number) => Float32Array;
+  /** where each batch's event list goes (BatchOptions.allocI32); the consumer owns (frees) it */
+  allocI32?: (n: number) => Int32Array;
 }
 
 export interface EpochBatch {
@@ -213,7 +224,14 @@ export async function* epochBatches(data: LabelledData, epoch: number, opts: Epo
       const rng = opts.training === false ? null : derivedRng(opts.seed, epoch, batchNo, 1);
       // a batch() that throws at once rejects this promise: its error surfaces when its turn comes, not earlier
       const p = new Promise<Batch>((resolve) =>
-        resolve(data.batch(indices, { rng, epoch, ...(opts.alloc ? { alloc: opts.alloc } : {}) })),
+        resolve(
+          data.batch(indices, {
+            rng,
+            epoch,
+            ...(opts.alloc ? { alloc: opts.alloc } : {}),
+            ...(opts.allocI32 ? { allocI32: opts.allocI32 } : {}),
+          }),
+        ),
       ).then((batch) => ({
         batchNo,
         indices,

@@ -1,14 +1,14 @@
 /**
- * Batches whose input lives in the engine's memory: the batcher writes the frames there (BatchOptions.alloc), so
- * the first layer's kernels read them in place instead of copying tens of MB into the engine every step. Each
- * batch's array goes back to the engine once its step is done.
+ * Batches whose input lives in the engine's memory: the batcher writes the frames there (BatchOptions.alloc), and
+ * their event list when it makes one (allocI32), so the first layer's kernels read them in place instead of
+ * copying them into the engine every step. Each batch's arrays go back to the engine once its step is done.
  */
 import type { Batch } from "../data/data-api.js";
 import { engine } from "../engine/current.js";
 
 export class EngineBatches {
   /** arrays handed out and not yet released (a data source may ignore `alloc` and return its own) */
-  private readonly held = new Set<Float32Array>();
+  private readonly held = new Set<Float32Array | Int32Array>();
 
   /** set by releaseAll: a batch still loading then (the loop stopped early) gets a plain array, never freed */
   private closed = false;
@@ -21,10 +21,18 @@ export class EngineBatches {
     return a;
   };
 
-  /** Gives the batch's input back to the engine when it came from `alloc`. */
+  /** BatchOptions.allocI32: an engine array for the batch's event list, written in full by the batcher. */
+  readonly allocI32 = (n: number): Int32Array => {
+    if (this.closed) return new Int32Array(n);
+    const a = engine().allocI32(n);
+    this.held.add(a);
+    return a;
+  };
+
+  /** Gives the batch's arrays back to the engine when they came from `alloc` / `allocI32`. */
   release(batch: Batch): void {
-    const a = batch.input.data;
-    if (this.held.delete(a)) engine().free(a);
+    const { data, events } = batch.input;
+    for (const a of events ? [data, events.idx, events.offsets] : [data]) if (this.held.delete(a)) engine().free(a);
   }
 
   /** Gives back every array still held (batches loaded ahead when a loop stops early). */

@@ -48,7 +48,7 @@ export async function evaluate(model: TrainableModel, data: LabelledData, opts: 
   try {
     for (const idx of batchesOf(indices, opts.batchSize)) {
       for (let clip = 0; clip < clips; clip++) {
-        const batch = await data.batch(idx, { rng: null, clip, alloc: inEngine.alloc });
+        const batch = await data.batch(idx, { rng: null, clip, alloc: inEngine.alloc, allocI32: inEngine.allocI32 });
         const out = model.forward(batch.input, ctx);
         inEngine.release(batch);
         const [t, b, kk] = out.shape as [number, number, number];

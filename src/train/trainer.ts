@@ -204,7 +204,12 @@ async function trainEpoch(
   let seen = 0;
   const inEngine = new EngineBatches();
   try {
-    const batches = epochBatches(data, epoch, { batchSize: opts.batchSize, seed: opts.seed, alloc: inEngine.alloc });
+    const batches = epochBatches(data, epoch, {
+      batchSize: opts.batchSize,
+      seed: opts.seed,
+      alloc: inEngine.alloc,
+      allocI32: inEngine.allocI32,
+    });
     for await (const { batchNo, batch } of batches) {
       const ctx = { training: true, rng: derivedRng(opts.seed, epoch, batchNo, 2) };
       adam.zeroGrad();

@@ -37,3 +37,27 @@ test("batch arrays come from engine memory and all go back: each after its step,
     e.close();
   }
 });
+
+test("a batch's event list comes from engine memory too and goes back with its frames", async () => {
+  const e = await createWasmEngine({ threads: 1 });
+  useEngine(e);
+  try {
+    const batches = new EngineBatches();
+    const base = e.bytesInUse();
+    const data = batches.alloc(100);
+    const idx = batches.allocI32(40);
+    const offsets = batches.allocI32(11);
+    assert.equal(idx.buffer.byteLength, e.memoryBytes());
+    assert.ok(e.bytesInUse() - base >= 4 * 151);
+    const events = { rows: 10, rowLen: 10, idx, offsets };
+    batches.release({ input: { data, shape: [10, 1, 10], events }, labels: new Int32Array(0) });
+    assert.equal(e.bytesInUse(), base);
+    // a list still held when the loop stops goes back with releaseAll; afterwards lists are plain arrays
+    batches.allocI32(64);
+    batches.releaseAll();
+    assert.equal(e.bytesInUse(), base);
+    assert.notEqual(batches.allocI32(8).buffer.byteLength, e.memoryBytes());
+  } finally {
+    e.close();
+  }
+});
