@@ -65,6 +65,11 @@ export function writeFrame(f: CompactFrames, frame: number, x: Float32Array, at:
     return;
   }
   x.fill(0, at, at + frameSize);
+  addFrameEvents(f, frame, x, at);
+}
+
+/** Adds frame `frame`'s events into x from `at` on: writes the frame into zeros. */
+export function addFrameEvents(f: SparseFrames, frame: number, x: Float32Array, at: number): void {
   const { offsets, idx } = f;
   // a position listed c times adds 1 c times: exact integer counts in float32
   for (let k = offsets[frame]!, end = offsets[frame + 1]!; k < end; k++) {

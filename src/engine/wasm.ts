@@ -4,6 +4,7 @@
  * compiled module) and, for threads, a `platform` that starts Web Workers (cross-origin isolation required).
  * This file imports no node:* module; the Node defaults are loaded on demand.
  */
+import { zeroBytes } from "../util/zero-bytes.js";
 import type { AllocContents, Engine } from "./api.js";
 import type { TypedView } from "./runtime.js";
 import { makeDenseKernels } from "./wasm-dense.js";
@@ -116,16 +117,4 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     memoryBytes: () => rt.memory.buffer.byteLength,
     close: () => rt.close(),
   };
-}
-
-/**
- * Zeroes bytes [offset, offset + bytes) through 8-byte words where it can: on shared memory V8 fills a Float64Array
- * about 4× faster than a Uint8Array of the same bytes (measured on Node 20).
- */
-function zeroBytes(buffer: ArrayBufferLike, offset: number, bytes: number): void {
-  const head = Math.min(bytes, (8 - (offset % 8)) % 8);
-  const words = Math.floor((bytes - head) / 8);
-  new Uint8Array(buffer, offset, head).fill(0);
-  new Float64Array(buffer, offset + head, words).fill(0);
-  new Uint8Array(buffer, offset + head + 8 * words, bytes - head - 8 * words).fill(0);
 }
