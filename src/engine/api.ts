@@ -415,7 +415,9 @@ export interface Engine extends Kernels {
   allocF32(n: number, contents?: AllocContents): Float32Array;
   allocU8(n: number): Uint8Array;
   allocI32(n: number): Int32Array;
-  free(a: Float32Array | Uint8Array | Int32Array): void;
+  /** Zero-filled float64 values (e.g. the Razor module's descriptors), which kernels then read in place. */
+  allocF64(n: number): Float64Array;
+  free(a: Float32Array | Uint8Array | Int32Array | Float64Array): void;
   /**
    * The active positions of spikes [rows × rowLen] as a list sized exactly: idx is a new engine array, offsets a
    * plain one. Release with freeList.

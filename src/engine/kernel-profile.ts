@@ -27,7 +27,7 @@ export interface KernelTime {
 }
 
 /** Engine methods that are bookkeeping, not kernels (not timed). */
-const UNTIMED = new Set<string>(["allocF32", "allocU8", "allocI32", "free", "bytesInUse", "peakBytes"]);
+const UNTIMED = new Set<string>(["allocF32", "allocU8", "allocI32", "allocF64", "free", "bytesInUse", "peakBytes"]);
 
 export interface KernelProfile {
   /** the profiled engine: use it in place of the original (same arrays, same results) */

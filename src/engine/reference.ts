@@ -427,7 +427,7 @@ export const denseReferenceKernels: DenseKernels = {
   },
 };
 
-type View = Float32Array | Uint8Array | Int32Array;
+type View = Float32Array | Uint8Array | Int32Array | Float64Array;
 
 /** Byte accounting shared by engines: which views are live, how many bytes, the peak. */
 export class AllocationLedger {
@@ -479,6 +479,7 @@ export function createReferenceEngine(): Engine {
     ...referenceListMakers({ allocF32, allocI32 }),
     allocF32,
     allocU8: (n) => track(new Uint8Array(n)),
+    allocF64: (n) => track(new Float64Array(n)),
     allocI32,
     free: (a) => ledger.remove(a),
     bytesInUse: () => ledger.bytesInUse(),

@@ -8,7 +8,7 @@
  * the range was split: bit-identical for any thread count where the kernel is written that way, and at least for a
  * given thread count always).
  */
-export type TypedView = Float32Array | Uint8Array | Int32Array;
+export type TypedView = Float32Array | Uint8Array | Int32Array | Float64Array;
 
 /** A Float64Array's bytes as a Float32Array: how float64 arrays travel through `call`'s staging (never read as floats). */
 export function float64Bytes(a: Float64Array): Float32Array {

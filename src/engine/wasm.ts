@@ -107,6 +107,7 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<Wa
     ...makeRazorKernels(rt, { always: opts.alwaysSplit === true }),
     allocF32,
     allocU8: (n) => alloc(Uint8Array, n),
+    allocF64: (n) => alloc(Float64Array, n),
     allocI32,
     free(a) {
       if (!rt.owns(a)) throw new Error("free: array was not allocated by this engine");

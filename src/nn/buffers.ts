@@ -6,12 +6,19 @@
  */
 import { engine } from "../engine/current.js";
 
-type Kind = "f32" | "u8" | "i32";
-type ArrayOf<K extends Kind> = K extends "f32" ? Float32Array : K extends "u8" ? Uint8Array : Int32Array;
+type Kind = "f32" | "u8" | "i32" | "f64";
+type ArrayOf<K extends Kind> = K extends "f32"
+  ? Float32Array
+  : K extends "u8"
+    ? Uint8Array
+    : K extends "i32"
+      ? Int32Array
+      : Float64Array;
 
 function alloc<K extends Kind>(kind: K, n: number): ArrayOf<K> {
   const e = engine();
-  const a = kind === "f32" ? e.allocF32(n) : kind === "u8" ? e.allocU8(n) : e.allocI32(n);
+  const a =
+    kind === "f32" ? e.allocF32(n) : kind === "u8" ? e.allocU8(n) : kind === "i32" ? e.allocI32(n) : e.allocF64(n);
   return a as ArrayOf<K>;
 }
 
@@ -40,6 +47,20 @@ export class Slot<K extends Kind> {
     return this.arr;
   }
 
+  /**
+   * An array of at least n elements whose first `keep` elements are the current array's (an array being filled
+   * that ran out of room); with half as much again in reserve when re-allocated.
+   */
+  grow(n: number, keep: number): ArrayOf<K> {
+    const old = this.arr;
+    if (old !== null && old.length >= n) return old;
+    const fresh = alloc(this.kind, Math.ceil(Math.max(n, old?.length ?? 0) * 1.5));
+    if (old !== null) (fresh as Float64Array).set((old as Float64Array).subarray(0, keep));
+    this.free();
+    this.arr = fresh;
+    return fresh;
+  }
+
   /** The current array, or null when none. */
   peek(): ArrayOf<K> | null {
     return this.arr;
@@ -54,6 +75,7 @@ export class Slot<K extends Kind> {
 export const f32Slot = (): Slot<"f32"> => new Slot("f32");
 export const u8Slot = (): Slot<"u8"> => new Slot("u8");
 export const i32Slot = (): Slot<"i32"> => new Slot("i32");
+export const f64Slot = (): Slot<"f64"> => new Slot("f64");
 
 /**
  * Free lists of engine Float32Arrays by exact length. `acquire` gives an array with undefined contents (kernels

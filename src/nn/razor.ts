@@ -17,6 +17,7 @@ import type { Rng } from "../util/rng.js";
 import type { FrameScorer } from "./frame-gate.js";
 import type { Buffer, Context, Param, Seq } from "./module.js";
 import { freeParams, newParam } from "./param.js";
+import { f64Slot, i32Slot, type Slot } from "./buffers.js";
 
 export interface RazorOptions {
   name: string;
@@ -72,8 +73,12 @@ export class RazorScorer implements FrameScorer {
   private upstream: Uint8Array | undefined;
   /** the windowed descriptors f [T·B, C], non-zero channels only */
   private f: SparseRows = EMPTY_ROWS;
-  /** the per-frame rates f is made of (f itself for a one-frame window), kept for their arrays */
-  private rates: SparseRows | null = null;
+  /**
+   * The arrays of the per-frame rates (f itself for a one-frame window) and of the windowed f: engine memory, so the
+   * kernels read them in place, reused from step to step (the last step's descriptors are done with by then)
+   */
+  private readonly rateArrays = sparseRowsSlots();
+  private readonly windowArrays = sparseRowsSlots();
   private norm = new Float64Array(0);
   private p = new Float64Array(0);
   private alpha = new Float64Array(0);
@@ -124,9 +129,7 @@ export class RazorScorer implements FrameScorer {
     this.B = B;
     this.hw = hw;
     this.upstream = x.mask;
-    // the last step's descriptors are done with: their arrays are written over (fresh ones would fault in pages)
-    const rates = channelRates(x, frames, C, hw, this.rates);
-    this.rates = rates;
+    const rates = channelRates(x, frames, C, hw, this.rateArrays);
     const f = this.window(rates, T, B, C);
     if (this.pendingDataInit && ctx.training) {
       this.pendingDataInit = false;
@@ -247,13 +250,15 @@ export class RazorScorer implements FrameScorer {
 
   dispose(): void {
     freeParams(this.parameters());
+    for (const slots of [this.rateArrays, this.windowArrays]) for (const s of Object.values(slots)) s.free();
+    this.f = EMPTY_ROWS;
   }
 
   /** Causal moving average over the last w frames of each sample (rows of f are in ascending channel order). */
   private window(g: SparseRows, T: number, B: number, C: number): SparseRows {
     const w = this.opts.window;
     if (w === 1) return g;
-    const out = new SparseRowsBuilder(T * B, g.offsets[T * B]! * w, this.f === g ? null : this.f);
+    const out = new SparseRowsBuilder(T * B, g.offsets[T * B]! * w, this.windowArrays);
     const acc = new Float64Array(C);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
@@ -385,7 +390,18 @@ interface SparseRows {
 
 const EMPTY_ROWS: SparseRows = { offsets: new Int32Array(1), idx: new Int32Array(0), val: new Float64Array(0) };
 
-/** Appends rows of (channel, value) entries, growing its arrays as needed. */
+/** Engine arrays that sparse rows are built into, step after step. */
+interface SparseRowsSlots {
+  offsets: Slot<"i32">;
+  idx: Slot<"i32">;
+  val: Slot<"f64">;
+}
+
+function sparseRowsSlots(): SparseRowsSlots {
+  return { offsets: i32Slot(), idx: i32Slot(), val: f64Slot() };
+}
+
+/** Appends rows of (channel, value) entries into its slots' arrays (written over), growing them as needed. */
 class SparseRowsBuilder {
   private readonly offsets: Int32Array;
   private idx: Int32Array;
@@ -393,17 +409,16 @@ class SparseRowsBuilder {
   private n = 0;
   private row = 0;
 
-  /** `reuse`: a previous result whose arrays are written over (its rows are no longer needed). */
-  constructor(rows: number, expected: number, reuse: SparseRows | null = null) {
+  constructor(
+    rows: number,
+    expected: number,
+    private readonly slots: SparseRowsSlots,
+  ) {
     const cap = Math.max(16, expected);
-    this.offsets = reuse !== null && reuse.offsets.length === rows + 1 ? reuse.offsets : new Int32Array(rows + 1);
+    this.offsets = slots.offsets.get(rows + 1);
     this.offsets[0] = 0;
-    this.idx =
-      reuse !== null && reuse.idx.buffer.byteLength >= 4 * cap ? new Int32Array(reuse.idx.buffer) : new Int32Array(cap);
-    this.val =
-      reuse !== null && reuse.val.buffer.byteLength >= 8 * cap
-        ? new Float64Array(reuse.val.buffer)
-        : new Float64Array(cap);
+    this.idx = slots.idx.atLeast(cap);
+    this.val = slots.val.atLeast(cap);
   }
 
   push(c: number, v: number): void {
@@ -434,14 +449,10 @@ class SparseRowsBuilder {
 
   /** Room for `more` entries. */
   private reserve(more: number): void {
-    if (this.n + more <= this.idx.length) return;
+    if (this.n + more <= Math.min(this.idx.length, this.val.length)) return;
     const cap = Math.max(this.n * 2, this.n + more);
-    const idx = new Int32Array(cap);
-    idx.set(this.idx.subarray(0, this.n));
-    const val = new Float64Array(cap);
-    val.set(this.val.subarray(0, this.n));
-    this.idx = idx;
-    this.val = val;
+    this.idx = this.slots.idx.grow(cap, this.n);
+    this.val = this.slots.val.grow(cap, this.n);
   }
 
   endRow(): void {
@@ -454,10 +465,10 @@ class SparseRowsBuilder {
 }
 
 /** GAP per channel of each kept frame: firing rates g [T·B, C], non-zero channels only (dropped frames: none). */
-function channelRates(x: Seq, frames: number, C: number, hw: number, reuse: SparseRows | null): SparseRows {
+function channelRates(x: Seq, frames: number, C: number, hw: number, slots: SparseRowsSlots): SparseRows {
   const mask = x.mask;
   const list = x.spikes;
-  const out = new SparseRowsBuilder(frames, list ? Math.min(list.offsets[frames]!, frames * C) : frames * 4, reuse);
+  const out = new SparseRowsBuilder(frames, list ? Math.min(list.offsets[frames]!, frames * C) : frames * 4, slots);
   for (let r = 0; r < frames; r++) {
     if (mask && mask[r] === 0) {
       out.endRow();

@@ -272,11 +272,13 @@ test("reference engine: default engine, memory accounting, clear error on a bad 
   const a = e.allocF32(10);
   const b = e.allocU8(3);
   const c = e.allocI32(2);
-  assert.equal(e.bytesInUse(), 40 + 3 + 8);
+  const d = e.allocF64(4);
+  assert.equal(e.bytesInUse(), 40 + 3 + 8 + 32);
+  e.free(d);
   e.free(a);
   e.free(b);
   assert.equal(e.bytesInUse(), 8);
-  assert.equal(e.peakBytes(), 51);
+  assert.equal(e.peakBytes(), 83);
   assert.throws(() => e.free(a), /already freed/);
   assert.throws(() => e.free(new Float32Array(2)), /not allocated/);
   e.free(c);

@@ -29,6 +29,14 @@ test("useEngine switches engine() to the wasm engine, whose allocations are zero
   const b = engine().allocF32(5);
   assert.deepEqual(Array.from(b), [0, 0, 0, 0, 0], "reused memory comes back zeroed");
   assert.ok(e.runtime.owns(b));
+  // float64 arrays too (Razor's descriptors): zeroed, in place for kernels, 8-byte aligned
+  const d = engine().allocF64(3);
+  d.fill(2.5);
+  engine().free(d);
+  const d2 = engine().allocF64(3);
+  assert.deepEqual(Array.from(d2), [0, 0, 0]);
+  assert.ok(e.runtime.owns(d2) && d2.byteOffset % 8 === 0);
+  engine().free(d2);
   engine().free(b);
   assert.throws(() => e.free(b), /already freed/);
   assert.throws(() => e.free(new Float32Array(2)), /not allocated by this engine/);
