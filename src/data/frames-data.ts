@@ -97,7 +97,7 @@ export class FramesData implements LabelledData {
       frames.forEach((f, b) => {
         for (let t = 0; t < steps[b]!; t++) addFrameEvents(f, starts[b]! + t, x, (t * B + b) * fs);
       });
-      input.events = listEvents(frames, starts, T, fs, o.allocI32 ?? ((n) => new Int32Array(n)));
+      input.events = listEvents(frames, starts, steps, T, fs, o.allocI32 ?? ((n) => new Int32Array(n)));
     } else {
       frames.forEach((f, b) => {
         for (let t = 0; t < steps[b]!; t++) writeFrame(f, starts[b]! + t, x, (t * B + b) * fs, fs);
@@ -156,18 +156,19 @@ export class FramesData implements LabelledData {
 }
 
 /**
- * The events of a batch of sparse samples (windows from `starts`) listed per frame in the batch's time-major order
- * (row t·B + b), each position as often as its count: what the engine's eventIndices makes of the batch's frames.
+ * The events of a batch of sparse samples (`steps[b]` frames from `starts[b]`, then padding) listed per frame in the
+ * batch's time-major order (row t·B + b), each position as often as its count: what the engine's eventIndices makes
+ * of the batch's frames.
  */
 function listEvents(
   frames: SparseFrames[],
   starts: number[],
+  steps: number[],
   T: number,
   frameSize: number,
   alloc: (n: number) => Int32Array,
 ): EventListing {
   const B = frames.length;
-  const steps = frames.map((f, b) => Math.min(T, f.frames - starts[b]!));
   const offsets = alloc(T * B + 1);
   offsets[0] = 0;
   for (let t = 0; t < T; t++) {
