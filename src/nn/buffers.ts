@@ -55,6 +55,7 @@ export class Slot<K extends Kind> {
     const old = this.arr;
     if (old !== null && old.length >= n) return old;
     const fresh = alloc(this.kind, Math.ceil(Math.max(n, old?.length ?? 0) * 1.5));
+    // old and fresh are the same kind of typed array: one typed copy of the filled part
     if (old !== null) (fresh as Float64Array).set((old as Float64Array).subarray(0, keep));
     this.free();
     this.arr = fresh;

@@ -14,20 +14,26 @@ export class EngineBatches {
   private closed = false;
 
   /** BatchOptions.alloc: an engine array the batcher overwrites in full (so it is not zero-filled). */
-  readonly alloc = (n: number): Float32Array => {
-    if (this.closed) return new Float32Array(n);
-    const a = engine().allocF32(n, "any");
-    this.held.add(a);
-    return a;
-  };
+  readonly alloc = (n: number): Float32Array =>
+    this.hold(
+      () => engine().allocF32(n, "any"),
+      () => new Float32Array(n),
+    );
 
   /** BatchOptions.allocI32: an engine array for the batch's event list, written in full by the batcher. */
-  readonly allocI32 = (n: number): Int32Array => {
-    if (this.closed) return new Int32Array(n);
-    const a = engine().allocI32(n);
+  readonly allocI32 = (n: number): Int32Array =>
+    this.hold(
+      () => engine().allocI32(n),
+      () => new Int32Array(n),
+    );
+
+  /** An engine array, held until its batch is released; a plain one once the loop has stopped. */
+  private hold<A extends Float32Array | Int32Array>(inEngine: () => A, plain: () => A): A {
+    if (this.closed) return plain();
+    const a = inEngine();
     this.held.add(a);
     return a;
-  };
+  }
 
   /** Gives the batch's arrays back to the engine when they came from `alloc` / `allocI32`. */
   release(batch: Batch): void {
